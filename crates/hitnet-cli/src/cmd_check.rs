@@ -1,0 +1,49 @@
+//! `hitnet check`: validates a config and model, prints formats and widths.
+use crate::common;
+use anyhow::Result;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Config file (TOML); the built-in default config when absent.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(a: Args) -> Result<ExitCode> {
+    let loaded = common::load_model(a.config.as_deref())?;
+    let im = &loaded.int;
+    let f = &im.formats;
+    if a.json {
+        common::print_json(&serde_json::json!({
+            "ok": true,
+            "model": common::model_json(&loaded),
+            "formats": f,
+            "widths": im.widths,
+        }));
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("ok: {}", common::model_line(&loaded));
+    println!("formats:");
+    println!(
+        "  gate values, cell state, h: Q.{} (F = {})",
+        f.frac, f.frac
+    );
+    println!(
+        "  activation tables: {} entries, index step 2^-{}, range [-{}, {})",
+        1u64 << f.lut_bits,
+        f.lut_frac,
+        2f64.powi(f.lut_range_log2),
+        2f64.powi(f.lut_range_log2)
+    );
+    println!("  pre-activations: {} fraction bits (Fp)", f.pre_frac);
+    println!("  cell state: |c| < 2^{} (saturating)", f.cell_int);
+    println!("widths (bits, from worst-case bounds):");
+    for (name, bits, why) in im.widths.table() {
+        println!("  {name:<20} {bits:>3}   {why}");
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,49 @@
+//! The `hitnet` command line. Thin by design: it parses arguments, calls the
+//! stage crates and prints. Errors in user input exit with code 2 and one
+//! line naming the file, key or value at fault.
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+mod cmd_bench;
+mod cmd_check;
+mod cmd_run;
+mod common;
+
+pub use common::CliError;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "hitnet",
+    version,
+    about = "HitNet ternary RNNs to verified FPGA accelerators (Yosys/nextpnr, iCE40/ECP5)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the integer golden model over a seeded random input stream.
+    Run(cmd_run::Args),
+    /// Validate a config and its model; print the formats and derived widths.
+    Check(cmd_check::Args),
+    /// Benchmark the golden model against a float f32 step of the same size.
+    Bench(cmd_bench::Args),
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run(a) => cmd_run::run(a),
+        Command::Check(a) => cmd_check::run(a),
+        Command::Bench(a) => cmd_bench::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {}", common::one_line(&e));
+            ExitCode::from(e.downcast_ref::<CliError>().map(|c| c.code).unwrap_or(2))
+        }
+    }
+}

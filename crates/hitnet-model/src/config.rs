@@ -1,0 +1,483 @@
+//! The TOML config: one file describes the model, its quantization and the
+//! accelerator. Unknown keys are errors; every optional key has a documented
+//! default (see docs/config.md).
+use crate::error::{ModelError, Result};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Recurrent cell type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CellKind {
+    Lstm,
+    Gru,
+}
+
+impl CellKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            CellKind::Lstm => "lstm",
+            CellKind::Gru => "gru",
+        }
+    }
+    /// Gates per hidden unit in PyTorch's stacked weight layout.
+    pub fn gates(self) -> usize {
+        match self {
+            CellKind::Lstm => 4,
+            CellKind::Gru => 3,
+        }
+    }
+}
+
+/// How the hidden state is ternarized.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActMode {
+    /// Bernoulli ternary quantization driven by per-unit LFSRs (stochastic, unbiased).
+    Bernoulli,
+    /// Deterministic: +1 above `act_threshold`, -1 below `-act_threshold`, else 0.
+    Threshold,
+}
+
+impl ActMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            ActMode::Bernoulli => "bernoulli",
+            ActMode::Threshold => "threshold",
+        }
+    }
+}
+
+/// Limits that keep a config physically meaningful; beyond them the tool
+/// would only produce designs nobody can build.
+pub const MAX_SIZE: usize = 8192;
+pub const MAX_LAYERS: usize = 16;
+pub const MAX_ARRAY: usize = 256;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSection {
+    pub cell: CellKind,
+    pub input_size: usize,
+    pub hidden_size: usize,
+    #[serde(default = "one")]
+    pub layers: usize,
+    /// Seed of the built-in default weights (used when `weights` is absent).
+    #[serde(default = "one_u64")]
+    pub seed: u64,
+    /// A hitnet model file (.json) or a PyTorch state_dict in safetensors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<PathBuf>,
+}
+
+/// Quantization and fixed-point settings. `None` means "default, or the
+/// value recorded in the model file".
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuantSection {
+    pub slope: Option<f64>,
+    pub activation: Option<ActMode>,
+    pub weight_threshold: Option<f64>,
+    pub act_threshold: Option<f64>,
+    pub lfsr_seed: Option<u64>,
+    pub frac_bits: Option<u32>,
+    pub cell_int_bits: Option<u32>,
+    pub lut_bits: Option<u32>,
+    pub scale_bits: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HwSection {
+    #[serde(default = "default_rows")]
+    pub rows: usize,
+    #[serde(default = "default_cols")]
+    pub cols: usize,
+    /// Post-processing lanes (scale, bias, activation LUT); derived when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post_lanes: Option<usize>,
+    /// Clock used for tokens/s figures when no synthesis result exists.
+    #[serde(default = "default_clock")]
+    pub clock_mhz: f64,
+    /// FPGA target for `synth` (ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-45k, ecp5-85k).
+    #[serde(default = "default_target")]
+    pub target: String,
+}
+
+impl Default for HwSection {
+    fn default() -> Self {
+        HwSection {
+            rows: default_rows(),
+            cols: default_cols(),
+            post_lanes: None,
+            clock_mhz: default_clock(),
+            target: default_target(),
+        }
+    }
+}
+
+fn one() -> usize {
+    1
+}
+fn one_u64() -> u64 {
+    1
+}
+fn default_rows() -> usize {
+    8
+}
+fn default_cols() -> usize {
+    16
+}
+fn default_clock() -> f64 {
+    50.0
+}
+fn default_target() -> String {
+    "ice40-up5k".into()
+}
+
+/// The config as written in the file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub model: ModelSection,
+    #[serde(default)]
+    pub quant: QuantSection,
+    #[serde(default)]
+    pub hw: HwSection,
+    /// Where the config came from (for messages and relative weight paths).
+    #[serde(skip)]
+    pub source: Option<PathBuf>,
+}
+
+/// Fully resolved quantization parameters (defaults applied).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuantParams {
+    /// Sloping factor lambda: activations are sigma(lambda x), tanh(lambda x).
+    pub slope: f64,
+    pub activation: ActMode,
+    /// TTQ threshold as a fraction of mean |W| (per gate matrix).
+    pub weight_threshold: f64,
+    /// Threshold-mode activation threshold (on |h| in [0, 1]).
+    pub act_threshold: f64,
+    /// Seed from which every hidden unit's LFSR seed is derived.
+    pub lfsr_seed: u64,
+    /// F: fraction bits of gate values, cell state and h.
+    pub frac_bits: u32,
+    /// Integer bits of the cell state (|c| < 2^cell_int_bits, saturating).
+    pub cell_int_bits: u32,
+    /// K: activation tables have 2^K entries.
+    pub lut_bits: u32,
+    /// Significant bits of the smallest per-gate scale multiplier.
+    pub scale_bits: u32,
+}
+
+impl Default for QuantParams {
+    fn default() -> Self {
+        QuantParams {
+            slope: 2.0,
+            activation: ActMode::Bernoulli,
+            weight_threshold: 0.7,
+            act_threshold: 0.5,
+            lfsr_seed: 1,
+            frac_bits: 10,
+            cell_int_bits: 4,
+            lut_bits: 8,
+            scale_bits: 12,
+        }
+    }
+}
+
+impl QuantParams {
+    /// Checks every field; the error names the config key.
+    pub fn validate(&self) -> Result<()> {
+        let q = self;
+        if !(q.slope.is_finite() && q.slope > 0.0 && q.slope <= 64.0) {
+            return Err(ModelError::invalid(
+                "quant.slope",
+                format!("{} is not in (0, 64]", q.slope),
+            ));
+        }
+        if !(q.weight_threshold.is_finite() && (0.0..=10.0).contains(&q.weight_threshold)) {
+            return Err(ModelError::invalid(
+                "quant.weight_threshold",
+                format!("{} is not in [0, 10]", q.weight_threshold),
+            ));
+        }
+        if !(q.act_threshold.is_finite() && (0.0..=1.0).contains(&q.act_threshold)) {
+            return Err(ModelError::invalid(
+                "quant.act_threshold",
+                format!("{} is not in [0, 1]", q.act_threshold),
+            ));
+        }
+        range_u32("quant.frac_bits", q.frac_bits, 4, 16)?;
+        range_u32("quant.cell_int_bits", q.cell_int_bits, 0, 8)?;
+        range_u32("quant.lut_bits", q.lut_bits, 4, 14)?;
+        range_u32("quant.scale_bits", q.scale_bits, 4, 20)?;
+        Ok(())
+    }
+}
+
+fn range_u32(key: &str, v: u32, lo: u32, hi: u32) -> Result<()> {
+    if v < lo || v > hi {
+        return Err(ModelError::invalid(
+            key,
+            format!("{v} is not in [{lo}, {hi}]"),
+        ));
+    }
+    Ok(())
+}
+
+fn range_usize(key: &str, v: usize, lo: usize, hi: usize) -> Result<()> {
+    if v < lo || v > hi {
+        return Err(ModelError::invalid(
+            key,
+            format!("{v} is not in [{lo}, {hi}]"),
+        ));
+    }
+    Ok(())
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|e| ModelError::io(path, e))?;
+        let mut cfg = Self::parse(&text, &path.display().to_string())?;
+        cfg.source = Some(path.to_path_buf());
+        Ok(cfg)
+    }
+
+    /// Parses and validates config text; `file` is used in messages.
+    pub fn parse(text: &str, file: &str) -> Result<Config> {
+        let cfg: Config = toml::from_str(text).map_err(|e| ModelError::Config {
+            file: file.to_string(),
+            msg: toml_error_line(text, &e),
+        })?;
+        cfg.validate().map_err(|e| ModelError::Config {
+            file: file.to_string(),
+            msg: e.to_string(),
+        })?;
+        Ok(cfg)
+    }
+
+    /// A config for the given sizes with every other key at its default.
+    pub fn new(cell: CellKind, input_size: usize, hidden_size: usize, layers: usize) -> Config {
+        Config {
+            model: ModelSection {
+                cell,
+                input_size,
+                hidden_size,
+                layers,
+                seed: 1,
+                weights: None,
+            },
+            quant: QuantSection::default(),
+            hw: HwSection::default(),
+            source: None,
+        }
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        let m = &self.model;
+        range_usize("model.input_size", m.input_size, 1, MAX_SIZE)?;
+        range_usize("model.hidden_size", m.hidden_size, 1, MAX_SIZE)?;
+        range_usize("model.layers", m.layers, 1, MAX_LAYERS)?;
+        range_usize("hw.rows", self.hw.rows, 1, MAX_ARRAY)?;
+        range_usize("hw.cols", self.hw.cols, 1, MAX_ARRAY)?;
+        if let Some(p) = self.hw.post_lanes {
+            range_usize("hw.post_lanes", p, 1, MAX_ARRAY)?;
+        }
+        if !(self.hw.clock_mhz.is_finite()
+            && self.hw.clock_mhz > 0.0
+            && self.hw.clock_mhz <= 2000.0)
+        {
+            return Err(ModelError::invalid(
+                "hw.clock_mhz",
+                format!("{} is not in (0, 2000]", self.hw.clock_mhz),
+            ));
+        }
+        self.quant_params(None)?.validate()
+    }
+
+    /// Resolves quantization parameters: explicit config values win, then the
+    /// values recorded in a model file, then the defaults. A config value that
+    /// contradicts the model file's training-time value is an error, because
+    /// running a model with another slope or quantizer than it was trained
+    /// with silently destroys its accuracy.
+    pub fn quant_params(&self, from_model: Option<&QuantParams>) -> Result<QuantParams> {
+        let base = from_model.cloned().unwrap_or_default();
+        let q = &self.quant;
+        if let (Some(m), Some(s)) = (from_model, q.slope) {
+            if (m.slope - s).abs() > 1e-12 {
+                return Err(ModelError::invalid(
+                    "quant.slope",
+                    format!(
+                        "config says {s} but the model file was trained with {}; remove the key or make them equal",
+                        m.slope
+                    ),
+                ));
+            }
+        }
+        if let (Some(m), Some(a)) = (from_model, q.activation) {
+            if m.activation != a {
+                return Err(ModelError::invalid(
+                    "quant.activation",
+                    format!(
+                        "config says {} but the model file was trained with {}; remove the key or make them equal",
+                        a.name(),
+                        m.activation.name()
+                    ),
+                ));
+            }
+        }
+        let p = QuantParams {
+            slope: q.slope.unwrap_or(base.slope),
+            activation: q.activation.unwrap_or(base.activation),
+            weight_threshold: q.weight_threshold.unwrap_or(base.weight_threshold),
+            act_threshold: q.act_threshold.unwrap_or(base.act_threshold),
+            lfsr_seed: q.lfsr_seed.unwrap_or(base.lfsr_seed),
+            frac_bits: q.frac_bits.unwrap_or(base.frac_bits),
+            cell_int_bits: q.cell_int_bits.unwrap_or(base.cell_int_bits),
+            lut_bits: q.lut_bits.unwrap_or(base.lut_bits),
+            scale_bits: q.scale_bits.unwrap_or(base.scale_bits),
+        };
+        p.validate()?;
+        Ok(p)
+    }
+
+    /// The weights path resolved relative to the config file's folder.
+    pub fn weights_path(&self) -> Option<PathBuf> {
+        let w = self.model.weights.as_ref()?;
+        if w.is_absolute() {
+            return Some(w.clone());
+        }
+        match self.source.as_ref().and_then(|s| s.parent()) {
+            Some(dir) if !dir.as_os_str().is_empty() => Some(dir.join(w)),
+            _ => Some(w.clone()),
+        }
+    }
+
+    /// TOML text of this config (round-trips through `parse`).
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("config serializes")
+    }
+}
+
+/// Turns a toml error into one line: `line:col: message (in [table])`.
+fn toml_error_line(text: &str, e: &toml::de::Error) -> String {
+    let msg = e.message().trim().replace('\n', " ");
+    match e.span() {
+        Some(span) => {
+            let start = span.start.min(text.len());
+            let line = text[..start].matches('\n').count() + 1;
+            let col = start - text[..start].rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
+            // The table the error sits in helps when the span covers a whole table.
+            let table = text[..start]
+                .lines()
+                .rev()
+                .map(str::trim)
+                .find(|l| l.starts_with('['))
+                .map(|l| format!(" (in {l})"))
+                .unwrap_or_default();
+            let here = text[start..].lines().next().unwrap_or("").trim();
+            let table = if here.starts_with('[') {
+                format!(" (in {here})")
+            } else {
+                table
+            };
+            format!("line {line}, column {col}: {msg}{table}")
+        }
+        None => msg,
+    }
+}
+
+/// The built-in default config: a 1x64 LSTM with 64 inputs on an 8x16 array,
+/// sized for the iCE40 UP5K.
+pub const DEFAULT_CONFIG: &str = r#"[model]
+cell = "lstm"
+input_size = 64
+hidden_size = 64
+layers = 1
+seed = 1
+
+[quant]
+slope = 2.0
+activation = "bernoulli"
+
+[hw]
+rows = 8
+cols = 16
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_parses() {
+        let c = Config::parse(DEFAULT_CONFIG, "default").unwrap();
+        assert_eq!(c.model.cell, CellKind::Lstm);
+        assert_eq!(c.hw.rows, 8);
+        let q = c.quant_params(None).unwrap();
+        assert_eq!(q.slope, 2.0);
+        assert_eq!(q.frac_bits, 10);
+    }
+
+    #[test]
+    fn unknown_key_is_named() {
+        let t = "[model]\ncell = \"lstm\"\ninput_size = 4\nhidden_size = 4\nbogus = 1\n";
+        let e = Config::parse(t, "c.toml").unwrap_err().to_string();
+        assert!(e.starts_with("c.toml: line 5"), "{e}");
+        assert!(e.contains("bogus"), "{e}");
+    }
+
+    #[test]
+    fn missing_key_is_named() {
+        let t = "[model]\ncell = \"lstm\"\ninput_size = 4\n";
+        let e = Config::parse(t, "c.toml").unwrap_err().to_string();
+        assert!(e.contains("hidden_size"), "{e}");
+        assert!(e.contains("[model]"), "{e}");
+    }
+
+    #[test]
+    fn zero_and_absurd_sizes() {
+        let t = "[model]\ncell = \"gru\"\ninput_size = 0\nhidden_size = 4\n";
+        let e = Config::parse(t, "c.toml").unwrap_err().to_string();
+        assert!(e.contains("model.input_size"), "{e}");
+        let t = "[model]\ncell = \"gru\"\ninput_size = 4\nhidden_size = 100000000\n";
+        let e = Config::parse(t, "c.toml").unwrap_err().to_string();
+        assert!(e.contains("model.hidden_size"), "{e}");
+        let t = "[model]\ncell = \"gru\"\ninput_size = 4\nhidden_size = 4\n[hw]\nrows = 0\n";
+        let e = Config::parse(t, "c.toml").unwrap_err().to_string();
+        assert!(e.contains("hw.rows"), "{e}");
+        let t = "[model]\ncell = \"gru\"\ninput_size = 4\nhidden_size = 4\n[quant]\nslope = nan\n";
+        let e = Config::parse(t, "c.toml").unwrap_err().to_string();
+        assert!(e.contains("quant.slope"), "{e}");
+    }
+
+    #[test]
+    fn bad_enum_value() {
+        let t = "[model]\ncell = \"rnn\"\ninput_size = 4\nhidden_size = 4\n";
+        let e = Config::parse(t, "c.toml").unwrap_err().to_string();
+        assert!(e.contains("rnn") || e.contains("variant"), "{e}");
+    }
+
+    #[test]
+    fn model_file_values_and_conflicts() {
+        let mut c = Config::parse(DEFAULT_CONFIG, "d").unwrap();
+        let trained = QuantParams {
+            slope: 3.0,
+            ..QuantParams::default()
+        };
+        assert!(c.quant_params(Some(&trained)).is_err());
+        c.quant.slope = None;
+        assert_eq!(c.quant_params(Some(&trained)).unwrap().slope, 3.0);
+    }
+
+    #[test]
+    fn toml_round_trip() {
+        let c = Config::parse(DEFAULT_CONFIG, "d").unwrap();
+        let again = Config::parse(&c.to_toml(), "again").unwrap();
+        assert_eq!(c, again);
+    }
+}

@@ -1,0 +1,379 @@
+//! The integer-exact golden model: bit for bit what the accelerator computes
+//! (docs/arithmetic.md). It is independent of the array shape: any rows x cols
+//! produces these outputs.
+use crate::config::{ActMode, CellKind, QuantParams};
+use crate::error::{ModelError, Result};
+use crate::fixed::{rshift_round, sat, Formats};
+use crate::lfsr;
+use crate::model::{GateAct, QuantModel, TernaryMatrix, TritPlanes};
+use crate::tables::{act_table, ActFn, ActTable};
+use crate::widths::{Ranges, Widths};
+
+/// A gate in the integer domain: p = mult * acc + bias[j] (Fp fraction bits).
+#[derive(Clone, Debug, PartialEq)]
+pub struct IntGate {
+    pub name: String,
+    pub act: GateAct,
+    pub col_offset: usize,
+    pub w: TernaryMatrix,
+    /// round(alpha * 2^Fp)
+    pub mult: i64,
+    /// round(b_j * 2^Fp)
+    pub bias: Vec<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct IntLayer {
+    pub input_size: usize,
+    pub hidden_size: usize,
+    pub gates: Vec<IntGate>,
+}
+
+/// A quantized model lowered to integers, with its tables and widths.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IntModel {
+    pub cell: CellKind,
+    pub input_size: usize,
+    pub hidden_size: usize,
+    pub quant: QuantParams,
+    pub formats: Formats,
+    pub layers: Vec<IntLayer>,
+    pub sigmoid: ActTable,
+    pub tanh: ActTable,
+    pub widths: Widths,
+}
+
+impl IntModel {
+    /// Lowers `m` with the resolved quantization parameters `q`.
+    pub fn new(m: &QuantModel, q: &QuantParams) -> Result<IntModel> {
+        m.validate()?;
+        let formats = Formats::derive(q, m.min_scale())?;
+        let layers = m
+            .layers
+            .iter()
+            .map(|l| IntLayer {
+                input_size: l.input_size,
+                hidden_size: l.hidden_size,
+                gates: l
+                    .gates
+                    .iter()
+                    .map(|g| IntGate {
+                        name: g.name.clone(),
+                        act: g.act,
+                        col_offset: g.col_offset,
+                        w: g.w.clone(),
+                        mult: formats.to_pre(g.scale),
+                        bias: g.bias.iter().map(|&b| formats.to_pre(b)).collect(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let sigmoid = act_table(ActFn::Sigmoid, q.slope, &formats);
+        let tanh = act_table(ActFn::Tanh, q.slope, &formats);
+        let mut im = IntModel {
+            cell: m.cell,
+            input_size: m.input_size,
+            hidden_size: m.hidden_size,
+            quant: q.clone(),
+            formats,
+            layers,
+            sigmoid,
+            tanh,
+            widths: Widths::default(),
+        };
+        im.widths = Widths::derive(&im);
+        if im.widths.pre > 48 {
+            return Err(ModelError::invalid(
+                "scale",
+                format!(
+                    "pre-activations would need {} bits; the gate scales or biases span too wide a range",
+                    im.widths.pre
+                ),
+            ));
+        }
+        Ok(im)
+    }
+
+    pub fn layer_input(&self, l: usize) -> usize {
+        if l == 0 {
+            self.input_size
+        } else {
+            self.hidden_size
+        }
+    }
+
+    /// Initial state of a sequence: h = 0, c = 0, LFSRs at their seeds.
+    pub fn initial_state(&self) -> State {
+        State {
+            layers: (0..self.layers.len())
+                .map(|l| LayerState {
+                    h: vec![0; self.hidden_size],
+                    c: vec![0; self.hidden_size],
+                    lfsr: (0..self.hidden_size)
+                        .map(|j| lfsr::unit_seed(self.quant.lfsr_seed, l, j))
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The table of a gate's activation.
+    pub fn table(&self, act: GateAct) -> Option<&ActTable> {
+        match act {
+            GateAct::Sigmoid => Some(&self.sigmoid),
+            GateAct::Tanh => Some(&self.tanh),
+            GateAct::Raw => None,
+        }
+    }
+
+    /// Ternarizes h_pre (Q.F, in [-2^F, 2^F]) for unit state `lfsr_state`.
+    #[inline]
+    pub fn quantize_h(&self, h_pre: i64, lfsr_state: &mut u32) -> i8 {
+        match self.quant.activation {
+            ActMode::Bernoulli => {
+                let u = lfsr::draw(lfsr_state, self.formats.frac) as i64;
+                if u < h_pre.abs() {
+                    h_pre.signum() as i8
+                } else {
+                    0
+                }
+            }
+            ActMode::Threshold => {
+                let t = self.formats.act_threshold;
+                if h_pre > t {
+                    1
+                } else if h_pre < -t {
+                    -1
+                } else {
+                    0
+                }
+            }
+        }
+    }
+}
+
+/// Recurrent state of one layer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LayerState {
+    /// Ternary h_{t-1}.
+    pub h: Vec<i8>,
+    /// LSTM cell state c, or the GRU's continuous state s (Q.F).
+    pub c: Vec<i64>,
+    /// Per-unit LFSR states.
+    pub lfsr: Vec<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct State {
+    pub layers: Vec<LayerState>,
+}
+
+/// What one layer produced in one step.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LayerOut {
+    /// Ternary h_t (the accelerator's output).
+    pub h: Vec<i8>,
+    /// h before quantization (Q.F).
+    pub h_pre: Vec<i64>,
+    /// New cell state (LSTM) or continuous state (GRU), Q.F.
+    pub c: Vec<i64>,
+}
+
+type MatVec = fn(&TernaryMatrix, &[u64], &[u64], &mut [i64]);
+
+/// Runs an [`IntModel`] over a stream, one token at a time.
+pub struct Golden<'a> {
+    pub model: &'a IntModel,
+    pub state: State,
+    matvec: MatVec,
+    acc: Vec<Vec<i64>>,
+    /// Observed value ranges, when tracking is on (width tests).
+    pub ranges: Option<Ranges>,
+}
+
+impl<'a> Golden<'a> {
+    pub fn new(model: &'a IntModel) -> Golden<'a> {
+        Golden {
+            model,
+            state: model.initial_state(),
+            matvec: select_matvec(),
+            acc: vec![vec![0; model.hidden_size]; 4],
+            ranges: None,
+        }
+    }
+
+    /// Records the range of every intermediate value from now on.
+    pub fn track_ranges(&mut self) {
+        self.ranges = Some(Ranges::default());
+    }
+
+    pub fn reset(&mut self) {
+        self.state = self.model.initial_state();
+    }
+
+    /// One token through every layer; returns each layer's output.
+    pub fn step(&mut self, x: &[i8]) -> Vec<LayerOut> {
+        assert_eq!(x.len(), self.model.input_size, "input length");
+        let mut outs: Vec<LayerOut> = Vec::with_capacity(self.model.layers.len());
+        for l in 0..self.model.layers.len() {
+            let input: &[i8] = if l == 0 { x } else { &outs[l - 1].h };
+            let out = self.layer_step(l, input);
+            outs.push(out);
+        }
+        outs
+    }
+
+    /// Only the last layer's ternary h (cheaper for long streams).
+    pub fn step_last(&mut self, x: &[i8]) -> Vec<i8> {
+        let mut outs = self.step(x);
+        outs.pop().map(|o| o.h).unwrap_or_default()
+    }
+
+    fn layer_step(&mut self, l: usize, x: &[i8]) -> LayerOut {
+        let m = self.model;
+        let layer = &m.layers[l];
+        let h_dim = layer.hidden_size;
+        let st = &self.state.layers[l];
+        let mut z = Vec::with_capacity(x.len() + h_dim);
+        z.extend_from_slice(x);
+        z.extend_from_slice(&st.h);
+        let zp = TritPlanes::pack(&z);
+        let hp = TritPlanes::pack(&st.h);
+        for (g, gate) in layer.gates.iter().enumerate() {
+            let (p, n) = if gate.col_offset == 0 {
+                (&zp.pos[..], &zp.neg[..])
+            } else {
+                debug_assert_eq!(gate.col_offset, layer.input_size);
+                (&hp.pos[..], &hp.neg[..])
+            };
+            (self.matvec)(&gate.w, p, n, &mut self.acc[g]);
+        }
+        let f = &m.formats;
+        let fb = f.frac;
+        let mut out = LayerOut {
+            h: vec![0; h_dim],
+            h_pre: vec![0; h_dim],
+            c: vec![0; h_dim],
+        };
+        let st = &mut self.state.layers[l];
+        let track = self.ranges.as_mut();
+        let mut r = track;
+        for j in 0..h_dim {
+            // Pre-activations of all gates of unit j.
+            let mut pre = [0i64; 4];
+            for (g, gate) in layer.gates.iter().enumerate() {
+                let acc = self.acc[g][j];
+                pre[g] = gate.mult * acc + gate.bias[j];
+                if let Some(r) = r.as_deref_mut() {
+                    r.see("acc", acc);
+                    r.see("pre", pre[g]);
+                }
+            }
+            let (c_new, h_pre) = match m.cell {
+                CellKind::Lstm => {
+                    let i = m.sigmoid.lookup(f.pre_to_index(pre[0]));
+                    let fg = m.sigmoid.lookup(f.pre_to_index(pre[1]));
+                    let g = m.tanh.lookup(f.pre_to_index(pre[2]));
+                    let o = m.sigmoid.lookup(f.pre_to_index(pre[3]));
+                    let sum = fg * st.c[j] + i * g;
+                    let c = sat(rshift_round(sum, fb), f.cell_min(), f.cell_max());
+                    let tc = m.tanh.lookup(f.cell_to_index(c));
+                    let prod = o * tc;
+                    let hpre = rshift_round(prod, fb);
+                    if let Some(r) = r.as_deref_mut() {
+                        r.see("act", i);
+                        r.see("act", fg);
+                        r.see("act", g);
+                        r.see("act", o);
+                        r.see("act", tc);
+                        r.see("cell_sum", sum);
+                        r.see("cell", c);
+                        r.see("h_prod", prod);
+                        r.see("h_pre", hpre);
+                    }
+                    (c, hpre)
+                }
+                CellKind::Gru => {
+                    let rg = m.sigmoid.lookup(f.pre_to_index(pre[0]));
+                    let u = m.sigmoid.lookup(f.pre_to_index(pre[1]));
+                    let rprod = rg * pre[3];
+                    let npre = pre[2] + rshift_round(rprod, fb);
+                    let n = m.tanh.lookup(f.pre_to_index(npre));
+                    let diff = st.c[j] - n;
+                    let uprod = u * diff;
+                    let s = n + rshift_round(uprod, fb);
+                    if let Some(r) = r.as_deref_mut() {
+                        r.see("act", rg);
+                        r.see("act", u);
+                        r.see("act", n);
+                        r.see("gru_rprod", rprod);
+                        r.see("gru_sum", npre);
+                        r.see("gru_diff", diff);
+                        r.see("cell_sum", uprod);
+                        r.see("cell", s);
+                        r.see("h_pre", s);
+                    }
+                    (s, s)
+                }
+            };
+            let h = m.quantize_h(h_pre, &mut st.lfsr[j]);
+            st.c[j] = c_new;
+            out.h[j] = h;
+            out.h_pre[j] = h_pre;
+            out.c[j] = c_new;
+        }
+        st.h.copy_from_slice(&out.h);
+        out
+    }
+}
+
+#[inline(always)]
+fn matvec_body(w: &TernaryMatrix, zp: &[u64], zn: &[u64], out: &mut [i64]) {
+    let words = w.words_per_row();
+    let zp = &zp[..words];
+    let zn = &zn[..words];
+    for (r, o) in out.iter_mut().enumerate().take(w.rows) {
+        let (wp, wn) = w.row_planes(r);
+        let mut plus = 0u32;
+        let mut minus = 0u32;
+        for k in 0..words {
+            plus += ((wp[k] & zp[k]) | (wn[k] & zn[k])).count_ones();
+            minus += ((wp[k] & zn[k]) | (wn[k] & zp[k])).count_ones();
+        }
+        *o = plus as i64 - minus as i64;
+    }
+}
+
+fn matvec_portable(w: &TernaryMatrix, zp: &[u64], zn: &[u64], out: &mut [i64]) {
+    matvec_body(w, zp, zn, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "popcnt")]
+unsafe fn matvec_popcnt_inner(w: &TernaryMatrix, zp: &[u64], zn: &[u64], out: &mut [i64]) {
+    matvec_body(w, zp, zn, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+fn matvec_popcnt(w: &TernaryMatrix, zp: &[u64], zn: &[u64], out: &mut [i64]) {
+    // SAFETY: selected only after `is_x86_feature_detected!("popcnt")`.
+    unsafe { matvec_popcnt_inner(w, zp, zn, out) }
+}
+
+/// The baseline x86-64 target has no POPCNT instruction; pick it at run time.
+fn select_matvec() -> MatVec {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("popcnt") {
+            return matvec_popcnt;
+        }
+    }
+    matvec_portable
+}
+
+/// Ternary matrix-vector product, for callers outside the golden model.
+pub fn ternary_matvec(w: &TernaryMatrix, z: &TritPlanes) -> Vec<i64> {
+    let mut out = vec![0; w.rows];
+    select_matvec()(w, &z.pos, &z.neg, &mut out);
+    out
+}

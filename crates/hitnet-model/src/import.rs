@@ -1,0 +1,286 @@
+//! Import of a trained PyTorch `nn.LSTM` / `nn.GRU` state_dict saved as
+//! safetensors (`weight_ih_l{k}`, `weight_hh_l{k}`, `bias_ih_l{k}`,
+//! `bias_hh_l{k}`, optionally behind a module prefix such as `rnn.`).
+use crate::config::CellKind;
+use crate::error::{ModelError, Result};
+use crate::model::{FloatLayer, FloatModel};
+use safetensors::{Dtype, SafeTensors};
+use std::path::Path;
+
+/// True when `bytes` look like a safetensors file (u64 header length, then JSON).
+pub fn is_safetensors(bytes: &[u8]) -> bool {
+    if bytes.len() < 9 {
+        return false;
+    }
+    let n = u64::from_le_bytes(bytes[..8].try_into().unwrap());
+    n > 0 && n < (1 << 30) && bytes[8] == b'{'
+}
+
+/// What the config expects of the file.
+#[derive(Clone, Copy, Debug)]
+pub struct Expect {
+    pub cell: CellKind,
+    pub input_size: usize,
+    pub hidden_size: usize,
+    pub layers: usize,
+}
+
+pub fn import_file(path: &Path, expect: Expect) -> Result<FloatModel> {
+    let bytes = std::fs::read(path).map_err(|e| ModelError::io(path, e))?;
+    import_bytes(&bytes, &path.display().to_string(), expect)
+}
+
+pub fn import_bytes(bytes: &[u8], file: &str, expect: Expect) -> Result<FloatModel> {
+    let err = |tensor: &str, msg: String| ModelError::Import {
+        file: file.to_string(),
+        tensor: tensor.to_string(),
+        msg,
+    };
+    let st = SafeTensors::deserialize(bytes)
+        .map_err(|e| err("*", format!("not a readable safetensors file: {e}")))?;
+    let names: Vec<String> = st.names().into_iter().cloned().collect();
+
+    let prefixes: Vec<String> = names
+        .iter()
+        .filter_map(|n| n.strip_suffix("weight_ih_l0").map(str::to_string))
+        .collect();
+    let prefix = match prefixes.as_slice() {
+        [p] => p.clone(),
+        [] => {
+            return Err(err(
+                "weight_ih_l0",
+                format!(
+                    "not found; expected a PyTorch LSTM/GRU state_dict (found: {})",
+                    preview(&names)
+                ),
+            ))
+        }
+        many => {
+            return Err(err(
+                "weight_ih_l0",
+                format!("found under several prefixes {many:?}; save only one RNN module"),
+            ))
+        }
+    };
+    if let Some(n) = names
+        .iter()
+        .find(|n| n.starts_with(&prefix) && (n.contains("_reverse") || n.contains("weight_hr")))
+    {
+        return Err(err(
+            n,
+            "bidirectional RNNs and LSTM projections are not supported".into(),
+        ));
+    }
+    let mut layers_in_file = 0;
+    while names.contains(&format!("{prefix}weight_ih_l{layers_in_file}")) {
+        layers_in_file += 1;
+    }
+    if layers_in_file != expect.layers {
+        return Err(err(
+            &format!("{prefix}weight_ih_l*"),
+            format!(
+                "the file has {layers_in_file} layers but the config says model.layers = {}",
+                expect.layers
+            ),
+        ));
+    }
+    let h = expect.hidden_size;
+    let g = expect.cell.gates();
+    let mut layers = Vec::new();
+    for l in 0..layers_in_file {
+        let i = if l == 0 { expect.input_size } else { h };
+        let load = |short: &str, shape: &[usize], optional: bool| -> Result<Option<Vec<f64>>> {
+            let name = format!("{prefix}{short}_l{l}");
+            let t = match st.tensor(&name) {
+                Ok(t) => t,
+                Err(_) if optional => return Ok(None),
+                Err(_) => return Err(err(&name, "missing".into())),
+            };
+            if t.shape() != shape {
+                let hint = if short == "weight_ih" && t.shape().len() == 2 && t.shape()[0] != g * h
+                {
+                    let other = if t.shape()[0] == 4 * h {
+                        " (that is an LSTM's shape)"
+                    } else if t.shape()[0] == 3 * h {
+                        " (that is a GRU's shape)"
+                    } else {
+                        ""
+                    };
+                    format!("; config says model.cell = {:?}{other}", expect.cell.name())
+                } else {
+                    String::new()
+                };
+                return Err(err(
+                    &name,
+                    format!(
+                        "shape {:?}, expected {:?} from model.input_size/hidden_size{hint}",
+                        t.shape(),
+                        shape
+                    ),
+                ));
+            }
+            let v = to_f64(t.dtype(), t.data()).map_err(|m| err(&name, m))?;
+            if let Some(k) = v.iter().position(|x| !x.is_finite()) {
+                return Err(err(&name, format!("element {k} is not finite ({})", v[k])));
+            }
+            Ok(Some(v))
+        };
+        let w_ih = load("weight_ih", &[g * h, i], false)?.unwrap();
+        let w_hh = load("weight_hh", &[g * h, h], false)?.unwrap();
+        let b_ih = load("bias_ih", &[g * h], true)?;
+        let b_hh = load("bias_hh", &[g * h], true)?;
+        let (b_ih, b_hh) = match (b_ih, b_hh) {
+            (Some(a), Some(b)) => (a, b),
+            // nn.LSTM(bias=False) saves no biases.
+            (None, None) => (vec![0.0; g * h], vec![0.0; g * h]),
+            (None, Some(_)) => {
+                return Err(err(
+                    &format!("{prefix}bias_ih_l{l}"),
+                    "missing (bias_hh is present)".into(),
+                ))
+            }
+            (Some(_), None) => {
+                return Err(err(
+                    &format!("{prefix}bias_hh_l{l}"),
+                    "missing (bias_ih is present)".into(),
+                ))
+            }
+        };
+        layers.push(FloatLayer {
+            input_size: i,
+            hidden_size: h,
+            w_ih,
+            w_hh,
+            b_ih,
+            b_hh,
+        });
+    }
+    let m = FloatModel {
+        cell: expect.cell,
+        input_size: expect.input_size,
+        hidden_size: h,
+        layers,
+    };
+    m.validate()?;
+    Ok(m)
+}
+
+fn preview(names: &[String]) -> String {
+    let mut v: Vec<&str> = names.iter().map(String::as_str).take(6).collect();
+    if names.len() > 6 {
+        v.push("...");
+    }
+    if v.is_empty() {
+        "no tensors".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+fn to_f64(dtype: Dtype, data: &[u8]) -> Result<Vec<f64>, String> {
+    let v = match dtype {
+        Dtype::F32 => data
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64)
+            .collect(),
+        Dtype::F64 => data
+            .chunks_exact(8)
+            .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
+            .collect(),
+        Dtype::F16 => data
+            .chunks_exact(2)
+            .map(|b| f16_to_f32(u16::from_le_bytes([b[0], b[1]])) as f64)
+            .collect(),
+        Dtype::BF16 => data
+            .chunks_exact(2)
+            .map(|b| f32::from_bits((u16::from_le_bytes([b[0], b[1]]) as u32) << 16) as f64)
+            .collect(),
+        other => {
+            return Err(format!(
+                "dtype {other:?} is not a float type (F16, BF16, F32, F64)"
+            ))
+        }
+    };
+    Ok(v)
+}
+
+fn f16_to_f32(h: u16) -> f32 {
+    let sign = ((h >> 15) as u32) << 31;
+    let exp = ((h >> 10) & 0x1f) as u32;
+    let man = (h & 0x3ff) as u32;
+    let bits = match (exp, man) {
+        (0, 0) => sign,
+        (0, m) => {
+            // Subnormal: normalise.
+            let mut e = 127 - 15 + 1;
+            let mut m = m;
+            while m & 0x400 == 0 {
+                m <<= 1;
+                e -= 1;
+            }
+            sign | (e << 23) | ((m & 0x3ff) << 13)
+        }
+        (0x1f, m) => sign | 0x7f80_0000 | (m << 13),
+        (e, m) => sign | ((e + 127 - 15) << 23) | (m << 13),
+    };
+    f32::from_bits(bits)
+}
+
+/// Writes a float model as a PyTorch-style safetensors state_dict (F32),
+/// the inverse of [`import_bytes`]; used by tests and by `hitnet train`.
+pub fn export_safetensors(m: &FloatModel, prefix: &str) -> Vec<u8> {
+    let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
+    let g = m.cell.gates();
+    for (l, layer) in m.layers.iter().enumerate() {
+        let h = layer.hidden_size;
+        let i = layer.input_size;
+        let f32s = |v: &[f64]| {
+            v.iter()
+                .flat_map(|x| (*x as f32).to_le_bytes())
+                .collect::<Vec<u8>>()
+        };
+        tensors.push((
+            format!("{prefix}weight_ih_l{l}"),
+            vec![g * h, i],
+            f32s(&layer.w_ih),
+        ));
+        tensors.push((
+            format!("{prefix}weight_hh_l{l}"),
+            vec![g * h, h],
+            f32s(&layer.w_hh),
+        ));
+        tensors.push((
+            format!("{prefix}bias_ih_l{l}"),
+            vec![g * h],
+            f32s(&layer.b_ih),
+        ));
+        tensors.push((
+            format!("{prefix}bias_hh_l{l}"),
+            vec![g * h],
+            f32s(&layer.b_hh),
+        ));
+    }
+    let views: Vec<(String, safetensors::tensor::TensorView)> = tensors
+        .iter()
+        .map(|(n, s, d)| {
+            (
+                n.clone(),
+                safetensors::tensor::TensorView::new(Dtype::F32, s.clone(), d).unwrap(),
+            )
+        })
+        .collect();
+    safetensors::serialize(views, &None).expect("safetensors serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn f16_conversion() {
+        assert_eq!(f16_to_f32(0x3c00), 1.0);
+        assert_eq!(f16_to_f32(0xc000), -2.0);
+        assert_eq!(f16_to_f32(0x0001), 2f32.powi(-24));
+        assert!(f16_to_f32(0x7e00).is_nan());
+    }
+}

@@ -1,0 +1,168 @@
+//! # hitnet-model
+//!
+//! The software side of hitnet-hw and the ground truth of everything else:
+//! config, TTQ/BTQ quantizers, the activation table generator, the
+//! integer-exact golden model, the float reference, model files and import.
+//! The arithmetic contract is docs/arithmetic.md.
+pub mod config;
+pub mod defaults;
+pub mod error;
+pub mod fixed;
+pub mod float;
+pub mod golden;
+pub mod import;
+pub mod io;
+pub mod lfsr;
+pub mod model;
+pub mod rng;
+pub mod tables;
+pub mod widths;
+
+pub use config::{ActMode, CellKind, Config, QuantParams};
+pub use error::{ModelError, Result};
+pub use golden::{Golden, IntModel, LayerOut};
+pub use model::{QuantModel, TernaryMatrix};
+
+use sha2::{Digest, Sha256};
+use std::path::PathBuf;
+
+/// Where a model came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModelSource {
+    /// Seeded default weights.
+    Default { seed: u64 },
+    /// A hitnet model file.
+    File(PathBuf),
+    /// A PyTorch safetensors state_dict, quantized on load.
+    Safetensors(PathBuf),
+}
+
+impl std::fmt::Display for ModelSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ModelSource::Default { seed } => write!(f, "built-in default (seed {seed})"),
+            ModelSource::File(p) => write!(f, "{}", p.display()),
+            ModelSource::Safetensors(p) => {
+                write!(f, "{} (safetensors, quantized on load)", p.display())
+            }
+        }
+    }
+}
+
+/// A config's model, quantized and lowered to integers.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub config: Config,
+    pub source: ModelSource,
+    pub params: QuantParams,
+    pub model: QuantModel,
+    pub int: IntModel,
+}
+
+/// Loads (or generates) the model a config describes and checks that the
+/// model file agrees with the config's sizes.
+pub fn load(cfg: &Config) -> Result<Loaded> {
+    cfg.validate()?;
+    let m = &cfg.model;
+    let (model, params, source) = match cfg.weights_path() {
+        None => {
+            let params = cfg.quant_params(None)?;
+            let fm = defaults::default_float_model(
+                m.cell,
+                m.input_size,
+                m.hidden_size,
+                m.layers,
+                m.seed,
+            );
+            (
+                fm.quantize(&params)?,
+                params,
+                ModelSource::Default { seed: m.seed },
+            )
+        }
+        Some(path) => {
+            let bytes = std::fs::read(&path).map_err(|e| ModelError::io(&path, e))?;
+            if import::is_safetensors(&bytes) {
+                let params = cfg.quant_params(None)?;
+                let fm = import::import_bytes(
+                    &bytes,
+                    &path.display().to_string(),
+                    import::Expect {
+                        cell: m.cell,
+                        input_size: m.input_size,
+                        hidden_size: m.hidden_size,
+                        layers: m.layers,
+                    },
+                )?;
+                (
+                    fm.quantize(&params)?,
+                    params,
+                    ModelSource::Safetensors(path),
+                )
+            } else {
+                let file = path.display().to_string();
+                let text = String::from_utf8(bytes).map_err(|_| ModelError::ModelFile {
+                    file: file.clone(),
+                    msg: "neither a hitnet model (JSON) nor a safetensors file".into(),
+                })?;
+                let qm = io::from_json(&text, &file)?;
+                let mismatch = |key: &str, cfgv: String, filev: String| {
+                    Err(ModelError::ModelFile {
+                        file: file.clone(),
+                        msg: format!("the file has {key} = {filev} but the config says model.{key} = {cfgv}; make them equal"),
+                    })
+                };
+                if qm.cell != m.cell {
+                    return mismatch("cell", m.cell.name().into(), qm.cell.name().into());
+                }
+                if qm.input_size != m.input_size {
+                    return mismatch(
+                        "input_size",
+                        m.input_size.to_string(),
+                        qm.input_size.to_string(),
+                    );
+                }
+                if qm.hidden_size != m.hidden_size {
+                    return mismatch(
+                        "hidden_size",
+                        m.hidden_size.to_string(),
+                        qm.hidden_size.to_string(),
+                    );
+                }
+                if qm.layers.len() != m.layers {
+                    return mismatch("layers", m.layers.to_string(), qm.layers.len().to_string());
+                }
+                let params = cfg.quant_params(Some(&qm.quant))?;
+                (qm, params, ModelSource::File(path))
+            }
+        }
+    };
+    let int = IntModel::new(&model, &params)?;
+    Ok(Loaded {
+        config: cfg.clone(),
+        source,
+        params,
+        model,
+        int,
+    })
+}
+
+/// A running SHA-256 over output vectors: the `digest` printed by `run`,
+/// `sim` and `cosim`, so runs can be compared by one string.
+#[derive(Clone, Default)]
+pub struct OutputDigest {
+    h: Sha256,
+    pub vectors: u64,
+}
+
+impl OutputDigest {
+    pub fn add(&mut self, layer: usize, trits: &[i8]) {
+        self.h.update((layer as u32).to_le_bytes());
+        self.h
+            .update(trits.iter().map(|&t| t as u8).collect::<Vec<u8>>());
+        self.vectors += 1;
+    }
+    pub fn hex(&self) -> String {
+        hex::encode(self.h.clone().finalize())
+    }
+}
