@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 mod cmd_bench;
 mod cmd_check;
+mod cmd_eval;
 mod cmd_run;
+mod cmd_train;
 mod common;
 
 pub use common::CliError;
@@ -30,6 +32,10 @@ pub enum Command {
     Check(cmd_check::Args),
     /// Benchmark the golden model against a float f32 step of the same size.
     Bench(cmd_bench::Args),
+    /// Train a HitNet language model with quantization in the loop.
+    Train(cmd_train::Args),
+    /// Evaluate a model on a corpus: float, quantized-float and integer golden.
+    Eval(cmd_eval::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -38,6 +44,8 @@ pub fn main() -> ExitCode {
         Command::Run(a) => cmd_run::run(a),
         Command::Check(a) => cmd_check::run(a),
         Command::Bench(a) => cmd_bench::run(a),
+        Command::Train(a) => cmd_train::run(a),
+        Command::Eval(a) => cmd_eval::run(a),
     };
     match result {
         Ok(code) => code,
