@@ -63,7 +63,9 @@ fn check(cell: CellKind, i: usize, h: usize, seed: u64, slope: f64, z_seed: u64)
         CellKind::Lstm => 4 * one,
         CellKind::Gru => one,
     };
-    let c: Vec<i64> = (0..h).map(|_| rng.below(2 * c_max as u64 + 1) as i64 - c_max).collect();
+    let c: Vec<i64> = (0..h)
+        .map(|_| rng.below(2 * c_max as u64 + 1) as i64 - c_max)
+        .collect();
 
     let mut g = Golden::new(&im);
     g.state.layers[0].h = hprev.clone();

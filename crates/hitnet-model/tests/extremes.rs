@@ -7,7 +7,15 @@ use hitnet_model::model::{gate_specs, QuantGate, QuantLayer, QuantModel, Ternary
 use hitnet_model::rng::Rng;
 use hitnet_model::{Golden, IntModel};
 
-fn uniform_model(cell: CellKind, i: usize, h: usize, layers: usize, w: i8, bias: f64, act: ActMode) -> (QuantModel, QuantParams) {
+fn uniform_model(
+    cell: CellKind,
+    i: usize,
+    h: usize,
+    layers: usize,
+    w: i8,
+    bias: f64,
+    act: ActMode,
+) -> (QuantModel, QuantParams) {
     let q = QuantParams {
         activation: act,
         act_threshold: 0.1,
@@ -47,7 +55,11 @@ fn uniform_model(cell: CellKind, i: usize, h: usize, layers: usize, w: i8, bias:
     (m, q)
 }
 
-fn drive(m: &QuantModel, q: &QuantParams, inputs: &[Vec<i8>]) -> (IntModel, hitnet_model::widths::Ranges) {
+fn drive(
+    m: &QuantModel,
+    q: &QuantParams,
+    inputs: &[Vec<i8>],
+) -> (IntModel, hitnet_model::widths::Ranges) {
     let im = IntModel::new(m, q).unwrap();
     let ranges = {
         let mut g = Golden::new(&im);
@@ -63,7 +75,10 @@ fn drive(m: &QuantModel, q: &QuantParams, inputs: &[Vec<i8>]) -> (IntModel, hitn
 fn check_inside(im: &IntModel, r: &hitnet_model::widths::Ranges, what: &str) {
     for (name, &(lo, hi)) in &r.seen {
         let (blo, bhi) = im.widths.bound_of(name, im);
-        assert!(lo >= blo && hi <= bhi, "{what}: {name} saw [{lo}, {hi}] outside bound [{blo}, {bhi}]");
+        assert!(
+            lo >= blo && hi <= bhi,
+            "{what}: {name} saw [{lo}, {hi}] outside bound [{blo}, {bhi}]"
+        );
     }
 }
 
@@ -74,7 +89,19 @@ fn extremes_stay_inside_bounds_and_reach_acc_bound() {
             for bias in [-3.0, 0.0, 3.0] {
                 for act in [ActMode::Threshold, ActMode::Bernoulli] {
                     let (i, h) = (13, 7);
-                    let (m, q) = uniform_model(cell, i, h, 2, w, bias, act);
+                    let (mut m, q) = uniform_model(cell, i, h, 2, w, bias, act);
+                    if cell == CellKind::Gru {
+                        // Flip the update gate so u -> 0 and s follows n: otherwise
+                        // u -> 1 freezes the state at 0 and h never saturates.
+                        for layer in &mut m.layers {
+                            let zg = &mut layer.gates[1].w;
+                            *zg = TernaryMatrix::from_trits(
+                                zg.rows,
+                                zg.cols,
+                                &vec![-w; zg.rows * zg.cols],
+                            );
+                        }
+                    }
                     // All +1 then all -1, long enough for the state to saturate.
                     let mut xs = vec![vec![1i8; i]; 40];
                     xs.extend(vec![vec![-1i8; i]; 40]);
@@ -109,7 +136,11 @@ fn lstm_cell_saturates_at_its_bound() {
 fn random_models_stay_inside_bounds() {
     let mut rng = Rng::new(11);
     for k in 0..40 {
-        let cell = if k % 2 == 0 { CellKind::Lstm } else { CellKind::Gru };
+        let cell = if k % 2 == 0 {
+            CellKind::Lstm
+        } else {
+            CellKind::Gru
+        };
         let (i, h) = (1 + rng.below(40) as usize, 1 + rng.below(40) as usize);
         let fm = hitnet_model::defaults::default_float_model(cell, i, h, 2, k);
         let q = QuantParams {
@@ -117,7 +148,9 @@ fn random_models_stay_inside_bounds() {
             ..QuantParams::default()
         };
         let m = fm.quantize(&q).unwrap();
-        let xs: Vec<Vec<i8>> = (0..30).map(|_| (0..i).map(|_| rng.trit()).collect()).collect();
+        let xs: Vec<Vec<i8>> = (0..30)
+            .map(|_| (0..i).map(|_| rng.trit()).collect())
+            .collect();
         let (im, r) = drive(&m, &q, &xs);
         check_inside(&im, &r, &format!("random {k}"));
     }

@@ -12,10 +12,10 @@ fn tiny_lstm() -> (QuantModel, QuantParams) {
     };
     // Columns of z = [x0, x1, h0, h1]. Rows are units 0 and 1.
     let w: [[i8; 8]; 4] = [
-        [1, 0, 0, 0, /* unit 1 */ 1, -1, 0, 0],  // i
-        [0, 0, 0, 0, /* unit 1 */ -1, 0, 0, 0],  // f
-        [1, -1, 0, 0, /* unit 1 */ 0, 1, 0, 0],  // g
-        [0, 0, 1, 1, /* unit 1 */ 0, 0, 1, 0],   // o
+        [1, 0, 0, 0, /* unit 1 */ 1, -1, 0, 0], // i
+        [0, 0, 0, 0, /* unit 1 */ -1, 0, 0, 0], // f
+        [1, -1, 0, 0, /* unit 1 */ 0, 1, 0, 0], // g
+        [0, 0, 1, 1, /* unit 1 */ 0, 0, 1, 0],  // o
     ];
     let bias = [[0.0, 0.0], [0.5, 0.0], [0.0, 0.0], [0.0, 0.0]];
     let gates = gate_specs(CellKind::Lstm, 2, 2)
@@ -60,7 +60,7 @@ fn lstm_2x2_step_by_hand() {
     assert_eq!(f.pre_frac, 13);
     assert_eq!(im.layers[0].gates[0].mult, 2048);
     assert_eq!(im.layers[0].gates[1].bias, vec![4096, 0]); // 0.5 * 2^13
-    // T = round(0.3 * 1024) = 307.
+                                                           // T = round(0.3 * 1024) = 307.
     assert_eq!(f.act_threshold, 307);
 
     let mut g = Golden::new(&im);

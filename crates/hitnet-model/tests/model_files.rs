@@ -1,0 +1,235 @@
+//! Model files and PyTorch import: round trips and every kind of bad input.
+use hitnet_model::config::{CellKind, Config, QuantParams};
+use hitnet_model::import::{export_safetensors, import_bytes, Expect};
+use hitnet_model::model::{Embedding, OutputLayer, TernaryMatrix, Vocab, VocabLevel};
+use hitnet_model::{defaults, io, ModelError};
+
+fn model(cell: CellKind) -> hitnet_model::QuantModel {
+    defaults::default_float_model(cell, 7, 5, 2, 3)
+        .quantize(&QuantParams::default())
+        .unwrap()
+}
+
+#[test]
+fn json_round_trip_with_embedding_and_output() {
+    for cell in [CellKind::Lstm, CellKind::Gru] {
+        let mut m = model(cell);
+        m.embedding = Some(Embedding {
+            table: TernaryMatrix::from_trits(3, 7, &[1, 0, -1, 1, 1, 0, 0].repeat(3)),
+        });
+        m.output = Some(OutputLayer {
+            rows: 3,
+            cols: 5,
+            weight: (0..15).map(|k| k as f32 * 0.25 - 1.0).collect(),
+            bias: vec![0.5, -0.5, 1e-7],
+        });
+        m.vocab = Some(Vocab {
+            level: VocabLevel::Char,
+            tokens: vec!["a".into(), "b".into(), "\n".into()],
+        });
+        m.meta = serde_json::json!({"trained": "test"});
+        let text = io::to_json(&m);
+        let back = io::from_json(&text, "m.json").unwrap();
+        assert_eq!(back, m);
+    }
+}
+
+#[test]
+fn save_is_atomic_and_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("m.json");
+    let m = model(CellKind::Lstm);
+    io::save(&m, &p).unwrap();
+    assert_eq!(io::load(&p).unwrap(), m);
+    // No temporary files left behind.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    // Unwritable destination: an error naming the path, nothing written.
+    let bad = dir.path().join("no/such/dir/m.json");
+    let e = io::save(&m, &bad).unwrap_err().to_string();
+    assert!(e.contains("no/such/dir"), "{e}");
+}
+
+fn err_of(text: &str) -> String {
+    io::from_json(text, "m.json").unwrap_err().to_string()
+}
+
+#[test]
+fn bad_model_files_name_what_is_wrong() {
+    let good = io::to_json(&model(CellKind::Lstm));
+    // Truncated.
+    let e = err_of(&good[..good.len() / 2]);
+    assert!(e.starts_with("m.json: ") && e.contains("EOF"), "{e}");
+    // Not a trit.
+    let e = err_of(&good.replacen("\"+", "\"x", 1));
+    assert!(
+        e.contains("is not a trit") && e.contains("layers[0].gates[0].rows["),
+        "{e}"
+    );
+    // Wrong row length.
+    let e = err_of(&good.replacen("\"+", "\"++", 1));
+    assert!(e.contains("expected 12"), "{e}");
+    // Wrong gate name.
+    let e = err_of(&good.replacen("\"name\": \"f\"", "\"name\": \"q\"", 1));
+    assert!(e.contains("layers[0].gates[1].name"), "{e}");
+    // Non-finite scale: JSON has no NaN, a string is a type error.
+    let e = err_of(&good.replacen("\"scale\": ", "\"scale\": \"nan\", \"x\": ", 1));
+    assert!(e.starts_with("m.json: "), "{e}");
+    // Unknown key.
+    let e = err_of(&good.replacen("\"cell\"", "\"bogus\": 1, \"cell\"", 1));
+    assert!(e.contains("bogus"), "{e}");
+    // Wrong format name / version.
+    let e = err_of(&good.replacen("hitnet-model", "other", 1));
+    assert!(e.contains("format"), "{e}");
+    let e = err_of(&good.replacen("\"version\": 1", "\"version\": 9", 1));
+    assert!(e.contains("version"), "{e}");
+}
+
+fn expect(cell: CellKind) -> Expect {
+    Expect {
+        cell,
+        input_size: 7,
+        hidden_size: 5,
+        layers: 2,
+    }
+}
+
+#[test]
+fn safetensors_round_trip_equals_direct_quantization() {
+    for cell in [CellKind::Lstm, CellKind::Gru] {
+        let fm = defaults::default_float_model(cell, 7, 5, 2, 3);
+        for prefix in ["", "rnn."] {
+            let bytes = export_safetensors(&fm, prefix);
+            let back = import_bytes(&bytes, "w.safetensors", expect(cell)).unwrap();
+            let q = QuantParams::default();
+            // f32 storage: same trits and scales to f32 precision.
+            let a = back.quantize(&q).unwrap();
+            let b = fm.quantize(&q).unwrap();
+            for (la, lb) in a.layers.iter().zip(&b.layers) {
+                for (ga, gb) in la.gates.iter().zip(&lb.gates) {
+                    assert_eq!(ga.w, gb.w);
+                    assert!((ga.scale - gb.scale).abs() < 1e-6);
+                }
+            }
+        }
+    }
+}
+
+fn import_err(bytes: &[u8], e: Expect) -> String {
+    let r = import_bytes(bytes, "w.safetensors", e);
+    match r {
+        Err(e @ ModelError::Import { .. }) => e.to_string(),
+        other => panic!("expected an import error, got {other:?}"),
+    }
+}
+
+#[test]
+fn bad_safetensors_name_the_tensor() {
+    let fm = defaults::default_float_model(CellKind::Lstm, 7, 5, 2, 3);
+    let bytes = export_safetensors(&fm, "");
+    // Truncated file.
+    let e = import_err(&bytes[..bytes.len() - 10], expect(CellKind::Lstm));
+    assert!(e.contains("w.safetensors"), "{e}");
+    // Wrong cell: an LSTM file for a GRU config.
+    let e = import_err(&bytes, expect(CellKind::Gru));
+    assert!(e.contains("weight_ih_l0") && e.contains("LSTM"), "{e}");
+    // Wrong sizes.
+    let mut ex = expect(CellKind::Lstm);
+    ex.hidden_size = 6;
+    let e = import_err(&bytes, ex);
+    assert!(e.contains("weight_ih_l0") && e.contains("shape"), "{e}");
+    // Wrong layer count.
+    let mut ex = expect(CellKind::Lstm);
+    ex.layers = 3;
+    let e = import_err(&bytes, ex);
+    assert!(e.contains("2 layers"), "{e}");
+    // Wrong names.
+    let e = import_err(
+        &replace_bytes(&bytes, b"weight_ih_l", b"weight_xx_l"),
+        expect(CellKind::Lstm),
+    );
+    assert!(e.contains("weight_ih_l0") && e.contains("not found"), "{e}");
+    // Non-finite values.
+    let mut bad = fm.clone();
+    bad.layers[1].w_hh[3] = f64::NAN;
+    let e = import_err(&export_safetensors(&bad, ""), expect(CellKind::Lstm));
+    assert!(
+        e.contains("weight_hh_l1") && e.contains("not finite"),
+        "{e}"
+    );
+    // Missing one bias.
+    let e = import_err(
+        &replace_bytes(&bytes, b"bias_ih_l1", b"bias_zz_l1"),
+        expect(CellKind::Lstm),
+    );
+    assert!(e.contains("bias_ih_l1") && e.contains("missing"), "{e}");
+}
+
+#[test]
+fn config_and_model_file_must_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = model(CellKind::Lstm);
+    io::save(&m, &dir.path().join("m.json")).unwrap();
+    let cfg_text = |h: usize, extra: &str| {
+        format!("[model]\ncell = \"lstm\"\ninput_size = 7\nhidden_size = {h}\nlayers = 2\nweights = \"m.json\"\n{extra}")
+    };
+    let write = |t: String| {
+        let p = dir.path().join("c.toml");
+        std::fs::write(&p, t).unwrap();
+        Config::load(&p).unwrap()
+    };
+    let ok = hitnet_model::load(&write(cfg_text(5, ""))).unwrap();
+    assert_eq!(ok.model, m);
+    let e = hitnet_model::load(&write(cfg_text(6, "")))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("hidden_size") && e.contains("m.json"), "{e}");
+    let e = hitnet_model::load(&write(cfg_text(5, "[quant]\nslope = 3.0\n")))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("quant.slope"), "{e}");
+    // Missing weights file: the path is named.
+    std::fs::remove_file(dir.path().join("m.json")).unwrap();
+    let e = hitnet_model::load(&write(cfg_text(5, "")))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("m.json"), "{e}");
+}
+
+#[test]
+fn safetensors_through_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let fm = defaults::default_float_model(CellKind::Gru, 7, 5, 2, 3);
+    std::fs::write(
+        dir.path().join("w.safetensors"),
+        export_safetensors(&fm, "gru."),
+    )
+    .unwrap();
+    let p = dir.path().join("c.toml");
+    std::fs::write(
+        &p,
+        "[model]\ncell = \"gru\"\ninput_size = 7\nhidden_size = 5\nlayers = 2\nweights = \"w.safetensors\"\n",
+    )
+    .unwrap();
+    let l = hitnet_model::load(&Config::load(&p).unwrap()).unwrap();
+    assert_eq!(l.model.cell, CellKind::Gru);
+    assert!(matches!(
+        l.source,
+        hitnet_model::ModelSource::Safetensors(_)
+    ));
+}
+
+/// Same-length byte replacement (keeps the safetensors header offsets valid).
+fn replace_bytes(b: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    assert_eq!(from.len(), to.len());
+    let mut v = b.to_vec();
+    let mut k = 0;
+    while k + from.len() <= v.len() {
+        if &v[k..k + from.len()] == from {
+            v[k..k + from.len()].copy_from_slice(to);
+            k += from.len();
+        } else {
+            k += 1;
+        }
+    }
+    v
+}
