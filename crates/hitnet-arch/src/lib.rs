@@ -1,0 +1,432 @@
+//! # hitnet-arch: the plan
+//!
+//! From a lowered model ([`hitnet_model::IntModel`]) and an array shape this
+//! crate computes, once, everything that fixes what each hardware unit does
+//! in each cycle: the widths (from proven bounds), the memory layouts and
+//! their contents, the schedule and its closed-form cycle count. The RTL
+//! generator and the cycle simulator both consume a [`Plan`]; neither
+//! recomputes any of it. docs/architecture.md describes the machine.
+use hitnet_model::config::{ActMode, CellKind};
+use hitnet_model::fixed::{signed_bits, unsigned_bits};
+use hitnet_model::model::GateAct;
+use hitnet_model::IntModel;
+use serde::Serialize;
+
+mod images;
+pub use images::TritWord;
+
+/// Errors in the array shape or the design it implies.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error("invalid value for `{key}`: {msg}")]
+    Shape { key: String, msg: String },
+}
+
+fn shape_err(key: &str, msg: String) -> PlanError {
+    PlanError::Shape {
+        key: key.into(),
+        msg,
+    }
+}
+
+/// Fixed pipeline latencies (register stages) of the datapath. They are
+/// constants of the microarchitecture; docs/architecture.md draws them.
+pub const POST_STAGES: u64 = 5;
+pub const EW_STAGES: u64 = 7;
+/// Widest array column count: a z word is one u64 per bitplane in the simulator.
+pub const MAX_COLS: usize = 64;
+
+/// The array shape requested by the config.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Shape {
+    pub rows: usize,
+    pub cols: usize,
+    /// Post-processing lanes; `None` lets the plan choose.
+    pub lanes: Option<usize>,
+}
+
+/// One gate's pass over a group of `rows` units: a run of column blocks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Segment {
+    /// Gate index within the layer (0..4), also the segment order.
+    pub gate: usize,
+    pub name: String,
+    pub act: GateAct,
+    /// First column block of z (block b covers z[b*C, b*C+C)).
+    pub block_start: usize,
+    pub blocks: usize,
+    /// The gate's columns in z: [col_start, col_end). Weights outside are 0.
+    pub col_start: usize,
+    pub col_end: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LayerPlan {
+    pub input_size: usize,
+    pub hidden_size: usize,
+    /// Column blocks of z = [x; h].
+    pub z_blocks: usize,
+    /// Groups of `rows` units: ceil(H / rows).
+    pub groups: usize,
+    pub segments: Vec<Segment>,
+    /// Issue cycles of the layer: groups * sum of segment blocks.
+    pub mvm_cycles: u64,
+    /// Cycles from the last issue until the next layer may issue.
+    pub tail_cycles: u64,
+    /// First weight-memory address of the layer.
+    pub weight_base: usize,
+    /// First bias-memory address of the layer (per lane).
+    pub bias_base: usize,
+    /// First state-memory address of the layer (per lane).
+    pub state_base: usize,
+    /// Beat index, within the last group, of the beat holding unit H-1.
+    pub last_beat: usize,
+}
+
+/// Where a trit of a z word comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ZSrc {
+    /// Trit k of the active input buffer (layer 0's x).
+    X(usize),
+    /// Trit j of layer l's h buffer written in this token (x of layer l+1).
+    New(usize, usize),
+    /// Trit j of layer l's h buffer of the previous token (zero at sequence start).
+    Old(usize, usize),
+    /// Padding past the end of z.
+    Zero,
+}
+
+/// Widths of every register of the datapath, from proven bounds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct HwWidths {
+    /// Adder-tree level k (k = 1..depth) holds sums of up to `tree_span[k]` products.
+    pub tree_span: Vec<usize>,
+    pub tree: Vec<u32>,
+    pub acc: u32,
+    pub mult: u32,
+    pub bias: u32,
+    pub prod: u32,
+    pub pre: u32,
+    pub index: u32,
+    pub act: u32,
+    /// Gate store entries (activations, or GRU raw n_x pre-activations).
+    pub store: u32,
+    pub cell: u32,
+    pub cell_sum: u32,
+    pub h_pre: u32,
+    /// GRU: r * n_h, the n sum, s - n.
+    pub gru_rprod: u32,
+    pub gru_sum: u32,
+    pub gru_diff: u32,
+    pub lfsr: u32,
+    pub weight_addr: u32,
+    pub bias_addr: u32,
+    pub state_addr: u32,
+}
+
+/// The plan: everything both the RTL and the cycle simulator need.
+#[derive(Clone, Debug, Serialize)]
+pub struct Plan {
+    pub cell: CellKind,
+    pub activation: ActMode,
+    pub rows: usize,
+    pub cols: usize,
+    pub lanes: usize,
+    /// rows / lanes: serial steps per segment.
+    pub steps: usize,
+    pub tree_depth: u32,
+    /// Cycles from an issue to its sum being in the output bank.
+    pub bank_latency: u64,
+    pub layers: Vec<LayerPlan>,
+    pub widths: HwWidths,
+    pub formats: hitnet_model::fixed::Formats,
+    /// Input stream: trits per beat and beats per token.
+    pub in_trits: usize,
+    pub in_beats: usize,
+    /// Output stream: trits per beat (= lanes) and beats per layer vector.
+    pub out_trits: usize,
+    pub out_beats: usize,
+    pub weight_depth: usize,
+    pub bias_depth: usize,
+    pub state_depth: usize,
+    pub cycles: CycleCount,
+    #[serde(skip)]
+    pub images: images::Images,
+}
+
+/// The closed-form cycle count and its ideal bound.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CycleCount {
+    /// Compute cycles per token: 1 + sum over layers (mvm + tail).
+    pub compute_per_token: u64,
+    /// Input cycles per token: 1 + in_beats (one beat per cycle).
+    pub input_per_token: u64,
+    /// Steady-state cycles per token with a continuous input stream.
+    pub per_token: u64,
+    /// sum over layers of gates * H * (I + H) / (rows * cols).
+    pub bound_per_token: f64,
+    pub utilization: f64,
+    /// Cycles from reset to the first token's start when input beats arrive every cycle.
+    pub first_start: u64,
+    pub formula: String,
+}
+
+/// Structural bound of the adder tree: level k combines pairs of level k-1.
+fn tree_spans(cols: usize) -> Vec<usize> {
+    let mut spans = vec![1usize];
+    let mut n = cols;
+    while n > 1 {
+        let prev = *spans.last().unwrap();
+        spans.push(prev * 2);
+        n = n.div_ceil(2);
+    }
+    spans
+}
+
+/// Column-block ranges of each gate (docs/architecture.md, "Schedule").
+fn segments(m: &IntModel, l: usize, cols: usize) -> Vec<Segment> {
+    let layer = &m.layers[l];
+    let zlen = layer.input_size + layer.hidden_size;
+    layer
+        .gates
+        .iter()
+        .enumerate()
+        .map(|(g, gate)| {
+            let col_start = gate.col_offset;
+            let col_end = gate.col_offset + gate.w.cols;
+            debug_assert!(col_end <= zlen);
+            let block_start = col_start / cols;
+            let block_end = col_end.div_ceil(cols);
+            Segment {
+                gate: g,
+                name: gate.name.clone(),
+                act: gate.act,
+                block_start,
+                blocks: block_end - block_start,
+                col_start,
+                col_end,
+            }
+        })
+        .collect()
+}
+
+impl Plan {
+    /// Plans the accelerator for `m` on a `shape` array.
+    pub fn new(m: &IntModel, shape: Shape) -> Result<Plan, PlanError> {
+        let (rows, cols) = (shape.rows, shape.cols);
+        let h = m.hidden_size;
+        if rows == 0 || cols == 0 {
+            return Err(shape_err("hw.rows", "the array needs at least one row and one column".into()));
+        }
+        if rows > h {
+            return Err(shape_err(
+                "hw.rows",
+                format!("{rows} rows exceed hidden_size {h}: rows beyond {h} would never hold a unit; use at most {h}"),
+            ));
+        }
+        let min_z = (0..m.layers.len()).map(|l| m.layer_input(l) + h).min().unwrap();
+        if cols > min_z {
+            return Err(shape_err(
+                "hw.cols",
+                format!("{cols} columns exceed the shortest layer input I+H = {min_z}: the extra columns would never hold a weight; use at most {min_z}"),
+            ));
+        }
+        if cols > MAX_COLS {
+            return Err(shape_err("hw.cols", format!("{cols} exceeds the supported maximum {MAX_COLS}")));
+        }
+        let segs: Vec<Vec<Segment>> = (0..m.layers.len()).map(|l| segments(m, l, cols)).collect();
+        let min_blocks = segs.iter().flatten().map(|s| s.blocks).min().unwrap();
+        // Lanes: serialising a segment's `rows` sums must finish before the
+        // next segment's sums arrive (rows / lanes <= shortest segment), and
+        // at most 8 steps keep the tail latency short.
+        let lanes = match shape.lanes {
+            Some(p) => {
+                if p == 0 || rows % p != 0 {
+                    return Err(shape_err("hw.post_lanes", format!("{p} does not divide hw.rows = {rows}")));
+                }
+                if rows / p > min_blocks {
+                    return Err(shape_err(
+                        "hw.post_lanes",
+                        format!(
+                            "{p} lanes need {} cycles per segment but the shortest segment lasts {min_blocks}; use at least {} lanes",
+                            rows / p,
+                            rows.div_ceil(min_blocks)
+                        ),
+                    ));
+                }
+                p
+            }
+            None => (1..=rows)
+                .find(|&p| rows % p == 0 && rows / p <= min_blocks.min(8))
+                .unwrap_or(rows),
+        };
+        let steps = rows / lanes;
+        let spans = tree_spans(cols);
+        let tree_depth = (spans.len() - 1) as u32;
+        let bank_latency = tree_depth as u64 + 2;
+
+        let w = &m.widths;
+        let f = &m.formats;
+        let acc_tree = signed_bits(-(cols as i64), cols as i64);
+        let acc = w.acc.max(acc_tree);
+        let prod_bound = w.mult_bound * w.acc_bound;
+        let act = w.act;
+        let pre = w.pre;
+        let store = if m.cell == CellKind::Gru { act.max(pre) } else { act };
+        let one = f.one();
+
+        let mut layers = Vec::new();
+        let (mut wbase, mut bbase, mut sbase) = (0usize, 0usize, 0usize);
+        for (l, segments) in segs.into_iter().enumerate() {
+            let i = m.layer_input(l);
+            let groups = h.div_ceil(rows);
+            let per_group: usize = segments.iter().map(|s| s.blocks).sum();
+            let mvm = (groups * per_group) as u64;
+            let last_beat = ((h - 1) % rows) / lanes;
+            // Last issue at t = S + M - 1; its sums are readable from the bank at
+            // e = t + bank_latency; beat k of the last segment is readable in the
+            // h buffer at e + k + POST + EW, which is the next layer's first issue.
+            let tail = bank_latency + last_beat as u64 + POST_STAGES + EW_STAGES - 1;
+            layers.push(LayerPlan {
+                input_size: i,
+                hidden_size: h,
+                z_blocks: (i + h).div_ceil(cols),
+                groups,
+                segments,
+                mvm_cycles: mvm,
+                tail_cycles: tail,
+                weight_base: wbase,
+                bias_base: bbase,
+                state_base: sbase,
+                last_beat,
+            });
+            wbase += mvm as usize;
+            bbase += groups * 4 * steps;
+            sbase += groups * steps;
+        }
+        let in_trits = cols;
+        let in_beats = m.input_size.div_ceil(in_trits);
+        let gates = m.cell.gates() as f64;
+        let bound: f64 = layers
+            .iter()
+            .map(|lp| gates * (h * (lp.input_size + h)) as f64 / (rows * cols) as f64)
+            .sum();
+        let compute = 1 + layers.iter().map(|lp| lp.mvm_cycles + lp.tail_cycles).sum::<u64>();
+        let input = 1 + in_beats as u64;
+        let per_token = compute.max(input);
+        let formula = format!(
+            "max(1 + sum_l [groups_l * sum_s blocks_s + tail_l], 1 + in_beats) = max(1 + {}, {input}) = {per_token}; tail_l = (tree depth {tree_depth} + 2) + last beat + {POST_STAGES} + {EW_STAGES} - 1",
+            layers
+                .iter()
+                .map(|lp| format!("[{} + {}]", lp.mvm_cycles, lp.tail_cycles))
+                .collect::<Vec<_>>()
+                .join(" + ")
+        );
+        let widths = HwWidths {
+            tree_span: spans.clone(),
+            tree: spans.iter().map(|&s| signed_bits(-(s as i64), s as i64)).collect(),
+            acc,
+            mult: w.mult + 1,
+            bias: w.bias,
+            prod: signed_bits(-prod_bound, prod_bound),
+            pre,
+            index: f.lut_bits,
+            act,
+            store,
+            cell: w.cell,
+            cell_sum: w.cell_sum,
+            h_pre: w.h_pre,
+            gru_rprod: signed_bits(-one * w.pre_bound, one * w.pre_bound),
+            gru_sum: w.gru_sum.max(1),
+            gru_diff: signed_bits(-2 * one, 2 * one),
+            lfsr: w.lfsr,
+            weight_addr: unsigned_bits(wbase.saturating_sub(1) as u64),
+            bias_addr: unsigned_bits(bbase.saturating_sub(1) as u64),
+            state_addr: unsigned_bits(sbase.saturating_sub(1) as u64),
+        };
+        let mut plan = Plan {
+            cell: m.cell,
+            activation: m.quant.activation,
+            rows,
+            cols,
+            lanes,
+            steps,
+            tree_depth,
+            bank_latency,
+            layers,
+            widths,
+            formats: f.clone(),
+            in_trits,
+            in_beats,
+            out_trits: lanes,
+            out_beats: h.div_ceil(lanes),
+            weight_depth: wbase,
+            bias_depth: bbase,
+            state_depth: sbase,
+            cycles: CycleCount {
+                compute_per_token: compute,
+                input_per_token: input,
+                per_token,
+                bound_per_token: bound,
+                utilization: bound / per_token as f64,
+                first_start: in_beats as u64,
+                formula,
+            },
+            images: images::Images::default(),
+        };
+        plan.images = images::Images::build(m, &plan);
+        Ok(plan)
+    }
+
+    /// Where each trit of z word `block` of layer `l` comes from.
+    pub fn z_sources(&self, l: usize, block: usize) -> Vec<ZSrc> {
+        let lp = &self.layers[l];
+        (0..self.cols)
+            .map(|c| {
+                let k = block * self.cols + c;
+                if k < lp.input_size {
+                    if l == 0 {
+                        ZSrc::X(k)
+                    } else {
+                        ZSrc::New(l - 1, k)
+                    }
+                } else if k < lp.input_size + lp.hidden_size {
+                    ZSrc::Old(l, k - lp.input_size)
+                } else {
+                    ZSrc::Zero
+                }
+            })
+            .collect()
+    }
+
+    /// Unit j handled by lane `lane` at serial step `step` of group `group`.
+    pub fn unit(&self, group: usize, step: usize, lane: usize) -> usize {
+        group * self.rows + step * self.lanes + lane
+    }
+
+    pub fn images(&self) -> &images::Images {
+        &self.images
+    }
+
+    /// The h-buffer length of a layer in trits: whole beats.
+    pub fn hbuf_trits(&self) -> usize {
+        self.out_beats * self.out_trits
+    }
+
+    /// The input buffer length in trits: whole beats.
+    pub fn xbuf_trits(&self) -> usize {
+        self.in_beats * self.in_trits
+    }
+
+    /// Layer-index width of the output stream.
+    pub fn layer_bits(&self) -> u32 {
+        unsigned_bits(self.layers.len().saturating_sub(1) as u64)
+    }
+
+    pub fn num_layers(&self) -> usize {
+        self.layers.len()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,271 @@
+//! Building a Verilated model at run time: `verilator --cc`, then the `cc`
+//! crate compiles the generated C++, Verilator's runtime sources and a small
+//! generated C-ABI shim, and the objects are linked into a shared library.
+//! Builds are cached by content hash; the runtime objects are cached once per
+//! Verilator version.
+use crate::CosimError;
+use hitnet_arch::Plan;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Bumped whenever the shim or the build recipe changes.
+const RECIPE: &str = "hitnet-cosim-build-v1";
+
+/// The tools a build needs.
+#[derive(Clone, Debug)]
+pub struct Toolchain {
+    pub verilator: PathBuf,
+    pub version: String,
+    pub include: PathBuf,
+}
+
+impl Toolchain {
+    /// Finds Verilator and a C++ compiler, or says what to install.
+    pub fn find() -> Result<Toolchain, CosimError> {
+        let out = Command::new("verilator").arg("--version").output().map_err(|_| {
+            CosimError::Missing(
+                "verilator not found; install it with scripts/setup (Debian: apt-get install verilator)".into(),
+            )
+        })?;
+        let version = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let root = Command::new("verilator")
+            .arg("--getenv")
+            .arg("VERILATOR_ROOT")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default();
+        let include = Path::new(&root).join("include");
+        if !include.join("verilated.cpp").exists() {
+            return Err(CosimError::Missing(format!(
+                "Verilator's runtime sources are not at {} (verilator --getenv VERILATOR_ROOT); reinstall verilator",
+                include.display()
+            )));
+        }
+        if Command::new("c++").arg("--version").output().is_err() {
+            return Err(CosimError::Missing(
+                "no C++ compiler (c++) found; install g++ (Debian: apt-get install g++)".into(),
+            ));
+        }
+        Ok(Toolchain {
+            verilator: PathBuf::from("verilator"),
+            version,
+            include,
+        })
+    }
+}
+
+/// Build options that change the binary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BuildOptions {
+    pub trace: bool,
+    /// C++ optimisation level of the model (the runtime is always -O2).
+    pub opt: u32,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions { trace: false, opt: 1 }
+    }
+}
+
+/// A built model: the shared library and the port widths the shim expects.
+#[derive(Clone, Debug)]
+pub struct Built {
+    pub lib: PathBuf,
+    pub dir: PathBuf,
+    pub cached: bool,
+    pub ports: PortWidths,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PortWidths {
+    pub s_data: usize,
+    pub m_data: usize,
+    pub m_layer: usize,
+}
+
+impl PortWidths {
+    pub fn of(plan: &Plan) -> PortWidths {
+        PortWidths {
+            s_data: 2 * plan.in_trits,
+            m_data: 2 * plan.out_trits,
+            m_layer: hitnet_rtl::vlog::ubits(plan.layers.len() as u64 - 1) as usize,
+        }
+    }
+}
+
+/// The default cache: $HITNET_CACHE, else $XDG_CACHE_HOME/hitnet, else ~/.cache/hitnet.
+pub fn default_cache() -> PathBuf {
+    if let Some(d) = std::env::var_os("HITNET_CACHE") {
+        return PathBuf::from(d);
+    }
+    if let Some(d) = std::env::var_os("XDG_CACHE_HOME") {
+        return PathBuf::from(d).join("hitnet");
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    home.join(".cache").join("hitnet")
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> CosimError + '_ {
+    move |e| CosimError::Io(format!("{}: {e}", path.display()))
+}
+
+fn cc_build(tc: &Toolchain, out: &Path, opt: u32, trace: bool) -> cc::Build {
+    let target = env!("HITNET_TARGET");
+    let mut b = cc::Build::new();
+    b.cpp(true)
+        .include(&tc.include)
+        .include(tc.include.join("vltstd"))
+        .flag_if_supported("-std=c++17")
+        .flag_if_supported("-faligned-new")
+        .flag_if_supported("-fcf-protection=none")
+        .flag_if_supported("-Wno-bool-operation")
+        .flag_if_supported("-Wno-unused-parameter")
+        .define("VM_TRACE", if trace { "1" } else { "0" })
+        .define("VM_COVERAGE", "0")
+        .define("VM_SC", "0")
+        .pic(true)
+        .opt_level(opt)
+        .debug(false)
+        .warnings(false)
+        .cargo_metadata(false)
+        .target(target)
+        .host(target)
+        .out_dir(out);
+    b
+}
+
+/// Compiles Verilator's runtime once per Verilator version and trace flag.
+fn runtime_objects(tc: &Toolchain, cache: &Path, trace: bool) -> Result<Vec<PathBuf>, CosimError> {
+    let key = hex::encode(&Sha256::digest(format!("{RECIPE} {} {trace}", tc.version))[..8]);
+    let dir = cache.join(format!("runtime-{key}"));
+    let list = dir.join("objects.txt");
+    if let Ok(text) = std::fs::read_to_string(&list) {
+        let objs: Vec<PathBuf> = text.lines().map(PathBuf::from).collect();
+        if objs.iter().all(|o| o.exists()) {
+            return Ok(objs);
+        }
+    }
+    let tmp = cache.join(format!(".runtime-{key}.tmp{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+    let mut files = vec![tc.include.join("verilated.cpp"), tc.include.join("verilated_threads.cpp")];
+    if trace {
+        files.push(tc.include.join("verilated_vcd_c.cpp"));
+    }
+    let objs = cc_build(tc, &tmp, 2, trace)
+        .files(&files)
+        .try_compile_intermediates()
+        .map_err(|e| CosimError::Build { msg: format!("compiling Verilator's runtime: {e}"), log: tmp.clone() })?;
+    // Publish atomically: another process may be building the same runtime.
+    let _ = std::fs::rename(&tmp, &dir);
+    let _ = std::fs::remove_dir_all(&tmp);
+    let objs: Vec<PathBuf> = objs
+        .iter()
+        .map(|o| dir.join(o.strip_prefix(&tmp).unwrap_or(o)))
+        .collect();
+    std::fs::write(&list, objs.iter().map(|o| format!("{}\n", o.display())).collect::<String>())
+        .map_err(io(&list))?;
+    Ok(objs)
+}
+
+/// Verilates and compiles `verilog` (the generated hitnet_top.v), or reuses
+/// a cached build of the same content.
+pub fn build(
+    tc: &Toolchain,
+    plan: &Plan,
+    verilog: &str,
+    opts: BuildOptions,
+    cache: &Path,
+) -> Result<Built, CosimError> {
+    let ports = PortWidths::of(plan);
+    let shim = crate::shim::source(ports, opts.trace);
+    let key = {
+        let mut h = Sha256::new();
+        h.update(RECIPE);
+        h.update(&tc.version);
+        h.update(format!("{opts:?}"));
+        h.update(&shim);
+        h.update(verilog);
+        hex::encode(&h.finalize()[..12])
+    };
+    let dir = cache.join(format!("model-{key}"));
+    let lib = dir.join("libhitnet_model.so");
+    if lib.exists() {
+        return Ok(Built {
+            lib,
+            dir,
+            cached: true,
+            ports,
+        });
+    }
+    std::fs::create_dir_all(cache).map_err(io(cache))?;
+    let rt = runtime_objects(tc, cache, opts.trace)?;
+    let tmp = cache.join(format!(".model-{key}.tmp{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+    std::fs::write(tmp.join("hitnet_top.v"), verilog).map_err(io(&tmp))?;
+    std::fs::write(tmp.join("shim.cpp"), &shim).map_err(io(&tmp))?;
+    let log = tmp.join("verilator.log");
+    let mut cmd = Command::new(&tc.verilator);
+    cmd.current_dir(&tmp)
+        .args(["--cc", "hitnet_top.v", "--top-module", "hitnet_top", "--prefix", "Vhitnet_top"])
+        .args(["-Mdir", "obj", "-DHITNET_PLUSARG_MEM", "--x-assign", "fast", "--x-initial", "fast"])
+        .args(["-Wno-fatal", "-Wno-lint", "-Wno-style"]);
+    if opts.trace {
+        cmd.arg("--trace");
+    }
+    let out = cmd
+        .output()
+        .map_err(|e| CosimError::Missing(format!("running verilator: {e}; install it with scripts/setup")))?;
+    let mut text = String::from_utf8_lossy(&out.stdout).to_string();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    std::fs::write(&log, &text).map_err(io(&log))?;
+    if !out.status.success() {
+        return Err(CosimError::Build { msg: "verilator failed".into(), log: log });
+    }
+    let mut sources: Vec<PathBuf> = std::fs::read_dir(tmp.join("obj"))
+        .map_err(io(&tmp))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "cpp"))
+        .collect();
+    sources.sort();
+    sources.push(tmp.join("shim.cpp"));
+    let objs = cc_build(tc, &tmp.join("o"), opts.opt, opts.trace)
+        .include(tmp.join("obj"))
+        .files(&sources)
+        .try_compile_intermediates()
+        .map_err(|e| {
+            let _ = std::fs::write(tmp.join("cc.log"), e.to_string());
+            CosimError::Build { msg: format!("compiling the Verilated model: {e}"), log: tmp.join("cc.log") }
+        })?;
+    let compiler = cc_build(tc, &tmp, opts.opt, opts.trace)
+        .try_get_compiler()
+        .map_err(|e| CosimError::Missing(format!("no C++ compiler: {e}")))?;
+    let so = tmp.join("libhitnet_model.so");
+    let out = Command::new(compiler.path())
+        .arg("-shared")
+        .arg("-o")
+        .arg(&so)
+        .args(&objs)
+        .args(&rt)
+        .args(["-lpthread", "-latomic"])
+        .output()
+        .map_err(|e| CosimError::Build { msg: format!("linking: {e}"), log: tmp.clone() })?;
+    if !out.status.success() {
+        let l = tmp.join("link.log");
+        let _ = std::fs::write(&l, String::from_utf8_lossy(&out.stderr).as_bytes());
+        return Err(CosimError::Build { msg: "linking the model failed".into(), log: l });
+    }
+    // Publish; if another process won the race, use its build.
+    if std::fs::rename(&tmp, &dir).is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    Ok(Built {
+        lib,
+        dir,
+        cached: false,
+        ports,
+    })
+}

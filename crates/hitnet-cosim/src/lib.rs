@@ -1,0 +1,309 @@
+//! # hitnet-cosim: three-way bit-exactness
+//!
+//! Feeds one stimulus to the integer golden model, the cycle simulator and
+//! the generated Verilog under Verilator, and compares every output trit of
+//! every layer, and (simulator against RTL) the cycle at which each output
+//! beat is accepted.
+pub mod build;
+pub mod rtl;
+pub mod shim;
+
+pub use build::{BuildOptions, Built, Toolchain};
+use hitnet_arch::Plan;
+use hitnet_model::{Golden, IntModel};
+use hitnet_sim::{Beat, Pattern, Sim, Token};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CosimError {
+    /// A tool is missing: the message says what to install.
+    #[error("{0}")]
+    Missing(String),
+    /// A build step failed; the log is saved at the path.
+    #[error("{msg}; see the log at {}", log.display())]
+    Build { msg: String, log: PathBuf },
+    #[error("{0}")]
+    Io(String),
+    #[error("RTL protocol error: {0}")]
+    Protocol(String),
+    #[error("the RTL stopped producing output at cycle {cycle}: {beats} of {expected} beats after a long silence")]
+    Hung { cycle: u64, beats: u64, expected: u64 },
+}
+
+/// The first disagreement found, with everything needed to look at it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Mismatch {
+    /// "golden-vs-sim" or "sim-vs-rtl".
+    pub between: String,
+    pub token: usize,
+    pub layer: usize,
+    /// Hidden unit (element of h_t), when the values differ.
+    pub element: Option<usize>,
+    pub expected: Option<i8>,
+    pub actual: Option<i8>,
+    /// Cycle at which the beat was accepted (RTL), and the expected cycle (simulator).
+    pub cycle: Option<u64>,
+    pub expected_cycle: Option<u64>,
+    pub what: String,
+}
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: token {}, layer {}", self.between, self.token, self.layer)?;
+        if let Some(e) = self.element {
+            write!(f, ", element {e}")?;
+        }
+        if let (Some(x), Some(y)) = (self.expected, self.actual) {
+            write!(f, ": expected {x:+}, got {y:+}")?;
+        }
+        if let Some(c) = self.cycle {
+            write!(f, ", cycle {c}")?;
+        }
+        if let Some(c) = self.expected_cycle {
+            write!(f, " (expected cycle {c})")?;
+        }
+        write!(f, " [{}]", self.what)
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub tokens: usize,
+    pub beats: u64,
+    pub rtl_cycles: u64,
+    pub sim_cycles: u64,
+    /// Output trits where the simulator differs from the golden model.
+    pub golden_vs_sim: u64,
+    /// Beats where RTL and simulator differ (value, layer, order or cycle).
+    pub sim_vs_rtl: u64,
+    pub mismatches: u64,
+    pub bit_exact: bool,
+    pub first: Option<Mismatch>,
+    pub build_cached: bool,
+    pub build_seconds: f64,
+    pub rtl_seconds: f64,
+    pub rtl_cycles_per_second: f64,
+    pub sim_seconds: f64,
+    pub vcd: Option<PathBuf>,
+}
+
+/// Stimulus and port behaviour of a run.
+#[derive(Clone, Debug)]
+pub struct Stimulus {
+    pub tokens: Vec<Token>,
+    pub valid: Pattern,
+    pub ready: Pattern,
+}
+
+/// Golden outputs: `[token][layer]` -> h.
+pub fn golden_outputs(im: &IntModel, tokens: &[Token]) -> Vec<Vec<Vec<i8>>> {
+    let mut g = Golden::new(im);
+    tokens
+        .iter()
+        .map(|t| {
+            if t.first {
+                g.reset();
+            }
+            g.step(&t.x).into_iter().map(|o| o.h).collect()
+        })
+        .collect()
+}
+
+/// Writes the design's memory images into `dir` (for `+hitnet_mem`).
+pub fn write_images(design: &hitnet_rtl::Design, dir: &Path) -> Result<(), CosimError> {
+    std::fs::create_dir_all(dir).map_err(|e| CosimError::Io(format!("{}: {e}", dir.display())))?;
+    for (n, b) in &design.files {
+        if n.ends_with(".hex") {
+            let p = dir.join(n);
+            std::fs::write(&p, b).map_err(|e| CosimError::Io(format!("{}: {e}", p.display())))?;
+        }
+    }
+    Ok(())
+}
+
+/// What `run` needs besides the stimulus.
+pub struct Setup<'a> {
+    pub plan: &'a Plan,
+    pub model: &'a IntModel,
+    pub verilog: &'a str,
+    /// Folder holding the $readmemh images the RTL loads.
+    pub memdir: &'a Path,
+    pub cache: &'a Path,
+    pub opt: u32,
+    /// Where to write a VCD around the first mismatch.
+    pub vcd: Option<&'a Path>,
+}
+
+/// Runs the three models and compares them.
+pub fn run(tc: &Toolchain, s: &Setup, stim: &Stimulus) -> Result<Report, CosimError> {
+    let plan = s.plan;
+    let t0 = std::time::Instant::now();
+    let want = golden_outputs(s.model, &stim.tokens);
+
+    let ts = std::time::Instant::now();
+    let mut sim = Sim::new(plan);
+    let mut sim_beats: Vec<Beat> = Vec::new();
+    let sim_stats = sim.run(stim.tokens.iter().cloned(), stim.valid, stim.ready, |b| {
+        sim_beats.push(b.clone())
+    });
+    let sim_seconds = ts.elapsed().as_secs_f64();
+
+    // Golden against simulator, element by element.
+    let mut golden_vs_sim = 0u64;
+    let mut first: Option<Mismatch> = None;
+    for b in &sim_beats {
+        let h = &want[b.token][b.layer];
+        for (k, &v) in b.data.iter().enumerate() {
+            let j = b.index * plan.out_trits + k;
+            if j < h.len() && h[j] != v {
+                golden_vs_sim += 1;
+                if first.is_none() {
+                    first = Some(Mismatch {
+                        between: "golden-vs-sim".into(),
+                        token: b.token,
+                        layer: b.layer,
+                        element: Some(j),
+                        expected: Some(h[j]),
+                        actual: Some(v),
+                        cycle: Some(b.cycle),
+                        expected_cycle: None,
+                        what: "value".into(),
+                    });
+                }
+            }
+        }
+    }
+    let _ = t0;
+
+    let tb = std::time::Instant::now();
+    let built = build::build(
+        tc,
+        plan,
+        s.verilog,
+        BuildOptions {
+            trace: false,
+            opt: s.opt,
+        },
+        s.cache,
+    )?;
+    let build_seconds = tb.elapsed().as_secs_f64();
+    let max_idle = 64 + 8 * plan.cycles.per_token + 1000;
+    let mut rtl = rtl::Rtl::new(&built, s.memdir, None)?;
+    let tr = std::time::Instant::now();
+    let mut sim_vs_rtl = 0u64;
+    let mut n = 0usize;
+    let mut rtl_first: Option<Mismatch> = None;
+    let rtl_stats = rtl.run(plan, &stim.tokens, stim.valid, stim.ready, max_idle, |b| {
+        let bad = match sim_beats.get(n) {
+            None => Some(Mismatch {
+                between: "sim-vs-rtl".into(),
+                token: b.token,
+                layer: b.layer,
+                element: None,
+                expected: None,
+                actual: None,
+                cycle: Some(b.cycle),
+                expected_cycle: None,
+                what: "extra beat".into(),
+            }),
+            Some(e) => {
+                let elem = e.data.iter().zip(&b.data).position(|(x, y)| x != y);
+                if let Some(k) = elem {
+                    Some(Mismatch {
+                        between: "sim-vs-rtl".into(),
+                        token: e.token,
+                        layer: e.layer,
+                        element: Some(e.index * plan.out_trits + k),
+                        expected: Some(e.data[k]),
+                        actual: Some(b.data[k]),
+                        cycle: Some(b.cycle),
+                        expected_cycle: Some(e.cycle),
+                        what: "value".into(),
+                    })
+                } else if e.layer != b.layer || e.last != b.last || e.index != b.index {
+                    Some(Mismatch {
+                        between: "sim-vs-rtl".into(),
+                        token: e.token,
+                        layer: e.layer,
+                        element: None,
+                        expected: None,
+                        actual: None,
+                        cycle: Some(b.cycle),
+                        expected_cycle: Some(e.cycle),
+                        what: format!(
+                            "beat order: expected layer {} beat {} last {}, got layer {} beat {} last {}",
+                            e.layer, e.index, e.last, b.layer, b.index, b.last
+                        ),
+                    })
+                } else if e.cycle != b.cycle {
+                    Some(Mismatch {
+                        between: "sim-vs-rtl".into(),
+                        token: e.token,
+                        layer: e.layer,
+                        element: None,
+                        expected: None,
+                        actual: None,
+                        cycle: Some(b.cycle),
+                        expected_cycle: Some(e.cycle),
+                        what: "cycle".into(),
+                    })
+                } else {
+                    None
+                }
+            }
+        };
+        if let Some(m) = bad {
+            sim_vs_rtl += 1;
+            if rtl_first.is_none() {
+                rtl_first = Some(m);
+            }
+        }
+        n += 1;
+    });
+    let rtl_seconds = tr.elapsed().as_secs_f64();
+    drop(rtl);
+    let (rtl_stats, hung) = match rtl_stats {
+        Ok(st) => (st, None),
+        Err(e @ CosimError::Hung { .. }) => (Default::default(), Some(e)),
+        Err(e) => return Err(e),
+    };
+    if let Some(e) = hung {
+        if rtl_first.is_none() {
+            return Err(e);
+        }
+    }
+    if first.is_none() {
+        first = rtl_first;
+    }
+    // A VCD around the first RTL disagreement, from a trace build.
+    let mut vcd = None;
+    if let (Some(m), Some(path)) = (&first, s.vcd) {
+        if let Some(c) = m.cycle.or(m.expected_cycle) {
+            let tbuilt = build::build(tc, plan, s.verilog, BuildOptions { trace: true, opt: s.opt }, s.cache)?;
+            let mut r = rtl::Rtl::new(&tbuilt, s.memdir, Some(path))?;
+            r.dump = Some((c.saturating_sub(200), c + 50));
+            let _ = r.run(plan, &stim.tokens, stim.valid, stim.ready, max_idle, |_| {});
+            vcd = Some(path.to_path_buf());
+        }
+    }
+    let rtl_cycles = rtl_stats.total_cycles;
+    let mismatches = golden_vs_sim + sim_vs_rtl;
+    Ok(Report {
+        tokens: stim.tokens.len(),
+        beats: rtl_stats.beats,
+        rtl_cycles,
+        sim_cycles: sim_stats.total_cycles,
+        golden_vs_sim,
+        sim_vs_rtl,
+        mismatches,
+        bit_exact: mismatches == 0 && rtl_stats.beats == sim_stats.beats && rtl_cycles == sim_stats.total_cycles,
+        first,
+        build_cached: built.cached,
+        build_seconds,
+        rtl_seconds,
+        rtl_cycles_per_second: rtl_cycles as f64 / rtl_seconds.max(1e-9),
+        sim_seconds,
+        vcd,
+    })
+}

@@ -1,0 +1,130 @@
+//! The controller: runs the plan's schedule. Per token: IDLE until an input
+//! vector is buffered, then for each layer RUN (one issue per cycle: group,
+//! gate segment, column block) and WAIT (the layer's tail), then IDLE.
+use super::Ctx;
+use crate::dynblock::DynBlock;
+use crate::vlog::{lit, zx, Body};
+
+pub fn build(c: &Ctx) -> DynBlock {
+    let p = c.p;
+    let mut m = DynBlock::new();
+    m.input("clk", 1).input("rst", 1).input("en", 1).input("fill_full", 1);
+    m.output("start", 1)
+        .output("issue", 1)
+        .output("waddr", c.ab as usize)
+        .output("zsel", c.zb as usize)
+        .output("first", 1)
+        .output("last", 1)
+        .output("gate", 2)
+        .output("layer", c.lb as usize)
+        .output("group", c.qb as usize)
+        .output("idle_st", 1);
+
+    let (lb, qb, bb, zb, tb, ab) = (c.lb, c.qb, c.bb, c.zb, c.tb, c.ab);
+    let nl = p.layers.len();
+    let mut b = Body::default();
+    b.line("localparam [1:0] IDLE = 2'd0, RUN = 2'd1, WAIT = 2'd2;");
+    b.line("reg [1:0] st;");
+    b.line(format!("reg [{}:0] l;", lb - 1));
+    b.line(format!("reg [{}:0] q;", qb - 1));
+    b.line("reg [1:0] s;");
+    b.line(format!("reg [{}:0] bk;", bb - 1));
+    b.line(format!("reg [{}:0] wa;", ab - 1));
+    b.line(format!("reg [{}:0] tc;", tb - 1));
+    b.comment("Per layer and gate: blocks - 1 and the first global z word (the plan's segments).");
+    b.line(format!("reg [{}:0] nblk_m1;", bb - 1));
+    b.line(format!("reg [{}:0] zfirst;", zb - 1));
+    b.line(format!("reg [{}:0] tail_m1;", tb - 1));
+    b.line("always @(*) begin");
+    b.line(format!("    case ({{l, s}})"));
+    for (li, lp) in p.layers.iter().enumerate() {
+        for seg in &lp.segments {
+            let key = ((li as u64) << 2) | seg.gate as u64;
+            b.line(format!(
+                "        {}: begin nblk_m1 = {}; zfirst = {}; end",
+                lit(lb + 2, key as i64),
+                lit(bb, seg.blocks as i64 - 1),
+                lit(zb, (c.zbase(li) + seg.block_start) as i64)
+            ));
+        }
+    }
+    b.line(format!(
+        "        default: begin nblk_m1 = {}; zfirst = {}; end",
+        lit(bb, 0),
+        lit(zb, 0)
+    ));
+    b.line("    endcase");
+    b.line("    case (l)");
+    for (li, lp) in p.layers.iter().enumerate() {
+        b.line(format!(
+            "        {}: tail_m1 = {};",
+            lit(lb, li as i64),
+            lit(tb, lp.tail_cycles as i64 - 1)
+        ));
+    }
+    b.line(format!("        default: tail_m1 = {};", lit(tb, 0)));
+    b.line("    endcase");
+    b.line("end");
+    b.line("wire last_blk = bk == nblk_m1;");
+    b.line(format!("wire last_q = q == {};", lit(qb, p.layers[0].groups as i64 - 1)));
+    b.line(format!("wire last_l = l == {};", lit(lb, nl as i64 - 1)));
+    b.line("always @(posedge clk) begin");
+    b.line("    if (rst) begin");
+    b.line(format!(
+        "        st <= IDLE; l <= {}; q <= {}; s <= 2'd0; bk <= {}; wa <= {}; tc <= {};",
+        lit(lb, 0),
+        lit(qb, 0),
+        lit(bb, 0),
+        lit(ab, 0),
+        lit(tb, 0)
+    ));
+    b.line("    end else if (en) begin");
+    b.line("        case (st)");
+    b.line(format!(
+        "        IDLE: if (fill_full) begin st <= RUN; l <= {}; q <= {}; s <= 2'd0; bk <= {}; wa <= {}; end",
+        lit(lb, 0),
+        lit(qb, 0),
+        lit(bb, 0),
+        lit(ab, 0)
+    ));
+    b.line("        RUN: begin");
+    b.line(format!("            wa <= wa + {};", lit(ab, 1)));
+    b.line("            if (last_blk) begin");
+    b.line(format!("                bk <= {};", lit(bb, 0)));
+    b.line("                if (s == 2'd3) begin");
+    b.line("                    s <= 2'd0;");
+    b.line(format!(
+        "                    if (last_q) begin q <= {}; st <= WAIT; tc <= tail_m1; end",
+        lit(qb, 0)
+    ));
+    b.line(format!("                    else q <= q + {};", lit(qb, 1)));
+    b.line("                end else s <= s + 2'd1;");
+    b.line(format!("            end else bk <= bk + {};", lit(bb, 1)));
+    b.line("        end");
+    b.line("        WAIT: begin");
+    b.line(format!("            if (tc == {}) begin", lit(tb, 0)));
+    b.line(format!(
+        "                if (last_l) st <= IDLE; else begin st <= RUN; l <= l + {}; end",
+        lit(lb, 1)
+    ));
+    b.line(format!("            end else tc <= tc - {};", lit(tb, 1)));
+    b.line("        end");
+    b.line("        default: st <= IDLE;");
+    b.line("        endcase");
+    b.line("    end");
+    b.line("end");
+    b.line("always @(*) begin");
+    b.line("    start = en & (st == IDLE) & fill_full;");
+    b.line("    issue = st == RUN;");
+    b.line("    waddr = wa;");
+    b.line(format!("    zsel = zfirst + {};", zx("bk", bb, zb)));
+    b.line(format!("    first = bk == {};", lit(bb, 0)));
+    b.line("    last = last_blk;");
+    b.line("    gate = s;");
+    b.line("    layer = l;");
+    b.line("    group = q;");
+    b.line("    idle_st = st == IDLE;");
+    b.line("end");
+    m.body = b.s;
+    m
+}

@@ -1,0 +1,84 @@
+//! The accelerator's blocks, one per file: ports first, then the logic.
+//! docs/architecture.md has the block diagram and the timing.
+pub mod ctrl;
+pub mod ew;
+pub mod inbuf;
+pub mod post;
+pub mod row;
+pub mod serial;
+pub mod top;
+pub mod wbank;
+pub mod zbuf;
+
+use crate::vlog::ubits;
+use hitnet_arch::Plan;
+
+/// Widths of the control fields, derived from the plan.
+pub struct Ctx<'a> {
+    pub p: &'a Plan,
+    /// Layer index.
+    pub lb: u32,
+    /// Group index.
+    pub qb: u32,
+    /// Serial step index.
+    pub kb: u32,
+    /// Block counter within a segment.
+    pub bb: u32,
+    /// Global z-word select.
+    pub zb: u32,
+    /// Tail counter.
+    pub tb: u32,
+    pub ab: u32,
+    pub bab: u32,
+    pub sab: u32,
+    /// Total z words over all layers.
+    pub zwords: usize,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(p: &'a Plan) -> Ctx<'a> {
+        let zwords: usize = p.layers.iter().map(|l| l.z_blocks).sum();
+        let max_blocks = p
+            .layers
+            .iter()
+            .flat_map(|l| l.segments.iter().map(|s| s.blocks))
+            .max()
+            .unwrap();
+        let max_tail = p.layers.iter().map(|l| l.tail_cycles).max().unwrap();
+        Ctx {
+            p,
+            lb: ubits(p.layers.len() as u64 - 1),
+            qb: ubits(p.layers[0].groups as u64 - 1),
+            kb: ubits(p.steps as u64 - 1),
+            bb: ubits(max_blocks as u64 - 1),
+            zb: ubits(zwords as u64 - 1),
+            tb: ubits(max_tail - 1),
+            ab: p.widths.weight_addr,
+            bab: p.widths.bias_addr,
+            sab: p.widths.state_addr,
+            zwords,
+        }
+    }
+    /// First global z word of each layer.
+    pub fn zbase(&self, l: usize) -> usize {
+        self.p.layers[..l].iter().map(|x| x.z_blocks).sum()
+    }
+}
+
+/// The `$readmemh` of a memory. Synthesis reads the image next to the
+/// Verilog (HITNET_MEM_DIR, a define, is empty by default). Co-simulation
+/// defines HITNET_PLUSARG_MEM and passes `+hitnet_mem=DIR/` at run time, so
+/// one Verilator build can run any set of images (e.g. a corrupted copy).
+pub fn readmem(mem: &str, file: &str) -> String {
+    format!(
+        "`ifdef HITNET_PLUSARG_MEM\n\
+         initial begin : load_{mem}\n\
+         \x20   string d;\n\
+         \x20   if ($value$plusargs(\"hitnet_mem=%s\", d) == 0) d = \"\";\n\
+         \x20   $readmemh({{d, \"{file}\"}}, {mem});\n\
+         end\n\
+         `else\n\
+         initial $readmemh({{`HITNET_MEM_DIR, \"{file}\"}}, {mem});\n\
+         `endif"
+    )
+}

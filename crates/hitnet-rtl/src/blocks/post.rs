@@ -1,0 +1,167 @@
+//! A post lane: scale, bias and activation table for one row sum per cycle.
+//! PL1 operands (bias memory read), PL2 product m * acc, PL3 + bias,
+//! PL4 table index (rounding shift, saturation), PL5 table read. GRU's
+//! n_x and n_h bypass the table as raw pre-activations.
+use super::{readmem, Ctx};
+use crate::dynblock::DynBlock;
+use crate::vlog::{lit, mul, rsr, sat, sx, Body};
+use hitnet_model::config::CellKind;
+
+pub fn build(c: &Ctx, lane: usize) -> DynBlock {
+    let p = c.p;
+    let w = &p.widths;
+    let f = &p.formats;
+    let (lb, kb, sab) = (c.lb, c.kb, c.sab);
+    let (aw, mw, bw, prw, pw, kw, actw, sw) =
+        (w.acc, w.mult, w.bias, w.prod, w.pre, w.index, w.act, w.store);
+    let mut m = DynBlock::new();
+    m.input("clk", 1)
+        .input("en", 1)
+        .input("sv", 1)
+        .input("k", kb as usize)
+        .input("gate", 2)
+        .input("layer", lb as usize)
+        .input("bv", 1)
+        .input("blast", 1)
+        .input("inr", 1)
+        .input("acc", aw as usize)
+        .input("baddr", c.bab as usize)
+        .input("saddr", sab as usize);
+    m.output("ra", sab as usize)
+        .output("v5", 1)
+        .output("g5", 2)
+        .output("k5", kb as usize)
+        .output("l5", lb as usize)
+        .output("bv5", 1)
+        .output("last5", 1)
+        .output("inr5", 1)
+        .output("sa5", sab as usize)
+        .output("val5", sw as usize);
+    let mut b = Body::default();
+    // Control travels with the data: valid, gate, step, layer, beat flags, state address.
+    let cw = 1 + 2 + kb + lb + 3 + sab;
+    b.line(format!(
+        "wire [{}:0] ctl0 = {{sv, gate, k, layer, bv, blast, inr, saddr}};",
+        cw - 1
+    ));
+    for s in 1..=5 {
+        b.line(format!("reg [{}:0] ctl{s};", cw - 1));
+    }
+    b.line("always @(posedge clk) begin");
+    b.line("    if (en) begin ctl1 <= ctl0; ctl2 <= ctl1; ctl3 <= ctl2; ctl4 <= ctl3; ctl5 <= ctl4; end");
+    b.line("end");
+
+    b.comment("PL1: operands. The bias memory is read in serial order.");
+    let bd = p.bias_depth;
+    b.line(format!("reg [{}:0] bmem [0:{}];", bw - 1, bd - 1));
+    b.line(readmem("bmem", &format!("b_{lane}.hex")));
+    b.line(format!("reg [{}:0] b1;", bw - 1));
+    b.line(format!("reg [{}:0] a1;", aw - 1));
+    b.line(format!("reg [{}:0] m1;", mw - 1));
+    b.line(format!("reg [{}:0] mc;", mw - 1));
+    b.line("always @(*) begin");
+    b.line("    case ({layer, gate})");
+    for (l, ms) in p.images().mults.iter().enumerate() {
+        for (g, &mv) in ms.iter().enumerate() {
+            let key = ((l as i64) << 2) | g as i64;
+            b.line(format!("        {}: mc = {};", lit(lb + 2, key), lit(mw, mv)));
+        }
+    }
+    b.line(format!("        default: mc = {};", lit(mw, 0)));
+    b.line("    endcase");
+    b.line("end");
+    b.line("always @(posedge clk) begin");
+    b.line("    if (en) begin b1 <= bmem[baddr]; a1 <= acc; m1 <= mc; end");
+    b.line("end");
+
+    b.comment("PL2: m * acc.");
+    mul(&mut b, "pc", "a1", aw, "m1", mw, prw);
+    b.line(format!("reg [{}:0] p2;", prw - 1));
+    b.line(format!("reg [{}:0] b2;", bw - 1));
+    b.line("always @(posedge clk) begin");
+    b.line("    if (en) begin p2 <= pc; b2 <= b1; end");
+    b.line("end");
+
+    b.comment("PL3: + bias (Fp fraction bits).");
+    b.line(format!(
+        "wire [{}:0] prc = {} + {};",
+        pw - 1,
+        sx("p2", prw, pw),
+        sx("b2", bw, pw)
+    ));
+    b.line(format!("reg [{}:0] pre3;", pw - 1));
+    b.line("always @(posedge clk) begin");
+    b.line("    if (en) pre3 <= prc;");
+    b.line("end");
+
+    b.comment("PL4: table index = sat(rshift_round(pre, Fp - Fi)); the address is offset binary.");
+    let iw = rsr(&mut b, "ir", "pre3", pw, f.pre_frac - f.lut_frac);
+    sat(&mut b, "ic", "ir", iw, kw);
+    b.line(format!("reg [{}:0] idx4;", kw - 1));
+    b.line(format!("reg [{}:0] pre4;", pw - 1));
+    b.line("always @(posedge clk) begin");
+    b.line("    if (en) begin idx4 <= ic; pre4 <= pre3; end");
+    b.line("end");
+
+    b.comment("PL5: the table (sigmoid entries, then tanh entries).");
+    let g4 = format!("ctl4[{}:{}]", cw - 2, cw - 3);
+    let tanh_sel = match p.cell {
+        CellKind::Lstm => format!("({g4} == 2'd2)"),
+        CellKind::Gru => "1'b0".to_string(),
+    };
+    b.line(format!("reg [{}:0] rom [0:{}];", actw - 1, (2usize << kw) - 1));
+    b.line(readmem("rom", "act.hex"));
+    b.line(format!("reg [{}:0] lut5;", actw - 1));
+    b.line(format!("reg [{}:0] pre5;", pw - 1));
+    b.line("always @(posedge clk) begin");
+    b.line(format!(
+        "    if (en) begin lut5 <= rom[{{{tanh_sel}, ~idx4[{}], idx4[{}:0]}}]; pre5 <= pre4; end",
+        kw - 1,
+        kw - 2
+    ));
+    b.line("end");
+    let g5 = format!("ctl5[{}:{}]", cw - 2, cw - 3);
+    let raw = match p.cell {
+        CellKind::Lstm => "1'b0".to_string(),
+        CellKind::Gru => format!("{g5}[1]"),
+    };
+    let lut_ext = sx("lut5", actw, sw);
+    let pre_ext = if sw >= pw {
+        sx("pre5", pw, sw)
+    } else {
+        // LSTM: raw pre-activations never reach the stores.
+        b.line(format!("wire unused_pre5 = ^pre5;"));
+        lut_ext.clone()
+    };
+    b.line("always @(*) begin");
+    b.line(format!("    val5 = {raw} ? {pre_ext} : {lut_ext};"));
+    let mut o = cw;
+    let mut field = |name: &str, width: u32, b: &mut Body| {
+        let hi = o - 1;
+        let lo = o - width;
+        o = lo;
+        b.line(format!("    {name} = ctl5[{hi}:{lo}];"));
+    };
+    field("v5", 1, &mut b);
+    field("g5", 2, &mut b);
+    field("k5", kb, &mut b);
+    field("l5", lb, &mut b);
+    field("bv5", 1, &mut b);
+    field("last5", 1, &mut b);
+    field("inr5", 1, &mut b);
+    field("sa5", sab, &mut b);
+    b.line(format!("    ra = ctl4[{}:0];", sab - 1));
+    b.line("end");
+    m.body = b.s;
+    m
+}
+
+/// The shared table image: sigmoid then tanh entries, F+2 bits each.
+pub fn table_image(c: &Ctx) -> String {
+    crate::vlog::hex_image(c.p.images().post_table.iter().copied(), c.p.widths.act)
+}
+
+/// Lane `lane`'s bias image.
+pub fn bias_image(c: &Ctx, lane: usize) -> String {
+    crate::vlog::hex_image(c.p.images().biases[lane].iter().copied(), c.p.widths.bias)
+}

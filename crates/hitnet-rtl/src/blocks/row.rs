@@ -1,0 +1,75 @@
+//! One array row: `cols` ternary PEs (native rust-hdl blocks), a pipelined
+//! adder tree with a register on every level (the BRIEF's calibration: an
+//! unpipelined reduction closes timing at 13 MHz on ECP5, the pipelined one
+//! at 250 MHz), the row accumulator and its output-bank register.
+use super::Ctx;
+use crate::dynblock::DynBlock;
+use crate::leaf::TernaryPe;
+use crate::vlog::{sx, Body};
+use rust_hdl::core::prelude::Block;
+
+pub fn build(c: &Ctx) -> DynBlock {
+    let p = c.p;
+    let cols = p.cols;
+    let cw = 2 * cols;
+    let a = p.widths.acc;
+    let mut m = DynBlock::new();
+    m.input("clk", 1)
+        .input("en", 1)
+        .input("w", cw)
+        .input("z", cw)
+        .input("cv", 1)
+        .input("cf", 1)
+        .input("cl", 1);
+    m.output("bank", a as usize);
+    for k in 0..cols {
+        let mut pe = TernaryPe::default();
+        pe.connect_all();
+        m.child(&format!("pe{k}"), Box::new(pe));
+    }
+    let mut b = Body::default();
+    b.line("always @(*) begin");
+    for k in 0..cols {
+        b.line(format!(
+            "    pe{k}$w = w[{}:{}]; pe{k}$z = z[{}:{}];",
+            2 * k + 1,
+            2 * k,
+            2 * k + 1,
+            2 * k
+        ));
+    }
+    b.line("end");
+    // Level 0: the products (2-bit two's complement trits).
+    let tw = &p.widths.tree;
+    let mut names: Vec<String> = (0..cols).map(|k| format!("pe{k}$p")).collect();
+    for (lvl, &w) in tw.iter().enumerate().skip(1) {
+        let prev_w = tw[lvl - 1];
+        let n = names.len().div_ceil(2);
+        let mut next = Vec::with_capacity(n);
+        for i in 0..n {
+            let name = format!("t{lvl}_{i}");
+            b.line(format!("reg [{}:0] {name};", w - 1));
+            let lhs = sx(&names[2 * i], prev_w, w);
+            let expr = if 2 * i + 1 < names.len() {
+                format!("{lhs} + {}", sx(&names[2 * i + 1], prev_w, w))
+            } else {
+                lhs
+            };
+            b.line(format!("always @(posedge clk) begin if (en) {name} <= {expr}; end"));
+            next.push(name);
+        }
+        names = next;
+    }
+    let root_w = *tw.last().unwrap();
+    b.line(format!("reg [{}:0] acc;", a - 1));
+    b.line(format!("wire [{}:0] root = {};", a - 1, sx(&names[0], root_w, a)));
+    b.line(format!("wire [{}:0] sum = cf ? root : acc + root;", a - 1));
+    b.line("always @(posedge clk) begin");
+    b.line("    if (en & cv) begin");
+    b.line("        acc <= sum;");
+    b.line("        if (cl) bank <= sum;");
+    b.line("    end");
+    b.line("end");
+    m.body = b.s;
+    m
+}

@@ -1,0 +1,114 @@
+//! The z buffers: each layer's h of the previous and of the current token
+//! (ping-pong shift registers, filled in unit order by the element-wise
+//! lanes) and the mux that presents z word `zsel` of z = [x; h] to the array.
+use super::Ctx;
+use crate::dynblock::DynBlock;
+use crate::vlog::{lit, Body};
+use hitnet_arch::ZSrc;
+
+pub fn build(c: &Ctx) -> DynBlock {
+    let p = c.p;
+    let cw = 2 * p.cols;
+    let xw = 2 * p.xbuf_trits();
+    let hw = 2 * p.hbuf_trits();
+    let pw = 2 * p.lanes;
+    let nl = p.layers.len();
+    let h = p.layers[0].hidden_size;
+    let i0 = p.layers[0].input_size;
+    let mut m = DynBlock::new();
+    m.input("clk", 1)
+        .input("rst", 1)
+        .input("en", 1)
+        .input("start", 1)
+        .input("token_first", 1)
+        .input("x_active", xw)
+        .input("zsel", c.zb as usize)
+        .input("hw_valid", 1)
+        .input("hw_layer", c.lb as usize)
+        .input("hw_data", pw);
+    m.output("zword", cw);
+    let mut b = Body::default();
+    b.comment("tp: token parity. Layer l reads hb_l_tp (previous token) and writes the other.");
+    b.line("reg tp;");
+    b.line("always @(posedge clk) begin");
+    b.line("    if (rst) tp <= 1'b0; else if (start) tp <= ~tp;");
+    b.line("end");
+    for l in 0..nl {
+        b.line(format!("reg [{}:0] hb_{l}_0;", hw - 1));
+        b.line(format!("reg [{}:0] hb_{l}_1;", hw - 1));
+    }
+    let shifted = |x: &str| {
+        if hw == pw {
+            "hw_data".to_string()
+        } else {
+            format!("{{hw_data, {x}[{}:{pw}]}}", hw - 1)
+        }
+    };
+    b.line("always @(posedge clk) begin");
+    b.line("    if (en & hw_valid) begin");
+    for l in 0..nl {
+        b.line(format!(
+            "        if (hw_layer == {}) begin if (tp) hb_{l}_0 <= {}; else hb_{l}_1 <= {}; end",
+            lit(c.lb, l as i64),
+            shifted(&format!("hb_{l}_0")),
+            shifted(&format!("hb_{l}_1"))
+        ));
+    }
+    b.line("    end");
+    b.line("end");
+    for l in 0..nl {
+        b.line(format!(
+            "wire [{}:0] hold_{l} = token_first ? {} : (tp ? hb_{l}_1 : hb_{l}_0);",
+            hw - 1,
+            lit(hw as u32, 0)
+        ));
+        if l + 1 < nl {
+            b.line(format!("wire [{}:0] hnew_{l} = tp ? hb_{l}_0 : hb_{l}_1;", hw - 1));
+        }
+    }
+    b.line(format!("reg [{}:0] zw;", cw - 1));
+    b.line("always @(*) begin");
+    b.line("    case (zsel)");
+    let mut g = 0usize;
+    for (l, lp) in p.layers.iter().enumerate() {
+        for blk in 0..lp.z_blocks {
+            let parts: Vec<String> = p
+                .z_sources(l, blk)
+                .into_iter()
+                .rev()
+                .map(|s| match s {
+                    ZSrc::X(k) => format!("x_active[{}:{}]", 2 * k + 1, 2 * k),
+                    ZSrc::New(ll, j) => format!("hnew_{ll}[{}:{}]", 2 * j + 1, 2 * j),
+                    ZSrc::Old(ll, j) => format!("hold_{ll}[{}:{}]", 2 * j + 1, 2 * j),
+                    ZSrc::Zero => "2'b00".to_string(),
+                })
+                .collect();
+            b.line(format!("        {}: zw = {{{}}};", lit(c.zb, g as i64), parts.join(", ")));
+            g += 1;
+        }
+    }
+    b.line(format!("        default: zw = {};", lit(cw as u32, 0)));
+    b.line("    endcase");
+    b.line("end");
+    b.line("always @(posedge clk) begin");
+    b.line("    if (en) zword <= zw;");
+    b.line("end");
+    // Trits past the vector ends exist only to keep beats whole.
+    let mut sinks = Vec::new();
+    if xw > 2 * i0 {
+        sinks.push(format!("x_active[{}:{}]", xw - 1, 2 * i0));
+    }
+    if hw > 2 * h {
+        for l in 0..nl {
+            sinks.push(format!("hold_{l}[{}:{}]", hw - 1, 2 * h));
+            if l + 1 < nl {
+                sinks.push(format!("hnew_{l}[{}:{}]", hw - 1, 2 * h));
+            }
+        }
+    }
+    if !sinks.is_empty() {
+        b.line(format!("wire unused_pad = ^{{{}}};", sinks.join(", ")));
+    }
+    m.body = b.s;
+    m
+}

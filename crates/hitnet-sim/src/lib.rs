@@ -1,0 +1,359 @@
+//! # hitnet-sim: the cycle-accurate simulator
+//!
+//! Models the generated microarchitecture (docs/architecture.md) from the
+//! [`Plan`]: the weight banks, the z buffers, the accumulators and output
+//! bank, the post lanes with their bias memories and tables, the gate
+//! stores, the element-wise lanes with their state and LFSR memories, the
+//! stream handshakes and the global output stall. It reproduces the RTL's
+//! outputs and the cycle at which each is accepted.
+//!
+//! It is transaction-level inside a token (a segment's dot products are
+//! computed with bitplane popcounts over the plan's weight words, not bit by
+//! bit) and exact at the ports: every event time comes from the pipeline
+//! latencies of the plan, and stalls are replayed cycle by cycle.
+use hitnet_arch::{Plan, TritWord, ZSrc, EW_STAGES, POST_STAGES};
+use hitnet_model::config::{ActMode, CellKind};
+use hitnet_model::fixed::{rshift_round, sat};
+use hitnet_model::lfsr;
+use hitnet_model::model::GateAct;
+use hitnet_model::rng::splitmix64;
+
+/// A port pattern: which cycles a testbench asserts s_valid or m_ready.
+/// Shared by the simulator and the co-simulation driver.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pattern {
+    Always,
+    /// High with probability `percent`/100, decided by a hash of (seed, cycle).
+    Random { seed: u64, percent: u32 },
+}
+
+impl Pattern {
+    #[inline]
+    pub fn at(&self, cycle: u64) -> bool {
+        match *self {
+            Pattern::Always => true,
+            Pattern::Random { seed, percent } => {
+                splitmix64(seed ^ cycle.wrapping_mul(0x9E37_79B9_7F4A_7C15)) % 100 < percent as u64
+            }
+        }
+    }
+}
+
+/// One input token: x_t (length I) and whether it starts a sequence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    pub x: Vec<i8>,
+    pub first: bool,
+}
+
+/// One accepted output beat.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Beat {
+    /// Cycle (since reset) at which the beat was accepted (m_valid && m_ready).
+    pub cycle: u64,
+    pub token: usize,
+    pub layer: usize,
+    /// Index of the beat within the layer's vector.
+    pub index: usize,
+    pub last: bool,
+    /// `out_trits` trits; trits past H are 0.
+    pub data: Vec<i8>,
+}
+
+/// Summary of a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunStats {
+    pub tokens: usize,
+    pub beats: u64,
+    /// Cycle after the last beat was accepted.
+    pub total_cycles: u64,
+    /// Cycle at which each token started (the controller left IDLE).
+    pub starts: Vec<u64>,
+    pub stall_cycles: u64,
+}
+
+impl RunStats {
+    /// Average cycles between consecutive token starts (steady state).
+    pub fn period(&self) -> Option<f64> {
+        let n = self.starts.len();
+        (n >= 2).then(|| (self.starts[n - 1] - self.starts[0]) as f64 / (n - 1) as f64)
+    }
+}
+
+/// The hardware state that persists across tokens.
+struct Hw {
+    /// Input buffers and the fill side.
+    xbuf: [Vec<i8>; 2],
+    fill_par: usize,
+    /// h buffers per layer, indexed by parity.
+    hbuf: Vec<[Vec<i8>; 2]>,
+    /// Token parity: layer l reads hbuf[l][tp] (previous token), writes hbuf[l][1 - tp].
+    tp: usize,
+    after_reset: bool,
+    /// Per-lane state memories: c (LSTM) or s (GRU), LFSR states.
+    cmem: Vec<Vec<i64>>,
+    lmem: Vec<Vec<u32>>,
+    /// Per-lane gate stores [gate][step].
+    stores: Vec<[Vec<i64>; 3]>,
+}
+
+/// The simulator for one plan.
+pub struct Sim<'a> {
+    pub plan: &'a Plan,
+    hw: Hw,
+    acc: Vec<i64>,
+    zwords: Vec<TritWord>,
+}
+
+impl<'a> Sim<'a> {
+    pub fn new(plan: &'a Plan) -> Sim<'a> {
+        let lanes = plan.lanes;
+        let hw = Hw {
+            xbuf: [vec![0; plan.xbuf_trits()], vec![0; plan.xbuf_trits()]],
+            fill_par: 0,
+            hbuf: (0..plan.num_layers())
+                .map(|_| [vec![0; plan.hbuf_trits()], vec![0; plan.hbuf_trits()]])
+                .collect(),
+            tp: 0,
+            after_reset: true,
+            cmem: vec![vec![0; plan.state_depth]; lanes],
+            lmem: vec![vec![0; plan.state_depth]; lanes],
+            stores: (0..lanes)
+                .map(|_| [vec![0; plan.steps], vec![0; plan.steps], vec![0; plan.steps]])
+                .collect(),
+        };
+        Sim {
+            plan,
+            hw,
+            acc: vec![0; plan.rows],
+            zwords: Vec::new(),
+        }
+    }
+
+    /// Runs a token stream with the given port patterns; `on_beat` sees every
+    /// accepted output beat in order.
+    pub fn run<I, F>(&mut self, tokens: I, valid: Pattern, ready: Pattern, mut on_beat: F) -> RunStats
+    where
+        I: IntoIterator<Item = Token>,
+        F: FnMut(&Beat),
+    {
+        let p = self.plan;
+        let mut stats = RunStats::default();
+        // Real-time bookkeeping: S = stall cycles so far (virtual -> real offset).
+        let mut stall = 0u64;
+        // Virtual cycle at which the controller is next IDLE.
+        let mut v_idle = 0u64;
+        // Real cycle from which the fill buffer accepts beats.
+        let mut fill_from = 0u64;
+        let mut pending: Vec<(u64, Beat)> = Vec::new();
+        for (t, tok) in tokens.into_iter().enumerate() {
+            assert_eq!(tok.x.len(), p.layers[0].input_size, "token {t}: input length");
+            // Fill: beats accepted on cycles with s_valid while not full.
+            let mut c = fill_from;
+            let mut got = 0;
+            while got < p.in_beats {
+                if valid.at(c) {
+                    got += 1;
+                }
+                c += 1;
+            }
+            let fill_visible = c; // fill_full is seen the cycle after the last beat
+            let fill_par = self.hw.fill_par;
+            for (k, v) in self.hw.xbuf[fill_par].iter_mut().enumerate() {
+                *v = tok.x.get(k).copied().unwrap_or(0);
+            }
+            // The controller is IDLE from v_idle; beats due before or at it
+            // (the previous token's tail) are replayed first.
+            flush(&mut pending, v_idle, &mut stall, ready, &mut stats, &mut on_beat);
+            let real_idle = v_idle + stall;
+            let start_real = real_idle.max(fill_visible);
+            let v_start = v_idle + (start_real - real_idle);
+            stats.starts.push(start_real);
+            // Start: swap buffers, flip parity.
+            let first = tok.first || self.hw.after_reset;
+            self.hw.after_reset = false;
+            let active = fill_par;
+            self.hw.fill_par = 1 - fill_par;
+            fill_from = start_real + 1;
+            self.hw.tp ^= 1;
+            let beats = self.token(t, active, first, v_start);
+            pending.extend(beats);
+            v_idle = v_start + p.cycles.compute_per_token;
+            stats.tokens += 1;
+        }
+        flush(&mut pending, u64::MAX, &mut stall, ready, &mut stats, &mut on_beat);
+        stats.stall_cycles = stall;
+        stats
+    }
+
+    /// Computes one token; returns its beats with their virtual visible cycles.
+    fn token(&mut self, t: usize, active: usize, first: bool, v_start: u64) -> Vec<(u64, Beat)> {
+        let p = self.plan;
+        let im = p.images();
+        let f = &p.formats;
+        let fb = f.frac;
+        let half = 1i64 << (f.lut_bits - 1);
+        let mut beats = Vec::new();
+        let tp = self.hw.tp;
+        let mut issue = v_start + 1;
+        for (l, lp) in p.layers.iter().enumerate() {
+            // The z words of this layer are fixed while it issues.
+            self.zwords.clear();
+            for b in 0..lp.z_blocks {
+                let mut w = TritWord::default();
+                for (c, src) in p.z_sources(l, b).into_iter().enumerate() {
+                    let t = match src {
+                        ZSrc::X(k) => self.hw.xbuf[active][k],
+                        ZSrc::New(ll, j) => self.hw.hbuf[ll][1 - tp][j],
+                        ZSrc::Old(ll, j) => {
+                            if first {
+                                0
+                            } else {
+                                self.hw.hbuf[ll][tp][j]
+                            }
+                        }
+                        ZSrc::Zero => 0,
+                    };
+                    w.set(c, t);
+                }
+                self.zwords.push(w);
+            }
+            let mut addr = lp.weight_base;
+            let mut hnew = vec![0i8; p.hbuf_trits()];
+            for q in 0..lp.groups {
+                for seg in &lp.segments {
+                    for r in 0..p.rows {
+                        let bank = &im.weights[r];
+                        let mut a = 0i64;
+                        for (k, b) in (seg.block_start..seg.block_start + seg.blocks).enumerate() {
+                            a += bank[addr + k].dot(&self.zwords[b]);
+                        }
+                        self.acc[r] = a;
+                    }
+                    addr += seg.blocks;
+                    // The bank is readable from e = last issue + bank latency.
+                    let e = issue + (addr - lp.weight_base) as u64 - 1 + p.bank_latency;
+                    let m = im.mults[l][seg.gate];
+                    for k in 0..p.steps {
+                        let baddr = lp.bias_base + (q * 4 + seg.gate) * p.steps + k;
+                        let saddr = lp.state_base + q * p.steps + k;
+                        let mut hbeat = vec![0i8; p.lanes];
+                        for lane in 0..p.lanes {
+                            let row = k * p.lanes + lane;
+                            let pre = m * self.acc[row] + im.biases[lane][baddr];
+                            let v = match seg.act {
+                                GateAct::Sigmoid | GateAct::Tanh => {
+                                    let sel = (seg.act == GateAct::Tanh) as i64;
+                                    let idx = f.pre_to_index(pre);
+                                    im.post_table[(sel * 2 * half + idx + half) as usize]
+                                }
+                                GateAct::Raw => pre,
+                            };
+                            if seg.gate < 3 {
+                                self.hw.stores[lane][seg.gate][k] = v;
+                                continue;
+                            }
+                            // Element-wise lane.
+                            let st = &self.hw.stores[lane];
+                            let c_old = if first { 0 } else { self.hw.cmem[lane][saddr] };
+                            let mut lf = if first {
+                                im.seeds[lane][saddr]
+                            } else {
+                                self.hw.lmem[lane][saddr]
+                            };
+                            let hpre = match p.cell {
+                                CellKind::Lstm => {
+                                    let (i, fg, g, o) = (st[0][k], st[1][k], st[2][k], v);
+                                    let sum = fg * c_old + i * g;
+                                    let c_new = sat(rshift_round(sum, fb), f.cell_min(), f.cell_max());
+                                    self.hw.cmem[lane][saddr] = c_new;
+                                    let tc = im.tanh_table[(f.cell_to_index(c_new) + half) as usize];
+                                    rshift_round(o * tc, fb)
+                                }
+                                CellKind::Gru => {
+                                    let (r, u, nx, nh) = (st[0][k], st[1][k], st[2][k], v);
+                                    let npre = nx + rshift_round(r * nh, fb);
+                                    let n = im.tanh_table[(f.pre_to_index(npre) + half) as usize];
+                                    let s_new = n + rshift_round(u * (c_old - n), fb);
+                                    self.hw.cmem[lane][saddr] = s_new;
+                                    s_new
+                                }
+                            };
+                            let h = match p.activation {
+                                ActMode::Bernoulli => {
+                                    let u = lfsr::draw(&mut lf, fb) as i64;
+                                    self.hw.lmem[lane][saddr] = lf;
+                                    if u < hpre.abs() {
+                                        hpre.signum() as i8
+                                    } else {
+                                        0
+                                    }
+                                }
+                                ActMode::Threshold => {
+                                    let th = f.act_threshold;
+                                    if hpre > th {
+                                        1
+                                    } else if hpre < -th {
+                                        -1
+                                    } else {
+                                        0
+                                    }
+                                }
+                            };
+                            let j = p.unit(q, k, lane);
+                            hbeat[lane] = if j < lp.hidden_size { h } else { 0 };
+                        }
+                        if seg.gate == 3 {
+                            let j0 = p.unit(q, k, 0);
+                            if j0 < lp.hidden_size {
+                                hnew[j0..j0 + p.lanes].copy_from_slice(&hbeat);
+                                let index = j0 / p.lanes;
+                                beats.push((
+                                    e + k as u64 + POST_STAGES + EW_STAGES,
+                                    Beat {
+                                        cycle: 0,
+                                        token: t,
+                                        layer: l,
+                                        index,
+                                        last: index + 1 == p.out_beats,
+                                        data: hbeat,
+                                    },
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            self.hw.hbuf[l][1 - tp] = hnew;
+            issue += lp.mvm_cycles + lp.tail_cycles;
+        }
+        beats
+    }
+}
+
+/// Replays output beats visible at virtual cycles <= `upto` against the
+/// m_ready pattern: a beat not accepted stalls the whole pipeline.
+fn flush<F: FnMut(&Beat)>(
+    pending: &mut Vec<(u64, Beat)>,
+    upto: u64,
+    stall: &mut u64,
+    ready: Pattern,
+    stats: &mut RunStats,
+    on_beat: &mut F,
+) {
+    let n = pending.iter().take_while(|(v, _)| *v <= upto).count();
+    for (v, mut beat) in pending.drain(..n) {
+        let mut c = v + *stall;
+        while !ready.at(c) {
+            c += 1;
+            *stall += 1;
+        }
+        beat.cycle = c;
+        stats.beats += 1;
+        stats.total_cycles = c + 1;
+        on_beat(&beat);
+    }
+}
+
+#[cfg(test)]
+mod tests;
