@@ -1,0 +1,80 @@
+//! fpga/host.py packs and unpacks exactly as the Rust protocol code (which
+//! the co-simulation checks against the Verilog) does.
+
+use std::process::Command;
+
+use hitnet_fpga::cosim::repo_fpga_dir;
+use hitnet_fpga::uart::{self, Token, UartParams};
+
+fn host_py(args: &[&str]) -> String {
+    let out = Command::new("python3")
+        .arg(repo_fpga_dir().join("host.py"))
+        .args(args)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn params(i: usize, h: usize) -> UartParams {
+    UartParams {
+        clk_hz: 12_000_000,
+        baud: 115_200,
+        i,
+        h,
+        layers: 1,
+        in_trits: 4,
+        out_trits: 4,
+        layer_bits: 1,
+        all_layers: false,
+        rx_fifo_log2: 7,
+    }
+}
+
+fn show(trits: &[i8]) -> String {
+    trits
+        .iter()
+        .map(|t| match t {
+            1 => '+',
+            -1 => '-',
+            _ => '0',
+        })
+        .collect()
+}
+
+#[test]
+fn encode_matches_rust() {
+    let x: Vec<i8> = vec![1, -1, 0, 1, -1, 0, 0, 1, -1];
+    for first in [false, true] {
+        let p = params(x.len(), 4);
+        let want = uart::encode_token(
+            &p,
+            &Token {
+                first,
+                x: x.clone(),
+            },
+        )
+        .unwrap();
+        let want_hex: Vec<String> = want.iter().map(|b| format!("{b:02x}")).collect();
+        let mut args = vec!["encode", "--I", "9"];
+        if first {
+            args.push("--first");
+        }
+        let s = show(&x);
+        args.push(&s);
+        assert_eq!(host_py(&args), want_hex.join(" "));
+    }
+}
+
+#[test]
+fn decode_matches_rust() {
+    let h: Vec<i8> = vec![-1, 0, 1, 1, 0, -1, 1];
+    let p = params(4, h.len());
+    let bytes = uart::encode_reply(&p, std::slice::from_ref(&h)).unwrap();
+    let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(host_py(&["decode", "--H", "7", &hex.join(" ")]), show(&h));
+}

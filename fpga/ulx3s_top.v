@@ -1,0 +1,60 @@
+// ULX3S (ECP5 LFE5U-25F/45F/85F, CABGA381) board top: hitnet_uart on the FTDI
+// serial port (US1). Pins in ulx3s.lpf. The accelerator sizes are parameters;
+// the flow sets them from the generated manifest.json (yosys chparam).
+`default_nettype none
+module ulx3s_top #(
+    parameter integer BAUD         = 115_200,
+    parameter integer I            = 10,
+    parameter integer H            = 7,
+    parameter integer LAYERS       = 2,
+    parameter integer IN_TRITS     = 3,
+    parameter integer OUT_TRITS    = 3,
+    parameter integer LAYER_BITS   = 1,
+    parameter integer ALL_LAYERS   = 0,
+    parameter integer RX_FIFO_LOG2 = 7
+) (
+    input  wire       clk_25mhz,   // 25 MHz oscillator
+    input  wire       ftdi_txd,    // FTDI -> FPGA
+    output wire       ftdi_rxd,    // FPGA -> FTDI
+    input  wire       btn_fire1,   // FIRE1 button, high when pressed: reset
+    output wire [7:0] led,         // active high
+    output wire       wifi_gpio0   // held high: keeps the ESP32 from rebooting the board (ULX3S convention)
+);
+  // Power-on reset for 8 cycles (flip-flops start at their init value 0).
+  reg [3:0] por = 4'd0;
+  reg btn_meta, btn_s;  // button synchronizer
+  reg [24:0] beat;  // heartbeat: led[7] blinks about once a second when configured
+  always @(posedge clk_25mhz) begin
+    if (!por[3]) por <= por + 1'b1;
+    btn_meta <= btn_fire1;
+    btn_s    <= btn_meta;
+    beat     <= beat + 1'b1;
+  end
+  reg rst;  // registered: one flip-flop drives the reset fan-out
+  always @(posedge clk_25mhz) rst <= !por[3] || btn_s;
+
+  wire rx_error, busy, acc_idle;
+  hitnet_uart #(
+      .CLK_HZ      (25_000_000),
+      .BAUD        (BAUD),
+      .I           (I),
+      .H           (H),
+      .LAYERS      (LAYERS),
+      .IN_TRITS    (IN_TRITS),
+      .OUT_TRITS   (OUT_TRITS),
+      .LAYER_BITS  (LAYER_BITS),
+      .ALL_LAYERS  (ALL_LAYERS),
+      .RX_FIFO_LOG2(RX_FIFO_LOG2)
+  ) u_uart (
+      .clk     (clk_25mhz),
+      .rst     (rst),
+      .uart_rx (ftdi_txd),
+      .uart_tx (ftdi_rxd),
+      .rx_error(rx_error),
+      .busy    (busy),
+      .acc_idle(acc_idle)
+  );
+  assign led = {beat[24], 4'b0000, acc_idle, rx_error, busy};
+  assign wifi_gpio0 = 1'b1;
+endmodule
+`default_nettype wire
