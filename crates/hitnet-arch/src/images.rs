@@ -50,7 +50,10 @@ impl TritWord {
             let bit = 2 * c;
             v[bit / 4] |= code << (bit % 4);
         }
-        v.iter().rev().map(|d| char::from_digit(*d as u32, 16).unwrap()).collect()
+        v.iter()
+            .rev()
+            .map(|d| char::from_digit(*d as u32, 16).unwrap())
+            .collect()
     }
 }
 

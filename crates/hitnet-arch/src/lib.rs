@@ -216,7 +216,10 @@ impl Plan {
         let (rows, cols) = (shape.rows, shape.cols);
         let h = m.hidden_size;
         if rows == 0 || cols == 0 {
-            return Err(shape_err("hw.rows", "the array needs at least one row and one column".into()));
+            return Err(shape_err(
+                "hw.rows",
+                "the array needs at least one row and one column".into(),
+            ));
         }
         if rows > h {
             return Err(shape_err(
@@ -224,7 +227,10 @@ impl Plan {
                 format!("{rows} rows exceed hidden_size {h}: rows beyond {h} would never hold a unit; use at most {h}"),
             ));
         }
-        let min_z = (0..m.layers.len()).map(|l| m.layer_input(l) + h).min().unwrap();
+        let min_z = (0..m.layers.len())
+            .map(|l| m.layer_input(l) + h)
+            .min()
+            .unwrap();
         if cols > min_z {
             return Err(shape_err(
                 "hw.cols",
@@ -232,7 +238,10 @@ impl Plan {
             ));
         }
         if cols > MAX_COLS {
-            return Err(shape_err("hw.cols", format!("{cols} exceeds the supported maximum {MAX_COLS}")));
+            return Err(shape_err(
+                "hw.cols",
+                format!("{cols} exceeds the supported maximum {MAX_COLS}"),
+            ));
         }
         let segs: Vec<Vec<Segment>> = (0..m.layers.len()).map(|l| segments(m, l, cols)).collect();
         let min_blocks = segs.iter().flatten().map(|s| s.blocks).min().unwrap();
@@ -242,7 +251,10 @@ impl Plan {
         let lanes = match shape.lanes {
             Some(p) => {
                 if p == 0 || rows % p != 0 {
-                    return Err(shape_err("hw.post_lanes", format!("{p} does not divide hw.rows = {rows}")));
+                    return Err(shape_err(
+                        "hw.post_lanes",
+                        format!("{p} does not divide hw.rows = {rows}"),
+                    ));
                 }
                 if rows / p > min_blocks {
                     return Err(shape_err(
@@ -272,7 +284,11 @@ impl Plan {
         let prod_bound = w.mult_bound * w.acc_bound;
         let act = w.act;
         let pre = w.pre;
-        let store = if m.cell == CellKind::Gru { act.max(pre) } else { act };
+        let store = if m.cell == CellKind::Gru {
+            act.max(pre)
+        } else {
+            act
+        };
         let one = f.one();
 
         let mut layers = Vec::new();
@@ -311,7 +327,10 @@ impl Plan {
             .iter()
             .map(|lp| gates * (h * (lp.input_size + h)) as f64 / (rows * cols) as f64)
             .sum();
-        let compute = 1 + layers.iter().map(|lp| lp.mvm_cycles + lp.tail_cycles).sum::<u64>();
+        let compute = 1 + layers
+            .iter()
+            .map(|lp| lp.mvm_cycles + lp.tail_cycles)
+            .sum::<u64>();
         let input = 1 + in_beats as u64;
         let per_token = compute.max(input);
         let formula = format!(
@@ -324,7 +343,10 @@ impl Plan {
         );
         let widths = HwWidths {
             tree_span: spans.clone(),
-            tree: spans.iter().map(|&s| signed_bits(-(s as i64), s as i64)).collect(),
+            tree: spans
+                .iter()
+                .map(|&s| signed_bits(-(s as i64), s as i64))
+                .collect(),
             acc,
             mult: w.mult + 1,
             bias: w.bias,

@@ -25,7 +25,12 @@ fn ptb_lstm_on_16x32_is_within_5_percent_of_the_bound() {
     // 19 groups (304 units) x 4 gates x 19 blocks = 1444 issue cycles.
     assert_eq!(p.layers[0].mvm_cycles, 1444);
     let over = p.cycles.per_token as f64 / p.cycles.bound_per_token - 1.0;
-    assert!(over < 0.05, "{} cycles, {:.2}% over", p.cycles.per_token, 100.0 * over);
+    assert!(
+        over < 0.05,
+        "{} cycles, {:.2}% over",
+        p.cycles.per_token,
+        100.0 * over
+    );
     assert_eq!(p.lanes, 2);
 }
 
@@ -60,7 +65,10 @@ fn weight_images_hold_every_weight_exactly_once() {
                 .iter()
                 .flat_map(|l| l.gates.iter().map(|g| g.w.nonzeros()))
                 .sum();
-            assert_eq!(nonzero_in_images, nonzero_in_model, "{cell:?} {rows}x{cols}");
+            assert_eq!(
+                nonzero_in_images, nonzero_in_model,
+                "{cell:?} {rows}x{cols}"
+            );
         }
     }
 }
@@ -68,8 +76,14 @@ fn weight_images_hold_every_weight_exactly_once() {
 #[test]
 fn bad_shapes_are_errors() {
     let m = int_model(CellKind::Lstm, 10, 6, 1);
-    assert!(Plan::new(&m, shape(7, 4)).unwrap_err().to_string().contains("hw.rows"));
-    assert!(Plan::new(&m, shape(2, 17)).unwrap_err().to_string().contains("hw.cols"));
+    assert!(Plan::new(&m, shape(7, 4))
+        .unwrap_err()
+        .to_string()
+        .contains("hw.rows"));
+    assert!(Plan::new(&m, shape(2, 17))
+        .unwrap_err()
+        .to_string()
+        .contains("hw.cols"));
     let e = Plan::new(
         &m,
         Shape {
@@ -98,7 +112,26 @@ fn trit_word_hex_encoding() {
 fn z_sources_follow_the_layer_layout() {
     let m = int_model(CellKind::Lstm, 5, 4, 2);
     let p = Plan::new(&m, shape(2, 4)).unwrap();
-    assert_eq!(p.z_sources(0, 1), vec![ZSrc::X(4), ZSrc::Old(0, 0), ZSrc::Old(0, 1), ZSrc::Old(0, 2)]);
-    assert_eq!(p.z_sources(0, 2), vec![ZSrc::Old(0, 3), ZSrc::Zero, ZSrc::Zero, ZSrc::Zero]);
-    assert_eq!(p.z_sources(1, 0), vec![ZSrc::New(0, 0), ZSrc::New(0, 1), ZSrc::New(0, 2), ZSrc::New(0, 3)]);
+    assert_eq!(
+        p.z_sources(0, 1),
+        vec![
+            ZSrc::X(4),
+            ZSrc::Old(0, 0),
+            ZSrc::Old(0, 1),
+            ZSrc::Old(0, 2)
+        ]
+    );
+    assert_eq!(
+        p.z_sources(0, 2),
+        vec![ZSrc::Old(0, 3), ZSrc::Zero, ZSrc::Zero, ZSrc::Zero]
+    );
+    assert_eq!(
+        p.z_sources(1, 0),
+        vec![
+            ZSrc::New(0, 0),
+            ZSrc::New(0, 1),
+            ZSrc::New(0, 2),
+            ZSrc::New(0, 3)
+        ]
+    );
 }

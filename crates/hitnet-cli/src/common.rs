@@ -78,3 +78,88 @@ pub fn model_line(l: &hitnet_model::Loaded) -> String {
         100.0 * m.zero_fraction()
     )
 }
+
+/// Config, model and plan: the input of gen, sim, cosim, synth and report.
+pub struct Planned {
+    pub loaded: hitnet_model::Loaded,
+    pub plan: hitnet_arch::Plan,
+}
+
+pub fn load_plan(path: Option<&Path>) -> Result<Planned> {
+    let loaded = load_model(path)?;
+    let hw = &loaded.config.hw;
+    let what = path
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "<built-in default config>".into());
+    let plan = hitnet_arch::Plan::new(
+        &loaded.int,
+        hitnet_arch::Shape {
+            rows: hw.rows,
+            cols: hw.cols,
+            lanes: hw.post_lanes,
+        },
+    )
+    .with_context(|| format!("planning the accelerator of {what}"))?;
+    Ok(Planned { loaded, plan })
+}
+
+/// The config as JSON for manifests and reports.
+pub fn config_json(l: &hitnet_model::Loaded) -> serde_json::Value {
+    let mut v = serde_json::to_value(&l.config).expect("config serializes");
+    v["quant_resolved"] = serde_json::to_value(&l.params).expect("params serialize");
+    v
+}
+
+/// A spinner on stderr for long steps (hidden when stderr is not a terminal).
+pub fn spinner(msg: &str) -> indicatif::ProgressBar {
+    let pb = indicatif::ProgressBar::new_spinner();
+    pb.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("template"),
+    );
+    pb.set_message(msg.to_string());
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    pb
+}
+
+/// A progress bar over `n` items on stderr.
+pub fn bar(n: u64, msg: &str) -> indicatif::ProgressBar {
+    let pb = indicatif::ProgressBar::new(n);
+    pb.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} [{elapsed} < {eta}]")
+            .expect("template")
+            .progress_chars("=> "),
+    );
+    pb.set_message(msg.to_string());
+    pb
+}
+
+/// The stimulus of run, sim and cosim: seeded random ternary vectors, the
+/// first one starting a sequence.
+pub fn stimulus(seed: u64, tokens: u64, input_size: usize) -> Vec<hitnet_sim::Token> {
+    (0..tokens)
+        .map(|t| hitnet_sim::Token {
+            x: hitnet_model::rng::random_input(seed, t, input_size),
+            first: t == 0,
+        })
+        .collect()
+}
+
+/// Port patterns from a backpressure percentage (0 = always ready/valid).
+pub fn patterns(seed: u64, stall_percent: u32) -> (hitnet_sim::Pattern, hitnet_sim::Pattern) {
+    use hitnet_sim::Pattern;
+    if stall_percent == 0 {
+        (Pattern::Always, Pattern::Always)
+    } else {
+        let p = 100 - stall_percent.min(95);
+        (
+            Pattern::Random {
+                seed: seed ^ 0x5a5a,
+                percent: p,
+            },
+            Pattern::Random {
+                seed: seed ^ 0xa5a5,
+                percent: p,
+            },
+        )
+    }
+}

@@ -6,8 +6,14 @@ use std::process::ExitCode;
 
 mod cmd_bench;
 mod cmd_check;
+mod cmd_cosim;
 mod cmd_eval;
+mod cmd_explore;
+mod cmd_gen;
+mod cmd_report;
 mod cmd_run;
+mod cmd_sim;
+mod cmd_synth;
 mod cmd_train;
 mod common;
 
@@ -30,6 +36,18 @@ pub enum Command {
     Run(cmd_run::Args),
     /// Validate a config and its model; print the formats and derived widths.
     Check(cmd_check::Args),
+    /// Generate the accelerator: Verilog, memory images, manifest.json.
+    Gen(cmd_gen::Args),
+    /// Run the cycle-accurate simulator; report cycles per token.
+    Sim(cmd_sim::Args),
+    /// Co-simulate golden model, cycle simulator and Verilated RTL bit for bit.
+    Cosim(cmd_cosim::Args),
+    /// Synthesize, place and route for an iCE40 or ECP5 target; report resources and Fmax.
+    Synth(cmd_synth::Args),
+    /// Summarize model, plan, cycles and (when present) synthesis results.
+    Report(cmd_report::Args),
+    /// Sweep array shapes on a target; table and SVG plot with the Pareto front.
+    Explore(cmd_explore::Args),
     /// Benchmark the golden model against a float f32 step of the same size.
     Bench(cmd_bench::Args),
     /// Train a HitNet language model with quantization in the loop.
@@ -43,6 +61,12 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(a) => cmd_run::run(a),
         Command::Check(a) => cmd_check::run(a),
+        Command::Gen(a) => cmd_gen::run(a),
+        Command::Sim(a) => cmd_sim::run(a),
+        Command::Cosim(a) => cmd_cosim::run(a),
+        Command::Synth(a) => cmd_synth::run(a),
+        Command::Report(a) => cmd_report::run(a),
+        Command::Explore(a) => cmd_explore::run(a),
         Command::Bench(a) => cmd_bench::run(a),
         Command::Train(a) => cmd_train::run(a),
         Command::Eval(a) => cmd_eval::run(a),

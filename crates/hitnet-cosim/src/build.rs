@@ -65,7 +65,10 @@ pub struct BuildOptions {
 
 impl Default for BuildOptions {
     fn default() -> Self {
-        BuildOptions { trace: false, opt: 1 }
+        BuildOptions {
+            trace: false,
+            opt: 1,
+        }
     }
 }
 
@@ -103,7 +106,9 @@ pub fn default_cache() -> PathBuf {
     if let Some(d) = std::env::var_os("XDG_CACHE_HOME") {
         return PathBuf::from(d).join("hitnet");
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
     home.join(".cache").join("hitnet")
 }
 
@@ -150,14 +155,20 @@ fn runtime_objects(tc: &Toolchain, cache: &Path, trace: bool) -> Result<Vec<Path
     let tmp = cache.join(format!(".runtime-{key}.tmp{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
-    let mut files = vec![tc.include.join("verilated.cpp"), tc.include.join("verilated_threads.cpp")];
+    let mut files = vec![
+        tc.include.join("verilated.cpp"),
+        tc.include.join("verilated_threads.cpp"),
+    ];
     if trace {
         files.push(tc.include.join("verilated_vcd_c.cpp"));
     }
     let objs = cc_build(tc, &tmp, 2, trace)
         .files(&files)
         .try_compile_intermediates()
-        .map_err(|e| CosimError::Build { msg: format!("compiling Verilator's runtime: {e}"), log: tmp.clone() })?;
+        .map_err(|e| CosimError::Build {
+            msg: format!("compiling Verilator's runtime: {e}"),
+            log: tmp.clone(),
+        })?;
     // Publish atomically: another process may be building the same runtime.
     let _ = std::fs::rename(&tmp, &dir);
     let _ = std::fs::remove_dir_all(&tmp);
@@ -165,8 +176,13 @@ fn runtime_objects(tc: &Toolchain, cache: &Path, trace: bool) -> Result<Vec<Path
         .iter()
         .map(|o| dir.join(o.strip_prefix(&tmp).unwrap_or(o)))
         .collect();
-    std::fs::write(&list, objs.iter().map(|o| format!("{}\n", o.display())).collect::<String>())
-        .map_err(io(&list))?;
+    std::fs::write(
+        &list,
+        objs.iter()
+            .map(|o| format!("{}\n", o.display()))
+            .collect::<String>(),
+    )
+    .map_err(io(&list))?;
     Ok(objs)
 }
 
@@ -210,20 +226,40 @@ pub fn build(
     let log = tmp.join("verilator.log");
     let mut cmd = Command::new(&tc.verilator);
     cmd.current_dir(&tmp)
-        .args(["--cc", "hitnet_top.v", "--top-module", "hitnet_top", "--prefix", "Vhitnet_top"])
-        .args(["-Mdir", "obj", "-DHITNET_PLUSARG_MEM", "--x-assign", "fast", "--x-initial", "fast"])
+        .args([
+            "--cc",
+            "hitnet_top.v",
+            "--top-module",
+            "hitnet_top",
+            "--prefix",
+            "Vhitnet_top",
+        ])
+        .args([
+            "-Mdir",
+            "obj",
+            "-DHITNET_PLUSARG_MEM",
+            "--x-assign",
+            "fast",
+            "--x-initial",
+            "fast",
+        ])
         .args(["-Wno-fatal", "-Wno-lint", "-Wno-style"]);
     if opts.trace {
         cmd.arg("--trace");
     }
-    let out = cmd
-        .output()
-        .map_err(|e| CosimError::Missing(format!("running verilator: {e}; install it with scripts/setup")))?;
+    let out = cmd.output().map_err(|e| {
+        CosimError::Missing(format!(
+            "running verilator: {e}; install it with scripts/setup"
+        ))
+    })?;
     let mut text = String::from_utf8_lossy(&out.stdout).to_string();
     text.push_str(&String::from_utf8_lossy(&out.stderr));
     std::fs::write(&log, &text).map_err(io(&log))?;
     if !out.status.success() {
-        return Err(CosimError::Build { msg: "verilator failed".into(), log: log });
+        return Err(CosimError::Build {
+            msg: "verilator failed".into(),
+            log: log,
+        });
     }
     let mut sources: Vec<PathBuf> = std::fs::read_dir(tmp.join("obj"))
         .map_err(io(&tmp))?
@@ -238,7 +274,10 @@ pub fn build(
         .try_compile_intermediates()
         .map_err(|e| {
             let _ = std::fs::write(tmp.join("cc.log"), e.to_string());
-            CosimError::Build { msg: format!("compiling the Verilated model: {e}"), log: tmp.join("cc.log") }
+            CosimError::Build {
+                msg: format!("compiling the Verilated model: {e}"),
+                log: tmp.join("cc.log"),
+            }
         })?;
     let compiler = cc_build(tc, &tmp, opts.opt, opts.trace)
         .try_get_compiler()
@@ -252,11 +291,17 @@ pub fn build(
         .args(&rt)
         .args(["-lpthread", "-latomic"])
         .output()
-        .map_err(|e| CosimError::Build { msg: format!("linking: {e}"), log: tmp.clone() })?;
+        .map_err(|e| CosimError::Build {
+            msg: format!("linking: {e}"),
+            log: tmp.clone(),
+        })?;
     if !out.status.success() {
         let l = tmp.join("link.log");
         let _ = std::fs::write(&l, String::from_utf8_lossy(&out.stderr).as_bytes());
-        return Err(CosimError::Build { msg: "linking the model failed".into(), log: l });
+        return Err(CosimError::Build {
+            msg: "linking the model failed".into(),
+            log: l,
+        });
     }
     // Publish; if another process won the race, use its build.
     if std::fs::rename(&tmp, &dir).is_err() {

@@ -28,7 +28,11 @@ pub enum CosimError {
     #[error("RTL protocol error: {0}")]
     Protocol(String),
     #[error("the RTL stopped producing output at cycle {cycle}: {beats} of {expected} beats after a long silence")]
-    Hung { cycle: u64, beats: u64, expected: u64 },
+    Hung {
+        cycle: u64,
+        beats: u64,
+        expected: u64,
+    },
 }
 
 /// The first disagreement found, with everything needed to look at it.
@@ -50,7 +54,11 @@ pub struct Mismatch {
 
 impl std::fmt::Display for Mismatch {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: token {}, layer {}", self.between, self.token, self.layer)?;
+        write!(
+            f,
+            "{}: token {}, layer {}",
+            self.between, self.token, self.layer
+        )?;
         if let Some(e) = self.element {
             write!(f, ", element {e}")?;
         }
@@ -280,7 +288,16 @@ pub fn run(tc: &Toolchain, s: &Setup, stim: &Stimulus) -> Result<Report, CosimEr
     let mut vcd = None;
     if let (Some(m), Some(path)) = (&first, s.vcd) {
         if let Some(c) = m.cycle.or(m.expected_cycle) {
-            let tbuilt = build::build(tc, plan, s.verilog, BuildOptions { trace: true, opt: s.opt }, s.cache)?;
+            let tbuilt = build::build(
+                tc,
+                plan,
+                s.verilog,
+                BuildOptions {
+                    trace: true,
+                    opt: s.opt,
+                },
+                s.cache,
+            )?;
             let mut r = rtl::Rtl::new(&tbuilt, s.memdir, Some(path))?;
             r.dump = Some((c.saturating_sub(200), c + 50));
             let _ = r.run(plan, &stim.tokens, stim.valid, stim.ready, max_idle, |_| {});
@@ -297,7 +314,9 @@ pub fn run(tc: &Toolchain, s: &Setup, stim: &Stimulus) -> Result<Report, CosimEr
         golden_vs_sim,
         sim_vs_rtl,
         mismatches,
-        bit_exact: mismatches == 0 && rtl_stats.beats == sim_stats.beats && rtl_cycles == sim_stats.total_cycles,
+        bit_exact: mismatches == 0
+            && rtl_stats.beats == sim_stats.beats
+            && rtl_cycles == sim_stats.total_cycles,
         first,
         build_cached: built.cached,
         build_seconds,

@@ -38,8 +38,9 @@ impl Drop for Rtl {
 impl Rtl {
     /// Loads the model; `memdir` holds the $readmemh images.
     pub fn new(built: &Built, memdir: &Path, vcd: Option<&Path>) -> Result<Rtl, CosimError> {
-        let bad = |e: libloading::Error| {
-            CosimError::Build { msg: format!("loading the model: {e}"), log: built.lib.clone() }
+        let bad = |e: libloading::Error| CosimError::Build {
+            msg: format!("loading the model: {e}"),
+            log: built.lib.clone(),
         };
         // SAFETY: the library is our generated shim plus Verilator's model; its
         // symbols have exactly these signatures (shim.rs).
@@ -54,7 +55,8 @@ impl Rtl {
             if !dir.ends_with('/') {
                 dir.push('/');
             }
-            let dir = CString::new(dir).map_err(|_| CosimError::Io("memory folder path has a NUL".into()))?;
+            let dir = CString::new(dir)
+                .map_err(|_| CosimError::Io("memory folder path has a NUL".into()))?;
             let vcd_c = CString::new(vcd.map(|p| p.display().to_string()).unwrap_or_default())
                 .map_err(|_| CosimError::Io("VCD path has a NUL".into()))?;
             let h = new(dir.as_ptr(), vcd_c.as_ptr());
@@ -119,7 +121,14 @@ impl Rtl {
             let mr = ready.at(cycle);
             // SAFETY: buffers have the widths the shim was generated for.
             unsafe {
-                (self.set)(self.h, 0, sv as c_int, data.as_ptr(), first as c_int, mr as c_int);
+                (self.set)(
+                    self.h,
+                    0,
+                    sv as c_int,
+                    data.as_ptr(),
+                    first as c_int,
+                    mr as c_int,
+                );
                 (self.get)(self.h, out.as_mut_ptr());
             }
             if sv && out[0] != 0 {

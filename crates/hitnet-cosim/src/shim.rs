@@ -25,9 +25,9 @@ fn set_port(name: &str, bits: usize, src: &str) -> String {
 fn get_port(name: &str, bits: usize, dst: &str) -> String {
     match bits {
         0..=32 => format!("    {dst}[0] = (uint32_t)t->{name};\n"),
-        33..=64 => format!(
-            "    {dst}[0] = (uint32_t)t->{name}; {dst}[1] = (uint32_t)(t->{name} >> 32);\n"
-        ),
+        33..=64 => {
+            format!("    {dst}[0] = (uint32_t)t->{name}; {dst}[1] = (uint32_t)(t->{name} >> 32);\n")
+        }
         _ => format!(
             "    for (int i = 0; i < {n}; i++) {dst}[i] = t->{name}[i];\n",
             n = words(bits)
@@ -62,7 +62,9 @@ pub fn source(p: PortWidths, trace: bool) -> String {
     s.push_str("void* hn_new(const char* memdir, const char* vcd_path) {\n");
     s.push_str("    Hn* h = new Hn();\n    h->ctx = new VerilatedContext;\n");
     s.push_str("    std::string arg = std::string(\"+hitnet_mem=\") + memdir;\n");
-    s.push_str("    const char* argv[2] = {\"hitnet\", arg.c_str()};\n    h->ctx->commandArgs(2, argv);\n");
+    s.push_str(
+        "    const char* argv[2] = {\"hitnet\", arg.c_str()};\n    h->ctx->commandArgs(2, argv);\n",
+    );
     if trace {
         s.push_str("    h->ctx->traceEverOn(true);\n");
     }
@@ -84,7 +86,11 @@ pub fn source(p: PortWidths, trace: bool) -> String {
     s.push_str("    t->eval();\n}\n");
     s.push_str("void hn_get(void* p, uint32_t* o) {\n    Vhitnet_top* t = ((Hn*)p)->top;\n");
     s.push_str("    o[0] = t->s_ready;\n    o[1] = t->m_valid;\n    o[2] = t->m_layer;\n    o[3] = t->m_last;\n    o[4] = t->idle;\n");
-    s.push_str(&get_port("m_data", p.m_data, &format!("(o + {STATUS_WORDS})")));
+    s.push_str(&get_port(
+        "m_data",
+        p.m_data,
+        &format!("(o + {STATUS_WORDS})"),
+    ));
     s.push_str("}\n");
     s.push_str("void hn_tick(void* p, int dump) {\n    Hn* h = (Hn*)p;\n");
     s.push_str("    h->top->clk = 1;\n    h->top->eval();\n    h->time++;\n");

@@ -81,7 +81,10 @@ impl DynBlock {
     }
     fn port(&mut self, name: &str, input: bool, width: usize) -> &mut Self {
         assert!(width > 0, "port {name} has zero width");
-        assert!(!self.ports.iter().any(|p| p.name == name), "duplicate port {name}");
+        assert!(
+            !self.ports.iter().any(|p| p.name == name),
+            "duplicate port {name}"
+        );
         self.ports.push(DynPort {
             name: name.to_string(),
             input,

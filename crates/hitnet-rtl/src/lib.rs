@@ -49,18 +49,79 @@ struct Port {
 fn ports(p: &Plan) -> Vec<Port> {
     let lb = vlog::ubits(p.layers.len() as u64 - 1) as usize;
     vec![
-        Port { name: "clk", dir: "in", width: 1, description: "clock" },
-        Port { name: "rst", dir: "in", width: 1, description: "synchronous reset, active high" },
-        Port { name: "s_valid", dir: "in", width: 1, description: "input beat valid" },
-        Port { name: "s_ready", dir: "out", width: 1, description: "input beat accepted when valid & ready" },
-        Port { name: "s_data", dir: "in", width: 2 * p.in_trits, description: "in_trits trits of x_t; trit k in bits [2k+1:2k] (00 = 0, 01 = +1, 11 = -1)" },
-        Port { name: "s_first", dir: "in", width: 1, description: "with a token's first beat: start a new sequence" },
-        Port { name: "m_valid", dir: "out", width: 1, description: "output beat valid" },
-        Port { name: "m_ready", dir: "in", width: 1, description: "output beat taken; low stalls the accelerator" },
-        Port { name: "m_data", dir: "out", width: 2 * p.out_trits, description: "out_trits trits of h_t, units in ascending order, zero past H" },
-        Port { name: "m_layer", dir: "out", width: lb, description: "layer of the beat" },
-        Port { name: "m_last", dir: "out", width: 1, description: "last beat of a layer's h_t" },
-        Port { name: "idle", dir: "out", width: 1, description: "no token in flight and no beat pending" },
+        Port {
+            name: "clk",
+            dir: "in",
+            width: 1,
+            description: "clock",
+        },
+        Port {
+            name: "rst",
+            dir: "in",
+            width: 1,
+            description: "synchronous reset, active high",
+        },
+        Port {
+            name: "s_valid",
+            dir: "in",
+            width: 1,
+            description: "input beat valid",
+        },
+        Port {
+            name: "s_ready",
+            dir: "out",
+            width: 1,
+            description: "input beat accepted when valid & ready",
+        },
+        Port {
+            name: "s_data",
+            dir: "in",
+            width: 2 * p.in_trits,
+            description:
+                "in_trits trits of x_t; trit k in bits [2k+1:2k] (00 = 0, 01 = +1, 11 = -1)",
+        },
+        Port {
+            name: "s_first",
+            dir: "in",
+            width: 1,
+            description: "with a token's first beat: start a new sequence",
+        },
+        Port {
+            name: "m_valid",
+            dir: "out",
+            width: 1,
+            description: "output beat valid",
+        },
+        Port {
+            name: "m_ready",
+            dir: "in",
+            width: 1,
+            description: "output beat taken; low stalls the accelerator",
+        },
+        Port {
+            name: "m_data",
+            dir: "out",
+            width: 2 * p.out_trits,
+            description: "out_trits trits of h_t, units in ascending order, zero past H",
+        },
+        Port {
+            name: "m_layer",
+            dir: "out",
+            width: lb,
+            description: "layer of the beat",
+        },
+        Port {
+            name: "m_last",
+            dir: "out",
+            width: 1,
+            description: "last beat of a layer's h_t",
+        },
+        Port {
+            name: "idle",
+            dir: "out",
+            width: 1,
+            description: "no token in flight and no beat pending",
+        },
     ]
 }
 
@@ -96,12 +157,21 @@ pub fn generate(plan: &Plan, config: serde_json::Value) -> Design {
     let verilog = format!("{header}{}\n", body.trim_end());
     let mut files: Vec<(String, Vec<u8>)> = vec![("hitnet_top.v".into(), verilog.into_bytes())];
     for r in 0..plan.rows {
-        files.push((format!("w_{r}.hex"), blocks::wbank::image(&c, r).into_bytes()));
+        files.push((
+            format!("w_{r}.hex"),
+            blocks::wbank::image(&c, r).into_bytes(),
+        ));
     }
     for lane in 0..plan.lanes {
-        files.push((format!("b_{lane}.hex"), blocks::post::bias_image(&c, lane).into_bytes()));
+        files.push((
+            format!("b_{lane}.hex"),
+            blocks::post::bias_image(&c, lane).into_bytes(),
+        ));
         if plan.activation == hitnet_model::ActMode::Bernoulli {
-            files.push((format!("seed_{lane}.hex"), blocks::ew::seed_image(&c, lane).into_bytes()));
+            files.push((
+                format!("seed_{lane}.hex"),
+                blocks::ew::seed_image(&c, lane).into_bytes(),
+            ));
         }
     }
     files.push(("act.hex".into(), blocks::post::table_image(&c).into_bytes()));
@@ -169,7 +239,9 @@ impl Design {
         };
         if out.exists() && !(out.is_dir() && out.join("manifest.json").exists()) {
             let empty = out.is_dir()
-                && std::fs::read_dir(out).map(|mut d| d.next().is_none()).unwrap_or(false);
+                && std::fs::read_dir(out)
+                    .map(|mut d| d.next().is_none())
+                    .unwrap_or(false);
             if !empty {
                 return Err(RtlError::NotOurs(out.to_path_buf()));
             }
@@ -178,7 +250,10 @@ impl Design {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        let name = out.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+        let name = out
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
         let tmp = parent.join(format!(".{name}.tmp{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
         std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;

@@ -69,7 +69,11 @@ pub fn rsr(b: &mut Body, out: &str, x: &str, w: u32, s: u32) -> u32 {
         sx(x, w, we),
         1u64 << (s - 1)
     ));
-    b.line(format!("wire [{}:0] {out} = {out}_t[{}:{s}];", we - 1 - s, we - 1));
+    b.line(format!(
+        "wire [{}:0] {out} = {out}_t[{}:{s}];",
+        we - 1 - s,
+        we - 1
+    ));
     // The bits shifted out are dropped by definition.
     b.line(format!("wire unused_{out} = ^{out}_t[{}:0];", s - 1));
     we - s
@@ -142,7 +146,11 @@ mod tests {
         let mut b = Body::default();
         let w = rsr(&mut b, "r", "x", 8, 3);
         assert_eq!(w, 6);
-        assert!(b.s.contains("wire [8:0] r_t = {{1{x[7]}}, x} + 9'd4;"), "{}", b.s);
+        assert!(
+            b.s.contains("wire [8:0] r_t = {{1{x[7]}}, x} + 9'd4;"),
+            "{}",
+            b.s
+        );
         assert!(b.s.contains("wire [5:0] r = r_t[8:3];"), "{}", b.s);
     }
 }

@@ -9,5 +9,6 @@ fn writes_a_design() {
     d.write(out).unwrap();
     let p = common::plan(CellKind::Gru, 13, 11, 2, 4, 8, ActMode::Threshold);
     let d = hitnet_rtl::generate(&p, serde_json::json!({}));
-    d.write(std::path::Path::new("/tmp/hitnet_smoke_gru")).unwrap();
+    d.write(std::path::Path::new("/tmp/hitnet_smoke_gru"))
+        .unwrap();
 }

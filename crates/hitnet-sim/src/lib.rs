@@ -24,7 +24,10 @@ use hitnet_model::rng::splitmix64;
 pub enum Pattern {
     Always,
     /// High with probability `percent`/100, decided by a hash of (seed, cycle).
-    Random { seed: u64, percent: u32 },
+    Random {
+        seed: u64,
+        percent: u32,
+    },
 }
 
 impl Pattern {
@@ -119,7 +122,13 @@ impl<'a> Sim<'a> {
             cmem: vec![vec![0; plan.state_depth]; lanes],
             lmem: vec![vec![0; plan.state_depth]; lanes],
             stores: (0..lanes)
-                .map(|_| [vec![0; plan.steps], vec![0; plan.steps], vec![0; plan.steps]])
+                .map(|_| {
+                    [
+                        vec![0; plan.steps],
+                        vec![0; plan.steps],
+                        vec![0; plan.steps],
+                    ]
+                })
                 .collect(),
         };
         Sim {
@@ -132,7 +141,13 @@ impl<'a> Sim<'a> {
 
     /// Runs a token stream with the given port patterns; `on_beat` sees every
     /// accepted output beat in order.
-    pub fn run<I, F>(&mut self, tokens: I, valid: Pattern, ready: Pattern, mut on_beat: F) -> RunStats
+    pub fn run<I, F>(
+        &mut self,
+        tokens: I,
+        valid: Pattern,
+        ready: Pattern,
+        mut on_beat: F,
+    ) -> RunStats
     where
         I: IntoIterator<Item = Token>,
         F: FnMut(&Beat),
@@ -147,7 +162,11 @@ impl<'a> Sim<'a> {
         let mut fill_from = 0u64;
         let mut pending: Vec<(u64, Beat)> = Vec::new();
         for (t, tok) in tokens.into_iter().enumerate() {
-            assert_eq!(tok.x.len(), p.layers[0].input_size, "token {t}: input length");
+            assert_eq!(
+                tok.x.len(),
+                p.layers[0].input_size,
+                "token {t}: input length"
+            );
             // Fill: beats accepted on cycles with s_valid while not full.
             let mut c = fill_from;
             let mut got = 0;
@@ -164,7 +183,14 @@ impl<'a> Sim<'a> {
             }
             // The controller is IDLE from v_idle; beats due before or at it
             // (the previous token's tail) are replayed first.
-            flush(&mut pending, v_idle, &mut stall, ready, &mut stats, &mut on_beat);
+            flush(
+                &mut pending,
+                v_idle,
+                &mut stall,
+                ready,
+                &mut stats,
+                &mut on_beat,
+            );
             let real_idle = v_idle + stall;
             let start_real = real_idle.max(fill_visible);
             let v_start = v_idle + (start_real - real_idle);
@@ -181,7 +207,14 @@ impl<'a> Sim<'a> {
             v_idle = v_start + p.cycles.compute_per_token;
             stats.tokens += 1;
         }
-        flush(&mut pending, u64::MAX, &mut stall, ready, &mut stats, &mut on_beat);
+        flush(
+            &mut pending,
+            u64::MAX,
+            &mut stall,
+            ready,
+            &mut stats,
+            &mut on_beat,
+        );
         stats.stall_cycles = stall;
         stats
     }
@@ -265,9 +298,11 @@ impl<'a> Sim<'a> {
                                 CellKind::Lstm => {
                                     let (i, fg, g, o) = (st[0][k], st[1][k], st[2][k], v);
                                     let sum = fg * c_old + i * g;
-                                    let c_new = sat(rshift_round(sum, fb), f.cell_min(), f.cell_max());
+                                    let c_new =
+                                        sat(rshift_round(sum, fb), f.cell_min(), f.cell_max());
                                     self.hw.cmem[lane][saddr] = c_new;
-                                    let tc = im.tanh_table[(f.cell_to_index(c_new) + half) as usize];
+                                    let tc =
+                                        im.tanh_table[(f.cell_to_index(c_new) + half) as usize];
                                     rshift_round(o * tc, fb)
                                 }
                                 CellKind::Gru => {

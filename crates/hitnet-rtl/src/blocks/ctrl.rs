@@ -8,7 +8,10 @@ use crate::vlog::{lit, zx, Body};
 pub fn build(c: &Ctx) -> DynBlock {
     let p = c.p;
     let mut m = DynBlock::new();
-    m.input("clk", 1).input("rst", 1).input("en", 1).input("fill_full", 1);
+    m.input("clk", 1)
+        .input("rst", 1)
+        .input("en", 1)
+        .input("fill_full", 1);
     m.output("start", 1)
         .output("issue", 1)
         .output("waddr", c.ab as usize)
@@ -66,7 +69,10 @@ pub fn build(c: &Ctx) -> DynBlock {
     b.line("    endcase");
     b.line("end");
     b.line("wire last_blk = bk == nblk_m1;");
-    b.line(format!("wire last_q = q == {};", lit(qb, p.layers[0].groups as i64 - 1)));
+    b.line(format!(
+        "wire last_q = q == {};",
+        lit(qb, p.layers[0].groups as i64 - 1)
+    ));
     b.line(format!("wire last_l = l == {};", lit(lb, nl as i64 - 1)));
     b.line("always @(posedge clk) begin");
     b.line("    if (rst) begin");

@@ -98,7 +98,11 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
         }
         b.line("end");
         let bits: Vec<String> = (0..fb).map(|i| format!("step{i}$out_bit")).collect();
-        b.line(format!("wire [{}:0] u_draw = {{{}}};", fb - 1, bits.join(", ")));
+        b.line(format!(
+            "wire [{}:0] u_draw = {{{}}};",
+            fb - 1,
+            bits.join(", ")
+        ));
         b.line(format!("wire [31:0] lf_new = step{}$s_next;", fb - 1));
         b.line("always @(posedge clk) begin");
         b.line("    if (en & proc5) lmem[sa5] <= lf_new;");
@@ -122,7 +126,11 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
         b.line(format!("reg [{}:0] u{s};", ubw - 1));
     }
     b.line("always @(posedge clk) begin");
-    let u0 = if bern { "u_draw".to_string() } else { "1'b0".to_string() };
+    let u0 = if bern {
+        "u_draw".to_string()
+    } else {
+        "1'b0".to_string()
+    };
     b.line(format!(
         "    if (en) begin u1 <= {u0}; u2 <= u1; u3 <= u2; u4 <= u3; u5 <= u4; u6 <= u5; end"
     ));
@@ -163,7 +171,11 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
             b.line("    if (en) c2 <= cn;");
             b.line("end");
             b.line("always @(posedge clk) begin");
-            b.line(format!("    if (en & {}) cmem[{}] <= c2;", proc_of(2), sa_of(2)));
+            b.line(format!(
+                "    if (en & {}) cmem[{}] <= c2;",
+                proc_of(2),
+                sa_of(2)
+            ));
             b.line("end");
             b.comment("E3: tanh index of c'.");
             if fb >= f.lut_frac {
@@ -171,10 +183,7 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
                 sat(&mut b, "tic", "ti", iw, kw);
             } else {
                 let sh = f.lut_frac - fb;
-                b.line(format!(
-                    "wire [{}:0] ti = {{c2, {sh}'d0}};",
-                    cellw + sh - 1
-                ));
+                b.line(format!("wire [{}:0] ti = {{c2, {sh}'d0}};", cellw + sh - 1));
                 sat(&mut b, "tic", "ti", cellw + sh, kw);
             }
             b.line(format!("reg [{}:0] idx3;", kw - 1));
@@ -349,7 +358,11 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
 /// E4: the element-wise tanh table (synchronous read).
 fn tanh_rom(b: &mut Body, actw: u32, kw: u32) {
     b.comment("E4: tanh table.");
-    b.line(format!("reg [{}:0] trom [0:{}];", actw - 1, (1usize << kw) - 1));
+    b.line(format!(
+        "reg [{}:0] trom [0:{}];",
+        actw - 1,
+        (1usize << kw) - 1
+    ));
     b.line(readmem("trom", "tanh.hex"));
     b.line(format!("reg [{}:0] t4;", actw - 1));
     b.line("always @(posedge clk) begin");

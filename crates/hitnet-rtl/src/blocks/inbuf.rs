@@ -33,7 +33,10 @@ pub fn build(c: &Ctx) -> DynBlock {
     b.line("reg after_reset;");
     b.line(format!("reg [{}:0] cnt;", cb - 1));
     b.line("wire take = s_valid & ~full;");
-    b.line(format!("wire last_beat = cnt == {};", lit(cb, beats as i64 - 1)));
+    b.line(format!(
+        "wire last_beat = cnt == {};",
+        lit(cb, beats as i64 - 1)
+    ));
     b.line("always @(posedge clk) begin");
     b.line("    if (rst) begin");
     b.line(format!(
@@ -43,9 +46,15 @@ pub fn build(c: &Ctx) -> DynBlock {
     b.line("    end else if (start) begin");
     b.comment("A token starts: compute on the full buffer, fill the other. The first");
     b.comment("token after reset always starts a sequence.");
-    b.line("        full <= 1'b0; fp <= ~fp; ap <= fp; tf <= ff | after_reset; after_reset <= 1'b0;");
+    b.line(
+        "        full <= 1'b0; fp <= ~fp; ap <= fp; tf <= ff | after_reset; after_reset <= 1'b0;",
+    );
     b.line("    end else if (take) begin");
-    b.line(format!("        cnt <= last_beat ? {} : cnt + {};", lit(cb, 0), lit(cb, 1)));
+    b.line(format!(
+        "        cnt <= last_beat ? {} : cnt + {};",
+        lit(cb, 0),
+        lit(cb, 1)
+    ));
     b.line(format!("        if (cnt == {}) ff <= s_first;", lit(cb, 0)));
     b.line("        if (last_beat) full <= 1'b1;");
     b.line("    end");
@@ -60,7 +69,11 @@ pub fn build(c: &Ctx) -> DynBlock {
     b.comment("Beats shift in from the top, so beat k ends at trits [k*C, k*C+C).");
     b.line("always @(posedge clk) begin");
     b.line("    if (~rst & ~start & take) begin");
-    b.line(format!("        if (fp) xb1 <= {}; else xb0 <= {};", shifted("xb1"), shifted("xb0")));
+    b.line(format!(
+        "        if (fp) xb1 <= {}; else xb0 <= {};",
+        shifted("xb1"),
+        shifted("xb0")
+    ));
     b.line("    end");
     b.line("end");
     b.line("always @(*) begin");

@@ -12,8 +12,9 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
     let w = &p.widths;
     let f = &p.formats;
     let (lb, kb, sab) = (c.lb, c.kb, c.sab);
-    let (aw, mw, bw, prw, pw, kw, actw, sw) =
-        (w.acc, w.mult, w.bias, w.prod, w.pre, w.index, w.act, w.store);
+    let (aw, mw, bw, prw, pw, kw, actw, sw) = (
+        w.acc, w.mult, w.bias, w.prod, w.pre, w.index, w.act, w.store,
+    );
     let mut m = DynBlock::new();
     m.input("clk", 1)
         .input("en", 1)
@@ -64,7 +65,11 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
     for (l, ms) in p.images().mults.iter().enumerate() {
         for (g, &mv) in ms.iter().enumerate() {
             let key = ((l as i64) << 2) | g as i64;
-            b.line(format!("        {}: mc = {};", lit(lb + 2, key), lit(mw, mv)));
+            b.line(format!(
+                "        {}: mc = {};",
+                lit(lb + 2, key),
+                lit(mw, mv)
+            ));
         }
     }
     b.line(format!("        default: mc = {};", lit(mw, 0)));
@@ -109,7 +114,11 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
         CellKind::Lstm => format!("({g4} == 2'd2)"),
         CellKind::Gru => "1'b0".to_string(),
     };
-    b.line(format!("reg [{}:0] rom [0:{}];", actw - 1, (2usize << kw) - 1));
+    b.line(format!(
+        "reg [{}:0] rom [0:{}];",
+        actw - 1,
+        (2usize << kw) - 1
+    ));
     b.line(readmem("rom", "act.hex"));
     b.line(format!("reg [{}:0] lut5;", actw - 1));
     b.line(format!("reg [{}:0] pre5;", pw - 1));

@@ -55,14 +55,20 @@ pub fn build(c: &Ctx) -> DynBlock {
             } else {
                 lhs
             };
-            b.line(format!("always @(posedge clk) begin if (en) {name} <= {expr}; end"));
+            b.line(format!(
+                "always @(posedge clk) begin if (en) {name} <= {expr}; end"
+            ));
             next.push(name);
         }
         names = next;
     }
     let root_w = *tw.last().unwrap();
     b.line(format!("reg [{}:0] acc;", a - 1));
-    b.line(format!("wire [{}:0] root = {};", a - 1, sx(&names[0], root_w, a)));
+    b.line(format!(
+        "wire [{}:0] root = {};",
+        a - 1,
+        sx(&names[0], root_w, a)
+    ));
     b.line(format!("wire [{}:0] sum = cf ? root : acc + root;", a - 1));
     b.line("always @(posedge clk) begin");
     b.line("    if (en & cv) begin");

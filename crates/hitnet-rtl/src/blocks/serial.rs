@@ -42,12 +42,22 @@ pub fn build(c: &Ctx) -> DynBlock {
     b.line(format!("reg [{}:0] ba;", c.bab - 1));
     b.line(format!("reg [{}:0] sa;", c.sab - 1));
     b.line("wire stepv = bank_ev | act;");
-    b.line(format!("wire [{}:0] kc = bank_ev ? {} : kr;", kb - 1, lit(kb, 0)));
+    b.line(format!(
+        "wire [{}:0] kc = bank_ev ? {} : kr;",
+        kb - 1,
+        lit(kb, 0)
+    ));
     b.line("always @(posedge clk) begin");
-    b.line(format!("    if (rst) begin act <= 1'b0; kr <= {}; end", lit(kb, 0)));
+    b.line(format!(
+        "    if (rst) begin act <= 1'b0; kr <= {}; end",
+        lit(kb, 0)
+    ));
     b.line("    else if (en) begin");
     if steps > 1 {
-        b.line(format!("        if (bank_ev) begin kr <= {}; act <= 1'b1; end", lit(kb, 1)));
+        b.line(format!(
+            "        if (bank_ev) begin kr <= {}; act <= 1'b1; end",
+            lit(kb, 1)
+        ));
         b.line(format!(
             "        else if (act) begin kr <= kr + {}; act <= kr != {}; end",
             lit(kb, 1),
@@ -59,7 +69,11 @@ pub fn build(c: &Ctx) -> DynBlock {
     b.line("    end");
     b.line("end");
     b.line("always @(posedge clk) begin");
-    b.line(format!("    if (rst) begin ba <= {}; sa <= {}; end", lit(c.bab, 0), lit(c.sab, 0)));
+    b.line(format!(
+        "    if (rst) begin ba <= {}; sa <= {}; end",
+        lit(c.bab, 0),
+        lit(c.sab, 0)
+    ));
     b.line(format!(
         "    else if (en) begin if (start) begin ba <= {}; sa <= {}; end",
         lit(c.bab, 0),
@@ -96,14 +110,21 @@ pub fn build(c: &Ctx) -> DynBlock {
         lit(kb, p.layers[0].last_beat as i64)
     ));
     for lane in 0..p.lanes {
-        b.line(format!("    inr{lane} = j0 < {};", lit(jb, h as i64 - lane as i64)));
+        b.line(format!(
+            "    inr{lane} = j0 < {};",
+            lit(jb, h as i64 - lane as i64)
+        ));
     }
     b.line("    case (kc)");
     for k in 0..steps {
         let sel: Vec<String> = (0..p.lanes)
             .map(|lane| format!("acc{lane} = bank{};", k * p.lanes + lane))
             .collect();
-        b.line(format!("        {}: begin {} end", lit(kb, k as i64), sel.join(" ")));
+        b.line(format!(
+            "        {}: begin {} end",
+            lit(kb, k as i64),
+            sel.join(" ")
+        ));
     }
     let dflt: Vec<String> = (0..p.lanes)
         .map(|lane| format!("acc{lane} = {};", lit(a as u32, 0)))

@@ -110,7 +110,9 @@ pub fn build(c: &Ctx) -> DynBlock {
         b.line(format!(
             "    row{r}$clk = clk; row{r}$en = en; row{r}$w = wbank{r}$data; row{r}$z = zbuf$zword;"
         ));
-        b.line(format!("    row{r}$cv = cv; row{r}$cf = cf; row{r}$cl = cl;"));
+        b.line(format!(
+            "    row{r}$cv = cv; row{r}$cf = cf; row{r}$cl = cl;"
+        ));
         b.line(format!("    serial$bank{r} = row{r}$bank;"));
     }
     b.line("    serial$clk = clk; serial$rst = rst; serial$en = en; serial$start = ctrl$start;");
@@ -119,12 +121,22 @@ pub fn build(c: &Ctx) -> DynBlock {
     for lane in 0..p.lanes {
         let pl = format!("post{lane}");
         let el = format!("ew{lane}");
-        b.line(format!("    {pl}$clk = clk; {pl}$en = en; {pl}$sv = serial$sv; {pl}$k = serial$k;"));
-        b.line(format!("    {pl}$gate = serial$gate; {pl}$layer = serial$layer; {pl}$bv = serial$bv;"));
+        b.line(format!(
+            "    {pl}$clk = clk; {pl}$en = en; {pl}$sv = serial$sv; {pl}$k = serial$k;"
+        ));
+        b.line(format!(
+            "    {pl}$gate = serial$gate; {pl}$layer = serial$layer; {pl}$bv = serial$bv;"
+        ));
         b.line(format!("    {pl}$blast = serial$blast; {pl}$inr = serial$inr{lane}; {pl}$acc = serial$acc{lane};"));
-        b.line(format!("    {pl}$baddr = serial$baddr; {pl}$saddr = serial$saddr;"));
-        b.line(format!("    {el}$clk = clk; {el}$en = en; {el}$first = inbuf$token_first; {el}$ra = {pl}$ra;"));
-        for f in ["v5", "g5", "k5", "l5", "bv5", "last5", "inr5", "sa5", "val5"] {
+        b.line(format!(
+            "    {pl}$baddr = serial$baddr; {pl}$saddr = serial$saddr;"
+        ));
+        b.line(format!(
+            "    {el}$clk = clk; {el}$en = en; {el}$first = inbuf$token_first; {el}$ra = {pl}$ra;"
+        ));
+        for f in [
+            "v5", "g5", "k5", "l5", "bv5", "last5", "inr5", "sa5", "val5",
+        ] {
             b.line(format!("    {el}${f} = {pl}${f};"));
         }
     }

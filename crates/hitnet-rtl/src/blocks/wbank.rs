@@ -9,10 +9,16 @@ pub fn build(c: &Ctx, row: usize) -> DynBlock {
     let p = c.p;
     let cw = 2 * p.cols;
     let mut m = DynBlock::new();
-    m.input("clk", 1).input("en", 1).input("addr", c.ab as usize);
+    m.input("clk", 1)
+        .input("en", 1)
+        .input("addr", c.ab as usize);
     m.output("data", cw);
     let mut b = Body::default();
-    b.line(format!("reg [{}:0] mem [0:{}];", cw - 1, p.weight_depth - 1));
+    b.line(format!(
+        "reg [{}:0] mem [0:{}];",
+        cw - 1,
+        p.weight_depth - 1
+    ));
     b.line(readmem("mem", &format!("w_{row}.hex")));
     b.line("always @(posedge clk) begin");
     b.line("    if (en) data <= mem[addr];");

@@ -63,7 +63,10 @@ pub fn build(c: &Ctx) -> DynBlock {
             lit(hw as u32, 0)
         ));
         if l + 1 < nl {
-            b.line(format!("wire [{}:0] hnew_{l} = tp ? hb_{l}_0 : hb_{l}_1;", hw - 1));
+            b.line(format!(
+                "wire [{}:0] hnew_{l} = tp ? hb_{l}_0 : hb_{l}_1;",
+                hw - 1
+            ));
         }
     }
     b.line(format!("reg [{}:0] zw;", cw - 1));
@@ -83,7 +86,11 @@ pub fn build(c: &Ctx) -> DynBlock {
                     ZSrc::Zero => "2'b00".to_string(),
                 })
                 .collect();
-            b.line(format!("        {}: zw = {{{}}};", lit(c.zb, g as i64), parts.join(", ")));
+            b.line(format!(
+                "        {}: zw = {{{}}};",
+                lit(c.zb, g as i64),
+                parts.join(", ")
+            ));
             g += 1;
         }
     }

@@ -1,0 +1,123 @@
+//! `hitnet cosim`: golden model = cycle simulator = Verilated RTL, every
+//! output and every cycle.
+use crate::common::{self, CliError};
+use anyhow::{Context, Result};
+use hitnet_cosim::{Setup, Stimulus, Toolchain};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Config file (TOML); the built-in default config when absent.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    #[arg(long, default_value_t = 200)]
+    pub tokens: u64,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Percent of cycles with the output stalled and the input absent.
+    #[arg(long, default_value_t = 0)]
+    pub stall_percent: u32,
+    /// Where to write a VCD trace around the first mismatch.
+    #[arg(long)]
+    pub vcd: Option<PathBuf>,
+    /// Use this generated design folder (from `hitnet gen`) instead of generating one.
+    #[arg(long)]
+    pub design: Option<PathBuf>,
+    /// C++ optimisation level of the Verilated model.
+    #[arg(long, default_value_t = 1)]
+    pub opt: u32,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(a: Args) -> Result<ExitCode> {
+    let pl = common::load_plan(a.config.as_deref())?;
+    let p = &pl.plan;
+    let im = &pl.loaded.int;
+    let tc = Toolchain::find()?;
+    let design = hitnet_rtl::generate(p, common::config_json(&pl.loaded));
+    let tmp = tempfile::tempdir().context("creating a temporary folder")?;
+    let (verilog, memdir) = match &a.design {
+        Some(dir) => {
+            let v = std::fs::read_to_string(dir.join("hitnet_top.v"))
+                .with_context(|| format!("reading {}", dir.join("hitnet_top.v").display()))?;
+            (v, dir.clone())
+        }
+        None => {
+            hitnet_cosim::write_images(&design, tmp.path())?;
+            (design.verilog().to_string(), tmp.path().to_path_buf())
+        }
+    };
+    let cache = hitnet_cosim::build::default_cache();
+    let vcd = a
+        .vcd
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("cosim_mismatch.vcd"));
+    let (valid, ready) = common::patterns(a.seed, a.stall_percent);
+    let stim = Stimulus {
+        tokens: common::stimulus(a.seed, a.tokens, im.input_size),
+        valid,
+        ready,
+    };
+    let sp = common::spinner("co-simulating (building the Verilated model if not cached)");
+    let setup = Setup {
+        plan: p,
+        model: im,
+        verilog: &verilog,
+        memdir: &memdir,
+        cache: &cache,
+        opt: a.opt,
+        vcd: Some(&vcd),
+    };
+    let r = hitnet_cosim::run(&tc, &setup, &stim);
+    sp.finish_and_clear();
+    let r = r?;
+    if a.json {
+        common::print_json(&serde_json::to_value(&r)?);
+    } else {
+        println!("model:   {}", common::model_line(&pl.loaded));
+        println!(
+            "stimulus: {} tokens, seed {}, {}% stall",
+            a.tokens, a.seed, a.stall_percent
+        );
+        println!(
+            "verilator: build {} ({:.1} s); RTL {:.0} cycles/s",
+            if r.build_cached { "cached" } else { "compiled" },
+            r.build_seconds,
+            r.rtl_cycles_per_second
+        );
+        println!("cycles:  RTL {}, simulator {}", r.rtl_cycles, r.sim_cycles);
+        println!(
+            "compare: golden vs sim {} differing trits; sim vs RTL {} differing beats",
+            r.golden_vs_sim, r.sim_vs_rtl
+        );
+        if let Some(m) = &r.first {
+            println!("first mismatch: {m}");
+            if let Some(v) = &r.vcd {
+                println!("VCD around it: {}", v.display());
+            }
+        }
+        println!(
+            "result:  {}",
+            if r.bit_exact {
+                "BIT-EXACT: golden = simulator = RTL, every output, same cycles"
+            } else {
+                "MISMATCH"
+            }
+        );
+    }
+    if r.bit_exact {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(CliError {
+            code: 1,
+            msg: format!(
+                "co-simulation found {} mismatches{}",
+                r.mismatches,
+                r.first.map(|m| format!("; first: {m}")).unwrap_or_default()
+            ),
+        }
+        .into())
+    }
+}

@@ -1,0 +1,68 @@
+//! `hitnet gen`: the accelerator as Verilog, memory images and manifest.json.
+use crate::common;
+use anyhow::{Context, Result};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Config file (TOML); the built-in default config when absent.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Output folder (replaced atomically; refused if it holds other files).
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(a: Args) -> Result<ExitCode> {
+    let t0 = std::time::Instant::now();
+    let pl = common::load_plan(a.config.as_deref())?;
+    let design = hitnet_rtl::generate(&pl.plan, common::config_json(&pl.loaded));
+    design
+        .write(&a.out)
+        .with_context(|| format!("writing the design to {}", a.out.display()))?;
+    let secs = t0.elapsed().as_secs_f64();
+    let p = &pl.plan;
+    let c = &p.cycles;
+    if a.json {
+        common::print_json(&serde_json::json!({
+            "out": a.out,
+            "top": hitnet_rtl::TOP,
+            "files": design.files.iter().map(|(n, b)| serde_json::json!({"name": n, "bytes": b.len()})).collect::<Vec<_>>(),
+            "cycles_per_token": c.per_token,
+            "bound_cycles_per_token": c.bound_per_token,
+            "utilization": c.utilization,
+            "seconds": secs,
+        }));
+    } else {
+        println!("model:   {}", common::model_line(&pl.loaded));
+        println!(
+            "array:   {} rows x {} cols, {} post/element-wise lane(s), adder tree depth {}",
+            p.rows, p.cols, p.lanes, p.tree_depth
+        );
+        println!(
+            "memory:  {} weight banks x {} words x {} bits; {} bias and {} state words per lane",
+            p.rows,
+            p.weight_depth,
+            2 * p.cols,
+            p.bias_depth,
+            p.state_depth
+        );
+        println!(
+            "cycles:  {} per token (bound {:.1}, utilization {:.1}%)",
+            c.per_token,
+            c.bound_per_token,
+            100.0 * c.utilization
+        );
+        println!("         {}", c.formula);
+        println!(
+            "wrote:   {} ({} files + manifest.json) in {:.2} s",
+            a.out.display(),
+            design.files.len(),
+            secs
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

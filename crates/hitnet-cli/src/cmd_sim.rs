@@ -1,0 +1,125 @@
+//! `hitnet sim`: the cycle-accurate simulator over a seeded random stream.
+use crate::common;
+use anyhow::Result;
+use hitnet_sim::Sim;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Config file (TOML); the built-in default config when absent.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    #[arg(long, default_value_t = 1000)]
+    pub tokens: u64,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Clock for tokens/s (default: hw.clock_mhz of the config).
+    #[arg(long)]
+    pub clock_mhz: Option<f64>,
+    /// Percent of cycles with the output stalled and the input absent.
+    #[arg(long, default_value_t = 0)]
+    pub stall_percent: u32,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(a: Args) -> Result<ExitCode> {
+    let pl = common::load_plan(a.config.as_deref())?;
+    let p = &pl.plan;
+    let im = &pl.loaded.int;
+    let clock = a.clock_mhz.unwrap_or(pl.loaded.config.hw.clock_mhz);
+    if !(clock.is_finite() && clock > 0.0) {
+        anyhow::bail!("invalid value for `--clock-mhz`: {clock} is not a positive frequency");
+    }
+    let tokens = common::stimulus(a.seed, a.tokens, im.input_size);
+    let want = hitnet_cosim::golden_outputs(im, &tokens);
+    let (valid, ready) = common::patterns(a.seed, a.stall_percent);
+    let pb = common::bar(a.tokens, "simulating");
+    let mut sim = Sim::new(p);
+    let mut mismatches = 0u64;
+    let mut digest = hitnet_model::OutputDigest::default();
+    let mut h = vec![vec![0i8; p.hbuf_trits()]; p.num_layers()];
+    let t0 = std::time::Instant::now();
+    let stats = sim.run(tokens, valid, ready, |b| {
+        let s = b.index * p.out_trits;
+        h[b.layer][s..s + p.out_trits].copy_from_slice(&b.data);
+        if b.last {
+            let hd = &h[b.layer][..im.hidden_size];
+            digest.add(b.layer, hd);
+            if hd != want[b.token][b.layer].as_slice() {
+                mismatches += 1;
+            }
+            if b.layer + 1 == p.num_layers() {
+                pb.inc(1);
+            }
+        }
+    });
+    let secs = t0.elapsed().as_secs_f64();
+    pb.finish_and_clear();
+    let period = stats.period().unwrap_or(stats.total_cycles as f64);
+    let cpt = if a.tokens > 1 {
+        period
+    } else {
+        stats.total_cycles as f64
+    };
+    let bound = p.cycles.bound_per_token;
+    let tps = clock * 1e6 / cpt;
+    let matches = mismatches == 0;
+    if a.json {
+        common::print_json(&serde_json::json!({
+            "tokens": a.tokens,
+            "total_cycles": stats.total_cycles,
+            "cycles_per_token": cpt,
+            "plan_cycles_per_token": p.cycles.per_token,
+            "bound_cycles_per_token": bound,
+            "utilization": bound / cpt,
+            "clock_mhz": clock,
+            "tokens_per_second": tps,
+            "stall_cycles": stats.stall_cycles,
+            "matches_golden": matches,
+            "mismatched_vectors": mismatches,
+            "digest": digest.hex(),
+            "sim_seconds": secs,
+            "sim_cycles_per_second": stats.total_cycles as f64 / secs.max(1e-9),
+        }));
+    } else {
+        println!("model:   {}", common::model_line(&pl.loaded));
+        println!("array:   {} x {}, {} lane(s)", p.rows, p.cols, p.lanes);
+        println!(
+            "cycles:  {} total for {} tokens; {:.1} per token (plan: {}, bound {:.1}, utilization {:.1}%)",
+            stats.total_cycles,
+            a.tokens,
+            cpt,
+            p.cycles.per_token,
+            bound,
+            100.0 * bound / cpt
+        );
+        if stats.stall_cycles > 0 {
+            println!(
+                "stalls:  {} cycles of output backpressure",
+                stats.stall_cycles
+            );
+        }
+        println!("speed:   {tps:.0} tokens/s at {clock} MHz");
+        println!(
+            "golden:  {}",
+            if matches {
+                "every output equals the golden model".to_string()
+            } else {
+                format!("{mismatches} output vectors DIFFER from the golden model")
+            }
+        );
+        println!("digest:  {}", digest.hex());
+        println!(
+            "sim:     {:.3} s, {:.1} M simulated cycles/s",
+            secs,
+            stats.total_cycles as f64 / secs.max(1e-9) / 1e6
+        );
+    }
+    Ok(if matches {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
