@@ -171,13 +171,14 @@ pub struct CycleCount {
     pub formula: String,
 }
 
-/// Structural bound of the adder tree: level k combines pairs of level k-1.
+/// Structural bound of the adder tree: a level-k node adds two disjoint
+/// level-(k-1) nodes, so it covers at most min(2^k, cols) products.
 fn tree_spans(cols: usize) -> Vec<usize> {
     let mut spans = vec![1usize];
     let mut n = cols;
     while n > 1 {
         let prev = *spans.last().unwrap();
-        spans.push(prev * 2);
+        spans.push((prev * 2).min(cols));
         n = n.div_ceil(2);
     }
     spans
@@ -279,9 +280,23 @@ impl Plan {
 
         let w = &m.widths;
         let f = &m.formats;
+        // The root covers all `cols` products; the accumulator holds it unextended.
         let acc_tree = signed_bits(-(cols as i64), cols as i64);
         let acc = w.acc.max(acc_tree);
-        let prod_bound = w.mult_bound * w.acc_bound;
+        debug_assert_eq!(*spans.last().unwrap(), cols);
+        // |m_g * acc| <= m_g * N_g per gate: tighter than max m times max N,
+        // and never above the pre-activation bound.
+        let prod_bound = m
+            .layers
+            .iter()
+            .flat_map(|l| {
+                l.gates
+                    .iter()
+                    .map(|g| g.mult * g.w.max_row_nonzeros() as i64)
+            })
+            .max()
+            .unwrap_or(0);
+        debug_assert!(prod_bound <= w.pre_bound);
         let act = w.act;
         let pre = w.pre;
         let store = if m.cell == CellKind::Gru {

@@ -98,6 +98,21 @@ fn bad_shapes_are_errors() {
 }
 
 #[test]
+fn tree_widths_hold_their_nodes() {
+    for cols in 1..=64usize {
+        let spans = tree_spans(cols);
+        assert_eq!(*spans.last().unwrap(), cols, "root covers every column");
+        assert_eq!(spans.len() - 1, (cols as f64).log2().ceil() as usize);
+    }
+    // The accumulator holds the root for every column count.
+    let m = int_model(CellKind::Lstm, 40, 24, 1);
+    for cols in 1..=40 {
+        let p = Plan::new(&m, shape(4, cols)).unwrap();
+        assert!(p.widths.acc >= *p.widths.tree.last().unwrap());
+    }
+}
+
+#[test]
 fn trit_word_hex_encoding() {
     let mut w = TritWord::default();
     w.set(0, 1);

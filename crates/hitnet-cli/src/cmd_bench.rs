@@ -1,5 +1,7 @@
 //! `hitnet bench`: golden-model tokens/s against a float f32 step of the same
-//! size, measured in the same run (medians of repeated batches).
+//! size, or (`--sim`) simulated cycles/s of the cycle simulator against
+//! Verilator on the same design and stimulus; both measured in the same run,
+//! medians of interleaved batches.
 use anyhow::Result;
 use hitnet_model::config::{CellKind, Config};
 use hitnet_model::float::FloatNet;
@@ -19,6 +21,9 @@ pub struct Args {
     /// Tokens per batch.
     #[arg(long, default_value_t = 200)]
     pub tokens: usize,
+    /// Compare the cycle simulator with Verilator instead (PTB-size design on a 16x32 array by default).
+    #[arg(long)]
+    pub sim: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -29,6 +34,9 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
+    if a.sim {
+        return sim_vs_verilator(a);
+    }
     let cfg = match &a.config {
         Some(p) => Config::load(p)?,
         None => Config::new(CellKind::Lstm, 300, 300, 1),
@@ -90,6 +98,110 @@ pub fn run(a: Args) -> Result<ExitCode> {
         );
         println!("float f32 step:              {fmed:>10.0} tokens/s");
         println!("ratio golden/float:          {ratio:>10.2}x");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Cycle simulator against Verilator, same design and stimulus, same run.
+fn sim_vs_verilator(a: Args) -> Result<ExitCode> {
+    use hitnet_cosim::{build, rtl::Rtl, Toolchain};
+    use hitnet_sim::{Pattern, Sim};
+    let mut cfg = match &a.config {
+        Some(p) => Config::load(p)?,
+        None => Config::new(CellKind::Lstm, 300, 300, 1),
+    };
+    if a.config.is_none() {
+        cfg.hw.rows = 16;
+        cfg.hw.cols = 32;
+    }
+    let loaded = hitnet_model::load(&cfg)?;
+    let plan = hitnet_arch::Plan::new(
+        &loaded.int,
+        hitnet_arch::Shape {
+            rows: cfg.hw.rows,
+            cols: cfg.hw.cols,
+            lanes: cfg.hw.post_lanes,
+        },
+    )?;
+    let tc = Toolchain::find()?;
+    let design = hitnet_rtl::generate(&plan, serde_json::json!({}));
+    let tmp = tempfile::tempdir()?;
+    hitnet_cosim::write_images(&design, tmp.path())?;
+    let sp =
+        crate::common::spinner("building the Verilated model (-O2; cached after the first run)");
+    let built = build::build(
+        &tc,
+        &plan,
+        design.verilog(),
+        build::BuildOptions {
+            trace: false,
+            opt: 2,
+        },
+        &build::default_cache(),
+    );
+    sp.finish_and_clear();
+    let built = built?;
+    let tokens = crate::common::stimulus(1, a.tokens as u64, loaded.int.input_size);
+    let mut simr = Vec::new();
+    let mut rtlr = Vec::new();
+    let (mut sim_cycles, mut rtl_cycles) = (0, 0);
+    for _ in 0..a.batches.max(1) {
+        let t0 = Instant::now();
+        let mut sim = Sim::new(&plan);
+        let st = sim.run(
+            tokens.iter().cloned(),
+            Pattern::Always,
+            Pattern::Always,
+            |_| {},
+        );
+        simr.push(st.total_cycles as f64 / t0.elapsed().as_secs_f64());
+        sim_cycles = st.total_cycles;
+        let mut rtl = Rtl::new(&built, tmp.path(), None)?;
+        let t0 = Instant::now();
+        let st = rtl.run(
+            &plan,
+            &tokens,
+            Pattern::Always,
+            Pattern::Always,
+            1 << 20,
+            |_| {},
+        )?;
+        rtlr.push(st.total_cycles as f64 / t0.elapsed().as_secs_f64());
+        rtl_cycles = st.total_cycles;
+    }
+    anyhow::ensure!(
+        sim_cycles == rtl_cycles,
+        "simulator and RTL disagree on cycles: {sim_cycles} vs {rtl_cycles}"
+    );
+    let (s, r) = (median(simr), median(rtlr));
+    if a.json {
+        crate::common::print_json(&serde_json::json!({
+            "design": format!("{} {} in, {} hidden, {} layer(s) on {}x{}", cfg.model.cell.name(), cfg.model.input_size, cfg.model.hidden_size, cfg.model.layers, plan.rows, plan.cols),
+            "cycles_per_run": sim_cycles,
+            "sim_cycles_per_second": s,
+            "verilator_cycles_per_second": r,
+            "ratio": s / r,
+            "batches": a.batches,
+            "tokens_per_batch": a.tokens,
+        }));
+    } else {
+        println!(
+            "design: {} {} in, {} hidden, {} layer(s) on {}x{}; {} tokens = {} cycles per batch",
+            cfg.model.cell.name(),
+            cfg.model.input_size,
+            cfg.model.hidden_size,
+            cfg.model.layers,
+            plan.rows,
+            plan.cols,
+            a.tokens,
+            sim_cycles
+        );
+        println!(
+            "cycle simulator:     {:>12.0} cycles/s (median of {} batches)",
+            s, a.batches
+        );
+        println!("Verilator (-O2):     {:>12.0} cycles/s", r);
+        println!("ratio sim/Verilator: {:>12.1}x (single thread)", s / r);
     }
     Ok(ExitCode::SUCCESS)
 }

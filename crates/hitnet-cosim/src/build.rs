@@ -12,6 +12,17 @@ use std::process::Command;
 /// Bumped whenever the shim or the build recipe changes.
 const RECIPE: &str = "hitnet-cosim-build-v1";
 
+/// Serialises builds within a process (tests build in parallel threads);
+/// across processes the publish-by-rename keeps the cache consistent.
+static BUILD_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+static TMP_SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// A fresh temporary name next to `final_name`, unique per process and call.
+fn tmp_name(cache: &Path, final_name: &str) -> PathBuf {
+    let n = TMP_SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    cache.join(format!(".{final_name}.tmp{}-{n}", std::process::id()))
+}
+
 /// The tools a build needs.
 #[derive(Clone, Debug)]
 pub struct Toolchain {
@@ -135,6 +146,8 @@ fn cc_build(tc: &Toolchain, out: &Path, opt: u32, trace: bool) -> cc::Build {
         .debug(false)
         .warnings(false)
         .cargo_metadata(false)
+        .cargo_warnings(false)
+        .cargo_output(false)
         .target(target)
         .host(target)
         .out_dir(out);
@@ -152,7 +165,7 @@ fn runtime_objects(tc: &Toolchain, cache: &Path, trace: bool) -> Result<Vec<Path
             return Ok(objs);
         }
     }
-    let tmp = cache.join(format!(".runtime-{key}.tmp{}", std::process::id()));
+    let tmp = tmp_name(cache, &format!("runtime-{key}"));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
     let mut files = vec![
@@ -216,9 +229,18 @@ pub fn build(
             ports,
         });
     }
+    let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    if lib.exists() {
+        return Ok(Built {
+            lib,
+            dir,
+            cached: true,
+            ports,
+        });
+    }
     std::fs::create_dir_all(cache).map_err(io(cache))?;
     let rt = runtime_objects(tc, cache, opts.trace)?;
-    let tmp = cache.join(format!(".model-{key}.tmp{}", std::process::id()));
+    let tmp = tmp_name(cache, &format!("model-{key}"));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
     std::fs::write(tmp.join("hitnet_top.v"), verilog).map_err(io(&tmp))?;

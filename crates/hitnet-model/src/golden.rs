@@ -189,6 +189,31 @@ pub struct Golden<'a> {
     acc: Vec<Vec<i64>>,
     /// Observed value ranges, when tracking is on (width tests).
     pub ranges: Option<Ranges>,
+    /// Table entries looked up, when tracking is on (coverage tests).
+    pub coverage: Option<TableCoverage>,
+}
+
+/// Which entries of the two tables a stream has looked up.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TableCoverage {
+    pub sigmoid: Vec<bool>,
+    pub tanh: Vec<bool>,
+}
+
+impl TableCoverage {
+    fn new(k: u32) -> TableCoverage {
+        TableCoverage {
+            sigmoid: vec![false; 1 << k],
+            tanh: vec![false; 1 << k],
+        }
+    }
+    /// Entries never looked up: (sigmoid, tanh).
+    pub fn missing(&self) -> (usize, usize) {
+        (
+            self.sigmoid.iter().filter(|&&b| !b).count(),
+            self.tanh.iter().filter(|&&b| !b).count(),
+        )
+    }
 }
 
 impl<'a> Golden<'a> {
@@ -199,7 +224,13 @@ impl<'a> Golden<'a> {
             matvec: select_matvec(),
             acc: vec![vec![0; model.hidden_size]; 4],
             ranges: None,
+            coverage: None,
         }
+    }
+
+    /// Records every table entry looked up from now on.
+    pub fn track_coverage(&mut self) {
+        self.coverage = Some(TableCoverage::new(self.model.formats.lut_bits));
     }
 
     /// Records the range of every intermediate value from now on.
@@ -269,15 +300,29 @@ impl<'a> Golden<'a> {
                     r.see("pre", pre[g]);
                 }
             }
+            let half = 1i64 << (f.lut_bits - 1);
+            let cov = &mut self.coverage;
+            let mut sig = |idx: i64| {
+                if let Some(c) = cov.as_mut() {
+                    c.sigmoid[(idx + half) as usize] = true;
+                }
+                m.sigmoid.lookup(idx)
+            };
             let (c_new, h_pre) = match m.cell {
                 CellKind::Lstm => {
-                    let i = m.sigmoid.lookup(f.pre_to_index(pre[0]));
-                    let fg = m.sigmoid.lookup(f.pre_to_index(pre[1]));
-                    let g = m.tanh.lookup(f.pre_to_index(pre[2]));
-                    let o = m.sigmoid.lookup(f.pre_to_index(pre[3]));
+                    let i = sig(f.pre_to_index(pre[0]));
+                    let fg = sig(f.pre_to_index(pre[1]));
+                    let o = sig(f.pre_to_index(pre[3]));
+                    let gi = f.pre_to_index(pre[2]);
+                    let g = m.tanh.lookup(gi);
                     let sum = fg * st.c[j] + i * g;
                     let c = sat(rshift_round(sum, fb), f.cell_min(), f.cell_max());
-                    let tc = m.tanh.lookup(f.cell_to_index(c));
+                    let ci = f.cell_to_index(c);
+                    let tc = m.tanh.lookup(ci);
+                    if let Some(cv) = self.coverage.as_mut() {
+                        cv.tanh[(gi + half) as usize] = true;
+                        cv.tanh[(ci + half) as usize] = true;
+                    }
                     let prod = o * tc;
                     let hpre = rshift_round(prod, fb);
                     if let Some(r) = r.as_deref_mut() {
@@ -294,11 +339,15 @@ impl<'a> Golden<'a> {
                     (c, hpre)
                 }
                 CellKind::Gru => {
-                    let rg = m.sigmoid.lookup(f.pre_to_index(pre[0]));
-                    let u = m.sigmoid.lookup(f.pre_to_index(pre[1]));
+                    let rg = sig(f.pre_to_index(pre[0]));
+                    let u = sig(f.pre_to_index(pre[1]));
                     let rprod = rg * pre[3];
                     let npre = pre[2] + rshift_round(rprod, fb);
-                    let n = m.tanh.lookup(f.pre_to_index(npre));
+                    let ni = f.pre_to_index(npre);
+                    let n = m.tanh.lookup(ni);
+                    if let Some(cv) = self.coverage.as_mut() {
+                        cv.tanh[(ni + half) as usize] = true;
+                    }
                     let diff = st.c[j] - n;
                     let uprod = u * diff;
                     let s = n + rshift_round(uprod, fb);

@@ -106,6 +106,50 @@ pub struct Sim<'a> {
     hw: Hw,
     acc: Vec<i64>,
     zwords: Vec<TritWord>,
+    dots: Dots,
+}
+
+/// The array's work for one segment: every row's sum over the segment's
+/// weight words at `addr..` against the z words.
+type Dots = fn(&[Vec<TritWord>], usize, &[TritWord], &mut [i64]);
+
+#[inline(always)]
+fn dots_body(banks: &[Vec<TritWord>], addr: usize, z: &[TritWord], acc: &mut [i64]) {
+    for (bank, a) in banks.iter().zip(acc.iter_mut()) {
+        let words = &bank[addr..addr + z.len()];
+        let mut s = 0i64;
+        for (w, zw) in words.iter().zip(z) {
+            s += w.dot(zw);
+        }
+        *a = s;
+    }
+}
+
+fn dots_portable(banks: &[Vec<TritWord>], addr: usize, z: &[TritWord], acc: &mut [i64]) {
+    dots_body(banks, addr, z, acc)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "popcnt")]
+unsafe fn dots_popcnt_inner(banks: &[Vec<TritWord>], addr: usize, z: &[TritWord], acc: &mut [i64]) {
+    dots_body(banks, addr, z, acc)
+}
+
+#[cfg(target_arch = "x86_64")]
+fn dots_popcnt(banks: &[Vec<TritWord>], addr: usize, z: &[TritWord], acc: &mut [i64]) {
+    // SAFETY: selected only when the CPU has POPCNT.
+    unsafe { dots_popcnt_inner(banks, addr, z, acc) }
+}
+
+/// Baseline x86-64 has no POPCNT instruction; choose at run time.
+fn select_dots() -> Dots {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::is_x86_feature_detected!("popcnt") {
+            return dots_popcnt;
+        }
+    }
+    dots_portable
 }
 
 impl<'a> Sim<'a> {
@@ -136,6 +180,7 @@ impl<'a> Sim<'a> {
             hw,
             acc: vec![0; plan.rows],
             zwords: Vec::new(),
+            dots: select_dots(),
         }
     }
 
@@ -255,14 +300,8 @@ impl<'a> Sim<'a> {
             let mut hnew = vec![0i8; p.hbuf_trits()];
             for q in 0..lp.groups {
                 for seg in &lp.segments {
-                    for r in 0..p.rows {
-                        let bank = &im.weights[r];
-                        let mut a = 0i64;
-                        for (k, b) in (seg.block_start..seg.block_start + seg.blocks).enumerate() {
-                            a += bank[addr + k].dot(&self.zwords[b]);
-                        }
-                        self.acc[r] = a;
-                    }
+                    let z = &self.zwords[seg.block_start..seg.block_start + seg.blocks];
+                    (self.dots)(&im.weights, addr, z, &mut self.acc);
                     addr += seg.blocks;
                     // The bank is readable from e = last issue + bank latency.
                     let e = issue + (addr - lp.weight_base) as u64 - 1 + p.bank_latency;
@@ -389,6 +428,8 @@ fn flush<F: FnMut(&Beat)>(
         on_beat(&beat);
     }
 }
+
+pub mod testgen;
 
 #[cfg(test)]
 mod tests;

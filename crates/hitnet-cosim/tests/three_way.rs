@@ -1,0 +1,324 @@
+//! Golden model = cycle simulator = Verilated RTL: random configurations,
+//! extremes, full table coverage, a long run, and a deliberate fault.
+use hitnet_arch::{Plan, Shape};
+use hitnet_cosim::{Report, Setup, Stimulus, Toolchain};
+use hitnet_model::config::{ActMode, CellKind, QuantParams};
+use hitnet_model::model::{gate_specs, QuantGate, QuantLayer, QuantModel, TernaryMatrix};
+use hitnet_model::rng::{random_input, Rng};
+use hitnet_model::{Golden, IntModel};
+use hitnet_sim::testgen::RandomConfig;
+use hitnet_sim::{Pattern, Token};
+use std::path::{Path, PathBuf};
+
+fn cache() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cosim-cache")
+}
+
+fn tokens(seed: u64, n: usize, input: usize, reset_every: usize) -> Vec<Token> {
+    (0..n)
+        .map(|t| Token {
+            x: random_input(seed, t as u64, input),
+            first: t % reset_every == 0,
+        })
+        .collect()
+}
+
+/// Generates the RTL, writes its images, runs the three models.
+fn three_way(m: &IntModel, plan: &Plan, stim: &Stimulus, images: Option<&dyn Fn(&Path)>) -> Report {
+    let d = hitnet_rtl::generate(plan, serde_json::json!({}));
+    let dir = tempfile::tempdir().unwrap();
+    hitnet_cosim::write_images(&d, dir.path()).unwrap();
+    if let Some(f) = images {
+        f(dir.path());
+    }
+    let tc = Toolchain::find().expect("verilator (scripts/setup installs it)");
+    let vcd = dir.path().join("mismatch.vcd");
+    let setup = Setup {
+        plan,
+        model: m,
+        verilog: d.verilog(),
+        memdir: dir.path(),
+        cache: &cache(),
+        opt: 0,
+        vcd: Some(&vcd),
+    };
+    let r = hitnet_cosim::run(&tc, &setup, stim).unwrap();
+    if let Some(v) = &r.vcd {
+        assert!(std::fs::metadata(v).unwrap().len() > 1000, "VCD written");
+    }
+    r
+}
+
+fn assert_exact(r: &Report, what: &str) {
+    assert!(
+        r.bit_exact,
+        "{what}: {} mismatches, first {:?}",
+        r.mismatches,
+        r.first.as_ref().map(|m| m.to_string())
+    );
+    assert!(r.beats > 0 && r.rtl_cycles == r.sim_cycles);
+}
+
+#[test]
+fn twenty_random_configs() {
+    let mut rng = Rng::new(77);
+    for case in 0..20 {
+        let rc = RandomConfig::draw(&mut rng, 48, 3);
+        let m = rc.model();
+        let plan = rc.plan(&m);
+        let (valid, ready) = if case % 2 == 0 {
+            (Pattern::Always, Pattern::Always)
+        } else {
+            (
+                Pattern::Random {
+                    seed: case,
+                    percent: 70,
+                },
+                Pattern::Random {
+                    seed: case + 100,
+                    percent: 60,
+                },
+            )
+        };
+        let stim = Stimulus {
+            tokens: tokens(case, 12, rc.input, 5),
+            valid,
+            ready,
+        };
+        let r = three_way(&m, &plan, &stim, None);
+        assert_exact(&r, &format!("case {case}: {rc:?}"));
+    }
+}
+
+/// A model whose every weight is `w` and every bias `bias`.
+fn uniform(
+    cell: CellKind,
+    i: usize,
+    h: usize,
+    layers: usize,
+    w: i8,
+    bias: f64,
+    q: &QuantParams,
+) -> IntModel {
+    let layers = (0..layers)
+        .map(|l| {
+            let li = if l == 0 { i } else { h };
+            QuantLayer {
+                input_size: li,
+                hidden_size: h,
+                gates: gate_specs(cell, li, h)
+                    .iter()
+                    .map(|s| QuantGate {
+                        name: s.name.into(),
+                        act: s.act,
+                        col_offset: s.col_offset,
+                        w: TernaryMatrix::from_trits(h, s.cols, &vec![w; h * s.cols]),
+                        scale: 0.25,
+                        bias: vec![bias; h],
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let qm = QuantModel {
+        cell,
+        input_size: i,
+        hidden_size: h,
+        layers,
+        quant: q.clone(),
+        embedding: None,
+        output: None,
+        vocab: None,
+        meta: serde_json::Value::Null,
+    };
+    IntModel::new(&qm, q).unwrap()
+}
+
+#[test]
+fn extremes_all_plus_minus_zero_and_saturation() {
+    let thr = QuantParams {
+        activation: ActMode::Threshold,
+        act_threshold: 0.1,
+        ..QuantParams::default()
+    };
+    let cases = [
+        (
+            "all +1, LSTM",
+            uniform(CellKind::Lstm, 11, 9, 2, 1, 0.0, &thr),
+        ),
+        (
+            "all -1, GRU",
+            uniform(CellKind::Gru, 11, 9, 2, -1, 0.0, &thr),
+        ),
+        (
+            "all 0, LSTM",
+            uniform(CellKind::Lstm, 11, 9, 1, 0, 0.5, &QuantParams::default()),
+        ),
+        // i = f = g = 1: c grows by 1.0 a step and saturates at 2^ci.
+        (
+            "saturating cell, LSTM",
+            uniform(CellKind::Lstm, 11, 9, 1, 1, 6.0, &thr),
+        ),
+    ];
+    for (k, (what, m)) in cases.iter().enumerate() {
+        let plan = Plan::new(
+            m,
+            Shape {
+                rows: 3,
+                cols: 5,
+                lanes: None,
+            },
+        )
+        .unwrap();
+        // All +1 inputs, then all -1: drives accumulators to both ends.
+        let toks: Vec<Token> = (0..60)
+            .map(|t| Token {
+                x: vec![if t < 30 { 1 } else { -1 }; m.input_size],
+                first: t == 0,
+            })
+            .collect();
+        let mut g = Golden::new(m);
+        g.track_ranges();
+        for t in &toks {
+            g.step(&t.x);
+        }
+        let r = g.ranges.take().unwrap();
+        if *what == "saturating cell, LSTM" {
+            assert_eq!(r.seen["cell"].1, m.formats.cell_max(), "{what}: saturates");
+        }
+        if k < 2 {
+            let (lo, hi) = r.seen["acc"];
+            assert_eq!(
+                lo.abs().max(hi),
+                m.widths.acc_bound,
+                "{what}: reaches |acc| = N"
+            );
+        }
+        let stim = Stimulus {
+            tokens: toks,
+            valid: Pattern::Always,
+            ready: Pattern::Random {
+                seed: k as u64,
+                percent: 80,
+            },
+        };
+        assert_exact(&three_way(m, &plan, &stim, None), what);
+    }
+}
+
+/// Biases swept across units so the stream looks up every table entry.
+#[test]
+fn every_table_entry() {
+    let q = QuantParams {
+        lut_bits: 6,
+        ..QuantParams::default()
+    };
+    let (i, h) = (6, 48);
+    let fm = hitnet_model::defaults::default_float_model(CellKind::Lstm, i, h, 1, 3);
+    let mut qm = fm.quantize(&q).unwrap();
+    for gate in &mut qm.layers[0].gates {
+        for (j, b) in gate.bias.iter_mut().enumerate() {
+            // Spread -6 .. 6 across units (the table covers about [-4, 4)).
+            *b = -6.0 + 12.0 * j as f64 / (h - 1) as f64;
+        }
+        gate.scale = 0.3;
+    }
+    let m = IntModel::new(&qm, &q).unwrap();
+    let toks = tokens(9, 120, i, 40);
+    let mut g = Golden::new(&m);
+    g.track_coverage();
+    for t in &toks {
+        if t.first {
+            g.reset();
+        }
+        g.step(&t.x);
+    }
+    let cov = g.coverage.take().unwrap();
+    assert_eq!(cov.missing(), (0, 0), "stream covers both tables");
+    let plan = Plan::new(
+        &m,
+        Shape {
+            rows: 8,
+            cols: 6,
+            lanes: None,
+        },
+    )
+    .unwrap();
+    let stim = Stimulus {
+        tokens: toks,
+        valid: Pattern::Always,
+        ready: Pattern::Always,
+    };
+    assert_exact(&three_way(&m, &plan, &stim, None), "table coverage");
+}
+
+#[test]
+fn long_run_10000_tokens() {
+    let q = QuantParams::default();
+    let fm = hitnet_model::defaults::default_float_model(CellKind::Lstm, 40, 32, 2, 5);
+    let m = IntModel::new(&fm.quantize(&q).unwrap(), &q).unwrap();
+    let plan = Plan::new(
+        &m,
+        Shape {
+            rows: 8,
+            cols: 16,
+            lanes: None,
+        },
+    )
+    .unwrap();
+    let stim = Stimulus {
+        tokens: tokens(11, 10_000, 40, 2_500),
+        valid: Pattern::Always,
+        ready: Pattern::Random {
+            seed: 5,
+            percent: 90,
+        },
+    };
+    let r = three_way(&m, &plan, &stim, None);
+    assert_exact(&r, "10,000 tokens");
+    assert_eq!(r.tokens, 10_000);
+}
+
+#[test]
+fn a_flipped_weight_is_caught() {
+    let q = QuantParams::default();
+    let fm = hitnet_model::defaults::default_float_model(CellKind::Gru, 13, 11, 1, 8);
+    let m = IntModel::new(&fm.quantize(&q).unwrap(), &q).unwrap();
+    let plan = Plan::new(
+        &m,
+        Shape {
+            rows: 4,
+            cols: 8,
+            lanes: None,
+        },
+    )
+    .unwrap();
+    let stim = Stimulus {
+        tokens: tokens(3, 30, 13, 30),
+        valid: Pattern::Always,
+        ready: Pattern::Always,
+    };
+    assert_exact(&three_way(&m, &plan, &stim, None), "unmodified");
+    // Negate one nonzero weight in the RTL's memory image only.
+    let flip = |dir: &Path| {
+        let p = dir.join("w_2.hex");
+        let text = std::fs::read_to_string(&p).unwrap();
+        let mut lines: Vec<String> = text.lines().map(String::from).collect();
+        let k = lines
+            .iter()
+            .position(|l| l.chars().any(|c| c != '0'))
+            .unwrap();
+        let v = u64::from_str_radix(&lines[k], 16).unwrap();
+        let bit = (0..64).find(|b| v >> b & 1 == 1).unwrap() & !1;
+        lines[k] = format!("{:0w$x}", v ^ (2u64 << bit), w = lines[k].len());
+        std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+    };
+    let r = three_way(&m, &plan, &stim, Some(&flip));
+    assert!(!r.bit_exact);
+    assert!(r.sim_vs_rtl > 0);
+    assert_eq!(r.golden_vs_sim, 0);
+    let first = r.first.expect("a first mismatch");
+    assert_eq!(first.between, "sim-vs-rtl");
+    assert!(first.element.is_some() && first.cycle.is_some());
+    assert!(r.vcd.is_some());
+}

@@ -1,0 +1,119 @@
+//! The generator: snapshots, determinism, lint on many shapes, the
+//! checked-in reference design, and the output folder's error handling.
+mod common;
+use hitnet_model::config::{ActMode, CellKind};
+use hitnet_model::rng::Rng;
+use hitnet_sim::testgen::RandomConfig;
+use std::path::Path;
+use std::process::Command;
+
+fn lint(dir: &Path) -> String {
+    let out = Command::new("verilator")
+        .current_dir(dir)
+        .args(["--lint-only", "-Wall", "hitnet_top.v"])
+        .output()
+        .expect("verilator (scripts/setup installs it)");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn snapshots_of_small_designs() {
+    let cases = [
+        (
+            "lstm_5x3_2x3_bernoulli",
+            common::plan(CellKind::Lstm, 5, 3, 1, 2, 3, ActMode::Bernoulli),
+        ),
+        (
+            "gru_7x5x2_3x4_threshold",
+            common::plan(CellKind::Gru, 7, 5, 2, 3, 4, ActMode::Threshold),
+        ),
+    ];
+    for (name, plan) in cases {
+        let d = hitnet_rtl::generate(&plan, serde_json::json!({}));
+        insta::assert_snapshot!(name, d.verilog());
+    }
+}
+
+#[test]
+fn output_is_deterministic() {
+    let p = common::plan(CellKind::Gru, 13, 11, 2, 4, 8, ActMode::Bernoulli);
+    let a = hitnet_rtl::generate(&p, serde_json::json!({"k": 1}));
+    let p2 = common::plan(CellKind::Gru, 13, 11, 2, 4, 8, ActMode::Bernoulli);
+    let b = hitnet_rtl::generate(&p2, serde_json::json!({"k": 1}));
+    assert_eq!(a.files, b.files);
+    assert_eq!(a.manifest, b.manifest);
+}
+
+#[test]
+fn random_shapes_generate_and_lint_clean() {
+    let mut rng = Rng::new(31);
+    let dir = tempfile::tempdir().unwrap();
+    for case in 0..300 {
+        let rc = RandomConfig::draw(&mut rng, 120, 3);
+        let m = rc.model();
+        let plan = rc.plan(&m);
+        let d = hitnet_rtl::generate(&plan, serde_json::json!({}));
+        // Lint a sample with Verilator -Wall (each takes a fraction of a second).
+        if case % 10 == 0 {
+            let out = dir.path().join(format!("d{case}"));
+            d.write(&out).unwrap();
+            let l = lint(&out);
+            assert!(l.trim().is_empty(), "case {case} {rc:?}:\n{l}");
+        }
+    }
+}
+
+#[test]
+fn default_config_lints_clean() {
+    for (cell, act) in [
+        (CellKind::Lstm, ActMode::Bernoulli),
+        (CellKind::Gru, ActMode::Threshold),
+    ] {
+        let p = common::plan(cell, 64, 64, 1, 8, 16, act);
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("rtl");
+        hitnet_rtl::generate(&p, serde_json::json!({}))
+            .write(&out)
+            .unwrap();
+        let l = lint(&out);
+        assert!(l.trim().is_empty(), "{l}");
+    }
+}
+
+#[test]
+fn output_folder_errors() {
+    let p = common::plan(CellKind::Lstm, 5, 3, 1, 2, 3, ActMode::Bernoulli);
+    let d = hitnet_rtl::generate(&p, serde_json::json!({}));
+    let dir = tempfile::tempdir().unwrap();
+    // A folder with someone else's files is refused and left alone.
+    let theirs = dir.path().join("theirs");
+    std::fs::create_dir(&theirs).unwrap();
+    std::fs::write(theirs.join("notes.txt"), "keep").unwrap();
+    let e = d.write(&theirs).unwrap_err().to_string();
+    assert!(e.contains("theirs") && e.contains("manifest.json"), "{e}");
+    assert!(theirs.join("notes.txt").exists());
+    // A file in the way.
+    let file = dir.path().join("file");
+    std::fs::write(&file, "x").unwrap();
+    assert!(d.write(&file).is_err());
+    // An unwritable place: nothing is left behind.
+    let bad = Path::new("/proc/hitnet-cannot-write/out");
+    let e = d.write(bad).unwrap_err().to_string();
+    assert!(e.contains("/proc/hitnet-cannot-write"), "{e}");
+    // Our own folder is replaced, atomically.
+    let ours = dir.path().join("ours");
+    d.write(&ours).unwrap();
+    d.write(&ours).unwrap();
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.to_string_lossy().contains(".tmp")),
+        "{names:?}"
+    );
+}
