@@ -1,10 +1,253 @@
-//! `hitnet synth` (issue 5; owned by the FPGA integration work).
-use anyhow::Result;
+//! `hitnet synth`: generate the accelerator, wrap it for a board (or the
+//! characterization wrapper), run Yosys + nextpnr, report resources, Fmax
+//! and tokens per second. docs/fpga-flow.md describes the build folder.
+use crate::common;
+use anyhow::{Context, Result};
+use hitnet_fpga::{FlowOptions, Progress, SynthReport, Target, Wrapped, WrapperKind};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// Config file (TOML); the built-in default config when absent.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// FPGA target (ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-45k, ecp5-85k);
+    /// default: hw.target of the config.
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Build folder (default: build/<target>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// uart: the board's UART top (iCEBreaker, ULX3S); char: the
+    /// characterization wrapper. Default: uart where the target has a board.
+    #[arg(long)]
+    pub wrapper: Option<String>,
+    /// Timing target for place and route in MHz (default: hw.clock_mhz).
+    #[arg(long)]
+    pub clock_mhz: Option<f64>,
+    /// Stop after place and route (no bitstream).
+    #[arg(long)]
+    pub no_bitstream: bool,
+    #[arg(long)]
+    pub json: bool,
+}
 
-pub fn run(_a: Args) -> Result<ExitCode> {
-    anyhow::bail!("`hitnet synth` is not implemented yet")
+/// One synthesis job: a planned design on a target in a folder.
+pub(crate) struct Job<'a> {
+    pub loaded: &'a hitnet_model::Loaded,
+    pub plan: &'a hitnet_arch::Plan,
+    /// The config as JSON, with the shape actually planned.
+    pub config_json: serde_json::Value,
+    pub target: &'static Target,
+    pub wrapper: WrapperKind,
+    pub out: &'a Path,
+    pub clock_mhz: f64,
+    pub bitstream: bool,
+    pub progress: Progress,
+}
+
+/// What a job measured.
+pub(crate) struct Outcome {
+    pub report: SynthReport,
+    pub wrapped: Wrapped,
+    pub cycles_per_token: u64,
+    pub tokens_per_second: Option<f64>,
+    /// Weight banks yosys put in block RAM, and how many there are.
+    pub weight_banks_in_bram: (usize, usize),
+}
+
+/// The summary file a synth run leaves in its folder (read by `report`).
+pub(crate) const SUMMARY_FILE: &str = "hitnet_synth.json";
+
+/// Makes `out` (exit 2 when impossible) and checks it is writable.
+pub(crate) fn prepare_out(out: &Path) -> Result<()> {
+    std::fs::create_dir_all(out).map_err(|e| {
+        common::bad_input(format!(
+            "cannot create the build folder {}: {e}; choose another --out",
+            out.display()
+        ))
+    })?;
+    let probe = out.join(".hitnet-write-test");
+    std::fs::write(&probe, b"").map_err(|e| {
+        common::bad_input(format!(
+            "cannot write into the build folder {}: {e}; choose another --out",
+            out.display()
+        ))
+    })?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+pub(crate) fn check_clock(mhz: f64) -> Result<f64> {
+    if mhz.is_finite() && mhz > 0.0 && mhz <= 1000.0 {
+        Ok(mhz)
+    } else {
+        Err(common::bad_input(format!(
+            "invalid value for `--clock-mhz` / `hw.clock_mhz`: {mhz} is not a frequency in (0, 1000] MHz"
+        )))
+    }
+}
+
+pub(crate) fn wrapper_kind(name: Option<&str>, target: &Target) -> Result<WrapperKind> {
+    let kind = match name {
+        Some(n) => WrapperKind::from_name(n).map_err(|_| {
+            common::bad_input(format!(
+                "invalid value for `--wrapper`: '{n}'; valid: uart, char"
+            ))
+        })?,
+        None => WrapperKind::default_for(target),
+    };
+    if kind == WrapperKind::Uart && hitnet_fpga::Board::for_target(target).is_none() {
+        return Err(common::bad_input(format!(
+            "no board with a UART top for {}; use --wrapper char",
+            target.name
+        )));
+    }
+    Ok(kind)
+}
+
+/// Generates, wraps and builds one design.
+pub(crate) fn run_job(job: &Job) -> Result<Outcome> {
+    let gen_dir = job.out.join("gen");
+    let design = hitnet_rtl::generate(job.plan, job.config_json.clone());
+    design
+        .write(&gen_dir)
+        .with_context(|| format!("writing the generated design to {}", gen_dir.display()))?;
+    let wrapped = hitnet_fpga::wrap(
+        &gen_dir,
+        &job.out.join("wrapper"),
+        job.wrapper,
+        job.target,
+        job.clock_mhz,
+    )
+    .map_err(common::fpga_error)?;
+    let opts = FlowOptions {
+        toolchain: None,
+        progress: job.progress.clone(),
+        bitstream: job.bitstream,
+        dsp_fallback: true,
+    };
+    let report = hitnet_fpga::run_flow(&wrapped.design, job.target, job.out, &opts)
+        .map_err(common::fpga_error)?;
+    let cycles = job.plan.cycles.per_token;
+    let banks: Vec<_> = report
+        .memories
+        .iter()
+        .filter(|m| m.memory.contains(".wbank"))
+        .collect();
+    let in_bram = banks.iter().filter(|m| m.in_block_ram()).count();
+    let outcome = Outcome {
+        tokens_per_second: report.tokens_per_second(cycles),
+        cycles_per_token: cycles,
+        weight_banks_in_bram: (in_bram, job.plan.rows),
+        wrapped,
+        report,
+    };
+    let summary = summary_json(job, &outcome);
+    let path = job.out.join(SUMMARY_FILE);
+    std::fs::write(&path, serde_json::to_string_pretty(&summary)? + "\n")
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(outcome)
+}
+
+/// The `--json` object and the content of `hitnet_synth.json`: the
+/// SynthReport plus what only the CLI knows (plan, cycles, tokens/s).
+pub(crate) fn summary_json(job: &Job, o: &Outcome) -> serde_json::Value {
+    let p = job.plan;
+    let mut v = serde_json::to_value(&o.report).unwrap_or_default();
+    let extra = serde_json::json!({
+        "cycles_per_token": o.cycles_per_token,
+        "tokens_per_second": o.tokens_per_second,
+        "wrapper": o.wrapped.kind.name(),
+        "board": o.wrapped.board,
+        "uart": o.wrapped.uart,
+        "interface": o.wrapped.interface,
+        "array": {"rows": p.rows, "cols": p.cols, "lanes": p.lanes},
+        "weight_banks": o.weight_banks_in_bram.1,
+        "weight_banks_in_bram": o.weight_banks_in_bram.0,
+        "model": common::model_json(job.loaded),
+        "config": job.config_json,
+    });
+    if let (Some(m), serde_json::Value::Object(e)) = (v.as_object_mut(), extra) {
+        m.extend(e);
+    }
+    v
+}
+
+/// Human summary: the flow's table plus cycles and tokens/s.
+pub(crate) fn print_text(o: &Outcome) {
+    let r = &o.report;
+    print!("{}", r.table());
+    let (in_bram, banks) = o.weight_banks_in_bram;
+    println!(
+        "weights: {in_bram} of {banks} weight banks in block RAM{}",
+        if in_bram < banks {
+            " (the others went to logic or LUT RAM: see memories in the synth log)"
+        } else {
+            ""
+        }
+    );
+    match o.tokens_per_second {
+        Some(tps) => println!(
+            "speed:   {} cycles per token (plan) -> {tps:.0} tokens/s at the post-route Fmax {:.2} MHz",
+            o.cycles_per_token,
+            r.fmax_mhz.unwrap_or(0.0)
+        ),
+        None => println!(
+            "speed:   {} cycles per token (plan); no tokens/s without a routed Fmax",
+            o.cycles_per_token
+        ),
+    }
+    if let Some(b) = o.wrapped.board {
+        println!(
+            "board:   {b}; the UART top runs the accelerator on the board oscillator, a PLL would give it the Fmax"
+        );
+    }
+    println!(
+        "rerun:   sh {}/run.sh (plain scripts, no Rust needed)",
+        r.out_dir.display()
+    );
+}
+
+pub fn run(a: Args) -> Result<ExitCode> {
+    let pl = common::load_plan(a.config.as_deref())?;
+    let target = common::fpga_target(a.target.as_deref(), &pl.loaded)?;
+    let wrapper = wrapper_kind(a.wrapper.as_deref(), target)?;
+    let clock = check_clock(a.clock_mhz.unwrap_or(pl.loaded.config.hw.clock_mhz))?;
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| common::default_build_dir(target));
+    prepare_out(&out)?;
+    let job = Job {
+        loaded: &pl.loaded,
+        plan: &pl.plan,
+        config_json: common::config_json(&pl.loaded),
+        target,
+        wrapper,
+        out: &out,
+        clock_mhz: clock,
+        bitstream: !a.no_bitstream,
+        progress: Progress::Stderr,
+    };
+    let o = run_job(&job)?;
+    if a.json {
+        common::print_json(&summary_json(&job, &o));
+    } else {
+        println!("model:   {}", common::model_line(&pl.loaded));
+        println!(
+            "array:   {} x {}, {} lane(s); wrapper {}{}",
+            pl.plan.rows,
+            pl.plan.cols,
+            pl.plan.lanes,
+            o.wrapped.kind.name(),
+            o.wrapped
+                .board
+                .map(|b| format!(" ({b})"))
+                .unwrap_or_default()
+        );
+        print_text(&o);
+    }
+    Ok(ExitCode::SUCCESS)
 }

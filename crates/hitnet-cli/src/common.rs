@@ -163,3 +163,42 @@ pub fn patterns(seed: u64, stall_percent: u32) -> (hitnet_sim::Pattern, hitnet_s
         )
     }
 }
+
+/// A bad-input error (exit code 2) with one line of text.
+pub fn bad_input(msg: impl Into<String>) -> anyhow::Error {
+    CliError {
+        code: 2,
+        msg: msg.into(),
+    }
+    .into()
+}
+
+/// An FPGA flow error with its exit code: 2 for what the user can fix
+/// before running (unknown target, missing tool, bad design or folder), 1
+/// when a tool ran and failed or left an unreadable report.
+pub fn fpga_error(e: hitnet_fpga::FpgaError) -> anyhow::Error {
+    use hitnet_fpga::FpgaError as E;
+    let code = match e {
+        E::ToolFailed { .. } | E::ReportUnreadable { .. } | E::Cosim { .. } => 1,
+        _ => 2,
+    };
+    CliError {
+        code,
+        msg: e.to_string(),
+    }
+    .into()
+}
+
+/// The target named on the command line, else the config's `hw.target`.
+pub fn fpga_target(
+    name: Option<&str>,
+    loaded: &hitnet_model::Loaded,
+) -> Result<&'static hitnet_fpga::Target> {
+    let name = name.unwrap_or(&loaded.config.hw.target);
+    hitnet_fpga::Target::from_name(name).map_err(fpga_error)
+}
+
+/// Default build folder of a target: `build/<target>`.
+pub fn default_build_dir(target: &hitnet_fpga::Target) -> std::path::PathBuf {
+    Path::new("build").join(target.name)
+}

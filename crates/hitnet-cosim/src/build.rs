@@ -280,7 +280,7 @@ pub fn build(
     if !out.status.success() {
         return Err(CosimError::Build {
             msg: "verilator failed".into(),
-            log: log,
+            log,
         });
     }
     let mut sources: Vec<PathBuf> = std::fs::read_dir(tmp.join("obj"))

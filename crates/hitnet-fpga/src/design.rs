@@ -32,6 +32,16 @@ pub struct Design {
     /// Verilog macros (`read_verilog -DNAME=VALUE`).
     #[serde(default)]
     pub defines: BTreeMap<String, String>,
+    /// Yosys selections of memories that must go to block RAM
+    /// (`setattr -set ram_style "block" -set rom_style "block" SEL` before
+    /// synthesis). Yosys keeps ROMs up to about 1 Kbit in logic otherwise,
+    /// which costs hundreds of LUTs per weight bank.
+    #[serde(default)]
+    pub block_ram: Vec<String>,
+    /// Map multipliers to DSPs: None = the target's default (UP5K and
+    /// ECP5 yes, HX8K has none); Some(false) keeps them in logic.
+    #[serde(default)]
+    pub use_dsp: Option<bool>,
 }
 
 impl Design {
@@ -45,7 +55,16 @@ impl Design {
             constraints: None,
             params: BTreeMap::new(),
             defines: BTreeMap::new(),
+            block_ram: Vec::new(),
+            use_dsp: None,
         }
+    }
+
+    /// Asks for the memories matched by the yosys selection `sel` (e.g.
+    /// `hitnet_top$wbank*/m:*`) to be mapped to block RAM.
+    pub fn with_block_ram(mut self, sel: impl Into<String>) -> Design {
+        self.block_ram.push(sel.into());
+        self
     }
 
     /// Adds `$readmemh` images.
@@ -106,6 +125,18 @@ impl Design {
             {
                 return bad(format!(
                     "macro {name}={value}: values may hold only letters, digits and _ . + -"
+                ));
+            }
+        }
+        for sel in &self.block_ram {
+            // It goes unquoted into synth.ys: one word of selection syntax.
+            if sel.is_empty()
+                || !sel
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_$*/:.?[]".contains(c))
+            {
+                return bad(format!(
+                    "block RAM selection '{sel}': use one yosys selection word (letters, digits, _ $ * / : . ? [ ])"
                 ));
             }
         }
@@ -206,5 +237,14 @@ mod tests {
             .validate()
             .unwrap_err();
         assert!(e.to_string().contains("may hold only"), "{e}");
+        let e = Design::new(vec![a.clone()], "a", 12.0)
+            .with_block_ram("x y; rm")
+            .validate()
+            .unwrap_err();
+        assert!(e.to_string().contains("block RAM selection"), "{e}");
+        assert!(Design::new(vec![a], "a", 12.0)
+            .with_block_ram("hitnet_top$wbank*/m:*")
+            .validate()
+            .is_ok());
     }
 }

@@ -38,6 +38,9 @@ pub struct FlowOptions {
     pub progress: Progress,
     /// Write a bitstream when the design fits (step 3).
     pub bitstream: bool,
+    /// When yosys maps more multipliers to DSPs than the device has,
+    /// synthesize again with every multiplier in logic.
+    pub dsp_fallback: bool,
 }
 
 impl Default for FlowOptions {
@@ -46,6 +49,7 @@ impl Default for FlowOptions {
             toolchain: None,
             progress: Progress::Hidden,
             bitstream: true,
+            dsp_fallback: true,
         }
     }
 }
@@ -200,41 +204,64 @@ pub fn run_flow(
     );
     let mut steps = Vec::new();
 
-    // ---- step 1: synthesis
-    pb.set_message(format!("synth ({})", tools.yosys));
-    let ran = run_script(&dir, files::SYNTH_SH, &tools)?;
-    let synth_log = dir.join(files::SYNTH_LOG);
-    let ylog = yosys::parse_log(&read_lossy(&synth_log).unwrap_or_default());
-    let step = StepReport {
-        step: "synth".into(),
-        tool: tools.yosys.clone(),
-        version: None,
-        script: s.synth_sh.clone(),
-        status: status_text(&ran.status),
-        seconds: ran.seconds,
-        log: synth_log.clone(),
-        outputs: vec![dir.join(files::NETLIST_JSON), dir.join(files::STAT_JSON)],
-    };
-    if !ran.status.success() {
-        pb.finish_and_clear();
-        return Err(FpgaError::ToolFailed {
+    // ---- step 1: synthesis (twice when the DSP fallback applies)
+    let mut design = design.clone();
+    let mut notes = Vec::new();
+    let mut attempt = 0;
+    let (ylog, stat, step, synth_log) = loop {
+        attempt += 1;
+        pb.set_message(format!("synth ({})", tools.yosys));
+        let ran = run_script(&dir, files::SYNTH_SH, &tools)?;
+        let synth_log = dir.join(files::SYNTH_LOG);
+        let ylog = yosys::parse_log(&read_lossy(&synth_log).unwrap_or_default());
+        let step = StepReport {
+            step: "synth".into(),
+            tool: tools.yosys.clone(),
+            version: None,
+            script: s.synth_sh.clone(),
+            status: status_text(&ran.status),
+            seconds: ran.seconds,
+            log: synth_log.clone(),
+            outputs: vec![dir.join(files::NETLIST_JSON), dir.join(files::STAT_JSON)],
+        };
+        if !ran.status.success() {
+            pb.finish_and_clear();
+            return Err(FpgaError::ToolFailed {
+                tool: format!("yosys ({})", tools.yosys),
+                status: step.status,
+                detail: detail(ylog.errors.first().cloned(), &ran.console),
+                log: synth_log,
+            });
+        }
+        let stat_path = dir.join(files::STAT_JSON);
+        let stat = match std::fs::read(&stat_path) {
+            Err(e) => Err(format!("{e}")),
+            Ok(b) => yosys::Stat::parse(&String::from_utf8_lossy(&b)).map_err(|e| e.to_string()),
+        }
+        .map_err(|reason| FpgaError::ReportUnreadable {
             tool: format!("yosys ({})", tools.yosys),
-            status: step.status,
-            detail: detail(ylog.errors.first().cloned(), &ran.console),
-            log: synth_log,
-        });
-    }
-    let stat_path = dir.join(files::STAT_JSON);
-    let stat = match std::fs::read(&stat_path) {
-        Err(e) => Err(format!("{e}")),
-        Ok(b) => yosys::Stat::parse(&String::from_utf8_lossy(&b)).map_err(|e| e.to_string()),
-    }
-    .map_err(|reason| FpgaError::ReportUnreadable {
-        tool: format!("yosys ({})", tools.yosys),
-        path: stat_path.clone(),
-        reason,
-        log: synth_log.clone(),
-    })?;
+            path: stat_path.clone(),
+            reason,
+            log: synth_log.clone(),
+        })?;
+        let dsps = yosys::summarize(&stat.cells(), target.family).dsp;
+        let dsp_on = target.use_dsp && design.use_dsp.unwrap_or(true);
+        if attempt == 1 && opts.dsp_fallback && dsp_on && dsps > target.capacity.dsp {
+            // yosys maps every multiplier it can to a DSP, with no regard
+            // for how many the device has; in logic the design may still fit.
+            notes.push(format!(
+                "yosys mapped multipliers to {dsps} {} but {} has {}; synthesized again with all multipliers in logic (first attempt {:.1} s)",
+                target.dsp_kind.unwrap_or("DSP"),
+                target.device,
+                target.capacity.dsp,
+                ran.seconds
+            ));
+            design.use_dsp = Some(false);
+            write_scripts(&design, target, out_dir, &tools)?;
+            continue;
+        }
+        break (ylog, stat, step, synth_log);
+    };
     let yosys_cells = stat.cells();
     let yosys_summary = yosys::summarize(&yosys_cells, target.family);
     let step = StepReport {
@@ -250,6 +277,7 @@ pub fn run_flow(
                 "cells": yosys_cells,
                 "summary": yosys_summary,
                 "latches": ylog.latches,
+                "memories": ylog.memories,
                 "check_problems": ylog.check_problems,
                 "warnings": ylog.warnings,
             }),
@@ -408,6 +436,9 @@ pub fn run_flow(
         yosys_cells,
         yosys_summary,
         latches: ylog.latches,
+        memories: ylog.memories,
+        dsp_in_logic: design.use_dsp == Some(false),
+        notes,
         yosys_warnings: ylog.warnings,
         yosys_check_problems: ylog.check_problems,
         yosys_tool: tools.yosys.clone(),

@@ -13,6 +13,7 @@
 //!
 //! docs/fpga-flow.md describes the flow, the folder layout and the API.
 
+pub mod accel;
 pub mod cosim;
 pub mod design;
 pub mod error;
@@ -25,6 +26,7 @@ pub mod target;
 pub mod tools;
 pub mod uart;
 
+pub use accel::{wrap, AccelInterface, Board, Wrapped, WrapperKind};
 pub use design::Design;
 pub use error::{FpgaError, Result};
 pub use flow::{read_synth_report, run_flow, FlowOptions, Progress};

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::parse::nextpnr::{self, CellUse};
-use crate::parse::yosys::CellSummary;
+use crate::parse::yosys::{CellSummary, MemoryMapping};
 use crate::target::{Family, Target};
 
 /// Which tool a number comes from.
@@ -73,6 +73,10 @@ pub struct ClockTiming {
     /// Logic and routing delay of the worst register-to-register path.
     pub logic_ns: Option<f64>,
     pub routing_ns: Option<f64>,
+    /// Design signals along the worst path (launching register, nets,
+    /// capturing cell), from the report JSON: which block limits Fmax.
+    #[serde(default)]
+    pub critical_path: Vec<String>,
 }
 
 /// One step of the flow as run.
@@ -133,6 +137,16 @@ pub struct SynthReport {
     pub yosys_summary: CellSummary,
     /// Signals yosys built latches for (should be empty).
     pub latches: Vec<String>,
+    /// Where yosys put each inferred memory (block RAM, LUT RAM or logic).
+    #[serde(default)]
+    pub memories: Vec<MemoryMapping>,
+    /// Multipliers were kept out of the DSPs (by request or by the DSP
+    /// fallback of `run_flow`).
+    #[serde(default)]
+    pub dsp_in_logic: bool,
+    /// What the flow decided on its own (e.g. the DSP fallback).
+    #[serde(default)]
+    pub notes: Vec<String>,
     /// Yosys warnings, each once (see `YosysLog::warnings`).
     pub yosys_warnings: Vec<String>,
     /// Most problems a yosys `check` pass found (multiple drivers,
@@ -218,6 +232,9 @@ impl SynthReport {
                         c.clock, c.achieved_mhz
                     );
                 }
+                if !c.critical_path.is_empty() {
+                    let _ = writeln!(s, "  critical path: {}", short_path(&c.critical_path));
+                }
             }
         } else {
             let _ = writeln!(s, "DOES NOT FIT:");
@@ -228,6 +245,19 @@ impl SynthReport {
                     o.resource, o.cell, o.used, o.available, o.excess
                 );
             }
+        }
+        if !self.memories.is_empty() {
+            let bram = self.memories.iter().filter(|m| m.in_block_ram()).count();
+            let logic = self
+                .memories
+                .iter()
+                .filter(|m| m.mapped_to == "logic")
+                .count();
+            let _ = writeln!(
+                s,
+                "memories: {bram} in block RAM, {} in LUT RAM, {logic} in logic",
+                self.memories.len() - bram - logic
+            );
         }
         if !self.latches.is_empty() {
             let _ = writeln!(s, "LATCHES inferred: {}", self.latches.join(", "));
@@ -245,6 +275,9 @@ impl SynthReport {
         {
             let _ = writeln!(s, "WIDTH MISMATCH: {w}");
         }
+        for n in &self.notes {
+            let _ = writeln!(s, "NOTE: {n}");
+        }
         match &self.bitstream {
             Some(b) => {
                 let _ = writeln!(s, "bitstream {}", b.display());
@@ -254,6 +287,20 @@ impl SynthReport {
             }
         }
         s
+    }
+}
+
+/// A critical path as "a -> b -> ... -> z", at most 8 signals (the first
+/// 4 and the last 3 around an ellipsis).
+pub fn short_path(signals: &[String]) -> String {
+    if signals.len() <= 8 {
+        signals.join(" -> ")
+    } else {
+        format!(
+            "{} -> ... -> {}",
+            signals[..4].join(" -> "),
+            signals[signals.len() - 3..].join(" -> ")
+        )
     }
 }
 
@@ -350,17 +397,15 @@ pub fn clocks(report: &nextpnr::Report, log: &nextpnr::Log) -> Vec<ClockTiming> 
         .fmax
         .iter()
         .map(|(clock, f)| {
+            let edge = format!("posedge {clock}");
+            let json_path = report
+                .critical_paths
+                .iter()
+                .find(|p| p.from == edge && p.to == edge);
             let split = log
                 .clock_path(clock)
                 .map(|p| (p.logic_ns, p.routing_ns))
-                .or_else(|| {
-                    let edge = format!("posedge {clock}");
-                    report
-                        .critical_paths
-                        .iter()
-                        .find(|p| p.from == edge && p.to == edge)
-                        .map(|p| p.split_ns())
-                });
+                .or_else(|| json_path.map(|p| p.split_ns()));
             ClockTiming {
                 clock: clock.clone(),
                 achieved_mhz: f.achieved,
@@ -368,6 +413,7 @@ pub fn clocks(report: &nextpnr::Report, log: &nextpnr::Log) -> Vec<ClockTiming> 
                 met: f.achieved >= f.constraint,
                 logic_ns: split.map(|s| s.0),
                 routing_ns: split.map(|s| s.1),
+                critical_path: json_path.map(|p| p.signals()).unwrap_or_default(),
             }
         })
         .collect()
@@ -499,6 +545,7 @@ mod tests {
             met: true,
             logic_ns: None,
             routing_ns: None,
+            critical_path: Vec::new(),
         };
         assert_eq!(fmax_mhz(&[c(50.0), c(40.0)]), Some(40.0));
         assert_eq!(fmax_mhz(&[]), None);

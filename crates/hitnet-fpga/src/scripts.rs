@@ -84,16 +84,23 @@ pub fn synth_ys(design: &Design, target: &Target) -> Result<String> {
         let _ = write!(read, " {HDL_DIR}/{}", plain_file_name(f)?);
     }
     let _ = writeln!(s, "{read}");
+    for sel in &design.block_ram {
+        let _ = writeln!(
+            s,
+            "setattr -set ram_style \"block\" -set rom_style \"block\" {sel}"
+        );
+    }
     for (k, v) in &design.params {
         let _ = writeln!(s, "chparam -set {k} {v} {}", design.top);
     }
+    let use_dsp = target.use_dsp && design.use_dsp.unwrap_or(true);
     match target.family {
         Family::Ice40 => {
-            let dsp = if target.use_dsp { " -dsp" } else { "" };
+            let dsp = if use_dsp { " -dsp" } else { "" };
             let _ = writeln!(s, "synth_ice40 -top {}{dsp}", design.top);
         }
         Family::Ecp5 => {
-            let dsp = if target.use_dsp { "" } else { " -nodsp" };
+            let dsp = if use_dsp { "" } else { " -nodsp" };
             let _ = writeln!(s, "synth_ecp5 -top {}{dsp}", design.top);
         }
     }
@@ -307,11 +314,21 @@ mod tests {
             "{ys}"
         );
         assert!(ys.contains("chparam -set I 10 top\n"), "{ys}");
+        let ys = synth_ys(&design().with_block_ram("core$w*/m:*"), up5k).unwrap();
+        assert!(
+            ys.contains("hdl/core.v\nsetattr -set ram_style \"block\" -set rom_style \"block\" core$w*/m:*\nchparam"),
+            "{ys}"
+        );
         assert!(ys.contains("synth_ice40 -top top -dsp\n"), "{ys}");
         assert!(
             ys.contains("tee -q -o stat.json stat -json\nwrite_json design.json\n"),
             "{ys}"
         );
+        let mut no_dsp = design();
+        no_dsp.use_dsp = Some(false);
+        assert!(synth_ys(&no_dsp, up5k)
+            .unwrap()
+            .contains("synth_ice40 -top top\n"));
         let hx = Target::from_name("ice40-hx8k").unwrap();
         assert!(synth_ys(&design(), hx)
             .unwrap()
@@ -320,6 +337,9 @@ mod tests {
         assert!(synth_ys(&design(), ecp)
             .unwrap()
             .contains("synth_ecp5 -top top\n"));
+        assert!(synth_ys(&no_dsp, ecp)
+            .unwrap()
+            .contains("synth_ecp5 -top top -nodsp\n"));
     }
 
     #[test]

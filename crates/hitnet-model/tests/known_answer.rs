@@ -98,8 +98,8 @@ fn bernoulli_decision_uses_the_unit_lfsr() {
     let seeds = g.state.layers[0].lfsr.clone();
     assert_eq!(seeds[0], hitnet_model::lfsr::unit_seed(q.lfsr_seed, 0, 0));
     let out = g.step(&[1, -1]);
-    for j in 0..2 {
-        let mut s = seeds[j];
+    for (j, &seed) in seeds.iter().enumerate() {
+        let mut s = seed;
         let u = hitnet_model::lfsr::draw(&mut s, q.frac_bits) as i64;
         let hp = out[0].h_pre[j];
         let want = if u < hp.abs() { hp.signum() as i8 } else { 0 };

@@ -310,7 +310,7 @@ impl<'a> Sim<'a> {
                         let baddr = lp.bias_base + (q * 4 + seg.gate) * p.steps + k;
                         let saddr = lp.state_base + q * p.steps + k;
                         let mut hbeat = vec![0i8; p.lanes];
-                        for lane in 0..p.lanes {
+                        for (lane, hb) in hbeat.iter_mut().enumerate() {
                             let row = k * p.lanes + lane;
                             let pre = m * self.acc[row] + im.biases[lane][baddr];
                             let v = match seg.act {
@@ -375,7 +375,7 @@ impl<'a> Sim<'a> {
                                 }
                             };
                             let j = p.unit(q, k, lane);
-                            hbeat[lane] = if j < lp.hidden_size { h } else { 0 };
+                            *hb = if j < lp.hidden_size { h } else { 0 };
                         }
                         if seg.gate == 3 {
                             let j0 = p.unit(q, k, 0);

@@ -62,6 +62,47 @@ pub struct PathSegment {
     pub kind: String,
     #[serde(default)]
     pub delay: f64,
+    #[serde(default)]
+    pub from: Option<PathPin>,
+    #[serde(default)]
+    pub to: Option<PathPin>,
+    /// Net of a routing segment.
+    #[serde(default)]
+    pub net: Option<String>,
+}
+
+/// A cell pin on a critical path.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct PathPin {
+    #[serde(default)]
+    pub cell: String,
+    #[serde(default)]
+    pub port: String,
+}
+
+/// The design-level name behind a netlist name: yosys and nextpnr append
+/// mapping suffixes (`_SB_LUT4_O_2_I3...`, `_LC`, `_TRELLIS_...`, `$...`,
+/// `[3]`) to the signal a cell or net came from; cut them off.
+pub fn signal_of(name: &str) -> &str {
+    let mut end = name.len();
+    for marker in [
+        "_SB_",
+        "_TRELLIS_",
+        "_CCU2C",
+        "_LUT4",
+        "_DFF",
+        "_LC",
+        "_DP16KD",
+        "_MULT18",
+        "$",
+        "[",
+    ] {
+        // From the second character: auto-names start with '$'.
+        if let Some(i) = name.get(1..).and_then(|rest| rest.find(marker)) {
+            end = end.min(i + 1);
+        }
+    }
+    &name[..end]
 }
 
 impl Report {
@@ -83,6 +124,34 @@ impl CriticalPath {
             .sum();
         let total: f64 = self.path.iter().map(|s| s.delay).sum();
         (total - routing, routing)
+    }
+
+    /// The design signals the path runs through, in order, each once in a
+    /// row: where the path starts (the launching register), the nets it
+    /// crosses, and the capturing cell.
+    pub fn signals(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let mut push = |n: &str| {
+            let s = signal_of(n);
+            if !s.is_empty() && out.last().map(String::as_str) != Some(s) {
+                out.push(s.to_string());
+            }
+        };
+        if let Some(first) = self.path.first() {
+            // clk-to-q: `to` is the launching cell.
+            if let Some(p) = first.to.as_ref().or(first.from.as_ref()) {
+                push(&p.cell);
+            }
+        }
+        for seg in &self.path {
+            if let Some(n) = &seg.net {
+                push(n);
+            }
+        }
+        if let Some(p) = self.path.last().and_then(|s| s.to.as_ref()) {
+            push(&p.cell);
+        }
+        out
     }
 }
 
@@ -345,6 +414,46 @@ ERROR: something broke\n";
         assert_eq!(p.clock_path("clk").unwrap().routing_ns, 4.0);
         assert_eq!(p.errors, vec!["something broke".to_string()]);
         assert!(!p.finished_normally);
+    }
+
+    #[test]
+    fn path_signals() {
+        assert_eq!(signal_of("u_acc.ew0.fc_SB_LUT4_O_22_I3[0]"), "u_acc.ew0.fc");
+        assert_eq!(
+            signal_of("u_acc.post0.ctl5_SB_LUT4_I1_1_LC"),
+            "u_acc.post0.ctl5"
+        );
+        assert_eq!(signal_of("$abc$123"), "$abc");
+        let seg = |kind: &str, from: &str, to: &str, net: Option<&str>| PathSegment {
+            kind: kind.into(),
+            delay: 1.0,
+            from: Some(PathPin {
+                cell: from.into(),
+                port: "O".into(),
+            }),
+            to: Some(PathPin {
+                cell: to.into(),
+                port: "I0".into(),
+            }),
+            net: net.map(str::to_string),
+        };
+        let p = CriticalPath {
+            from: String::new(),
+            to: String::new(),
+            path: vec![
+                seg("clk-to-q", "a_LC", "top.ctl_SB_DFF_LC", None),
+                seg(
+                    "routing",
+                    "top.ctl_SB_DFF_LC",
+                    "x",
+                    Some("top.m.fc_SB_LUT4_O[1]"),
+                ),
+                seg("logic", "x", "x", None),
+                seg("routing", "x", "y", Some("top.m.fc_SB_LUT4_O[2]")),
+                seg("setup", "y", "top.m.q_SB_DFFE_Q", None),
+            ],
+        };
+        assert_eq!(p.signals(), vec!["top.ctl", "top.m.fc", "top.m.q"]);
     }
 
     #[test]

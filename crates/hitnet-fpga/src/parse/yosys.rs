@@ -147,6 +147,44 @@ pub struct YosysLog {
     /// port" here means a port width mismatch between modules (for example
     /// wrapper parameters that do not match the generated accelerator).
     pub warnings: Vec<String>,
+    /// Where each inferred memory went (`memory_libmap`), in log order.
+    pub memories: Vec<MemoryMapping>,
+}
+
+/// One memory and what `memory_libmap` mapped it to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemoryMapping {
+    /// Hierarchical name, e.g. "hitnet_top.wbank0.mem".
+    pub memory: String,
+    /// yosys' RAM cell ("$__ICE40_RAM4K_", "$__DP16KD_", "$__TRELLIS_DPR16X4_")
+    /// or "logic" (flip-flops and LUTs).
+    pub mapped_to: String,
+}
+
+impl MemoryMapping {
+    /// Mapped to a block RAM (iCE40 EBR, ECP5 DP16KD / PDPW16KD), not to
+    /// LUT RAM or logic.
+    pub fn in_block_ram(&self) -> bool {
+        let c = self.mapped_to.to_ascii_uppercase();
+        c.contains("RAM4K") || c.contains("DP16KD") || c.contains("DPW16KD")
+    }
+}
+
+/// "mapping memory top.m via $__ICE40_RAM4K_" -> (top.m, cell);
+/// "using FF mapping for memory top.m" -> (top.m, "logic").
+fn memory_line(i: &str) -> IResult<&str, (String, String)> {
+    if let Ok((rest, name)) = preceded(tag("using FF mapping for memory "), rest_word)(i) {
+        return Ok((rest, (name.to_string(), "logic".to_string())));
+    }
+    let (rest, (name, cell)) = preceded(
+        tag("mapping memory "),
+        nom::sequence::separated_pair(take_until(" via "), tag(" via "), rest_word),
+    )(i)?;
+    Ok((rest, (name.to_string(), cell.to_string())))
+}
+
+fn rest_word(i: &str) -> IResult<&str, &str> {
+    nom::bytes::complete::take_till1(|c: char| c.is_whitespace())(i)
 }
 
 /// "Latch inferred for signal `\top.\q' from process ..."
@@ -182,6 +220,8 @@ pub fn parse_log(text: &str) -> YosysLog {
             if !log.latches.contains(&clean) {
                 log.latches.push(clean);
             }
+        } else if let Ok((_, (memory, mapped_to))) = memory_line(line) {
+            log.memories.push(MemoryMapping { memory, mapped_to });
         } else if let Ok((_, n)) = check_line(line) {
             log.check_problems = Some(log.check_problems.map_or(n, |m| m.max(n)));
         } else if let Some(w) = line.strip_prefix("Warning:") {
@@ -206,11 +246,27 @@ mod tests {
             "2.3.8. Executing PROC_DLATCH pass (convert process syncs to latches).\n\
 Latch inferred for signal `\\latch_top.\\l' from process `\\latch_top.$proc$latch.v:3$1': $auto$x\n\
 Warning: Replacing memory\n\
+mapping memory hitnet_top.wbank0.mem via $__ICE40_RAM4K_\n\
+using FF mapping for memory hitnet_top.ew0.seeds\n\
+mapping memory hitnet_char.u_acc.ew0.st2 via $__TRELLIS_DPR16X4_\n\
 Found and reported 2 problems.\n\
 src/rom.v:3: ERROR:Can not open file `rom.hex` for \\$readmemh.\n",
         );
         assert_eq!(log.latches, vec!["latch_top.l".to_string()]);
         assert_eq!(log.check_problems, Some(2));
+        let m: Vec<(&str, &str, bool)> = log
+            .memories
+            .iter()
+            .map(|m| (m.memory.as_str(), m.mapped_to.as_str(), m.in_block_ram()))
+            .collect();
+        assert_eq!(
+            m,
+            vec![
+                ("hitnet_top.wbank0.mem", "$__ICE40_RAM4K_", true),
+                ("hitnet_top.ew0.seeds", "logic", false),
+                ("hitnet_char.u_acc.ew0.st2", "$__TRELLIS_DPR16X4_", false),
+            ]
+        );
         assert_eq!(log.warnings, vec!["Replacing memory".to_string()]);
         assert_eq!(
             log.errors,

@@ -39,7 +39,7 @@ pub fn build(c: &Ctx) -> DynBlock {
     b.line(format!("reg [{}:0] zfirst;", zb - 1));
     b.line(format!("reg [{}:0] tail_m1;", tb - 1));
     b.line("always @(*) begin");
-    b.line(format!("    case ({{l, s}})"));
+    b.line("    case ({l, s})");
     for (li, lp) in p.layers.iter().enumerate() {
         for seg in &lp.segments {
             let key = ((li as u64) << 2) | seg.gate as u64;

@@ -139,7 +139,7 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
         sx("pre5", pw, sw)
     } else {
         // LSTM: raw pre-activations never reach the stores.
-        b.line(format!("wire unused_pre5 = ^pre5;"));
+        b.line("wire unused_pre5 = ^pre5;");
         lut_ext.clone()
     };
     b.line("always @(*) begin");

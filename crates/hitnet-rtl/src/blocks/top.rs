@@ -64,7 +64,7 @@ pub fn build(c: &Ctx) -> DynBlock {
     b.line(format!(
         "    if (rst) begin {} end",
         (1..=d)
-            .map(|k| format!("dl{k} <= {};", lit(ctl_w as u32, 0)))
+            .map(|k| format!("dl{k} <= {};", lit(ctl_w, 0)))
             .collect::<Vec<_>>()
             .join(" ")
     ));

@@ -1,0 +1,324 @@
+//! The generated accelerator (`hitnet gen` output: `hitnet_top.v`, `.hex`
+//! images, `manifest.json`) wrapped for a target: the board's UART top or
+//! the characterization wrapper, as a [`Design`] ready for [`crate::run_flow`].
+//!
+//! The wrapper sources are compiled into the library (`include_str!` of
+//! `fpga/`), so an installed `hitnet` binary needs no repository checkout;
+//! they are written into the build folder next to the generated files.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::design::Design;
+use crate::error::{FpgaError, Result};
+use crate::target::{Family, Target};
+use crate::uart::UartParams;
+
+/// The Verilog of `fpga/`, as compiled in.
+pub mod sources {
+    pub const HITNET_UART: &str = include_str!("../../../fpga/hitnet_uart.v");
+    pub const HITNET_UART_RX: &str = include_str!("../../../fpga/hitnet_uart_rx.v");
+    pub const HITNET_UART_TX: &str = include_str!("../../../fpga/hitnet_uart_tx.v");
+    pub const ICEBREAKER_TOP: &str = include_str!("../../../fpga/icebreaker_top.v");
+    pub const ICEBREAKER_PCF: &str = include_str!("../../../fpga/icebreaker.pcf");
+    pub const ULX3S_TOP: &str = include_str!("../../../fpga/ulx3s_top.v");
+    pub const ULX3S_LPF: &str = include_str!("../../../fpga/ulx3s.lpf");
+    pub const HITNET_CHAR: &str = include_str!("../../../fpga/hitnet_char.v");
+}
+
+/// Yosys selection of the generated weight banks (`hitnet_top$wbank<r>`,
+/// memory `mem`). Yosys 0.23 and 0.70 keep ROMs of up to ~1 Kbit in logic
+/// by default (a 64 x 16 bank cost ~110 LCs on the UP5K); the design
+/// intends block RAM, so the flow asks for it.
+pub const WEIGHT_BANKS: &str = "hitnet_top$wbank*/m:*";
+
+/// Which top goes around `hitnet_top`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WrapperKind {
+    /// The board's UART top (iCEBreaker for ice40-up5k, ULX3S for ECP5).
+    Uart,
+    /// `hitnet_char`: every port behind shift registers, five pins.
+    Char,
+}
+
+impl WrapperKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            WrapperKind::Uart => "uart",
+            WrapperKind::Char => "char",
+        }
+    }
+
+    /// "uart" or "char".
+    pub fn from_name(s: &str) -> Result<WrapperKind> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "uart" => Ok(WrapperKind::Uart),
+            "char" => Ok(WrapperKind::Char),
+            other => Err(FpgaError::InvalidDesign(format!(
+                "unknown wrapper '{other}'; valid: uart, char"
+            ))),
+        }
+    }
+
+    /// The board UART top where the target has a board, else `hitnet_char`.
+    pub fn default_for(target: &Target) -> WrapperKind {
+        if Board::for_target(target).is_some() {
+            WrapperKind::Uart
+        } else {
+            WrapperKind::Char
+        }
+    }
+}
+
+/// A board with a UART top and a pin file in `fpga/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Board {
+    pub name: &'static str,
+    pub top: &'static str,
+    top_file: (&'static str, &'static str),
+    pins: (&'static str, &'static str),
+    /// Oscillator the top is written for.
+    pub clk_hz: u64,
+}
+
+impl Board {
+    /// The iCEBreaker for ice40-up5k, the ULX3S for every ECP5 die; none
+    /// for ice40-hx8k (its ct256 package is on no board with a file here).
+    pub fn for_target(target: &Target) -> Option<Board> {
+        match (target.family, target.name) {
+            (Family::Ice40, "ice40-up5k") => Some(Board {
+                name: "iCEBreaker",
+                top: "icebreaker_top",
+                top_file: ("icebreaker_top.v", sources::ICEBREAKER_TOP),
+                pins: ("icebreaker.pcf", sources::ICEBREAKER_PCF),
+                clk_hz: 12_000_000,
+            }),
+            (Family::Ecp5, _) => Some(Board {
+                name: "ULX3S",
+                top: "ulx3s_top",
+                top_file: ("ulx3s_top.v", sources::ULX3S_TOP),
+                pins: ("ulx3s.lpf", sources::ULX3S_LPF),
+                clk_hz: 25_000_000,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The stream interface of a generated `hitnet_top`, from its manifest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccelInterface {
+    pub input_size: usize,
+    pub hidden_size: usize,
+    pub layers: usize,
+    pub in_trits: usize,
+    pub out_trits: usize,
+    pub layer_bits: usize,
+}
+
+impl AccelInterface {
+    /// Reads `manifest["interface"]`.
+    pub fn from_manifest(manifest: &serde_json::Value) -> Result<AccelInterface> {
+        let i = &manifest["interface"];
+        let get = |k: &str| {
+            i[k].as_u64().map(|v| v as usize).ok_or_else(|| {
+                FpgaError::InvalidDesign(format!(
+                    "manifest.json has no interface.{k}; regenerate it with `hitnet gen`"
+                ))
+            })
+        };
+        Ok(AccelInterface {
+            input_size: get("input_size")?,
+            hidden_size: get("hidden_size")?,
+            layers: get("layers")?,
+            in_trits: get("in_trits")?,
+            out_trits: get("out_trits")?,
+            layer_bits: get("layer_bits")?,
+        })
+    }
+
+    /// UART wrapper parameters for this accelerator on a `clk_hz` clock:
+    /// 115200 baud, the last layer's h only, an RX FIFO of at least 128
+    /// bytes that holds a whole token.
+    pub fn uart_params(&self, clk_hz: u64, all_layers: bool) -> UartParams {
+        let token_bytes = 1 + self.input_size.div_ceil(4);
+        let fifo_log2 = (usize::BITS - (token_bytes - 1).leading_zeros()).max(7);
+        UartParams {
+            clk_hz,
+            baud: 115_200,
+            i: self.input_size,
+            h: self.hidden_size,
+            layers: self.layers,
+            in_trits: self.in_trits,
+            out_trits: self.out_trits,
+            layer_bits: self.layer_bits.max(1),
+            all_layers,
+            rx_fifo_log2: fifo_log2,
+        }
+    }
+}
+
+/// What [`wrap`] produced.
+#[derive(Debug, Clone)]
+pub struct Wrapped {
+    pub design: Design,
+    pub kind: WrapperKind,
+    /// Board of the UART top (None for `hitnet_char`).
+    pub board: Option<&'static str>,
+    /// UART parameters (None for `hitnet_char`).
+    pub uart: Option<UartParams>,
+    pub interface: AccelInterface,
+}
+
+fn write_file(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
+    let p = dir.join(name);
+    std::fs::write(&p, text).map_err(|e| FpgaError::io("cannot write", &p, e))?;
+    Ok(p)
+}
+
+/// Builds the [`Design`] of the generated accelerator in `gen_dir` inside
+/// `kind`'s wrapper for `target`, writing the wrapper sources (and pin
+/// file) into `wrapper_dir`. `clock_mhz` is the timing target given to
+/// nextpnr: the accelerator's intended clock, not the board oscillator (a
+/// PLL would provide it on the board).
+pub fn wrap(
+    gen_dir: &Path,
+    wrapper_dir: &Path,
+    kind: WrapperKind,
+    target: &Target,
+    clock_mhz: f64,
+) -> Result<Wrapped> {
+    let manifest_path = gen_dir.join("manifest.json");
+    let text = std::fs::read_to_string(&manifest_path)
+        .map_err(|e| FpgaError::io("cannot read", &manifest_path, e))?;
+    let manifest: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| FpgaError::InvalidDesign(format!("{}: {e}", manifest_path.display())))?;
+    let iface = AccelInterface::from_manifest(&manifest)?;
+    let top_v = gen_dir.join("hitnet_top.v");
+    let mut hex: Vec<PathBuf> = std::fs::read_dir(gen_dir)
+        .map_err(|e| FpgaError::io("cannot list", gen_dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "hex"))
+        .collect();
+    hex.sort();
+    std::fs::create_dir_all(wrapper_dir)
+        .map_err(|e| FpgaError::io("cannot create", wrapper_dir, e))?;
+
+    let (design, board, uart) = match kind {
+        WrapperKind::Uart => {
+            let b = Board::for_target(target).ok_or_else(|| {
+                FpgaError::InvalidDesign(format!(
+                    "no board with a UART top for {}; use the characterization wrapper (char)",
+                    target.name
+                ))
+            })?;
+            let mut files = vec![write_file(wrapper_dir, b.top_file.0, b.top_file.1)?];
+            for (n, t) in [
+                ("hitnet_uart.v", sources::HITNET_UART),
+                ("hitnet_uart_rx.v", sources::HITNET_UART_RX),
+                ("hitnet_uart_tx.v", sources::HITNET_UART_TX),
+            ] {
+                files.push(write_file(wrapper_dir, n, t)?);
+            }
+            files.push(top_v);
+            let pins = write_file(wrapper_dir, b.pins.0, b.pins.1)?;
+            let p = iface.uart_params(b.clk_hz, false);
+            p.validate()?;
+            let mut d = Design::new(files, b.top, clock_mhz).with_constraints(pins);
+            d.params = p.board_params();
+            (d, Some(b.name), Some(p))
+        }
+        WrapperKind::Char => {
+            let files = vec![
+                write_file(wrapper_dir, "hitnet_char.v", sources::HITNET_CHAR)?,
+                top_v,
+            ];
+            let d = Design::new(files, "hitnet_char", clock_mhz)
+                .with_param("IN_TRITS", iface.in_trits as i64)
+                .with_param("OUT_TRITS", iface.out_trits as i64)
+                .with_param("LAYER_BITS", iface.layer_bits.max(1) as i64);
+            (d, None, None)
+        }
+    };
+    Ok(Wrapped {
+        design: design.with_data_files(hex).with_block_ram(WEIGHT_BANKS),
+        kind,
+        board,
+        uart,
+        interface: iface,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iface(i: usize) -> AccelInterface {
+        AccelInterface {
+            input_size: i,
+            hidden_size: 64,
+            layers: 1,
+            in_trits: 16,
+            out_trits: 2,
+            layer_bits: 1,
+        }
+    }
+
+    #[test]
+    fn fifo_holds_a_token() {
+        assert_eq!(iface(64).uart_params(12_000_000, false).rx_fifo_log2, 7);
+        // 1 + 300/4 = 76 bytes: 128 is enough.
+        assert_eq!(iface(300).uart_params(25_000_000, false).rx_fifo_log2, 7);
+        // 1 + 1000/4 = 251 bytes: 256.
+        let p = iface(1000).uart_params(25_000_000, false);
+        assert_eq!(p.rx_fifo_log2, 8);
+        assert!(p.validate().is_ok());
+    }
+
+    #[test]
+    fn wrappers_per_target() {
+        let up = Target::from_name("ice40-up5k").unwrap();
+        let hx = Target::from_name("ice40-hx8k").unwrap();
+        let e85 = Target::from_name("ecp5-85k").unwrap();
+        assert_eq!(WrapperKind::default_for(up), WrapperKind::Uart);
+        assert_eq!(WrapperKind::default_for(hx), WrapperKind::Char);
+        assert_eq!(Board::for_target(e85).unwrap().top, "ulx3s_top");
+        assert!(WrapperKind::from_name("spi").is_err());
+        assert_eq!(WrapperKind::from_name(" Char").unwrap(), WrapperKind::Char);
+    }
+
+    #[test]
+    fn manifest_without_interface_is_an_error() {
+        let e = AccelInterface::from_manifest(&serde_json::json!({"top": "x"})).unwrap_err();
+        assert!(e.to_string().contains("interface.input_size"), "{e}");
+    }
+
+    #[test]
+    fn wrap_writes_sources_and_sets_parameters() {
+        let dir = tempfile::tempdir().unwrap();
+        let gen = dir.path().join("gen");
+        std::fs::create_dir(&gen).unwrap();
+        std::fs::write(gen.join("hitnet_top.v"), "module hitnet_top; endmodule\n").unwrap();
+        std::fs::write(gen.join("w_0.hex"), "00\n").unwrap();
+        let m = serde_json::json!({"interface": {"input_size": 10, "hidden_size": 7,
+            "layers": 2, "in_trits": 3, "out_trits": 1, "layer_bits": 1}});
+        std::fs::write(gen.join("manifest.json"), m.to_string()).unwrap();
+        let up = Target::from_name("ice40-up5k").unwrap();
+        let w = wrap(&gen, &dir.path().join("w"), WrapperKind::Uart, up, 50.0).unwrap();
+        assert_eq!(w.design.top, "icebreaker_top");
+        assert_eq!(w.design.params["I"], 10);
+        assert_eq!(w.design.params["OUT_TRITS"], 1);
+        assert_eq!(w.design.data_files.len(), 1);
+        assert_eq!(w.design.block_ram, vec![WEIGHT_BANKS.to_string()]);
+        assert!(w.design.validate().is_ok());
+        let hx = Target::from_name("ice40-hx8k").unwrap();
+        let e = wrap(&gen, &dir.path().join("w"), WrapperKind::Uart, hx, 50.0).unwrap_err();
+        assert!(e.to_string().contains("char"), "{e}");
+        let c = wrap(&gen, &dir.path().join("w"), WrapperKind::Char, hx, 50.0).unwrap();
+        assert_eq!(c.design.top, "hitnet_char");
+        assert_eq!(c.design.params["IN_TRITS"], 3);
+        assert!(c.design.constraints.is_none());
+    }
+}
