@@ -95,3 +95,65 @@ fn bad_input_exits_2_with_one_line_naming_the_culprit() {
     let o = hitnet(&["run", "--tokens", "many"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn gen_sim_cosim_contract_and_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(dir.path(), "c.toml", CFG);
+    let out = dir.path().join("rtl");
+    let out_s = out.display().to_string();
+    let j = json(&hitnet(&["gen", "--config", &cfg, "--out", &out_s, "--json"]));
+    assert!(j["cycles_per_token"].as_u64().unwrap() > 0);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["top"], "hitnet_top");
+    assert_eq!(manifest["cycles_per_token"], j["cycles_per_token"]);
+    for k in ["ports", "widths", "files", "cycle_formula", "bound_cycles_per_token", "config"] {
+        assert!(!manifest[k].is_null(), "manifest lacks {k}");
+    }
+    let s = json(&hitnet(&["sim", "--config", &cfg, "--tokens", "30", "--json"]));
+    for k in ["cycles_per_token", "bound_cycles_per_token", "utilization", "tokens", "matches_golden"] {
+        assert!(!s[k].is_null(), "sim --json lacks {k}");
+    }
+    assert_eq!(s["matches_golden"], true);
+    assert_eq!(s["cycles_per_token"].as_f64().unwrap(), j["cycles_per_token"].as_f64().unwrap());
+    // Shapes that cannot work.
+    let bad = write(dir.path(), "bad.toml", &CFG.replace("rows = 4", "rows = 12"));
+    let o = hitnet(&["gen", "--config", &bad, "--out", &out_s]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("hw.rows"), "{}", stderr(&o));
+    // An output folder that is not ours, and one that cannot be written.
+    let theirs = dir.path().join("theirs");
+    std::fs::create_dir(&theirs).unwrap();
+    std::fs::write(theirs.join("x.v"), "keep").unwrap();
+    let o = hitnet(&["gen", "--config", &cfg, "--out", &theirs.display().to_string()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(theirs.join("x.v").exists());
+    let o = hitnet(&["gen", "--config", &cfg, "--out", "/proc/hitnet/x"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o).trim_end().lines().count(), 1, "{}", stderr(&o));
+}
+
+#[test]
+fn cosim_without_verilator_says_what_to_install() {
+    let o = Command::new(env!("CARGO_BIN_EXE_hitnet"))
+        .args(["cosim", "--tokens", "5"])
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("verilator") && e.contains("scripts/setup"), "{e}");
+}
+
+#[test]
+fn cosim_cli_is_bit_exact_on_the_default_model() {
+    let o = hitnet(&["cosim", "--tokens", "40", "--stall-percent", "10", "--json"]);
+    let j = json(&o);
+    for k in ["tokens", "mismatches", "rtl_cycles", "sim_cycles", "bit_exact"] {
+        assert!(!j[k].is_null(), "cosim --json lacks {k}");
+    }
+    assert_eq!(j["bit_exact"], true);
+    assert_eq!(j["mismatches"], 0);
+    assert_eq!(j["rtl_cycles"], j["sim_cycles"]);
+}

@@ -12,7 +12,7 @@ pub struct Args {
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Number of input vectors (tokens) to run.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
     pub tokens: u64,
     /// Seed of the random input stream.
     #[arg(long, default_value_t = 1)]

@@ -10,7 +10,7 @@ pub struct Args {
     /// Config file (TOML); the built-in default config when absent.
     #[arg(long)]
     pub config: Option<PathBuf>,
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
     pub tokens: u64,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
