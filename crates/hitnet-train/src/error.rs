@@ -1,0 +1,52 @@
+//! Typed errors of the training crate. Every variant that concerns a file
+//! names it, so the CLI prints one actionable line.
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// The corpus cannot be used (empty, binary, too short).
+    #[error("{file}: {msg}")]
+    Corpus { file: String, msg: String },
+    /// The corpus has tokens the model's vocabulary does not know.
+    #[error("{file}: vocabulary mismatch: {msg}")]
+    Vocab { file: String, msg: String },
+    /// A checkpoint is unreadable, truncated or from something else.
+    #[error("{file}: corrupt or foreign checkpoint: {msg}")]
+    Checkpoint { file: String, msg: String },
+    /// A model cannot be used as a language model (no embedding, ...).
+    #[error("{file}: {msg}")]
+    NotLm { file: String, msg: String },
+    /// A training option is out of range.
+    #[error("invalid value for `{key}`: {msg}")]
+    Invalid { key: String, msg: String },
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Model(#[from] hitnet_model::ModelError),
+    #[error("tensor library: {0}")]
+    Candle(#[from] candle_core::Error),
+    /// Training diverged (a non-finite loss).
+    #[error("training diverged at step {step}: the loss is {loss}; lower --lr or --clip")]
+    Diverged { step: u64, loss: f32 },
+}
+
+impl TrainError {
+    pub fn invalid(key: impl Into<String>, msg: impl Into<String>) -> Self {
+        TrainError::Invalid {
+            key: key.into(),
+            msg: msg.into(),
+        }
+    }
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        TrainError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+pub type Result<T, E = TrainError> = std::result::Result<T, E>;

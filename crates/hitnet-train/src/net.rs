@@ -1,0 +1,470 @@
+//! The language model in candle: embedding -> HitNet RNN -> output layer,
+//! with quantization in the loop.
+//!
+//! Layout: layer l holds `w_x` (I x G*H), `w_h` (H x G*H), `b_ih`, `b_hh`
+//! (G*H), so a batch computes `x W_x` for every step at once and `h W_h`
+//! per step. Column `g*H + j` is PyTorch's row `g*H + j` (gates i,f,g,o or
+//! r,z,n); the export transposes. The equations are those of
+//! docs/arithmetic.md in real numbers (`hitnet_model::float`), slope lambda:
+//! LSTM  i,f,o = s(l p), g = tanh(l p), c' = f c + i g, h_pre = o tanh(l c')
+//! GRU   r,u = s(l p), n = tanh(l (p_nx + r p_nh)), s' = n + u (s - n), h_pre = s'
+//! and h = BTQ(h_pre) when activations are quantized (the GRU carries s and
+//! feeds h = Q(s) to the matrices, as the accelerator does).
+use crate::error::{Result, TrainError};
+use crate::quant::{btq_ste, embedding_trits, flat, straight_through, ttq_layer};
+use candle_core::{DType, Device, Tensor, Var, D};
+use hitnet_model::model::VocabLevel;
+use hitnet_model::rng::Rng;
+use hitnet_model::CellKind;
+use serde::{Deserialize, Serialize};
+
+/// Which tensors are ternary during training.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuantMode {
+    /// Full precision: float weights, float embedding, continuous h.
+    Fp,
+    /// TTQ weights only (continuous h).
+    Ttq,
+    /// BTQ activations only (float weights).
+    Btq,
+    /// TTQ weights and BTQ activations: what the accelerator runs.
+    Hybrid,
+}
+
+impl QuantMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            QuantMode::Fp => "fp",
+            QuantMode::Ttq => "ttq",
+            QuantMode::Btq => "btq",
+            QuantMode::Hybrid => "hybrid",
+        }
+    }
+    pub fn parse(s: &str) -> Option<QuantMode> {
+        Some(match s {
+            "fp" => QuantMode::Fp,
+            "ttq" => QuantMode::Ttq,
+            "btq" => QuantMode::Btq,
+            "hybrid" => QuantMode::Hybrid,
+            _ => return None,
+        })
+    }
+    pub fn ternary_weights(self) -> bool {
+        matches!(self, QuantMode::Ttq | QuantMode::Hybrid)
+    }
+    pub fn ternary_h(self) -> bool {
+        matches!(self, QuantMode::Btq | QuantMode::Hybrid)
+    }
+    /// The layer-0 input is ternary in every quantized mode: it is what the
+    /// accelerator consumes, and only the full-precision baseline is exempt.
+    pub fn ternary_embedding(self) -> bool {
+        self != QuantMode::Fp
+    }
+}
+
+/// Everything that defines a training run (stored in checkpoints and in
+/// the exported model's `meta`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    pub level: VocabLevel,
+    pub cell: CellKind,
+    /// Width of the (ternary) embedding = the RNN's input_size.
+    pub embed: usize,
+    pub hidden: usize,
+    pub layers: usize,
+    pub quant: QuantMode,
+    /// Sloping factor lambda of every sigmoid and tanh.
+    pub slope: f64,
+    /// TTQ threshold factor (D = t * mean|W|).
+    pub weight_threshold: f64,
+    pub epochs: usize,
+    /// Parallel streams per batch.
+    pub batch: usize,
+    /// Truncated BPTT length.
+    pub seq_len: usize,
+    pub lr: f64,
+    /// The cosine schedule ends at lr * min_lr_frac.
+    pub min_lr_frac: f64,
+    /// Linear warm-up steps.
+    pub warmup: u64,
+    /// Global gradient-norm clip.
+    pub clip: f64,
+    pub dropout: f64,
+    /// Decoupled weight decay (AdamW).
+    pub weight_decay: f64,
+    pub seed: u64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            level: VocabLevel::Char,
+            cell: CellKind::Lstm,
+            embed: 128,
+            hidden: 128,
+            layers: 1,
+            quant: QuantMode::Hybrid,
+            slope: 2.0,
+            weight_threshold: 0.7,
+            epochs: 3,
+            batch: 32,
+            seq_len: 64,
+            lr: 5e-3,
+            min_lr_frac: 0.05,
+            warmup: 100,
+            clip: 1.0,
+            dropout: 0.1,
+            weight_decay: 0.0,
+            seed: 1,
+        }
+    }
+}
+
+impl TrainConfig {
+    pub fn validate(&self) -> Result<()> {
+        let range = |key: &str, v: usize, lo: usize, hi: usize| {
+            if v < lo || v > hi {
+                Err(TrainError::invalid(
+                    key,
+                    format!("{v} is not in [{lo}, {hi}]"),
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        range("hidden", self.hidden, 1, 4096)?;
+        range("embed", self.embed, 1, 4096)?;
+        range("layers", self.layers, 1, hitnet_model::config::MAX_LAYERS)?;
+        range("epochs", self.epochs, 1, 100_000)?;
+        range("batch", self.batch, 1, 4096)?;
+        range("seq-len", self.seq_len, 1, 4096)?;
+        let real = |key: &str, v: f64, lo: f64, hi: f64| {
+            if !(v.is_finite() && v >= lo && v <= hi) {
+                Err(TrainError::invalid(
+                    key,
+                    format!("{v} is not in [{lo}, {hi}]"),
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        real("slope", self.slope, 1e-3, 64.0)?;
+        real("weight-threshold", self.weight_threshold, 0.0, 10.0)?;
+        real("lr", self.lr, 1e-9, 10.0)?;
+        real("min-lr-frac", self.min_lr_frac, 0.0, 1.0)?;
+        real("clip", self.clip, 0.0, 1e9)?;
+        real("dropout", self.dropout, 0.0, 0.95)?;
+        real("weight-decay", self.weight_decay, 0.0, 1.0)?;
+        Ok(())
+    }
+
+    pub fn layer_input(&self, l: usize) -> usize {
+        if l == 0 {
+            self.embed
+        } else {
+            self.hidden
+        }
+    }
+}
+
+/// Trainable parameters.
+pub struct Params {
+    pub emb: Var,
+    pub layers: Vec<LayerParams>,
+    pub out_w: Var,
+    pub out_b: Var,
+}
+
+pub struct LayerParams {
+    pub w_x: Var,
+    pub w_h: Var,
+    pub b_ih: Var,
+    pub b_hh: Var,
+}
+
+impl Params {
+    /// PyTorch-style initialisation: U(-1/sqrt(H), 1/sqrt(H)) for the RNN
+    /// and the output layer, N(0, 1) for the embedding (so its TTQ trits are
+    /// spread), LSTM forget-gate bias +1.
+    pub fn init(cfg: &TrainConfig, vocab: usize, dev: &Device) -> Result<Params> {
+        let mut rng = Rng::new(cfg.seed ^ 0x696e_6974); // "init"
+        let h = cfg.hidden;
+        let gh = cfg.cell.gates() * h;
+        let k = 1.0 / (h as f64).sqrt();
+        let mut uni = |n: usize, s: f64| -> Vec<f32> {
+            (0..n)
+                .map(|_| ((rng.uniform() * 2.0 - 1.0) * s) as f32)
+                .collect()
+        };
+        let var = |v: Vec<f32>, shape: (usize, usize)| Var::from_vec(v, shape, dev);
+        let mut layers = Vec::new();
+        for l in 0..cfg.layers {
+            let i = cfg.layer_input(l);
+            let w_x = var(uni(i * gh, k), (i, gh))?;
+            let w_h = var(uni(h * gh, k), (h, gh))?;
+            let mut b_ih = uni(gh, k);
+            if cfg.cell == CellKind::Lstm {
+                for b in &mut b_ih[h..2 * h] {
+                    *b += 1.0;
+                }
+            }
+            let b_ih = Var::from_vec(b_ih, gh, dev)?;
+            let b_hh = Var::from_vec(uni(gh, k), gh, dev)?;
+            layers.push(LayerParams {
+                w_x,
+                w_h,
+                b_ih,
+                b_hh,
+            });
+        }
+        let out_w = var(uni(vocab * h, k), (vocab, h))?;
+        let out_b = Var::from_vec(uni(vocab, k), vocab, dev)?;
+        let mut rng = Rng::new(cfg.seed ^ 0x0065_6d62); // "emb"
+        let emb: Vec<f32> = (0..vocab * cfg.embed)
+            .map(|_| rng.normal() as f32)
+            .collect();
+        let emb = Var::from_vec(emb, (vocab, cfg.embed), dev)?;
+        Ok(Params {
+            emb,
+            layers,
+            out_w,
+            out_b,
+        })
+    }
+
+    /// Every parameter with its checkpoint name, in a fixed order.
+    pub fn named(&self) -> Vec<(String, &Var)> {
+        let mut v = vec![("emb".to_string(), &self.emb)];
+        for (l, p) in self.layers.iter().enumerate() {
+            v.push((format!("l{l}.w_x"), &p.w_x));
+            v.push((format!("l{l}.w_h"), &p.w_h));
+            v.push((format!("l{l}.b_ih"), &p.b_ih));
+            v.push((format!("l{l}.b_hh"), &p.b_hh));
+        }
+        v.push(("out.w".into(), &self.out_w));
+        v.push(("out.b".into(), &self.out_b));
+        v
+    }
+
+    /// The expected shape of each named parameter.
+    pub fn shapes(cfg: &TrainConfig, vocab: usize) -> Vec<(String, Vec<usize>)> {
+        let gh = cfg.cell.gates() * cfg.hidden;
+        let mut v = vec![("emb".to_string(), vec![vocab, cfg.embed])];
+        for l in 0..cfg.layers {
+            v.push((format!("l{l}.w_x"), vec![cfg.layer_input(l), gh]));
+            v.push((format!("l{l}.w_h"), vec![cfg.hidden, gh]));
+            v.push((format!("l{l}.b_ih"), vec![gh]));
+            v.push((format!("l{l}.b_hh"), vec![gh]));
+        }
+        v.push(("out.w".into(), vec![vocab, cfg.hidden]));
+        v.push(("out.b".into(), vec![vocab]));
+        v
+    }
+
+    /// Builds parameters from named tensors (a checkpoint), checking shapes.
+    pub fn from_named(
+        cfg: &TrainConfig,
+        vocab: usize,
+        get: &mut dyn FnMut(&str, &[usize]) -> Result<Tensor>,
+    ) -> Result<Params> {
+        let mut var = |name: &str, shape: Vec<usize>| -> Result<Var> {
+            Ok(Var::from_tensor(&get(name, &shape)?)?)
+        };
+        let shapes = Params::shapes(cfg, vocab);
+        let mut it = shapes.into_iter();
+        let mut next = || -> Result<Var> {
+            let (n, s) = it.next().expect("shape list");
+            var(&n, s)
+        };
+        let emb = next()?;
+        let mut layers = Vec::new();
+        for _ in 0..cfg.layers {
+            layers.push(LayerParams {
+                w_x: next()?,
+                w_h: next()?,
+                b_ih: next()?,
+                b_hh: next()?,
+            });
+        }
+        let out_w = next()?;
+        let out_b = next()?;
+        Ok(Params {
+            emb,
+            layers,
+            out_w,
+            out_b,
+        })
+    }
+}
+
+/// Recurrent state of one layer for a batch of streams (kept detached
+/// between truncated-BPTT windows).
+#[derive(Clone)]
+pub struct LayerState {
+    /// The h fed back (ternary in BTQ modes).
+    pub h: Tensor,
+    /// LSTM cell state or GRU continuous state s.
+    pub c: Tensor,
+}
+
+pub fn zero_state(cfg: &TrainConfig, batch: usize, dev: &Device) -> Result<Vec<LayerState>> {
+    (0..cfg.layers)
+        .map(|_| {
+            let z = Tensor::zeros((batch, cfg.hidden), DType::F32, dev)?;
+            Ok(LayerState { h: z.clone(), c: z })
+        })
+        .collect()
+}
+
+/// One forward pass over a window of `t` steps for `b` streams.
+/// `ids` is time-major (index `step * b + stream`), u32. Returns logits
+/// (t*b x V), time-major. `train` enables dropout and gradient tracking;
+/// `rng` draws BTQ samples and dropout masks.
+///
+/// Each step is one matmul `[x_t ; h] W` with W = [W_x ; W_h] (for the GRU
+/// with the n gate split into an x-only and an h-only block), and each
+/// step's input is its own tensor: slicing one big tensor per step would
+/// make every step's backward pass pad its gradient to the full window.
+pub fn forward(
+    cfg: &TrainConfig,
+    p: &Params,
+    ids: &Tensor,
+    b: usize,
+    state: &mut [LayerState],
+    train: bool,
+    rng: &mut Rng,
+) -> Result<Tensor> {
+    let dev = ids.device().clone();
+    let n = ids.dims1()?;
+    let t_len = n / b;
+    let param = |v: &Var| -> Tensor {
+        if train {
+            v.as_tensor().clone()
+        } else {
+            v.as_detached_tensor()
+        }
+    };
+    let h = cfg.hidden;
+    let lam = cfg.slope;
+    let emb = param(&p.emb);
+    let emb = if cfg.quant.ternary_embedding() {
+        let trits = embedding_trits(&flat(&emb)?, cfg.weight_threshold);
+        straight_through(&emb, trits.iter().map(|&t| t as f32).collect())?
+    } else {
+        emb
+    };
+    let mut xs: Vec<Tensor> = (0..t_len)
+        .map(|t| emb.index_select(&ids.narrow(0, t * b, b)?, 0))
+        .collect::<candle_core::Result<_>>()?;
+    for (l, lp) in p.layers.iter().enumerate() {
+        let i = cfg.layer_input(l);
+        let (w_x, w_h) = (param(&lp.w_x), param(&lp.w_h));
+        let (w_x, w_h) = if cfg.quant.ternary_weights() {
+            let q = ttq_layer(
+                cfg.cell,
+                i,
+                h,
+                &flat(&w_x)?,
+                &flat(&w_h)?,
+                cfg.weight_threshold,
+            );
+            (
+                straight_through(&w_x, q.w_x)?,
+                straight_through(&w_h, q.w_h)?,
+            )
+        } else {
+            (w_x, w_h)
+        };
+        let (b_ih, b_hh) = (param(&lp.b_ih), param(&lp.b_hh));
+        let (w, bias) = match cfg.cell {
+            CellKind::Lstm => (Tensor::cat(&[&w_x, &w_h], 0)?, (b_ih + b_hh)?),
+            CellKind::Gru => {
+                // Columns [r z | n_x | n_h]: n_x sees only x, n_h only h.
+                let zx = Tensor::zeros((i, h), DType::F32, &dev)?;
+                let zh = Tensor::zeros((h, h), DType::F32, &dev)?;
+                let top = Tensor::cat(&[&w_x, &zx], 1)?;
+                let bot = Tensor::cat(
+                    &[&w_h.narrow(1, 0, 2 * h)?, &zh, &w_h.narrow(1, 2 * h, h)?],
+                    1,
+                )?;
+                let rz = (b_ih.narrow(0, 0, 2 * h)? + b_hh.narrow(0, 0, 2 * h)?)?;
+                let bias = Tensor::cat(
+                    &[&rz, &b_ih.narrow(0, 2 * h, h)?, &b_hh.narrow(0, 2 * h, h)?],
+                    0,
+                )?;
+                (Tensor::cat(&[&top, &bot], 0)?, bias)
+            }
+        };
+        let st = &mut state[l];
+        let mut hs = Vec::with_capacity(t_len);
+        for x_t in &xs {
+            let z = Tensor::cat(&[x_t, &st.h], 1)?;
+            let pre = z.matmul(&w)?.broadcast_add(&bias)?;
+            let (c_new, h_pre) = match cfg.cell {
+                CellKind::Lstm => {
+                    let pre = (pre * lam)?;
+                    let sig = candle_nn::ops::sigmoid(&pre)?;
+                    let ig = sig.narrow(1, 0, h)?;
+                    let fg = sig.narrow(1, h, h)?;
+                    let og = sig.narrow(1, 3 * h, h)?;
+                    let gg = pre.narrow(1, 2 * h, h)?.tanh()?;
+                    let c = ((fg * &st.c)? + (ig * gg)?)?;
+                    let hp = (og * (&c * lam)?.tanh()?)?;
+                    (c, hp)
+                }
+                CellKind::Gru => {
+                    let rz = candle_nn::ops::sigmoid(&(pre.narrow(1, 0, 2 * h)? * lam)?)?;
+                    let r = rz.narrow(1, 0, h)?;
+                    let u = rz.narrow(1, h, h)?;
+                    let npre = (pre.narrow(1, 2 * h, h)? + (r * pre.narrow(1, 3 * h, h)?)?)?;
+                    let nn = (npre * lam)?.tanh()?;
+                    let s = (&nn + (u * (&st.c - &nn)?)?)?;
+                    (s.clone(), s)
+                }
+            };
+            let h_new = if cfg.quant.ternary_h() {
+                btq_ste(&h_pre, rng)?
+            } else {
+                h_pre
+            };
+            st.c = c_new;
+            st.h = h_new.clone();
+            hs.push(h_new);
+        }
+        if train && cfg.dropout > 0.0 {
+            hs = hs
+                .iter()
+                .map(|x| dropout(x, cfg.dropout, rng, &dev))
+                .collect::<Result<_>>()?;
+        }
+        xs = hs;
+    }
+    let x = Tensor::cat(&xs, 0)?; // (t*b, H), time-major
+    let logits = x.matmul(&param(&p.out_w).t()?)?;
+    Ok(logits.broadcast_add(&param(&p.out_b))?)
+}
+
+/// Inverted dropout with our own seeded generator (reproducible runs).
+fn dropout(x: &Tensor, p: f64, rng: &mut Rng, dev: &Device) -> Result<Tensor> {
+    let n = x.elem_count();
+    let keep = (1.0 / (1.0 - p)) as f32;
+    let mask: Vec<f32> = (0..n)
+        .map(|_| if rng.uniform() < p { 0.0 } else { keep })
+        .collect();
+    let mask = Tensor::from_vec(mask, x.shape(), dev)?;
+    Ok((x * mask)?)
+}
+
+/// Mean cross-entropy (nats per token) of time-major logits against targets.
+pub fn loss(logits: &Tensor, targets: &Tensor) -> Result<Tensor> {
+    Ok(candle_nn::loss::cross_entropy(logits, targets)?)
+}
+
+/// Sum of cross-entropy in nats (for evaluation over uneven windows).
+pub fn loss_sum(logits: &Tensor, targets: &Tensor) -> Result<f64> {
+    let lsm = candle_nn::ops::log_softmax(logits, D::Minus1)?;
+    let picked = lsm.gather(&targets.unsqueeze(1)?, 1)?;
+    Ok(-(picked.sum_all()?.to_scalar::<f32>()? as f64))
+}

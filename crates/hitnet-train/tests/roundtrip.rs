@@ -1,0 +1,222 @@
+//! Train a few steps on an inline corpus, export, load the model through
+//! every door the toolchain has (model file, config, checkpoint), and run
+//! it: golden model, float references, scoring, sampling, resume.
+use hitnet_model::model::VocabLevel;
+use hitnet_model::{CellKind, Golden};
+use hitnet_train::quant::ttq_layer;
+use hitnet_train::{
+    score_ternary, Checkpoint, Corpus, Lm, QuantMode, SampleOptions, Split, TrainConfig,
+    TrainError, TrainOptions, Variant,
+};
+use std::path::Path;
+
+fn text() -> String {
+    let lines = [
+        "to be or not to be, that is the question.\n",
+        "whether tis nobler in the mind to suffer\n",
+        "the slings and arrows of outrageous fortune,\n",
+        "or to take arms against a sea of troubles.\n",
+    ];
+    (0..12).flat_map(|_| lines).collect()
+}
+
+fn tiny(cell: CellKind, quant: QuantMode) -> TrainConfig {
+    TrainConfig {
+        cell,
+        quant,
+        embed: 8,
+        hidden: 12,
+        batch: 4,
+        seq_len: 16,
+        epochs: 1,
+        warmup: 2,
+        ..TrainConfig::default()
+    }
+}
+
+fn opts(dir: &Path, cfg: TrainConfig, max_steps: Option<u64>) -> TrainOptions {
+    TrainOptions {
+        config: cfg,
+        out: dir.join("m.json"),
+        checkpoint: dir.join("m.ckpt"),
+        checkpoint_every: 0,
+        max_steps,
+        progress: false,
+    }
+}
+
+fn corpus() -> Corpus {
+    Corpus::from_bytes(text().as_bytes(), "inline.txt").unwrap()
+}
+
+#[test]
+fn export_round_trip_lstm() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = opts(dir.path(), tiny(CellKind::Lstm, QuantMode::Hybrid), Some(2));
+    let rep = hitnet_train::train(&corpus(), &o, None, &mut |_| {}).unwrap();
+    assert!(!rep.finished);
+    assert_eq!(rep.progress.step, 2);
+
+    // The file loads with the model crate and equals what training returned.
+    let m = hitnet_model::io::load(&o.out).unwrap();
+    assert_eq!(m, rep.model);
+    assert_eq!(m.quant.slope, 2.0);
+    assert_eq!(m.vocab.as_ref().unwrap().level, VocabLevel::Char);
+
+    // Training-time TTQ equals the exported gates (trits and scales).
+    let ck = Checkpoint::load(&o.checkpoint).unwrap();
+    let cfg = &ck.meta.config;
+    let gh = 4 * cfg.hidden;
+    let w_x = ck.get("l0.w_x", &[cfg.embed, gh]).unwrap();
+    let w_h = ck.get("l0.w_h", &[cfg.hidden, gh]).unwrap();
+    let q = ttq_layer(cfg.cell, cfg.embed, cfg.hidden, w_x, w_h, 0.7);
+    for (g, gate) in m.layers[0].gates.iter().enumerate() {
+        let trits: Vec<i8> = (0..cfg.hidden).flat_map(|r| gate.w.row_trits(r)).collect();
+        assert_eq!(q.gates[g].0, trits);
+        assert_eq!(q.gates[g].1, gate.scale);
+    }
+
+    // Through a config, as gen/sim/cosim load it.
+    let toml = "[model]\ncell = \"lstm\"\ninput_size = 8\nhidden_size = 12\nlayers = 1\nweights = \"m.json\"\n\n[hw]\nrows = 4\ncols = 8\n";
+    let cfg_path = dir.path().join("m.toml");
+    std::fs::write(&cfg_path, toml).unwrap();
+    let loaded = hitnet_model::load(&hitnet_model::Config::load(&cfg_path).unwrap()).unwrap();
+    let mut g = Golden::new(&loaded.int);
+    let emb = m.embedding.as_ref().unwrap();
+    let out = g.step(&emb.table.row_trits(3));
+    assert_eq!(out[0].h.len(), 12);
+
+    // Eval: the library's golden variant equals a hand-made golden closure
+    // (the hook the cycle simulator will use).
+    let c = corpus();
+    let lm = Lm::load(&cfg_path).unwrap();
+    let all = lm.encode(&c).unwrap();
+    let toks = &all[hitnet_train::data::split_range(all.len(), Split::Test)];
+    let s = lm.score(Variant::Golden, toks).unwrap();
+    let mut g = Golden::new(&lm.int);
+    let s2 = score_ternary::<TrainError, _>(lm.output(), toks, |t| {
+        Ok(g.step_last(&emb.table.row_trits(t as usize)))
+    })
+    .unwrap();
+    assert_eq!(s, s2);
+    assert_eq!(s.tokens as usize, toks.len() - 1);
+    let bpc = s.bits_per_token();
+    // A barely trained model sits near log2(vocab).
+    let v = lm.vocab().tokens.len() as f64;
+    assert!(bpc > 0.5 && bpc < 2.0 * v.log2(), "{bpc}");
+    let qf = lm
+        .score(Variant::QuantizedFloat, toks)
+        .unwrap()
+        .bits_per_token();
+    assert!(qf.is_finite());
+
+    // The checkpoint adds the full-precision network.
+    let lmc = Lm::load(&o.checkpoint).unwrap();
+    assert_eq!(
+        lmc.variants(),
+        vec![
+            Variant::FullPrecision,
+            Variant::QuantizedFloat,
+            Variant::Golden
+        ]
+    );
+    assert!(lmc
+        .score(Variant::FullPrecision, toks)
+        .unwrap()
+        .bits_per_token()
+        .is_finite());
+    // Same quantized model from the checkpoint as in the file.
+    assert_eq!(lmc.score(Variant::Golden, toks).unwrap(), s);
+
+    // Sampling is reproducible and stays in the vocabulary.
+    let so = SampleOptions {
+        temperature: 0.8,
+        seed: 7,
+    };
+    let a = lm
+        .generate(Variant::Golden, &lm.default_prompt(), 40, so)
+        .unwrap();
+    let b = lm
+        .generate(Variant::Golden, &lm.default_prompt(), 40, so)
+        .unwrap();
+    assert_eq!(a, b);
+    assert!(a.iter().all(|&t| (t as usize) < lm.vocab().tokens.len()));
+}
+
+#[test]
+fn resume_continues_exactly() {
+    let c = corpus();
+    let cfg = tiny(CellKind::Lstm, QuantMode::Hybrid);
+    let d1 = tempfile::tempdir().unwrap();
+    let straight = hitnet_train::train(
+        &c,
+        &opts(d1.path(), cfg.clone(), Some(4)),
+        None,
+        &mut |_| {},
+    )
+    .unwrap();
+    let d2 = tempfile::tempdir().unwrap();
+    let o2 = opts(d2.path(), cfg.clone(), Some(2));
+    hitnet_train::train(&c, &o2, None, &mut |_| {}).unwrap();
+    let ck = Checkpoint::load(&o2.checkpoint).unwrap();
+    let resumed = hitnet_train::train(&c, &o2, Some(ck), &mut |_| {}).unwrap();
+    assert_eq!(resumed.progress.step, 4);
+    let strip = |mut m: hitnet_model::QuantModel| {
+        m.meta = serde_json::Value::Null;
+        m
+    };
+    assert_eq!(strip(resumed.model), strip(straight.model));
+
+    // Another configuration may not resume this run.
+    let mut other = cfg;
+    other.hidden = 16;
+    let ck = Checkpoint::load(&o2.checkpoint).unwrap();
+    let e = hitnet_train::train(&c, &opts(d2.path(), other, Some(1)), Some(ck), &mut |_| {})
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(e.contains("m.ckpt") && e.contains("differ"), "{e}");
+}
+
+#[test]
+fn two_layer_gru_word_level_trains_and_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = tiny(CellKind::Gru, QuantMode::Hybrid);
+    cfg.level = VocabLevel::Word;
+    cfg.seq_len = 4;
+    cfg.layers = 2;
+    let o = opts(dir.path(), cfg, Some(2));
+    hitnet_train::train(&corpus(), &o, None, &mut |_| {}).unwrap();
+    let lm = Lm::load(&o.checkpoint).unwrap();
+    assert_eq!(lm.model.cell, CellKind::Gru);
+    assert_eq!(lm.model.layers.len(), 2);
+    let toks = lm.encode(&corpus()).unwrap();
+    for v in lm.variants() {
+        let s = lm.score(v, &toks[..60]).unwrap();
+        assert!(s.perplexity().is_finite() && s.perplexity() > 1.0, "{v:?}");
+    }
+    // The golden GRU equals the float GRU closely on the first steps.
+    let g = lm.score(Variant::Golden, &toks[..3]).unwrap().nats;
+    let f = lm.score(Variant::QuantizedFloat, &toks[..3]).unwrap().nats;
+    assert!((g - f).abs() < 0.5, "{g} vs {f}");
+}
+
+#[test]
+fn every_quant_mode_trains() {
+    for q in [QuantMode::Fp, QuantMode::Ttq, QuantMode::Btq] {
+        let dir = tempfile::tempdir().unwrap();
+        let o = opts(dir.path(), tiny(CellKind::Lstm, q), Some(1));
+        hitnet_train::train(&corpus(), &o, None, &mut |_| {}).unwrap();
+        let lm = Lm::load(&o.checkpoint).unwrap();
+        let want_as_trained = matches!(q, QuantMode::Ttq | QuantMode::Btq);
+        assert_eq!(lm.variants().contains(&Variant::AsTrained), want_as_trained);
+        let toks = lm.encode(&corpus()).unwrap();
+        for v in lm.variants() {
+            assert!(lm
+                .score(v, &toks[..50])
+                .unwrap()
+                .bits_per_token()
+                .is_finite());
+        }
+    }
+}
