@@ -24,16 +24,58 @@ pub enum VariantArg {
     AsTrained,
     QuantizedFloat,
     Golden,
+    /// The cycle-accurate simulator of the accelerator.
+    Simulator,
 }
 
 impl VariantArg {
-    fn variant(self) -> Variant {
+    fn variant(self) -> Option<Variant> {
         match self {
-            VariantArg::FullPrecision => Variant::FullPrecision,
-            VariantArg::AsTrained => Variant::AsTrained,
-            VariantArg::QuantizedFloat => Variant::QuantizedFloat,
-            VariantArg::Golden => Variant::Golden,
+            VariantArg::FullPrecision => Some(Variant::FullPrecision),
+            VariantArg::AsTrained => Some(Variant::AsTrained),
+            VariantArg::QuantizedFloat => Some(Variant::QuantizedFloat),
+            VariantArg::Golden => Some(Variant::Golden),
+            VariantArg::Simulator => None,
         }
+    }
+}
+
+/// The accelerator that `--simulator` and `--generate-with simulator` run:
+/// the array of the model's config when --model is a config, else --rows/--cols.
+fn accelerator(a: &Args, lm: &Lm) -> Result<hitnet_arch::Plan> {
+    let (mut rows, mut cols, mut lanes) = (a.rows, a.cols, None);
+    if a.model.extension().is_some_and(|e| e == "toml") {
+        let cfg = hitnet_model::Config::load(&a.model)?;
+        rows = a.rows_given.then_some(rows).unwrap_or(cfg.hw.rows);
+        cols = a.cols_given.then_some(cols).unwrap_or(cfg.hw.cols);
+        lanes = cfg.hw.post_lanes;
+    }
+    Ok(hitnet_arch::Plan::new(
+        &lm.int,
+        hitnet_arch::Shape { rows, cols, lanes },
+    )
+    .with_context(|| format!("planning the accelerator for {}", a.model.display()))?)
+}
+
+/// The simulator as a token-at-a-time RNN: token id -> last layer's h.
+struct SimRnn<'s, 'a> {
+    stream: hitnet_sim::Stream<'s, 'a>,
+    lm: &'s Lm,
+    first: bool,
+}
+
+impl SimRnn<'_, '_> {
+    fn step(&mut self, tok: u32) -> Result<Vec<i8>, hitnet_train::TrainError> {
+        let x = self.lm.embed(tok)?.to_vec();
+        let mut outs = self.stream.push(
+            hitnet_sim::Token {
+                x,
+                first: self.first,
+            },
+            &mut |_| {},
+        );
+        self.first = false;
+        Ok(outs.pop().unwrap_or_default())
     }
 }
 
@@ -58,9 +100,23 @@ pub struct Args {
     /// Sample N tokens from the model and print them.
     #[arg(long, value_name = "N")]
     pub generate: Option<usize>,
-    /// The variant that generates.
+    /// The variant that generates (`simulator`: the simulated accelerator).
     #[arg(long, value_enum, default_value = "golden")]
     pub generate_with: VariantArg,
+    /// Also run the cycle-accurate simulator of the accelerator on the scored
+    /// tokens: its bits per token, and whether every h equals the golden model's.
+    #[arg(long)]
+    pub simulator: bool,
+    /// Array rows of the simulated accelerator (default: the config's, else 8).
+    #[arg(long, default_value_t = 8)]
+    pub rows: usize,
+    /// Array columns of the simulated accelerator (default: the config's, else 16).
+    #[arg(long, default_value_t = 16)]
+    pub cols: usize,
+    #[arg(skip)]
+    pub rows_given: bool,
+    #[arg(skip)]
+    pub cols_given: bool,
     /// Text that starts generation [default: a newline / <eos>].
     #[arg(long)]
     pub prompt: Option<String>,
@@ -75,7 +131,10 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn run(a: Args) -> Result<ExitCode> {
+pub fn run(mut a: Args) -> Result<ExitCode> {
+    let argv: Vec<String> = std::env::args().collect();
+    a.rows_given = argv.iter().any(|x| x == "--rows" || x.starts_with("--rows="));
+    a.cols_given = argv.iter().any(|x| x == "--cols" || x.starts_with("--cols="));
     anyhow::ensure!(
         a.corpus.is_some() || a.generate.is_some(),
         "nothing to do: give --corpus FILE to score and/or --generate N to sample"
@@ -136,8 +195,9 @@ pub fn run(a: Args) -> Result<ExitCode> {
         let variants: Vec<Variant> = if a.variants.is_empty() {
             lm.variants()
         } else {
-            a.variants.iter().map(|v| v.variant()).collect()
+            a.variants.iter().filter_map(|v| v.variant()).collect()
         };
+        let simulator = a.simulator || a.variants.contains(&VariantArg::Simulator);
         if !a.json {
             println!(
                 "corpus: {}, {} split, {} {unit}s scored",
@@ -180,6 +240,60 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 "seconds": secs,
             }));
         }
+        if simulator {
+            let plan = accelerator(&a, &lm)?;
+            let t0 = Instant::now();
+            let mut sim = hitnet_sim::Sim::new(&plan);
+            let mut rnn = SimRnn {
+                stream: sim.stream(hitnet_sim::Pattern::Always, hitnet_sim::Pattern::Always),
+                lm: &lm,
+                first: true,
+            };
+            let mut golden = hitnet_model::Golden::new(&lm.int);
+            let mut differ = 0u64;
+            let s = hitnet_train::eval::score_ternary(lm.output(), toks, |t| {
+                let h = rnn.step(t)?;
+                let x = lm.embed(t)?;
+                if golden.step_last(x) != h {
+                    differ += 1;
+                }
+                Ok::<_, hitnet_train::TrainError>(h)
+            })
+            .with_context(|| format!("scoring {} with the simulated accelerator", path.display()))?;
+            let stats = rnn.stream.finish(&mut |_| {});
+            let secs = t0.elapsed().as_secs_f64();
+            let bits = s.bits_per_token();
+            let period = stats.period().unwrap_or(stats.total_cycles as f64);
+            if !a.json {
+                println!(
+                    "  {:<16} {bits:.4} bits/{unit}   cycle-accurate simulator, {}x{} array, {:.0} cycles/token ({:.1} s)",
+                    "simulator",
+                    plan.rows,
+                    plan.cols,
+                    period,
+                    secs
+                );
+                println!(
+                    "simulator vs golden: {}",
+                    if differ == 0 {
+                        format!("every h of all {} tokens identical", toks.len())
+                    } else {
+                        format!("{differ} tokens DIFFER")
+                    }
+                );
+            }
+            rows.push(serde_json::json!({
+                "variant": "simulator",
+                "tokens": s.tokens,
+                "bits_per_token": bits,
+                "perplexity": s.perplexity(),
+                "seconds": secs,
+                "cycles_per_token": period,
+                "array": format!("{}x{}", plan.rows, plan.cols),
+            }));
+            report["simulator_matches_golden"] = serde_json::json!(differ == 0);
+            report["simulator_mismatched_tokens"] = serde_json::json!(differ);
+        }
         report["corpus"] = serde_json::json!(path.display().to_string());
         report["split"] = serde_json::json!(split.name());
         report["results"] = serde_json::json!(rows);
@@ -205,18 +319,35 @@ pub fn run(a: Args) -> Result<ExitCode> {
             Some(p) if !p.is_empty() => tk.encode_prompt(p)?,
             _ => lm.default_prompt(),
         };
-        let v = a.generate_with.variant();
         let opts = SampleOptions {
             temperature: a.temperature,
             seed: a.seed,
         };
-        let ids = lm
-            .generate(v, &prompt, n, opts)
-            .with_context(|| format!("generating with the {} model", v.name()))?;
+        let (vname, ids) = match a.generate_with.variant() {
+            Some(v) => (
+                v.name(),
+                lm.generate(v, &prompt, n, opts)
+                    .with_context(|| format!("generating with the {} model", v.name()))?,
+            ),
+            None => {
+                let plan = accelerator(&a, &lm)?;
+                let mut sim = hitnet_sim::Sim::new(&plan);
+                let mut rnn = SimRnn {
+                    stream: sim.stream(hitnet_sim::Pattern::Always, hitnet_sim::Pattern::Always),
+                    lm: &lm,
+                    first: true,
+                };
+                let ids = hitnet_train::eval::generate_ternary(lm.output(), &prompt, n, opts, |t| {
+                    rnn.step(t)
+                })
+                .context("generating with the simulated accelerator")?;
+                ("simulator", ids)
+            }
+        };
         let text = tk.decode(&prompt) + &tk.decode(&ids);
         if a.json {
             report["generated"] = serde_json::json!({
-                "variant": v.name(),
+                "variant": vname,
                 "tokens": n,
                 "temperature": a.temperature,
                 "seed": a.seed,
@@ -225,7 +356,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         } else {
             println!(
                 "--- {n} {unit}s sampled by the {} model (temperature {}, seed {}) ---",
-                v.name(),
+                vname,
                 a.temperature,
                 a.seed
             );

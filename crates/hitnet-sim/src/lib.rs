@@ -186,82 +186,32 @@ impl<'a> Sim<'a> {
 
     /// Runs a token stream with the given port patterns; `on_beat` sees every
     /// accepted output beat in order.
-    pub fn run<I, F>(
-        &mut self,
-        tokens: I,
-        valid: Pattern,
-        ready: Pattern,
-        mut on_beat: F,
-    ) -> RunStats
+    pub fn run<I, F>(&mut self, tokens: I, valid: Pattern, ready: Pattern, mut on_beat: F) -> RunStats
     where
         I: IntoIterator<Item = Token>,
         F: FnMut(&Beat),
     {
-        let p = self.plan;
-        let mut stats = RunStats::default();
-        // Real-time bookkeeping: S = stall cycles so far (virtual -> real offset).
-        let mut stall = 0u64;
-        // Virtual cycle at which the controller is next IDLE.
-        let mut v_idle = 0u64;
-        // Real cycle from which the fill buffer accepts beats.
-        let mut fill_from = 0u64;
-        let mut pending: Vec<(u64, Beat)> = Vec::new();
-        for (t, tok) in tokens.into_iter().enumerate() {
-            assert_eq!(
-                tok.x.len(),
-                p.layers[0].input_size,
-                "token {t}: input length"
-            );
-            // Fill: beats accepted on cycles with s_valid while not full.
-            let mut c = fill_from;
-            let mut got = 0;
-            while got < p.in_beats {
-                if valid.at(c) {
-                    got += 1;
-                }
-                c += 1;
-            }
-            let fill_visible = c; // fill_full is seen the cycle after the last beat
-            let fill_par = self.hw.fill_par;
-            for (k, v) in self.hw.xbuf[fill_par].iter_mut().enumerate() {
-                *v = tok.x.get(k).copied().unwrap_or(0);
-            }
-            // The controller is IDLE from v_idle; beats due before or at it
-            // (the previous token's tail) are replayed first.
-            flush(
-                &mut pending,
-                v_idle,
-                &mut stall,
-                ready,
-                &mut stats,
-                &mut on_beat,
-            );
-            let real_idle = v_idle + stall;
-            let start_real = real_idle.max(fill_visible);
-            let v_start = v_idle + (start_real - real_idle);
-            stats.starts.push(start_real);
-            // Start: swap buffers, flip parity.
-            let first = tok.first || self.hw.after_reset;
-            self.hw.after_reset = false;
-            let active = fill_par;
-            self.hw.fill_par = 1 - fill_par;
-            fill_from = start_real + 1;
-            self.hw.tp ^= 1;
-            let beats = self.token(t, active, first, v_start);
-            pending.extend(beats);
-            v_idle = v_start + p.cycles.compute_per_token;
-            stats.tokens += 1;
+        let mut st = self.stream(valid, ready);
+        for tok in tokens {
+            st.push(tok, &mut on_beat);
         }
-        flush(
-            &mut pending,
-            u64::MAX,
-            &mut stall,
+        st.finish(&mut on_beat)
+    }
+
+    /// A token-at-a-time run (for closed loops such as text generation, where
+    /// the next input depends on this output). Timing is identical to [`Sim::run`].
+    pub fn stream(&mut self, valid: Pattern, ready: Pattern) -> Stream<'_, 'a> {
+        Stream {
+            sim: self,
+            valid,
             ready,
-            &mut stats,
-            &mut on_beat,
-        );
-        stats.stall_cycles = stall;
-        stats
+            stall: 0,
+            v_idle: 0,
+            fill_from: 0,
+            pending: Vec::new(),
+            stats: RunStats::default(),
+            t: 0,
+        }
     }
 
     /// Computes one token; returns its beats with their virtual visible cycles.
@@ -402,6 +352,80 @@ impl<'a> Sim<'a> {
             issue += lp.mvm_cycles + lp.tail_cycles;
         }
         beats
+    }
+}
+
+/// A run in progress: see [`Sim::stream`].
+pub struct Stream<'s, 'a> {
+    sim: &'s mut Sim<'a>,
+    valid: Pattern,
+    ready: Pattern,
+    /// Stall cycles so far (virtual -> real offset).
+    stall: u64,
+    /// Virtual cycle at which the controller is next IDLE.
+    v_idle: u64,
+    /// Real cycle from which the fill buffer accepts beats.
+    fill_from: u64,
+    pending: Vec<(u64, Beat)>,
+    stats: RunStats,
+    t: usize,
+}
+
+impl Stream<'_, '_> {
+    /// Feeds one token; returns every layer's h_t (H trits each). Beats whose
+    /// acceptance cycle is already determined are passed to `on_beat`.
+    pub fn push<F: FnMut(&Beat)>(&mut self, tok: Token, on_beat: &mut F) -> Vec<Vec<i8>> {
+        let p = self.sim.plan;
+        let t = self.t;
+        assert_eq!(tok.x.len(), p.layers[0].input_size, "token {t}: input length");
+        // Fill: beats accepted on cycles with s_valid while not full.
+        let mut c = self.fill_from;
+        let mut got = 0;
+        while got < p.in_beats {
+            if self.valid.at(c) {
+                got += 1;
+            }
+            c += 1;
+        }
+        let fill_visible = c; // fill_full is seen the cycle after the last beat
+        let hw = &mut self.sim.hw;
+        let fill_par = hw.fill_par;
+        for (k, v) in hw.xbuf[fill_par].iter_mut().enumerate() {
+            *v = tok.x.get(k).copied().unwrap_or(0);
+        }
+        // The controller is IDLE from v_idle; beats due before or at it
+        // (the previous token's tail) are replayed first.
+        flush(&mut self.pending, self.v_idle, &mut self.stall, self.ready, &mut self.stats, on_beat);
+        let real_idle = self.v_idle + self.stall;
+        let start_real = real_idle.max(fill_visible);
+        let v_start = self.v_idle + (start_real - real_idle);
+        self.stats.starts.push(start_real);
+        // Start: swap buffers, flip parity.
+        let first = tok.first || hw.after_reset;
+        hw.after_reset = false;
+        hw.fill_par = 1 - fill_par;
+        hw.tp ^= 1;
+        self.fill_from = start_real + 1;
+        let beats = self.sim.token(t, fill_par, first, v_start);
+        let h = p.layers[0].hidden_size;
+        let mut out = vec![vec![0i8; p.hbuf_trits()]; p.num_layers()];
+        for (_, b) in &beats {
+            let s = b.index * p.out_trits;
+            out[b.layer][s..s + p.out_trits].copy_from_slice(&b.data);
+        }
+        out.iter_mut().for_each(|v| v.truncate(h));
+        self.pending.extend(beats);
+        self.v_idle = v_start + p.cycles.compute_per_token;
+        self.stats.tokens += 1;
+        self.t += 1;
+        out
+    }
+
+    /// Drains the remaining beats and returns the run's statistics.
+    pub fn finish<F: FnMut(&Beat)>(mut self, on_beat: &mut F) -> RunStats {
+        flush(&mut self.pending, u64::MAX, &mut self.stall, self.ready, &mut self.stats, on_beat);
+        self.stats.stall_cycles = self.stall;
+        self.stats
     }
 }
 
