@@ -847,9 +847,9 @@ module hitnet_top$ew0(clk,en,first,ra,v5,g5,k5,l5,bv5,last5,inr5,sa5,val5,hn,wv,
     wire [11:0] gf = s1[11:0];
     wire [11:0] gg = s2[11:0];
     wire [11:0] go = val5[11:0];
-    wire [25:0] fc_f = {{14{gf[11]}}, gf} * {{11{c_old[14]}}, c_old};
+    wire [25:0] fc_f = $signed({{14{gf[11]}}, gf}) * $signed({{11{c_old[14]}}, c_old});
     wire [25:0] fc = fc_f;
-    wire [25:0] ig_f = {{14{gi[11]}}, gi} * {{14{gg[11]}}, gg};
+    wire [25:0] ig_f = $signed({{14{gi[11]}}, gi}) * $signed({{14{gg[11]}}, gg});
     wire [25:0] ig = ig_f;
     reg [25:0] fc1, ig1;
     reg [11:0] o1, o2, o3, o4;
@@ -896,7 +896,7 @@ module hitnet_top$ew0(clk,en,first,ra,v5,g5,k5,l5,bv5,last5,inr5,sa5,val5,hn,wv,
         if (en) t4 <= trom[{~idx3[7], idx3[6:0]}];
     end
     // E5: o * tanh(c').
-    wire [23:0] hprod_f = {{12{o4[11]}}, o4} * {{12{t4[11]}}, t4};
+    wire [23:0] hprod_f = $signed({{12{o4[11]}}, o4}) * $signed({{12{t4[11]}}, t4});
     wire [23:0] hprod = hprod_f;
     reg [23:0] hp5;
     always @(posedge clk) begin
@@ -1273,7 +1273,7 @@ module hitnet_top$post0(clk,en,sv,k,gate,layer,bv,blast,inr,acc,baddr,saddr,ra,v
         if (en) begin b1 <= bmem[baddr]; a1 <= acc; m1 <= mc; end
     end
     // PL2: m * acc.
-    wire [19:0] pc_f = {{12{a1[7]}}, a1} * {{7{m1[12]}}, m1};
+    wire [19:0] pc_f = $signed({{12{a1[7]}}, a1}) * $signed({{7{m1[12]}}, m1});
     wire [19:0] pc = pc_f;
     reg [19:0] p2;
     reg [15:0] b2;

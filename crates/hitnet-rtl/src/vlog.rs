@@ -99,11 +99,13 @@ pub fn sat(b: &mut Body, out: &str, x: &str, w: u32, v: u32) {
 
 /// Declares `out = a * b` (two's complement) in `w` bits; the caller proves
 /// `w` holds it. Both operands are sign-extended to the product width, whose
-/// low bits are the signed product.
+/// low bits are the signed product. The multiply is marked `$signed` (same
+/// low bits) so synthesis sees the extension bits as sign copies and shrinks
+/// the multiplier to the operands' real widths (one DSP block, not four).
 pub fn mul(b: &mut Body, out: &str, a: &str, wa: u32, x: &str, wb: u32, w: u32) {
     let we = w.max(wa).max(wb);
     b.line(format!(
-        "wire [{}:0] {out}_f = {} * {};",
+        "wire [{}:0] {out}_f = $signed({}) * $signed({});",
         we - 1,
         sx(a, wa, we),
         sx(x, wb, we)
