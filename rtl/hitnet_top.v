@@ -221,10 +221,7 @@ module hitnet_top(clk,rst,s_valid,s_data,s_first,m_ready,s_ready,m_valid,m_data,
     wire  [1:0] ew0$hn;
     wire  ew0$wv;
     wire  ew0$wl;
-    wire  [1:0] ew0$oh;
-    wire  ew0$ov;
-    wire  ew0$ol;
-    wire  ew0$olast;
+    wire  ew0$wlast;
     
     // Sub module instances
     hitnet_top$ctrl ctrl(
@@ -465,15 +462,29 @@ module hitnet_top(clk,rst,s_valid,s_data,s_first,m_ready,s_ready,m_valid,m_data,
         .hn(ew0$hn),
         .wv(ew0$wv),
         .wl(ew0$wl),
-        .oh(ew0$oh),
-        .ov(ew0$ov),
-        .ol(ew0$ol),
-        .olast(ew0$olast)
+        .wlast(ew0$wlast)
     );
     
     // Update code (custom)
-    // Global stall: an output beat not taken freezes the pipeline.
-    wire en = ~(ew0$ov & ~m_ready);
+    // Output FIFO (2 beats). Its fill level alone enables the pipeline, through a
+    // register: m_ready never reaches the enable net that fans out to every stage.
+    wire [3:0] qin = {ew0$wlast, ew0$wl, ew0$hn};
+    reg [3:0] q0;
+    reg [3:0] q1;
+    reg [1:0] qn;
+    reg en;
+    wire push = en & ew0$wv;
+    wire pop = (qn != 2'd0) & m_ready;
+    wire [1:0] qn_next = qn + {1'b0, push} - {1'b0, pop};
+    always @(posedge clk) begin
+        if (rst) begin qn <= 2'd0; en <= 1'b1; end
+        else begin qn <= qn_next; en <= qn_next != 2'd2; end
+    end
+    always @(posedge clk) begin
+        if (push & (pop | (qn == 2'd0))) q0 <= qin;
+        else if (pop) q0 <= q1;
+        if (push & ~pop & (qn == 2'd1)) q1 <= qin;
+    end
     always @(*) begin
         ctrl$clk = clk; ctrl$rst = rst; ctrl$en = en; ctrl$fill_full = inbuf$fill_full;
         inbuf$clk = clk; inbuf$rst = rst; inbuf$s_valid = s_valid; inbuf$s_data = s_data;
@@ -560,11 +571,11 @@ module hitnet_top(clk,rst,s_valid,s_data,s_first,m_ready,s_ready,m_valid,m_data,
         ew0$sa5 = post0$sa5;
         ew0$val5 = post0$val5;
         s_ready = inbuf$s_ready;
-        m_valid = ew0$ov;
-        m_data = {ew0$oh};
-        m_layer = ew0$ol;
-        m_last = ew0$olast;
-        idle = ctrl$idle_st & ~ew0$ov;
+        m_valid = qn != 2'd0;
+        m_data = q0[1:0];
+        m_layer = q0[2:2];
+        m_last = q0[3];
+        idle = ctrl$idle_st & (qn == 2'd0);
     end
 endmodule // hitnet_top
 
@@ -596,21 +607,39 @@ module hitnet_top$ctrl(clk,rst,en,fill_full,start,issue,waddr,zsel,first,last,ga
     reg [2:0] bk;
     reg [7:0] wa;
     reg [4:0] tc;
-    // Per layer and gate: blocks - 1 and the first global z word (the plan's segments).
+    // zs: the z word of the current issue, kept in a register so the z mux
+    // is driven straight from a flip-flop (no adder in front of it).
+    reg [2:0] zs;
+    // Per layer and gate: blocks - 1 (the plan's segments).
     reg [2:0] nblk_m1;
-    reg [2:0] zfirst;
     reg [4:0] tail_m1;
     always @(*) begin
         case ({l, s})
-            3'h0: begin nblk_m1 = 3'h7; zfirst = 3'h0; end
-            3'h1: begin nblk_m1 = 3'h7; zfirst = 3'h0; end
-            3'h2: begin nblk_m1 = 3'h7; zfirst = 3'h0; end
-            3'h3: begin nblk_m1 = 3'h7; zfirst = 3'h0; end
-            default: begin nblk_m1 = 3'h0; zfirst = 3'h0; end
+            3'h0: nblk_m1 = 3'h7;
+            3'h1: nblk_m1 = 3'h7;
+            3'h2: nblk_m1 = 3'h7;
+            3'h3: nblk_m1 = 3'h7;
+            default: nblk_m1 = 3'h0;
         endcase
         case (l)
-            1'h0: tail_m1 = 5'h17;
+            1'h0: tail_m1 = 5'h18;
             default: tail_m1 = 5'h0;
+        endcase
+    end
+    reg [2:0] zf_next_gate;
+    reg [2:0] zf_gate0;
+    reg [2:0] zf_next_layer;
+    always @(*) begin
+        case ({l, s})
+            3'h0: zf_next_gate = 3'h0;
+            3'h1: zf_next_gate = 3'h0;
+            3'h2: zf_next_gate = 3'h0;
+            3'h3: zf_next_gate = 3'h0;
+            default: zf_next_gate = 3'h0;
+        endcase
+        case (l)
+            1'h0: begin zf_gate0 = 3'h0; zf_next_layer = 3'h0; end
+            default: begin zf_gate0 = 3'h0; zf_next_layer = 3'h0; end
         endcase
     end
     wire last_blk = bk == nblk_m1;
@@ -618,10 +647,10 @@ module hitnet_top$ctrl(clk,rst,en,fill_full,start,issue,waddr,zsel,first,last,ga
     wire last_l = l == 1'h0;
     always @(posedge clk) begin
         if (rst) begin
-            st <= IDLE; l <= 1'h0; q <= 3'h0; s <= 2'd0; bk <= 3'h0; wa <= 8'h0; tc <= 5'h0;
+            st <= IDLE; l <= 1'h0; q <= 3'h0; s <= 2'd0; bk <= 3'h0; wa <= 8'h0; tc <= 5'h0; zs <= 3'h0;
         end else if (en) begin
             case (st)
-            IDLE: if (fill_full) begin st <= RUN; l <= 1'h0; q <= 3'h0; s <= 2'd0; bk <= 3'h0; wa <= 8'h0; end
+            IDLE: if (fill_full) begin st <= RUN; l <= 1'h0; q <= 3'h0; s <= 2'd0; bk <= 3'h0; wa <= 8'h0; zs <= 3'h0; end
             RUN: begin
                 wa <= wa + 8'h1;
                 if (last_blk) begin
@@ -629,13 +658,13 @@ module hitnet_top$ctrl(clk,rst,en,fill_full,start,issue,waddr,zsel,first,last,ga
                     if (s == 2'd3) begin
                         s <= 2'd0;
                         if (last_q) begin q <= 3'h0; st <= WAIT; tc <= tail_m1; end
-                        else q <= q + 3'h1;
-                    end else s <= s + 2'd1;
-                end else bk <= bk + 3'h1;
+                        else begin q <= q + 3'h1; zs <= zf_gate0; end
+                    end else begin s <= s + 2'd1; zs <= zf_next_gate; end
+                end else begin bk <= bk + 3'h1; zs <= zs + 3'h1; end
             end
             WAIT: begin
                 if (tc == 5'h0) begin
-                    if (last_l) st <= IDLE; else begin st <= RUN; l <= l + 1'h1; end
+                    if (last_l) st <= IDLE; else begin st <= RUN; l <= l + 1'h1; zs <= zf_next_layer; end
                 end else tc <= tc - 5'h1;
             end
             default: st <= IDLE;
@@ -646,7 +675,7 @@ module hitnet_top$ctrl(clk,rst,en,fill_full,start,issue,waddr,zsel,first,last,ga
         start = en & (st == IDLE) & fill_full;
         issue = st == RUN;
         waddr = wa;
-        zsel = zfirst + bk;
+        zsel = zs;
         first = bk == 3'h0;
         last = last_blk;
         gate = s;
@@ -657,7 +686,7 @@ module hitnet_top$ctrl(clk,rst,en,fill_full,start,issue,waddr,zsel,first,last,ga
 endmodule // hitnet_top$ctrl
 
 
-module hitnet_top$ew0(clk,en,first,ra,v5,g5,k5,l5,bv5,last5,inr5,sa5,val5,hn,wv,wl,oh,ov,ol,olast);
+module hitnet_top$ew0(clk,en,first,ra,v5,g5,k5,l5,bv5,last5,inr5,sa5,val5,hn,wv,wl,wlast);
     
     // Module arguments
     input wire  clk;
@@ -676,10 +705,7 @@ module hitnet_top$ew0(clk,en,first,ra,v5,g5,k5,l5,bv5,last5,inr5,sa5,val5,hn,wv,
     output reg  [1:0] hn;
     output reg  wv;
     output reg  wl;
-    output reg  [1:0] oh;
-    output reg  ov;
-    output reg  ol;
-    output reg  olast;
+    output reg  wlast;
     
     // Stub signals
     reg  [31:0] step0$s;
@@ -804,10 +830,15 @@ module hitnet_top$ew0(clk,en,first,ra,v5,g5,k5,l5,bv5,last5,inr5,sa5,val5,hn,wv,
     always @(posedge clk) begin
         if (en) begin l_rd <= lmem[ra]; sd_rd <= seeds[ra]; end
     end
-    wire [31:0] lf = first ? sd_rd : l_rd;
+    // E1 registers the unit's LFSR state (seed at a sequence start); the draw
+    // is made from that register in E2, off the memory's critical path.
+    reg [31:0] lf1;
+    always @(posedge clk) begin
+        if (en) lf1 <= first ? sd_rd : l_rd;
+    end
     // F LFSR steps (native rust-hdl LfsrStep); bits out first-is-MSB.
     always @(*) begin
-        step0$s = lf;
+        step0$s = lf1;
         step1$s = step0$s_next;
         step2$s = step1$s_next;
         step3$s = step2$s_next;
@@ -820,27 +851,25 @@ module hitnet_top$ew0(clk,en,first,ra,v5,g5,k5,l5,bv5,last5,inr5,sa5,val5,hn,wv,
     end
     wire [9:0] u_draw = {step0$out_bit, step1$out_bit, step2$out_bit, step3$out_bit, step4$out_bit, step5$out_bit, step6$out_bit, step7$out_bit, step8$out_bit, step9$out_bit};
     wire [31:0] lf_new = step9$s_next;
-    always @(posedge clk) begin
-        if (en & proc5) lmem[sa5] <= lf_new;
-    end
     wire [10:0] e0 = {proc5, l5, bv5, last5, inr5, sa5};
     reg [10:0] e1;
     reg [10:0] e2;
-    reg [10:0] e3;
-    reg [10:0] e4;
-    reg [10:0] e5;
-    reg [10:0] e6;
-    always @(posedge clk) begin
-        if (en) begin e1 <= e0; e2 <= e1; e3 <= e2; e4 <= e3; e5 <= e4; e6 <= e5; end
-    end
-    reg [9:0] u1;
     reg [9:0] u2;
+    reg [10:0] e3;
     reg [9:0] u3;
+    reg [10:0] e4;
     reg [9:0] u4;
+    reg [10:0] e5;
     reg [9:0] u5;
+    reg [10:0] e6;
     reg [9:0] u6;
+    reg [10:0] e7;
+    reg [9:0] u7;
     always @(posedge clk) begin
-        if (en) begin u1 <= u_draw; u2 <= u1; u3 <= u2; u4 <= u3; u5 <= u4; u6 <= u5; end
+        if (en) begin e1 <= e0; e2 <= e1; u2 <= u_draw; e3 <= e2; u3 <= u2; e4 <= e3; u4 <= u3; e5 <= e4; u5 <= u4; e6 <= e5; u6 <= u5; e7 <= e6; u7 <= u6; end
+    end
+    always @(posedge clk) begin
+        if (en & e1[10]) lmem[e1[5:0]] <= lf_new;
     end
     // E1: f * c and i * g.
     wire [11:0] gi = s0[11:0];
@@ -851,36 +880,43 @@ module hitnet_top$ew0(clk,en,first,ra,v5,g5,k5,l5,bv5,last5,inr5,sa5,val5,hn,wv,
     wire [25:0] fc = fc_f;
     wire [25:0] ig_f = $signed({{14{gi[11]}}, gi}) * $signed({{14{gg[11]}}, gg});
     wire [25:0] ig = ig_f;
-    reg [25:0] fc1, ig1;
-    reg [11:0] o1, o2, o3, o4;
-    always @(posedge clk) begin
-        if (en) begin fc1 <= fc; ig1 <= ig; o1 <= go; o2 <= o1; o3 <= o2; o4 <= o3; end
-    end
-    // E2: c' = sat(rshift_round(f c + i g, F)).
-    wire [25:0] csum = fc1 + ig1;
-    wire [26:0] cr_t = {{1{csum[25]}}, csum} + 27'd512;
+    reg [25:0] fc1;
+    always @(posedge clk) begin if (en) fc1 <= fc; end
+    reg [25:0] ig1;
+    always @(posedge clk) begin if (en) ig1 <= ig; end
+    reg [11:0] o1;
+    always @(posedge clk) begin if (en) o1 <= go; end
+    reg [11:0] o2;
+    always @(posedge clk) begin if (en) o2 <= o1; end
+    reg [11:0] o3;
+    always @(posedge clk) begin if (en) o3 <= o2; end
+    reg [11:0] o4;
+    always @(posedge clk) begin if (en) o4 <= o3; end
+    reg [11:0] o5;
+    always @(posedge clk) begin if (en) o5 <= o4; end
+    // E2: f c + i g.
+    reg [25:0] cs2;
+    always @(posedge clk) begin if (en) cs2 <= fc1 + ig1; end
+    // E3: c' = sat(rshift_round(f c + i g, F)); written back to the cell memory.
+    wire [26:0] cr_t = {{1{cs2[25]}}, cs2} + 27'd512;
     wire [16:0] cr = cr_t[26:10];
     wire unused_cr = ^cr_t[9:0];
     wire cn_ok = (&cr[16:14]) | ~(|cr[16:14]);
     wire [14:0] cn = cn_ok ? cr[14:0] : (cr[16] ? {1'b1, {14{1'b0}}} : {1'b0, {14{1'b1}}});
-    reg [14:0] c2;
+    reg [14:0] c3;
+    always @(posedge clk) begin if (en) c3 <= cn; end
     always @(posedge clk) begin
-        if (en) c2 <= cn;
+        if (en & e3[10]) cmem[e3[5:0]] <= c3;
     end
-    always @(posedge clk) begin
-        if (en & e2[10]) cmem[e2[5:0]] <= c2;
-    end
-    // E3: tanh index of c'.
-    wire [15:0] ti_t = {{1{c2[14]}}, c2} + 16'd16;
+    // E4: tanh index of c'.
+    wire [15:0] ti_t = {{1{c3[14]}}, c3} + 16'd16;
     wire [10:0] ti = ti_t[15:5];
     wire unused_ti = ^ti_t[4:0];
     wire tic_ok = (&ti[10:7]) | ~(|ti[10:7]);
     wire [7:0] tic = tic_ok ? ti[7:0] : (ti[10] ? {1'b1, {7{1'b0}}} : {1'b0, {7{1'b1}}});
-    reg [7:0] idx3;
-    always @(posedge clk) begin
-        if (en) idx3 <= tic;
-    end
-    // E4: tanh table.
+    reg [7:0] idx4;
+    always @(posedge clk) begin if (en) idx4 <= tic; end
+    // tanh table (synchronous read).
     reg [11:0] trom [0:255];
     `ifdef HITNET_PLUSARG_MEM
     initial begin : load_trom
@@ -891,47 +927,39 @@ module hitnet_top$ew0(clk,en,first,ra,v5,g5,k5,l5,bv5,last5,inr5,sa5,val5,hn,wv,
     `else
     initial $readmemh({`HITNET_MEM_DIR, "tanh.hex"}, trom);
     `endif
-    reg [11:0] t4;
+    reg [11:0] t5;
     always @(posedge clk) begin
-        if (en) t4 <= trom[{~idx3[7], idx3[6:0]}];
+        if (en) t5 <= trom[{~idx4[7], idx4[6:0]}];
     end
-    // E5: o * tanh(c').
-    wire [23:0] hprod_f = $signed({{12{o4[11]}}, o4}) * $signed({{12{t4[11]}}, t4});
+    // E6: o * tanh(c').
+    wire [23:0] hprod_f = $signed({{12{o5[11]}}, o5}) * $signed({{12{t5[11]}}, t5});
     wire [23:0] hprod = hprod_f;
-    reg [23:0] hp5;
-    always @(posedge clk) begin
-        if (en) hp5 <= hprod;
-    end
-    // E6: h_pre = rshift_round(o tanh(c'), F), in [-2^F, 2^F].
-    wire [24:0] hr_t = {{1{hp5[23]}}, hp5} + 25'd512;
+    reg [23:0] hp6;
+    always @(posedge clk) begin if (en) hp6 <= hprod; end
+    // E7: h_pre = rshift_round(o tanh(c'), F), in [-2^F, 2^F].
+    wire [24:0] hr_t = {{1{hp6[23]}}, hp6} + 25'd512;
     wire [14:0] hr = hr_t[24:10];
     wire unused_hr = ^hr_t[9:0];
-    reg [11:0] hp6;
-    always @(posedge clk) begin
-        if (en) hp6 <= hr[11:0];
-    end
+    reg [11:0] hp7;
+    always @(posedge clk) begin if (en) hp7 <= hr[11:0]; end
     wire unused_hr = ^hr[14:12];
-    // E7: the quantizer and the output register.
-    wire hneg = hp6[11];
-    wire [11:0] hmag = hneg ? (12'h0 - hp6) : hp6;
-    // BTQ: h = sign(h_pre) when u < |h_pre|.
-    wire hnz = {2'd0, u6} < hmag;
-    wire [1:0] hq = (hnz & e6[6]) ? (hneg ? 2'b11 : 2'b01) : 2'b00;
-    wire bvalid = e6[10] & e6[8];
+    // E8: the quantizer (one add or subtract).
+    wire hneg = hp7[11];
+    wire [12:0] hpx = {{1{hp7[11]}}, hp7};
+    // BTQ: h = sign(h_pre) when u < |h_pre|, i.e. when u - h_pre (u + h_pre if negative) < 0.
+    wire [12:0] ux = {3'd0, u7};
+    wire [12:0] qt = hneg ? ux + hpx : ux - hpx;
+    wire hnz = qt[12];
+    wire unused_qt = ^qt[11:0];
+    wire [1:0] hq = (hnz & e7[6]) ? (hneg ? 2'b11 : 2'b01) : 2'b00;
+    wire bvalid = e7[10] & e7[8];
     always @(*) begin
         hn = hq;
         wv = bvalid;
-        wl = e6[9:9];
+        wl = e7[9:9];
+        wlast = e7[7];
     end
-    reg [1:0] oh_r;
-    reg ov_r;
-    reg olast_r;
-    reg [0:0] ol_r;
-    always @(posedge clk) begin
-        if (en) begin oh_r <= hq; ov_r <= bvalid; olast_r <= e6[7]; ol_r <= e6[9:9]; end
-    end
-    always @(*) begin oh = oh_r; ov = ov_r; olast = olast_r; ol = ol_r; end
-    wire unused_e = ^{e6[5:0]};
+    wire unused_e = ^{e7[5:0]};
 endmodule // hitnet_top$ew0
 
 

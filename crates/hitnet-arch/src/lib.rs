@@ -32,7 +32,7 @@ fn shape_err(key: &str, msg: String) -> PlanError {
 /// Fixed pipeline latencies (register stages) of the datapath. They are
 /// constants of the microarchitecture; docs/architecture.md draws them.
 pub const POST_STAGES: u64 = 5;
-pub const EW_STAGES: u64 = 7;
+pub const EW_STAGES: u64 = 8;
 /// Widest array column count: a z word is one u64 per bitplane in the simulator.
 pub const MAX_COLS: usize = 64;
 

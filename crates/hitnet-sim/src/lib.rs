@@ -10,7 +10,8 @@
 //! It is transaction-level inside a token (a segment's dot products are
 //! computed with bitplane popcounts over the plan's weight words, not bit by
 //! bit) and exact at the ports: every event time comes from the pipeline
-//! latencies of the plan, and stalls are replayed cycle by cycle.
+//! latencies of the plan, and the output FIFO and its stalls are replayed
+//! cycle by cycle.
 use hitnet_arch::{Plan, TritWord, ZSrc, EW_STAGES, POST_STAGES};
 use hitnet_model::config::{ActMode, CellKind};
 use hitnet_model::fixed::{rshift_round, sat};
@@ -204,11 +205,16 @@ impl<'a> Sim<'a> {
         Stream {
             sim: self,
             valid,
-            ready,
-            stall: 0,
             v_idle: 0,
             fill_from: 0,
-            pending: Vec::new(),
+            out: OutPort {
+                ready,
+                rc: 0,
+                vc: 0,
+                fifo: Default::default(),
+                pending: Default::default(),
+                stall: 0,
+            },
             stats: RunStats::default(),
             t: 0,
         }
@@ -359,16 +365,88 @@ impl<'a> Sim<'a> {
 pub struct Stream<'s, 'a> {
     sim: &'s mut Sim<'a>,
     valid: Pattern,
-    ready: Pattern,
-    /// Stall cycles so far (virtual -> real offset).
-    stall: u64,
     /// Virtual cycle at which the controller is next IDLE.
     v_idle: u64,
     /// Real cycle from which the fill buffer accepts beats.
     fill_from: u64,
-    pending: Vec<(u64, Beat)>,
+    out: OutPort,
     stats: RunStats,
     t: usize,
+}
+
+/// The output port: the pipeline's beats pass a 2-entry FIFO whose fill
+/// level alone (a register) enables the pipeline, so `m_ready` never fans out
+/// into the datapath. Real cycles (since reset) and virtual cycles (cycles
+/// in which the pipeline advanced) part when the FIFO is full.
+struct OutPort {
+    ready: Pattern,
+    /// Real cycle about to execute.
+    rc: u64,
+    /// Virtual (pipeline) cycle about to execute.
+    vc: u64,
+    fifo: std::collections::VecDeque<Beat>,
+    /// Beats not yet produced, with the virtual cycle at whose end the
+    /// quantizer stage writes them (E8), in order.
+    pending: std::collections::VecDeque<(u64, Beat)>,
+    stall: u64,
+}
+
+impl OutPort {
+    fn enabled(&self) -> bool {
+        self.fifo.len() < 2
+    }
+
+    /// One real cycle: pop on m_valid & m_ready, push the beat produced by an
+    /// enabled pipeline, advance.
+    fn cycle<F: FnMut(&Beat)>(&mut self, stats: &mut RunStats, on_beat: &mut F) {
+        let en = self.enabled();
+        if !self.fifo.is_empty() && self.ready.at(self.rc) {
+            let mut b = self.fifo.pop_front().unwrap();
+            b.cycle = self.rc;
+            stats.beats += 1;
+            stats.total_cycles = self.rc + 1;
+            on_beat(&b);
+        }
+        if en {
+            if self.pending.front().is_some_and(|(v, _)| *v == self.vc) {
+                let (_, b) = self.pending.pop_front().unwrap();
+                self.fifo.push_back(b);
+            }
+            self.vc += 1;
+        } else {
+            self.stall += 1;
+        }
+        self.rc += 1;
+    }
+
+    /// Runs until the pipeline is about to execute virtual cycle `v`.
+    fn advance_to<F: FnMut(&Beat)>(&mut self, v: u64, stats: &mut RunStats, on_beat: &mut F) {
+        while self.vc < v {
+            let next = self.pending.front().map(|(pv, _)| *pv).unwrap_or(u64::MAX);
+            if self.fifo.is_empty() && next > self.vc {
+                // Nothing to show and nothing produced for a while: skip ahead.
+                let d = next.min(v) - self.vc;
+                self.vc += d;
+                self.rc += d;
+                continue;
+            }
+            self.cycle(stats, on_beat);
+        }
+    }
+
+    /// Drains every beat.
+    fn drain<F: FnMut(&Beat)>(&mut self, stats: &mut RunStats, on_beat: &mut F) {
+        while !self.pending.is_empty() || !self.fifo.is_empty() {
+            let next = self.pending.front().map(|(pv, _)| *pv).unwrap_or(u64::MAX);
+            if self.fifo.is_empty() && next > self.vc {
+                let d = next - self.vc;
+                self.vc += d;
+                self.rc += d;
+                continue;
+            }
+            self.cycle(stats, on_beat);
+        }
+    }
 }
 
 impl Stream<'_, '_> {
@@ -393,12 +471,20 @@ impl Stream<'_, '_> {
         for (k, v) in hw.xbuf[fill_par].iter_mut().enumerate() {
             *v = tok.x.get(k).copied().unwrap_or(0);
         }
-        // The controller is IDLE from v_idle; beats due before or at it
-        // (the previous token's tail) are replayed first.
-        flush(&mut self.pending, self.v_idle, &mut self.stall, self.ready, &mut self.stats, on_beat);
-        let real_idle = self.v_idle + self.stall;
-        let start_real = real_idle.max(fill_visible);
-        let v_start = self.v_idle + (start_real - real_idle);
+        // The controller is IDLE from v_idle; it starts a token in the first
+        // cycle that has the input buffered and the pipeline enabled.
+        self.out.advance_to(self.v_idle, &mut self.stats, on_beat);
+        while !(self.out.enabled() && self.out.rc >= fill_visible) {
+            if self.out.fifo.is_empty() && self.out.pending.is_empty() {
+                let d = fill_visible - self.out.rc;
+                self.out.rc += d;
+                self.out.vc += d;
+            } else {
+                self.out.cycle(&mut self.stats, on_beat);
+            }
+        }
+        let start_real = self.out.rc;
+        let v_start = self.out.vc;
         self.stats.starts.push(start_real);
         // Start: swap buffers, flip parity.
         let first = tok.first || hw.after_reset;
@@ -414,7 +500,8 @@ impl Stream<'_, '_> {
             out[b.layer][s..s + p.out_trits].copy_from_slice(&b.data);
         }
         out.iter_mut().for_each(|v| v.truncate(h));
-        self.pending.extend(beats);
+        // A beat visible at v was written at the end of v - 1.
+        self.out.pending.extend(beats.into_iter().map(|(v, b)| (v - 1, b)));
         self.v_idle = v_start + p.cycles.compute_per_token;
         self.stats.tokens += 1;
         self.t += 1;
@@ -423,33 +510,9 @@ impl Stream<'_, '_> {
 
     /// Drains the remaining beats and returns the run's statistics.
     pub fn finish<F: FnMut(&Beat)>(mut self, on_beat: &mut F) -> RunStats {
-        flush(&mut self.pending, u64::MAX, &mut self.stall, self.ready, &mut self.stats, on_beat);
-        self.stats.stall_cycles = self.stall;
+        self.out.drain(&mut self.stats, on_beat);
+        self.stats.stall_cycles = self.out.stall;
         self.stats
-    }
-}
-
-/// Replays output beats visible at virtual cycles <= `upto` against the
-/// m_ready pattern: a beat not accepted stalls the whole pipeline.
-fn flush<F: FnMut(&Beat)>(
-    pending: &mut Vec<(u64, Beat)>,
-    upto: u64,
-    stall: &mut u64,
-    ready: Pattern,
-    stats: &mut RunStats,
-    on_beat: &mut F,
-) {
-    let n = pending.iter().take_while(|(v, _)| *v <= upto).count();
-    for (v, mut beat) in pending.drain(..n) {
-        let mut c = v + *stall;
-        while !ready.at(c) {
-            c += 1;
-            *stall += 1;
-        }
-        beat.cycle = c;
-        stats.beats += 1;
-        stats.total_cycles = c + 1;
-        on_beat(&beat);
     }
 }
 

@@ -3,7 +3,7 @@
 //! gate segment, column block) and WAIT (the layer's tail), then IDLE.
 use super::Ctx;
 use crate::dynblock::DynBlock;
-use crate::vlog::{lit, zx, Body};
+use crate::vlog::{lit, Body};
 
 pub fn build(c: &Ctx) -> DynBlock {
     let p = c.p;
@@ -34,9 +34,11 @@ pub fn build(c: &Ctx) -> DynBlock {
     b.line(format!("reg [{}:0] bk;", bb - 1));
     b.line(format!("reg [{}:0] wa;", ab - 1));
     b.line(format!("reg [{}:0] tc;", tb - 1));
-    b.comment("Per layer and gate: blocks - 1 and the first global z word (the plan's segments).");
+    b.comment("zs: the z word of the current issue, kept in a register so the z mux");
+    b.comment("is driven straight from a flip-flop (no adder in front of it).");
+    b.line(format!("reg [{}:0] zs;", zb - 1));
+    b.comment("Per layer and gate: blocks - 1 (the plan's segments).");
     b.line(format!("reg [{}:0] nblk_m1;", bb - 1));
-    b.line(format!("reg [{}:0] zfirst;", zb - 1));
     b.line(format!("reg [{}:0] tail_m1;", tb - 1));
     b.line("always @(*) begin");
     b.line("    case ({l, s})");
@@ -44,18 +46,13 @@ pub fn build(c: &Ctx) -> DynBlock {
         for seg in &lp.segments {
             let key = ((li as u64) << 2) | seg.gate as u64;
             b.line(format!(
-                "        {}: begin nblk_m1 = {}; zfirst = {}; end",
+                "        {}: nblk_m1 = {};",
                 lit(lb + 2, key as i64),
-                lit(bb, seg.blocks as i64 - 1),
-                lit(zb, (c.zbase(li) + seg.block_start) as i64)
+                lit(bb, seg.blocks as i64 - 1)
             ));
         }
     }
-    b.line(format!(
-        "        default: begin nblk_m1 = {}; zfirst = {}; end",
-        lit(bb, 0),
-        lit(zb, 0)
-    ));
+    b.line(format!("        default: nblk_m1 = {};", lit(bb, 0)));
     b.line("    endcase");
     b.line("    case (l)");
     for (li, lp) in p.layers.iter().enumerate() {
@@ -68,6 +65,45 @@ pub fn build(c: &Ctx) -> DynBlock {
     b.line(format!("        default: tail_m1 = {};", lit(tb, 0)));
     b.line("    endcase");
     b.line("end");
+    b.line(format!("reg [{}:0] zf_next_gate;", zb - 1));
+    b.line(format!("reg [{}:0] zf_gate0;", zb - 1));
+    b.line(format!("reg [{}:0] zf_next_layer;", zb - 1));
+    b.line("always @(*) begin");
+    b.line("    case ({l, s})");
+    for (li, lp) in p.layers.iter().enumerate() {
+        for seg in &lp.segments {
+            let key = ((li as u64) << 2) | seg.gate as u64;
+            let next = lp.segments.get(seg.gate + 1).unwrap_or(&lp.segments[0]);
+            b.line(format!(
+                "        {}: zf_next_gate = {};",
+                lit(lb + 2, key as i64),
+                lit(zb, (c.zbase(li) + next.block_start) as i64)
+            ));
+        }
+    }
+    b.line(format!("        default: zf_next_gate = {};", lit(zb, 0)));
+    b.line("    endcase");
+    b.line("    case (l)");
+    for (li, lp) in p.layers.iter().enumerate() {
+        let nl_first = p
+            .layers
+            .get(li + 1)
+            .map(|n| c.zbase(li + 1) + n.segments[0].block_start)
+            .unwrap_or(0);
+        b.line(format!(
+            "        {}: begin zf_gate0 = {}; zf_next_layer = {}; end",
+            lit(lb, li as i64),
+            lit(zb, (c.zbase(li) + lp.segments[0].block_start) as i64),
+            lit(zb, nl_first as i64)
+        ));
+    }
+    b.line(format!(
+        "        default: begin zf_gate0 = {}; zf_next_layer = {}; end",
+        lit(zb, 0),
+        lit(zb, 0)
+    ));
+    b.line("    endcase");
+    b.line("end");
     b.line("wire last_blk = bk == nblk_m1;");
     b.line(format!(
         "wire last_q = q == {};",
@@ -77,21 +113,23 @@ pub fn build(c: &Ctx) -> DynBlock {
     b.line("always @(posedge clk) begin");
     b.line("    if (rst) begin");
     b.line(format!(
-        "        st <= IDLE; l <= {}; q <= {}; s <= 2'd0; bk <= {}; wa <= {}; tc <= {};",
+        "        st <= IDLE; l <= {}; q <= {}; s <= 2'd0; bk <= {}; wa <= {}; tc <= {}; zs <= {};",
         lit(lb, 0),
         lit(qb, 0),
         lit(bb, 0),
         lit(ab, 0),
-        lit(tb, 0)
+        lit(tb, 0),
+        lit(zb, 0)
     ));
     b.line("    end else if (en) begin");
     b.line("        case (st)");
     b.line(format!(
-        "        IDLE: if (fill_full) begin st <= RUN; l <= {}; q <= {}; s <= 2'd0; bk <= {}; wa <= {}; end",
+        "        IDLE: if (fill_full) begin st <= RUN; l <= {}; q <= {}; s <= 2'd0; bk <= {}; wa <= {}; zs <= {}; end",
         lit(lb, 0),
         lit(qb, 0),
         lit(bb, 0),
-        lit(ab, 0)
+        lit(ab, 0),
+        lit(zb, p.layers[0].segments[0].block_start as i64)
     ));
     b.line("        RUN: begin");
     b.line(format!("            wa <= wa + {};", lit(ab, 1)));
@@ -103,14 +141,21 @@ pub fn build(c: &Ctx) -> DynBlock {
         "                    if (last_q) begin q <= {}; st <= WAIT; tc <= tail_m1; end",
         lit(qb, 0)
     ));
-    b.line(format!("                    else q <= q + {};", lit(qb, 1)));
-    b.line("                end else s <= s + 2'd1;");
-    b.line(format!("            end else bk <= bk + {};", lit(bb, 1)));
+    b.line(format!(
+        "                    else begin q <= q + {}; zs <= zf_gate0; end",
+        lit(qb, 1)
+    ));
+    b.line("                end else begin s <= s + 2'd1; zs <= zf_next_gate; end");
+    b.line(format!(
+        "            end else begin bk <= bk + {}; zs <= zs + {}; end",
+        lit(bb, 1),
+        lit(zb, 1)
+    ));
     b.line("        end");
     b.line("        WAIT: begin");
     b.line(format!("            if (tc == {}) begin", lit(tb, 0)));
     b.line(format!(
-        "                if (last_l) st <= IDLE; else begin st <= RUN; l <= l + {}; end",
+        "                if (last_l) st <= IDLE; else begin st <= RUN; l <= l + {}; zs <= zf_next_layer; end",
         lit(lb, 1)
     ));
     b.line(format!("            end else tc <= tc - {};", lit(tb, 1)));
@@ -123,7 +168,7 @@ pub fn build(c: &Ctx) -> DynBlock {
     b.line("    start = en & (st == IDLE) & fill_full;");
     b.line("    issue = st == RUN;");
     b.line("    waddr = wa;");
-    b.line(format!("    zsel = zfirst + {};", zx("bk", bb, zb)));
+    b.line("    zsel = zs;");
     b.line(format!("    first = bk == {};", lit(bb, 0)));
     b.line("    last = last_blk;");
     b.line("    gate = s;");

@@ -31,13 +31,12 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
         .input("inr5", 1)
         .input("sa5", sab as usize)
         .input("val5", sw as usize);
+    // The quantizer's beat (E8), written by the top into the output FIFO and
+    // the h buffer at the end of the cycle.
     m.output("hn", 2)
         .output("wv", 1)
         .output("wl", lb as usize)
-        .output("oh", 2)
-        .output("ov", 1)
-        .output("ol", lb as usize)
-        .output("olast", 1);
+        .output("wlast", 1);
     if bern {
         for i in 0..fb {
             let mut st = LfsrStep::default();
@@ -89,55 +88,83 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
         b.line("always @(posedge clk) begin");
         b.line("    if (en) begin l_rd <= lmem[ra]; sd_rd <= seeds[ra]; end");
         b.line("end");
-        b.line("wire [31:0] lf = first ? sd_rd : l_rd;");
+        b.comment("E1 registers the unit's LFSR state (seed at a sequence start); the draw");
+        b.comment("is made from that register in E2, off the memory's critical path.");
+        b.line("reg [31:0] lf1;");
+        b.line("always @(posedge clk) begin");
+        b.line("    if (en) lf1 <= first ? sd_rd : l_rd;");
+        b.line("end");
         b.comment("F LFSR steps (native rust-hdl LfsrStep); bits out first-is-MSB.");
         b.line("always @(*) begin");
-        b.line("    step0$s = lf;");
+        b.line("    step0$s = lf1;");
         for i in 1..fb {
             b.line(format!("    step{i}$s = step{}$s_next;", i - 1));
         }
         b.line("end");
         let bits: Vec<String> = (0..fb).map(|i| format!("step{i}$out_bit")).collect();
-        b.line(format!(
-            "wire [{}:0] u_draw = {{{}}};",
-            fb - 1,
-            bits.join(", ")
-        ));
+        b.line(format!("wire [{}:0] u_draw = {{{}}};", fb - 1, bits.join(", ")));
         b.line(format!("wire [31:0] lf_new = step{}$s_next;", fb - 1));
-        b.line("always @(posedge clk) begin");
-        b.line("    if (en & proc5) lmem[sa5] <= lf_new;");
-        b.line("end");
     }
 
-    // Control of the element-wise pipeline: valid beat flags and addresses.
+    // Control of the element-wise pipeline: valid beat flags and addresses,
+    // and the LFSR draw, registered alongside the data through E1..E7.
+    let last_stage = (hitnet_arch::EW_STAGES - 1) as usize;
     let cw = 1 + lb + 3 + sab;
     b.line(format!(
         "wire [{}:0] e0 = {{proc5, l5, bv5, last5, inr5, sa5}};",
         cw - 1
     ));
-    for s in 1..=6 {
-        b.line(format!("reg [{}:0] e{s};", cw - 1));
-    }
-    b.line("always @(posedge clk) begin");
-    b.line("    if (en) begin e1 <= e0; e2 <= e1; e3 <= e2; e4 <= e3; e5 <= e4; e6 <= e5; end");
-    b.line("end");
     let ubw = if bern { fb } else { 1 };
-    for s in 1..=6 {
-        b.line(format!("reg [{}:0] u{s};", ubw - 1));
+    for s in 1..=last_stage {
+        b.line(format!("reg [{}:0] e{s};", cw - 1));
+        if s >= 2 {
+            b.line(format!("reg [{}:0] u{s};", ubw - 1));
+        }
     }
-    b.line("always @(posedge clk) begin");
     let u0 = if bern {
         "u_draw".to_string()
     } else {
         "1'b0".to_string()
     };
-    b.line(format!(
-        "    if (en) begin u1 <= {u0}; u2 <= u1; u3 <= u2; u4 <= u3; u5 <= u4; u6 <= u5; end"
-    ));
+    // The draw enters at E2 (from the E1 LFSR register).
+    let chain: Vec<String> = (1..=last_stage)
+        .map(|s| match s {
+            1 => "e1 <= e0;".to_string(),
+            2 => format!("e2 <= e1; u2 <= {u0};"),
+            _ => format!("e{s} <= e{}; u{s} <= u{};", s - 1, s - 1),
+        })
+        .collect();
+    b.line("always @(posedge clk) begin");
+    b.line(format!("    if (en) begin {} end", chain.join(" ")));
     b.line("end");
     let sa_of = |s: usize| format!("e{s}[{}:0]", sab - 1);
     let proc_of = |s: usize| format!("e{s}[{}]", cw - 1);
+    if bern {
+        b.line("always @(posedge clk) begin");
+        b.line(format!("    if (en & {}) lmem[{}] <= lf_new;", proc_of(1), sa_of(1)));
+        b.line("end");
+    }
+    // One register stage: `reg [w-1:0] name; always ... name <= expr;`
+    let stage = |b: &mut Body, name: &str, w: u32, expr: &str| {
+        b.line(format!("reg [{}:0] {name};", w - 1));
+        b.line(format!("always @(posedge clk) begin if (en) {name} <= {expr}; end"));
+    };
+    // Delays a value through stages `from..=to` (names base{from}..base{to}).
+    let carry = |b: &mut Body, base: &str, w: u32, src: &str, from: usize, to: usize| {
+        for s in from..=to {
+            let prev = if s == from {
+                src.to_string()
+            } else {
+                format!("{base}{}", s - 1)
+            };
+            b.line(format!("reg [{}:0] {base}{s};", w - 1));
+            b.line(format!("always @(posedge clk) begin if (en) {base}{s} <= {prev}; end"));
+        }
+    };
 
+    // Every stage below holds at most one carry chain (the BRIEF's lesson,
+    // and what closes timing on iCE40): rounding constants are folded into
+    // an operand's free low bits where that is exact.
     let hpw = w.h_pre;
     match p.cell {
         CellKind::Lstm => {
@@ -157,53 +184,36 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
             }
             mul(&mut b, "fc", "gf", actw, "c_old", cellw, csw);
             mul(&mut b, "ig", "gi", actw, "gg", actw, csw);
-            b.line(format!("reg [{}:0] fc1, ig1;", csw - 1));
-            b.line(format!("reg [{}:0] o1, o2, o3, o4;", actw - 1));
-            b.line("always @(posedge clk) begin");
-            b.line("    if (en) begin fc1 <= fc; ig1 <= ig; o1 <= go; o2 <= o1; o3 <= o2; o4 <= o3; end");
-            b.line("end");
-            b.comment("E2: c' = sat(rshift_round(f c + i g, F)).");
-            b.line(format!("wire [{}:0] csum = fc1 + ig1;", csw - 1));
-            let rw = rsr(&mut b, "cr", "csum", csw, fb);
+            stage(&mut b, "fc1", csw, "fc");
+            stage(&mut b, "ig1", csw, "ig");
+            carry(&mut b, "o", actw, "go", 1, 5);
+            b.comment("E2: f c + i g.");
+            stage(&mut b, "cs2", csw, "fc1 + ig1");
+            b.comment("E3: c' = sat(rshift_round(f c + i g, F)); written back to the cell memory.");
+            let rw = rsr(&mut b, "cr", "cs2", csw, fb);
             sat(&mut b, "cn", "cr", rw, cellw);
-            b.line(format!("reg [{}:0] c2;", cellw - 1));
+            stage(&mut b, "c3", cellw, "cn");
             b.line("always @(posedge clk) begin");
-            b.line("    if (en) c2 <= cn;");
+            b.line(format!("    if (en & {}) cmem[{}] <= c3;", proc_of(3), sa_of(3)));
             b.line("end");
-            b.line("always @(posedge clk) begin");
-            b.line(format!(
-                "    if (en & {}) cmem[{}] <= c2;",
-                proc_of(2),
-                sa_of(2)
-            ));
-            b.line("end");
-            b.comment("E3: tanh index of c'.");
+            b.comment("E4: tanh index of c'.");
             if fb >= f.lut_frac {
-                let iw = rsr(&mut b, "ti", "c2", cellw, fb - f.lut_frac);
+                let iw = rsr(&mut b, "ti", "c3", cellw, fb - f.lut_frac);
                 sat(&mut b, "tic", "ti", iw, kw);
             } else {
                 let sh = f.lut_frac - fb;
-                b.line(format!("wire [{}:0] ti = {{c2, {sh}'d0}};", cellw + sh - 1));
+                b.line(format!("wire [{}:0] ti = {{c3, {sh}'d0}};", cellw + sh - 1));
                 sat(&mut b, "tic", "ti", cellw + sh, kw);
             }
-            b.line(format!("reg [{}:0] idx3;", kw - 1));
-            b.line("always @(posedge clk) begin");
-            b.line("    if (en) idx3 <= tic;");
-            b.line("end");
-            tanh_rom(&mut b, actw, kw);
-            b.comment("E5: o * tanh(c').");
+            stage(&mut b, "idx4", kw, "tic");
+            tanh_rom(&mut b, actw, kw, "idx4", "t5");
+            b.comment("E6: o * tanh(c').");
             let pw = 2 * actw;
-            mul(&mut b, "hprod", "o4", actw, "t4", actw, pw);
-            b.line(format!("reg [{}:0] hp5;", pw - 1));
-            b.line("always @(posedge clk) begin");
-            b.line("    if (en) hp5 <= hprod;");
-            b.line("end");
-            b.comment("E6: h_pre = rshift_round(o tanh(c'), F), in [-2^F, 2^F].");
-            let hw = rsr(&mut b, "hr", "hp5", pw, fb);
-            b.line(format!("reg [{}:0] hp6;", hpw - 1));
-            b.line("always @(posedge clk) begin");
-            b.line(format!("    if (en) hp6 <= hr[{}:0];", hpw - 1));
-            b.line("end");
+            mul(&mut b, "hprod", "o5", actw, "t5", actw, pw);
+            stage(&mut b, "hp6", pw, "hprod");
+            b.comment("E7: h_pre = rshift_round(o tanh(c'), F), in [-2^F, 2^F].");
+            let hw = rsr(&mut b, "hr", "hp6", pw, fb);
+            stage(&mut b, "hp7", hpw, &format!("hr[{}:0]", hpw - 1));
             if hw > hpw {
                 b.line(format!("wire unused_hr = ^hr[{}:{hpw}];", hw - 1));
             }
@@ -211,7 +221,6 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
         CellKind::Gru => {
             let pw = w.pre;
             let rpw = w.gru_rprod;
-            let gsw = w.gru_sum;
             let dw = w.gru_diff;
             b.comment("E1: r * n_h.");
             b.line(format!("wire [{}:0] gr = s0[{}:0];", actw - 1, actw - 1));
@@ -229,124 +238,104 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
                 b.line(format!("wire unused_st = ^{{{}}};", sink.join(", ")));
             }
             mul(&mut b, "rp", "gr", actw, "nh", pw, rpw);
-            b.line(format!("reg [{}:0] rp1;", rpw - 1));
-            b.line(format!("reg [{}:0] nx1;", pw - 1));
-            b.line(format!("reg [{}:0] u1g, u2g, u3g, u4g;", actw - 1));
-            b.line(format!("reg [{}:0] so1, so2, so3, so4;", cellw - 1));
-            b.line("always @(posedge clk) begin");
-            b.line("    if (en) begin rp1 <= rp; nx1 <= nx; u1g <= gu; u2g <= u1g; u3g <= u2g; u4g <= u3g;");
-            b.line("        so1 <= c_old; so2 <= so1; so3 <= so2; so4 <= so3; end");
-            b.line("end");
-            b.comment("E2: n_x + rshift_round(r n_h, F).");
-            let rw = rsr(&mut b, "rs", "rp1", rpw, fb);
-            let ew = gsw.max(rw).max(pw);
+            stage(&mut b, "rp1", rpw, "rp");
+            stage(&mut b, "nx1", pw, "nx");
+            carry(&mut b, "ug", actw, "gu", 1, 5);
+            carry(&mut b, "so", cellw, "c_old", 1, 4);
+            b.comment("E2: n_x + rshift_round(r n_h, F) = (r n_h + n_x 2^F + 2^(F-1)) >> F, one adder.");
+            let aw = rpw.max(pw + fb) + 1;
             b.line(format!(
                 "wire [{}:0] nsum = {} + {};",
-                ew - 1,
-                sx("nx1", pw, ew),
-                sx("rs", rw, ew)
+                aw - 1,
+                sx("rp1", rpw, aw),
+                sx(&format!("nx1s"), pw + fb, aw)
             ));
-            b.line(format!("reg [{}:0] ns2;", ew - 1));
-            b.line("always @(posedge clk) begin");
-            b.line("    if (en) ns2 <= nsum;");
-            b.line("end");
+            b.line(format!(
+                "wire [{}:0] nx1s = {{nx1, 1'b1, {}'d0}};",
+                pw + fb - 1,
+                fb - 1
+            ));
+            b.line(format!("wire unused_nsum = ^nsum[{}:0];", fb - 1));
+            let nw = aw - fb;
+            stage(&mut b, "ns2", nw, &format!("nsum[{}:{fb}]", aw - 1));
             b.comment("E3: tanh index.");
-            let iw = rsr(&mut b, "ni", "ns2", ew, f.pre_frac - f.lut_frac);
+            let iw = rsr(&mut b, "ni", "ns2", nw, f.pre_frac - f.lut_frac);
             sat(&mut b, "nic", "ni", iw, kw);
-            b.line(format!("reg [{}:0] idx3;", kw - 1));
-            b.line("always @(posedge clk) begin");
-            b.line("    if (en) idx3 <= nic;");
-            b.line("end");
-            tanh_rom(&mut b, actw, kw);
-            b.comment("E5: u * (s - n).");
+            stage(&mut b, "idx3", kw, "nic");
+            tanh_rom(&mut b, actw, kw, "idx3", "n4");
+            b.comment("E5: s - n.");
+            stage(&mut b, "dif5", dw, &format!("{} - {}", sx("so4", cellw, dw), sx("n4", actw, dw)));
+            carry(&mut b, "n", actw, "n4", 5, 6);
+            b.comment("E6: u * (s - n).");
+            mul(&mut b, "up", "ug5", actw, "dif5", dw, csw);
+            stage(&mut b, "up6", csw, "up");
+            b.comment("E7: s' = n + rshift_round(u (s - n), F) = (u (s - n) + n 2^F + 2^(F-1)) >> F, one adder.");
+            let sw7 = csw.max(actw + fb) + 1;
             b.line(format!(
-                "wire [{}:0] dif = {} - {};",
-                dw - 1,
-                sx("so4", cellw, dw),
-                sx("t4", actw, dw)
+                "wire [{}:0] n6s = {{n6, 1'b1, {}'d0}};",
+                actw + fb - 1,
+                fb - 1
             ));
-            mul(&mut b, "up", "u4g", actw, "dif", dw, csw);
-            b.line(format!("reg [{}:0] up5;", csw - 1));
-            b.line(format!("reg [{}:0] n5;", actw - 1));
-            b.line("always @(posedge clk) begin");
-            b.line("    if (en) begin up5 <= up; n5 <= t4; end");
-            b.line("end");
-            b.comment("E6: s' = n + rshift_round(u (s - n), F), in [-2^F, 2^F].");
-            let uw = rsr(&mut b, "us", "up5", csw, fb);
-            let sw2 = uw.max(actw) + 1;
             b.line(format!(
-                "wire [{}:0] snew = {} + {};",
-                sw2 - 1,
-                sx("n5", actw, sw2),
-                sx("us", uw, sw2)
+                "wire [{}:0] ssum = {} + {};",
+                sw7 - 1,
+                sx("up6", csw, sw7),
+                sx("n6s", actw + fb, sw7)
             ));
-            b.line(format!("reg [{}:0] hp6;", hpw - 1));
-            b.line("always @(posedge clk) begin");
-            b.line(format!("    if (en) hp6 <= snew[{}:0];", hpw - 1));
-            b.line("end");
-            b.line(format!("wire unused_snew = ^snew[{}:{hpw}];", sw2 - 1));
+            b.line(format!("wire unused_ssum = ^{{ssum[{}:{}], ssum[{}:0]}};", sw7 - 1, fb + hpw, fb - 1));
+            stage(&mut b, "hp7", hpw, &format!("ssum[{}:{fb}]", fb + hpw - 1));
             b.line("always @(posedge clk) begin");
             b.line(format!(
                 "    if (en & {}) cmem[{}] <= {};",
-                proc_of(6),
-                sa_of(6),
-                sx("hp6", hpw, cellw)
+                proc_of(7),
+                sa_of(7),
+                sx("hp7", hpw, cellw)
             ));
             b.line("end");
         }
     }
 
-    b.comment("E7: the quantizer and the output register.");
-    b.line(format!("wire hneg = hp6[{}];", hpw - 1));
-    b.line(format!(
-        "wire [{}:0] hmag = hneg ? ({} - hp6) : hp6;",
-        hpw - 1,
-        lit(hpw, 0)
-    ));
+    b.comment("E8: the quantizer (one add or subtract).");
+    let qw = hpw + 1;
+    b.line(format!("wire hneg = hp7[{}];", hpw - 1));
+    b.line(format!("wire [{}:0] hpx = {};", qw - 1, sx("hp7", hpw, qw)));
     if bern {
-        b.comment("BTQ: h = sign(h_pre) when u < |h_pre|.");
+        b.comment("BTQ: h = sign(h_pre) when u < |h_pre|, i.e. when u - h_pre (u + h_pre if negative) < 0.");
         b.line(format!(
-            "wire hnz = {} < hmag;",
-            crate::vlog::zx("u6", fb, hpw)
+            "wire [{}:0] ux = {};",
+            qw - 1,
+            crate::vlog::zx(&format!("u{last_stage}"), fb, qw)
         ));
+        b.line(format!("wire [{}:0] qt = hneg ? ux + hpx : ux - hpx;", qw - 1));
     } else {
-        b.comment("Threshold: h = sign(h_pre) when |h_pre| > T.");
-        b.line(format!("wire hnz = hmag > {};", lit(hpw, f.act_threshold)));
-        b.line("wire unused_u = ^u6;");
+        b.comment("Threshold: h = sign(h_pre) when |h_pre| > T, i.e. when T - h_pre (T + h_pre if negative) < 0.");
+        b.line(format!("wire [{}:0] tx = {};", qw - 1, lit(qw, f.act_threshold)));
+        b.line(format!("wire [{}:0] qt = hneg ? tx + hpx : tx - hpx;", qw - 1));
+        b.line(format!("wire unused_u = ^u{last_stage};"));
     }
-    // e6 fields: proc, layer, bv, last, inr, sa
+    b.line(format!("wire hnz = qt[{}];", qw - 1));
+    b.line(format!("wire unused_qt = ^qt[{}:0];", qw - 2));
+    let e = format!("e{last_stage}");
+    // e fields: proc, layer, bv, last, inr, sa
     let lhi = cw - 2;
     let llo = cw - 1 - lb;
     let bv = sab + 2;
     let last = sab + 1;
     let inr = sab;
     b.line(format!(
-        "wire [1:0] hq = (hnz & e6[{inr}]) ? (hneg ? 2'b11 : 2'b01) : 2'b00;"
+        "wire [1:0] hq = (hnz & {e}[{inr}]) ? (hneg ? 2'b11 : 2'b01) : 2'b00;"
     ));
-    b.line(format!("wire bvalid = e6[{}] & e6[{bv}];", cw - 1));
+    b.line(format!("wire bvalid = {e}[{}] & {e}[{bv}];", cw - 1));
     b.line("always @(*) begin");
     b.line("    hn = hq;");
     b.line("    wv = bvalid;");
-    b.line(format!("    wl = e6[{lhi}:{llo}];"));
+    b.line(format!("    wl = {e}[{lhi}:{llo}];"));
+    b.line(format!("    wlast = {e}[{last}];"));
     b.line("end");
-    b.line("reg [1:0] oh_r;");
-    b.line("reg ov_r;");
-    b.line("reg olast_r;");
-    b.line(format!("reg [{}:0] ol_r;", lb - 1));
-    b.line("always @(posedge clk) begin");
-    b.line(format!(
-        "    if (en) begin oh_r <= hq; ov_r <= bvalid; olast_r <= e6[{last}]; ol_r <= e6[{lhi}:{llo}]; end"
-    ));
-    b.line("end");
-    b.line("always @(*) begin oh = oh_r; ov = ov_r; olast = olast_r; ol = ol_r; end");
     // Unused control bits in stages whose addresses are not needed.
-    let mut sinks = vec![];
-    match p.cell {
-        CellKind::Lstm => sinks.push(format!("e6[{}:0]", sab - 1)),
-        CellKind::Gru => {}
-    }
-    if !sinks.is_empty() {
-        b.line(format!("wire unused_e = ^{{{}}};", sinks.join(", ")));
+    if p.cell == CellKind::Lstm {
+        // The cell memory is written at E3; later stages carry no address.
+        b.line(format!("wire unused_e = ^{{{}}};", sa_of(last_stage)));
     }
     if steps == 1 {
         b.line("wire unused_k = ^k5;");
@@ -355,19 +344,15 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
     m
 }
 
-/// E4: the element-wise tanh table (synchronous read).
-fn tanh_rom(b: &mut Body, actw: u32, kw: u32) {
-    b.comment("E4: tanh table.");
-    b.line(format!(
-        "reg [{}:0] trom [0:{}];",
-        actw - 1,
-        (1usize << kw) - 1
-    ));
+/// The element-wise tanh table: `out <= tanh[idx]`.
+fn tanh_rom(b: &mut Body, actw: u32, kw: u32, idx: &str, out: &str) {
+    b.comment("tanh table (synchronous read).");
+    b.line(format!("reg [{}:0] trom [0:{}];", actw - 1, (1usize << kw) - 1));
     b.line(readmem("trom", "tanh.hex"));
-    b.line(format!("reg [{}:0] t4;", actw - 1));
+    b.line(format!("reg [{}:0] {out};", actw - 1));
     b.line("always @(posedge clk) begin");
     b.line(format!(
-        "    if (en) t4 <= trom[{{~idx3[{}], idx3[{}:0]}}];",
+        "    if (en) {out} <= trom[{{~{idx}[{}], {idx}[{}:0]}}];",
         kw - 1,
         kw - 2
     ));

@@ -1,6 +1,6 @@
 //! hitnet_top: the blocks wired together, the control delay line from issue
-//! to accumulator, the output-bank event, and the global stall (an output
-//! beat that is not taken freezes the whole pipeline).
+//! to accumulator, the output-bank event, and the output FIFO whose fill
+//! level (through a register) enables the whole pipeline.
 use super::{ctrl, ew, inbuf, post, row, serial, wbank, zbuf, Ctx};
 use crate::dynblock::DynBlock;
 use crate::vlog::{lit, Body};
@@ -35,8 +35,31 @@ pub fn build(c: &Ctx) -> DynBlock {
     }
 
     let mut b = Body::default();
-    b.comment("Global stall: an output beat not taken freezes the pipeline.");
-    b.line("wire en = ~(ew0$ov & ~m_ready);");
+    b.comment("Output FIFO (2 beats). Its fill level alone enables the pipeline, through a");
+    b.comment("register: m_ready never reaches the enable net that fans out to every stage.");
+    let bw = 2 * p.out_trits + lb as usize + 1;
+    let hn_all: Vec<String> = (0..p.lanes).rev().map(|l| format!("ew{l}$hn")).collect();
+    b.line(format!(
+        "wire [{}:0] qin = {{ew0$wlast, ew0$wl, {}}};",
+        bw - 1,
+        hn_all.join(", ")
+    ));
+    b.line(format!("reg [{}:0] q0;", bw - 1));
+    b.line(format!("reg [{}:0] q1;", bw - 1));
+    b.line("reg [1:0] qn;");
+    b.line("reg en;");
+    b.line("wire push = en & ew0$wv;");
+    b.line("wire pop = (qn != 2'd0) & m_ready;");
+    b.line("wire [1:0] qn_next = qn + {1'b0, push} - {1'b0, pop};");
+    b.line("always @(posedge clk) begin");
+    b.line("    if (rst) begin qn <= 2'd0; en <= 1'b1; end");
+    b.line("    else begin qn <= qn_next; en <= qn_next != 2'd2; end");
+    b.line("end");
+    b.line("always @(posedge clk) begin");
+    b.line("    if (push & (pop | (qn == 2'd0))) q0 <= qin;");
+    b.line("    else if (pop) q0 <= q1;");
+    b.line("    if (push & ~pop & (qn == 2'd1)) q1 <= qin;");
+    b.line("end");
     b.line("always @(*) begin");
     b.line("    ctrl$clk = clk; ctrl$rst = rst; ctrl$en = en; ctrl$fill_full = inbuf$fill_full;");
     b.line("    inbuf$clk = clk; inbuf$rst = rst; inbuf$s_valid = s_valid; inbuf$s_data = s_data;");
@@ -44,8 +67,7 @@ pub fn build(c: &Ctx) -> DynBlock {
     b.line("    zbuf$clk = clk; zbuf$rst = rst; zbuf$en = en; zbuf$start = ctrl$start;");
     b.line("    zbuf$token_first = inbuf$token_first; zbuf$x_active = inbuf$x_active; zbuf$zsel = ctrl$zsel;");
     b.line("    zbuf$hw_valid = ew0$wv; zbuf$hw_layer = ew0$wl;");
-    let hn: Vec<String> = (0..p.lanes).rev().map(|l| format!("ew{l}$hn")).collect();
-    b.line(format!("    zbuf$hw_data = {{{}}};", hn.join(", ")));
+    b.line(format!("    zbuf$hw_data = {{{}}};", hn_all.join(", ")));
     b.line("end");
 
     // Issue-stage control delayed to the accumulator stage: the W/Z
@@ -141,17 +163,16 @@ pub fn build(c: &Ctx) -> DynBlock {
         }
     }
     b.line("    s_ready = inbuf$s_ready;");
-    b.line("    m_valid = ew0$ov;");
-    let oh: Vec<String> = (0..p.lanes).rev().map(|l| format!("ew{l}$oh")).collect();
-    b.line(format!("    m_data = {{{}}};", oh.join(", ")));
-    b.line("    m_layer = ew0$ol;");
-    b.line("    m_last = ew0$olast;");
-    b.line("    idle = ctrl$idle_st & ~ew0$ov;");
+    b.line("    m_valid = qn != 2'd0;");
+    b.line(format!("    m_data = q0[{}:0];", 2 * p.out_trits - 1));
+    b.line(format!("    m_layer = q0[{}:{}];", bw - 2, 2 * p.out_trits));
+    b.line(format!("    m_last = q0[{}];", bw - 1));
+    b.line("    idle = ctrl$idle_st & (qn == 2'd0);");
     b.line("end");
     // Lanes other than 0 duplicate the beat flags; only lane 0's are used.
     let mut sinks: Vec<String> = Vec::new();
     for lane in 1..p.lanes {
-        for f in ["wv", "wl", "ov", "ol", "olast"] {
+        for f in ["wv", "wl", "wlast"] {
             sinks.push(format!("ew{lane}${f}"));
         }
     }
