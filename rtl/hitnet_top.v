@@ -501,13 +501,14 @@ module hitnet_top(clk,rst,s_valid,s_data,s_first,m_ready,s_ready,m_valid,m_data,
     reg [8:0] dl3;
     reg [8:0] dl4;
     reg [8:0] dl5;
+    reg [8:0] dl6;
     always @(posedge clk) begin
-        if (rst) begin dl1 <= 9'h0; dl2 <= 9'h0; dl3 <= 9'h0; dl4 <= 9'h0; dl5 <= 9'h0; end
-        else if (en) begin dl1 <= dl0; dl2 <= dl1; dl3 <= dl2; dl4 <= dl3; dl5 <= dl4; end
+        if (rst) begin dl1 <= 9'h0; dl2 <= 9'h0; dl3 <= 9'h0; dl4 <= 9'h0; dl5 <= 9'h0; dl6 <= 9'h0; end
+        else if (en) begin dl1 <= dl0; dl2 <= dl1; dl3 <= dl2; dl4 <= dl3; dl5 <= dl4; dl6 <= dl5; end
     end
-    wire cv = dl5[8];
-    wire cf = dl5[7];
-    wire cl = dl5[6];
+    wire cv = dl6[8];
+    wire cf = dl6[7];
+    wire cl = dl6[6];
     // The output bank event: a segment's sums are complete.
     reg bank_ev;
     reg [1:0] bank_gate;
@@ -517,7 +518,7 @@ module hitnet_top(clk,rst,s_valid,s_data,s_first,m_ready,s_ready,m_valid,m_data,
         if (rst) bank_ev <= 1'b0;
         else if (en) begin
             bank_ev <= cv & cl;
-            if (cv & cl) begin bank_gate <= dl5[5:4]; bank_layer <= dl5[3:3]; bank_group <= dl5[2:0]; end
+            if (cv & cl) begin bank_gate <= dl6[5:4]; bank_layer <= dl6[3:3]; bank_group <= dl6[2:0]; end
         end
     end
     always @(*) begin
@@ -622,7 +623,7 @@ module hitnet_top$ctrl(clk,rst,en,fill_full,start,issue,waddr,zsel,first,last,ga
             default: nblk_m1 = 3'h0;
         endcase
         case (l)
-            1'h0: tail_m1 = 5'h18;
+            1'h0: tail_m1 = 5'h1a;
             default: tail_m1 = 5'h0;
         endcase
     end
@@ -807,13 +808,14 @@ module hitnet_top$ew0(clk,en,first,ra,v5,g5,k5,l5,bv5,last5,inr5,sa5,val5,hn,wv,
     wire [11:0] s1 = st1[k5];
     wire [11:0] s2 = st2[k5];
     wire proc5 = v5 & (g5 == 2'd3);
-    // State memories, read at PL4 (address ra), data at PL5.
+    // State memories: read at PL3 (address ra), then registered again, so the
+    // E1 multiplier starts from a flip-flop, not from a block-RAM output.
     reg [14:0] cmem [0:63];
     reg [14:0] c_rd;
+    reg [14:0] c_old;
     always @(posedge clk) begin
-        if (en) c_rd <= cmem[ra];
+        if (en) begin c_rd <= cmem[ra]; c_old <= first ? 15'h0 : c_rd; end
     end
-    wire [14:0] c_old = first ? 15'h0 : c_rd;
     reg [31:0] lmem [0:63];
     reg [31:0] seeds [0:63];
     `ifdef HITNET_PLUSARG_MEM
@@ -827,14 +829,15 @@ module hitnet_top$ew0(clk,en,first,ra,v5,g5,k5,l5,bv5,last5,inr5,sa5,val5,hn,wv,
     `endif
     reg [31:0] l_rd;
     reg [31:0] sd_rd;
+    reg [31:0] lf0;
     always @(posedge clk) begin
-        if (en) begin l_rd <= lmem[ra]; sd_rd <= seeds[ra]; end
+        if (en) begin l_rd <= lmem[ra]; sd_rd <= seeds[ra]; lf0 <= first ? sd_rd : l_rd; end
     end
     // E1 registers the unit's LFSR state (seed at a sequence start); the draw
     // is made from that register in E2, off the memory's critical path.
     reg [31:0] lf1;
     always @(posedge clk) begin
-        if (en) lf1 <= first ? sd_rd : l_rd;
+        if (en) lf1 <= lf0;
     end
     // F LFSR steps (native rust-hdl LfsrStep); bits out first-is-MSB.
     always @(*) begin
@@ -865,8 +868,10 @@ module hitnet_top$ew0(clk,en,first,ra,v5,g5,k5,l5,bv5,last5,inr5,sa5,val5,hn,wv,
     reg [9:0] u6;
     reg [10:0] e7;
     reg [9:0] u7;
+    reg [10:0] e8;
+    reg [9:0] u8;
     always @(posedge clk) begin
-        if (en) begin e1 <= e0; e2 <= e1; u2 <= u_draw; e3 <= e2; u3 <= u2; e4 <= e3; u4 <= u3; e5 <= e4; u5 <= u4; e6 <= e5; u6 <= u5; e7 <= e6; u7 <= u6; end
+        if (en) begin e1 <= e0; e2 <= e1; u2 <= u_draw; e3 <= e2; u3 <= u2; e4 <= e3; u4 <= u3; e5 <= e4; u5 <= u4; e6 <= e5; u6 <= u5; e7 <= e6; u7 <= u6; e8 <= e7; u8 <= u7; end
     end
     always @(posedge clk) begin
         if (en & e1[10]) lmem[e1[5:0]] <= lf_new;
@@ -894,6 +899,8 @@ module hitnet_top$ew0(clk,en,first,ra,v5,g5,k5,l5,bv5,last5,inr5,sa5,val5,hn,wv,
     always @(posedge clk) begin if (en) o4 <= o3; end
     reg [11:0] o5;
     always @(posedge clk) begin if (en) o5 <= o4; end
+    reg [11:0] o6;
+    always @(posedge clk) begin if (en) o6 <= o5; end
     // E2: f c + i g.
     reg [25:0] cs2;
     always @(posedge clk) begin if (en) cs2 <= fc1 + ig1; end
@@ -916,6 +923,7 @@ module hitnet_top$ew0(clk,en,first,ra,v5,g5,k5,l5,bv5,last5,inr5,sa5,val5,hn,wv,
     wire [7:0] tic = tic_ok ? ti[7:0] : (ti[10] ? {1'b1, {7{1'b0}}} : {1'b0, {7{1'b1}}});
     reg [7:0] idx4;
     always @(posedge clk) begin if (en) idx4 <= tic; end
+    // E5: tanh table; E6 registers its output for the multiplier.
     // tanh table (synchronous read).
     reg [11:0] trom [0:255];
     `ifdef HITNET_PLUSARG_MEM
@@ -931,35 +939,37 @@ module hitnet_top$ew0(clk,en,first,ra,v5,g5,k5,l5,bv5,last5,inr5,sa5,val5,hn,wv,
     always @(posedge clk) begin
         if (en) t5 <= trom[{~idx4[7], idx4[6:0]}];
     end
-    // E6: o * tanh(c').
-    wire [23:0] hprod_f = $signed({{12{o5[11]}}, o5}) * $signed({{12{t5[11]}}, t5});
+    reg [11:0] t6;
+    always @(posedge clk) begin if (en) t6 <= t5; end
+    // E7: o * tanh(c').
+    wire [23:0] hprod_f = $signed({{12{o6[11]}}, o6}) * $signed({{12{t6[11]}}, t6});
     wire [23:0] hprod = hprod_f;
-    reg [23:0] hp6;
-    always @(posedge clk) begin if (en) hp6 <= hprod; end
-    // E7: h_pre = rshift_round(o tanh(c'), F), in [-2^F, 2^F].
-    wire [24:0] hr_t = {{1{hp6[23]}}, hp6} + 25'd512;
+    reg [23:0] hp7;
+    always @(posedge clk) begin if (en) hp7 <= hprod; end
+    // E8: h_pre = rshift_round(o tanh(c'), F), in [-2^F, 2^F].
+    wire [24:0] hr_t = {{1{hp7[23]}}, hp7} + 25'd512;
     wire [14:0] hr = hr_t[24:10];
     wire unused_hr = ^hr_t[9:0];
-    reg [11:0] hp7;
-    always @(posedge clk) begin if (en) hp7 <= hr[11:0]; end
+    reg [11:0] hp8;
+    always @(posedge clk) begin if (en) hp8 <= hr[11:0]; end
     wire unused_hr = ^hr[14:12];
-    // E8: the quantizer (one add or subtract).
-    wire hneg = hp7[11];
-    wire [12:0] hpx = {{1{hp7[11]}}, hp7};
+    // The last stage: the quantizer (one add or subtract).
+    wire hneg = hp8[11];
+    wire [12:0] hpx = {{1{hp8[11]}}, hp8};
     // BTQ: h = sign(h_pre) when u < |h_pre|, i.e. when u - h_pre (u + h_pre if negative) < 0.
-    wire [12:0] ux = {3'd0, u7};
+    wire [12:0] ux = {3'd0, u8};
     wire [12:0] qt = hneg ? ux + hpx : ux - hpx;
     wire hnz = qt[12];
     wire unused_qt = ^qt[11:0];
-    wire [1:0] hq = (hnz & e7[6]) ? (hneg ? 2'b11 : 2'b01) : 2'b00;
-    wire bvalid = e7[10] & e7[8];
+    wire [1:0] hq = (hnz & e8[6]) ? (hneg ? 2'b11 : 2'b01) : 2'b00;
+    wire bvalid = e8[10] & e8[8];
     always @(*) begin
         hn = hq;
         wv = bvalid;
-        wl = e7[9:9];
-        wlast = e7[7];
+        wl = e8[9:9];
+        wlast = e8[7];
     end
-    wire unused_e = ^{e7[5:0]};
+    wire unused_e = ^{e8[5:0]};
 endmodule // hitnet_top$ew0
 
 
@@ -1352,7 +1362,7 @@ module hitnet_top$post0(clk,en,sv,k,gate,layer,bv,blast,inr,acc,baddr,saddr,ra,v
         last5 = ctl5[7:7];
         inr5 = ctl5[6:6];
         sa5 = ctl5[5:0];
-        ra = ctl4[5:0];
+        ra = ctl3[5:0];
     end
 endmodule // hitnet_top$post0
 
@@ -1502,23 +1512,30 @@ module hitnet_top$row0(clk,en,w,z,cv,cf,cl,bank);
     );
     
     // Update code (custom)
+    // The weight word is registered once more after the block RAM: its
+    // clock-to-out plus the PEs and an adder do not fit one cycle at 100 MHz
+    // on ECP5 (Yosys can fold this register into the DP16KD output register).
+    reg [31:0] wq;
+    always @(posedge clk) begin
+        if (en) wq <= w;
+    end
     always @(*) begin
-        pe0$w = w[1:0]; pe0$z = z[1:0];
-        pe1$w = w[3:2]; pe1$z = z[3:2];
-        pe2$w = w[5:4]; pe2$z = z[5:4];
-        pe3$w = w[7:6]; pe3$z = z[7:6];
-        pe4$w = w[9:8]; pe4$z = z[9:8];
-        pe5$w = w[11:10]; pe5$z = z[11:10];
-        pe6$w = w[13:12]; pe6$z = z[13:12];
-        pe7$w = w[15:14]; pe7$z = z[15:14];
-        pe8$w = w[17:16]; pe8$z = z[17:16];
-        pe9$w = w[19:18]; pe9$z = z[19:18];
-        pe10$w = w[21:20]; pe10$z = z[21:20];
-        pe11$w = w[23:22]; pe11$z = z[23:22];
-        pe12$w = w[25:24]; pe12$z = z[25:24];
-        pe13$w = w[27:26]; pe13$z = z[27:26];
-        pe14$w = w[29:28]; pe14$z = z[29:28];
-        pe15$w = w[31:30]; pe15$z = z[31:30];
+        pe0$w = wq[1:0]; pe0$z = z[1:0];
+        pe1$w = wq[3:2]; pe1$z = z[3:2];
+        pe2$w = wq[5:4]; pe2$z = z[5:4];
+        pe3$w = wq[7:6]; pe3$z = z[7:6];
+        pe4$w = wq[9:8]; pe4$z = z[9:8];
+        pe5$w = wq[11:10]; pe5$z = z[11:10];
+        pe6$w = wq[13:12]; pe6$z = z[13:12];
+        pe7$w = wq[15:14]; pe7$z = z[15:14];
+        pe8$w = wq[17:16]; pe8$z = z[17:16];
+        pe9$w = wq[19:18]; pe9$z = z[19:18];
+        pe10$w = wq[21:20]; pe10$z = z[21:20];
+        pe11$w = wq[23:22]; pe11$z = z[23:22];
+        pe12$w = wq[25:24]; pe12$z = z[25:24];
+        pe13$w = wq[27:26]; pe13$z = z[27:26];
+        pe14$w = wq[29:28]; pe14$z = z[29:28];
+        pe15$w = wq[31:30]; pe15$z = z[31:30];
     end
     reg [2:0] t1_0;
     always @(posedge clk) begin if (en) t1_0 <= {{1{pe0$p[1]}}, pe0$p} + {{1{pe1$p[1]}}, pe1$p}; end
@@ -2155,23 +2172,30 @@ module hitnet_top$row1(clk,en,w,z,cv,cf,cl,bank);
     );
     
     // Update code (custom)
+    // The weight word is registered once more after the block RAM: its
+    // clock-to-out plus the PEs and an adder do not fit one cycle at 100 MHz
+    // on ECP5 (Yosys can fold this register into the DP16KD output register).
+    reg [31:0] wq;
+    always @(posedge clk) begin
+        if (en) wq <= w;
+    end
     always @(*) begin
-        pe0$w = w[1:0]; pe0$z = z[1:0];
-        pe1$w = w[3:2]; pe1$z = z[3:2];
-        pe2$w = w[5:4]; pe2$z = z[5:4];
-        pe3$w = w[7:6]; pe3$z = z[7:6];
-        pe4$w = w[9:8]; pe4$z = z[9:8];
-        pe5$w = w[11:10]; pe5$z = z[11:10];
-        pe6$w = w[13:12]; pe6$z = z[13:12];
-        pe7$w = w[15:14]; pe7$z = z[15:14];
-        pe8$w = w[17:16]; pe8$z = z[17:16];
-        pe9$w = w[19:18]; pe9$z = z[19:18];
-        pe10$w = w[21:20]; pe10$z = z[21:20];
-        pe11$w = w[23:22]; pe11$z = z[23:22];
-        pe12$w = w[25:24]; pe12$z = z[25:24];
-        pe13$w = w[27:26]; pe13$z = z[27:26];
-        pe14$w = w[29:28]; pe14$z = z[29:28];
-        pe15$w = w[31:30]; pe15$z = z[31:30];
+        pe0$w = wq[1:0]; pe0$z = z[1:0];
+        pe1$w = wq[3:2]; pe1$z = z[3:2];
+        pe2$w = wq[5:4]; pe2$z = z[5:4];
+        pe3$w = wq[7:6]; pe3$z = z[7:6];
+        pe4$w = wq[9:8]; pe4$z = z[9:8];
+        pe5$w = wq[11:10]; pe5$z = z[11:10];
+        pe6$w = wq[13:12]; pe6$z = z[13:12];
+        pe7$w = wq[15:14]; pe7$z = z[15:14];
+        pe8$w = wq[17:16]; pe8$z = z[17:16];
+        pe9$w = wq[19:18]; pe9$z = z[19:18];
+        pe10$w = wq[21:20]; pe10$z = z[21:20];
+        pe11$w = wq[23:22]; pe11$z = z[23:22];
+        pe12$w = wq[25:24]; pe12$z = z[25:24];
+        pe13$w = wq[27:26]; pe13$z = z[27:26];
+        pe14$w = wq[29:28]; pe14$z = z[29:28];
+        pe15$w = wq[31:30]; pe15$z = z[31:30];
     end
     reg [2:0] t1_0;
     always @(posedge clk) begin if (en) t1_0 <= {{1{pe0$p[1]}}, pe0$p} + {{1{pe1$p[1]}}, pe1$p}; end
@@ -2808,23 +2832,30 @@ module hitnet_top$row2(clk,en,w,z,cv,cf,cl,bank);
     );
     
     // Update code (custom)
+    // The weight word is registered once more after the block RAM: its
+    // clock-to-out plus the PEs and an adder do not fit one cycle at 100 MHz
+    // on ECP5 (Yosys can fold this register into the DP16KD output register).
+    reg [31:0] wq;
+    always @(posedge clk) begin
+        if (en) wq <= w;
+    end
     always @(*) begin
-        pe0$w = w[1:0]; pe0$z = z[1:0];
-        pe1$w = w[3:2]; pe1$z = z[3:2];
-        pe2$w = w[5:4]; pe2$z = z[5:4];
-        pe3$w = w[7:6]; pe3$z = z[7:6];
-        pe4$w = w[9:8]; pe4$z = z[9:8];
-        pe5$w = w[11:10]; pe5$z = z[11:10];
-        pe6$w = w[13:12]; pe6$z = z[13:12];
-        pe7$w = w[15:14]; pe7$z = z[15:14];
-        pe8$w = w[17:16]; pe8$z = z[17:16];
-        pe9$w = w[19:18]; pe9$z = z[19:18];
-        pe10$w = w[21:20]; pe10$z = z[21:20];
-        pe11$w = w[23:22]; pe11$z = z[23:22];
-        pe12$w = w[25:24]; pe12$z = z[25:24];
-        pe13$w = w[27:26]; pe13$z = z[27:26];
-        pe14$w = w[29:28]; pe14$z = z[29:28];
-        pe15$w = w[31:30]; pe15$z = z[31:30];
+        pe0$w = wq[1:0]; pe0$z = z[1:0];
+        pe1$w = wq[3:2]; pe1$z = z[3:2];
+        pe2$w = wq[5:4]; pe2$z = z[5:4];
+        pe3$w = wq[7:6]; pe3$z = z[7:6];
+        pe4$w = wq[9:8]; pe4$z = z[9:8];
+        pe5$w = wq[11:10]; pe5$z = z[11:10];
+        pe6$w = wq[13:12]; pe6$z = z[13:12];
+        pe7$w = wq[15:14]; pe7$z = z[15:14];
+        pe8$w = wq[17:16]; pe8$z = z[17:16];
+        pe9$w = wq[19:18]; pe9$z = z[19:18];
+        pe10$w = wq[21:20]; pe10$z = z[21:20];
+        pe11$w = wq[23:22]; pe11$z = z[23:22];
+        pe12$w = wq[25:24]; pe12$z = z[25:24];
+        pe13$w = wq[27:26]; pe13$z = z[27:26];
+        pe14$w = wq[29:28]; pe14$z = z[29:28];
+        pe15$w = wq[31:30]; pe15$z = z[31:30];
     end
     reg [2:0] t1_0;
     always @(posedge clk) begin if (en) t1_0 <= {{1{pe0$p[1]}}, pe0$p} + {{1{pe1$p[1]}}, pe1$p}; end
@@ -3461,23 +3492,30 @@ module hitnet_top$row3(clk,en,w,z,cv,cf,cl,bank);
     );
     
     // Update code (custom)
+    // The weight word is registered once more after the block RAM: its
+    // clock-to-out plus the PEs and an adder do not fit one cycle at 100 MHz
+    // on ECP5 (Yosys can fold this register into the DP16KD output register).
+    reg [31:0] wq;
+    always @(posedge clk) begin
+        if (en) wq <= w;
+    end
     always @(*) begin
-        pe0$w = w[1:0]; pe0$z = z[1:0];
-        pe1$w = w[3:2]; pe1$z = z[3:2];
-        pe2$w = w[5:4]; pe2$z = z[5:4];
-        pe3$w = w[7:6]; pe3$z = z[7:6];
-        pe4$w = w[9:8]; pe4$z = z[9:8];
-        pe5$w = w[11:10]; pe5$z = z[11:10];
-        pe6$w = w[13:12]; pe6$z = z[13:12];
-        pe7$w = w[15:14]; pe7$z = z[15:14];
-        pe8$w = w[17:16]; pe8$z = z[17:16];
-        pe9$w = w[19:18]; pe9$z = z[19:18];
-        pe10$w = w[21:20]; pe10$z = z[21:20];
-        pe11$w = w[23:22]; pe11$z = z[23:22];
-        pe12$w = w[25:24]; pe12$z = z[25:24];
-        pe13$w = w[27:26]; pe13$z = z[27:26];
-        pe14$w = w[29:28]; pe14$z = z[29:28];
-        pe15$w = w[31:30]; pe15$z = z[31:30];
+        pe0$w = wq[1:0]; pe0$z = z[1:0];
+        pe1$w = wq[3:2]; pe1$z = z[3:2];
+        pe2$w = wq[5:4]; pe2$z = z[5:4];
+        pe3$w = wq[7:6]; pe3$z = z[7:6];
+        pe4$w = wq[9:8]; pe4$z = z[9:8];
+        pe5$w = wq[11:10]; pe5$z = z[11:10];
+        pe6$w = wq[13:12]; pe6$z = z[13:12];
+        pe7$w = wq[15:14]; pe7$z = z[15:14];
+        pe8$w = wq[17:16]; pe8$z = z[17:16];
+        pe9$w = wq[19:18]; pe9$z = z[19:18];
+        pe10$w = wq[21:20]; pe10$z = z[21:20];
+        pe11$w = wq[23:22]; pe11$z = z[23:22];
+        pe12$w = wq[25:24]; pe12$z = z[25:24];
+        pe13$w = wq[27:26]; pe13$z = z[27:26];
+        pe14$w = wq[29:28]; pe14$z = z[29:28];
+        pe15$w = wq[31:30]; pe15$z = z[31:30];
     end
     reg [2:0] t1_0;
     always @(posedge clk) begin if (en) t1_0 <= {{1{pe0$p[1]}}, pe0$p} + {{1{pe1$p[1]}}, pe1$p}; end
@@ -4114,23 +4152,30 @@ module hitnet_top$row4(clk,en,w,z,cv,cf,cl,bank);
     );
     
     // Update code (custom)
+    // The weight word is registered once more after the block RAM: its
+    // clock-to-out plus the PEs and an adder do not fit one cycle at 100 MHz
+    // on ECP5 (Yosys can fold this register into the DP16KD output register).
+    reg [31:0] wq;
+    always @(posedge clk) begin
+        if (en) wq <= w;
+    end
     always @(*) begin
-        pe0$w = w[1:0]; pe0$z = z[1:0];
-        pe1$w = w[3:2]; pe1$z = z[3:2];
-        pe2$w = w[5:4]; pe2$z = z[5:4];
-        pe3$w = w[7:6]; pe3$z = z[7:6];
-        pe4$w = w[9:8]; pe4$z = z[9:8];
-        pe5$w = w[11:10]; pe5$z = z[11:10];
-        pe6$w = w[13:12]; pe6$z = z[13:12];
-        pe7$w = w[15:14]; pe7$z = z[15:14];
-        pe8$w = w[17:16]; pe8$z = z[17:16];
-        pe9$w = w[19:18]; pe9$z = z[19:18];
-        pe10$w = w[21:20]; pe10$z = z[21:20];
-        pe11$w = w[23:22]; pe11$z = z[23:22];
-        pe12$w = w[25:24]; pe12$z = z[25:24];
-        pe13$w = w[27:26]; pe13$z = z[27:26];
-        pe14$w = w[29:28]; pe14$z = z[29:28];
-        pe15$w = w[31:30]; pe15$z = z[31:30];
+        pe0$w = wq[1:0]; pe0$z = z[1:0];
+        pe1$w = wq[3:2]; pe1$z = z[3:2];
+        pe2$w = wq[5:4]; pe2$z = z[5:4];
+        pe3$w = wq[7:6]; pe3$z = z[7:6];
+        pe4$w = wq[9:8]; pe4$z = z[9:8];
+        pe5$w = wq[11:10]; pe5$z = z[11:10];
+        pe6$w = wq[13:12]; pe6$z = z[13:12];
+        pe7$w = wq[15:14]; pe7$z = z[15:14];
+        pe8$w = wq[17:16]; pe8$z = z[17:16];
+        pe9$w = wq[19:18]; pe9$z = z[19:18];
+        pe10$w = wq[21:20]; pe10$z = z[21:20];
+        pe11$w = wq[23:22]; pe11$z = z[23:22];
+        pe12$w = wq[25:24]; pe12$z = z[25:24];
+        pe13$w = wq[27:26]; pe13$z = z[27:26];
+        pe14$w = wq[29:28]; pe14$z = z[29:28];
+        pe15$w = wq[31:30]; pe15$z = z[31:30];
     end
     reg [2:0] t1_0;
     always @(posedge clk) begin if (en) t1_0 <= {{1{pe0$p[1]}}, pe0$p} + {{1{pe1$p[1]}}, pe1$p}; end
@@ -4767,23 +4812,30 @@ module hitnet_top$row5(clk,en,w,z,cv,cf,cl,bank);
     );
     
     // Update code (custom)
+    // The weight word is registered once more after the block RAM: its
+    // clock-to-out plus the PEs and an adder do not fit one cycle at 100 MHz
+    // on ECP5 (Yosys can fold this register into the DP16KD output register).
+    reg [31:0] wq;
+    always @(posedge clk) begin
+        if (en) wq <= w;
+    end
     always @(*) begin
-        pe0$w = w[1:0]; pe0$z = z[1:0];
-        pe1$w = w[3:2]; pe1$z = z[3:2];
-        pe2$w = w[5:4]; pe2$z = z[5:4];
-        pe3$w = w[7:6]; pe3$z = z[7:6];
-        pe4$w = w[9:8]; pe4$z = z[9:8];
-        pe5$w = w[11:10]; pe5$z = z[11:10];
-        pe6$w = w[13:12]; pe6$z = z[13:12];
-        pe7$w = w[15:14]; pe7$z = z[15:14];
-        pe8$w = w[17:16]; pe8$z = z[17:16];
-        pe9$w = w[19:18]; pe9$z = z[19:18];
-        pe10$w = w[21:20]; pe10$z = z[21:20];
-        pe11$w = w[23:22]; pe11$z = z[23:22];
-        pe12$w = w[25:24]; pe12$z = z[25:24];
-        pe13$w = w[27:26]; pe13$z = z[27:26];
-        pe14$w = w[29:28]; pe14$z = z[29:28];
-        pe15$w = w[31:30]; pe15$z = z[31:30];
+        pe0$w = wq[1:0]; pe0$z = z[1:0];
+        pe1$w = wq[3:2]; pe1$z = z[3:2];
+        pe2$w = wq[5:4]; pe2$z = z[5:4];
+        pe3$w = wq[7:6]; pe3$z = z[7:6];
+        pe4$w = wq[9:8]; pe4$z = z[9:8];
+        pe5$w = wq[11:10]; pe5$z = z[11:10];
+        pe6$w = wq[13:12]; pe6$z = z[13:12];
+        pe7$w = wq[15:14]; pe7$z = z[15:14];
+        pe8$w = wq[17:16]; pe8$z = z[17:16];
+        pe9$w = wq[19:18]; pe9$z = z[19:18];
+        pe10$w = wq[21:20]; pe10$z = z[21:20];
+        pe11$w = wq[23:22]; pe11$z = z[23:22];
+        pe12$w = wq[25:24]; pe12$z = z[25:24];
+        pe13$w = wq[27:26]; pe13$z = z[27:26];
+        pe14$w = wq[29:28]; pe14$z = z[29:28];
+        pe15$w = wq[31:30]; pe15$z = z[31:30];
     end
     reg [2:0] t1_0;
     always @(posedge clk) begin if (en) t1_0 <= {{1{pe0$p[1]}}, pe0$p} + {{1{pe1$p[1]}}, pe1$p}; end
@@ -5420,23 +5472,30 @@ module hitnet_top$row6(clk,en,w,z,cv,cf,cl,bank);
     );
     
     // Update code (custom)
+    // The weight word is registered once more after the block RAM: its
+    // clock-to-out plus the PEs and an adder do not fit one cycle at 100 MHz
+    // on ECP5 (Yosys can fold this register into the DP16KD output register).
+    reg [31:0] wq;
+    always @(posedge clk) begin
+        if (en) wq <= w;
+    end
     always @(*) begin
-        pe0$w = w[1:0]; pe0$z = z[1:0];
-        pe1$w = w[3:2]; pe1$z = z[3:2];
-        pe2$w = w[5:4]; pe2$z = z[5:4];
-        pe3$w = w[7:6]; pe3$z = z[7:6];
-        pe4$w = w[9:8]; pe4$z = z[9:8];
-        pe5$w = w[11:10]; pe5$z = z[11:10];
-        pe6$w = w[13:12]; pe6$z = z[13:12];
-        pe7$w = w[15:14]; pe7$z = z[15:14];
-        pe8$w = w[17:16]; pe8$z = z[17:16];
-        pe9$w = w[19:18]; pe9$z = z[19:18];
-        pe10$w = w[21:20]; pe10$z = z[21:20];
-        pe11$w = w[23:22]; pe11$z = z[23:22];
-        pe12$w = w[25:24]; pe12$z = z[25:24];
-        pe13$w = w[27:26]; pe13$z = z[27:26];
-        pe14$w = w[29:28]; pe14$z = z[29:28];
-        pe15$w = w[31:30]; pe15$z = z[31:30];
+        pe0$w = wq[1:0]; pe0$z = z[1:0];
+        pe1$w = wq[3:2]; pe1$z = z[3:2];
+        pe2$w = wq[5:4]; pe2$z = z[5:4];
+        pe3$w = wq[7:6]; pe3$z = z[7:6];
+        pe4$w = wq[9:8]; pe4$z = z[9:8];
+        pe5$w = wq[11:10]; pe5$z = z[11:10];
+        pe6$w = wq[13:12]; pe6$z = z[13:12];
+        pe7$w = wq[15:14]; pe7$z = z[15:14];
+        pe8$w = wq[17:16]; pe8$z = z[17:16];
+        pe9$w = wq[19:18]; pe9$z = z[19:18];
+        pe10$w = wq[21:20]; pe10$z = z[21:20];
+        pe11$w = wq[23:22]; pe11$z = z[23:22];
+        pe12$w = wq[25:24]; pe12$z = z[25:24];
+        pe13$w = wq[27:26]; pe13$z = z[27:26];
+        pe14$w = wq[29:28]; pe14$z = z[29:28];
+        pe15$w = wq[31:30]; pe15$z = z[31:30];
     end
     reg [2:0] t1_0;
     always @(posedge clk) begin if (en) t1_0 <= {{1{pe0$p[1]}}, pe0$p} + {{1{pe1$p[1]}}, pe1$p}; end
@@ -6073,23 +6132,30 @@ module hitnet_top$row7(clk,en,w,z,cv,cf,cl,bank);
     );
     
     // Update code (custom)
+    // The weight word is registered once more after the block RAM: its
+    // clock-to-out plus the PEs and an adder do not fit one cycle at 100 MHz
+    // on ECP5 (Yosys can fold this register into the DP16KD output register).
+    reg [31:0] wq;
+    always @(posedge clk) begin
+        if (en) wq <= w;
+    end
     always @(*) begin
-        pe0$w = w[1:0]; pe0$z = z[1:0];
-        pe1$w = w[3:2]; pe1$z = z[3:2];
-        pe2$w = w[5:4]; pe2$z = z[5:4];
-        pe3$w = w[7:6]; pe3$z = z[7:6];
-        pe4$w = w[9:8]; pe4$z = z[9:8];
-        pe5$w = w[11:10]; pe5$z = z[11:10];
-        pe6$w = w[13:12]; pe6$z = z[13:12];
-        pe7$w = w[15:14]; pe7$z = z[15:14];
-        pe8$w = w[17:16]; pe8$z = z[17:16];
-        pe9$w = w[19:18]; pe9$z = z[19:18];
-        pe10$w = w[21:20]; pe10$z = z[21:20];
-        pe11$w = w[23:22]; pe11$z = z[23:22];
-        pe12$w = w[25:24]; pe12$z = z[25:24];
-        pe13$w = w[27:26]; pe13$z = z[27:26];
-        pe14$w = w[29:28]; pe14$z = z[29:28];
-        pe15$w = w[31:30]; pe15$z = z[31:30];
+        pe0$w = wq[1:0]; pe0$z = z[1:0];
+        pe1$w = wq[3:2]; pe1$z = z[3:2];
+        pe2$w = wq[5:4]; pe2$z = z[5:4];
+        pe3$w = wq[7:6]; pe3$z = z[7:6];
+        pe4$w = wq[9:8]; pe4$z = z[9:8];
+        pe5$w = wq[11:10]; pe5$z = z[11:10];
+        pe6$w = wq[13:12]; pe6$z = z[13:12];
+        pe7$w = wq[15:14]; pe7$z = z[15:14];
+        pe8$w = wq[17:16]; pe8$z = z[17:16];
+        pe9$w = wq[19:18]; pe9$z = z[19:18];
+        pe10$w = wq[21:20]; pe10$z = z[21:20];
+        pe11$w = wq[23:22]; pe11$z = z[23:22];
+        pe12$w = wq[25:24]; pe12$z = z[25:24];
+        pe13$w = wq[27:26]; pe13$z = z[27:26];
+        pe14$w = wq[29:28]; pe14$z = z[29:28];
+        pe15$w = wq[31:30]; pe15$z = z[31:30];
     end
     reg [2:0] t1_0;
     always @(posedge clk) begin if (en) t1_0 <= {{1{pe0$p[1]}}, pe0$p} + {{1{pe1$p[1]}}, pe1$p}; end
@@ -6900,7 +6966,9 @@ module hitnet_top$zbuf(clk,rst,en,start,token_first,x_active,zsel,hw_valid,hw_la
             default: zw = 32'h0;
         endcase
     end
+    // Two registers, matching the weight word's block-RAM read and its extra register.
+    reg [31:0] zq;
     always @(posedge clk) begin
-        if (en) zword <= zw;
+        if (en) begin zq <= zw; zword <= zq; end
     end
 endmodule // hitnet_top$zbuf

@@ -32,7 +32,7 @@ fn shape_err(key: &str, msg: String) -> PlanError {
 /// Fixed pipeline latencies (register stages) of the datapath. They are
 /// constants of the microarchitecture; docs/architecture.md draws them.
 pub const POST_STAGES: u64 = 5;
-pub const EW_STAGES: u64 = 8;
+pub const EW_STAGES: u64 = 9;
 /// Widest array column count: a z word is one u64 per bitplane in the simulator.
 pub const MAX_COLS: usize = 64;
 
@@ -276,7 +276,10 @@ impl Plan {
         let steps = rows / lanes;
         let spans = tree_spans(cols);
         let tree_depth = (spans.len() - 1) as u32;
-        let bank_latency = tree_depth as u64 + 2;
+        // Issue, block-RAM read register, a second register on the weight and z
+        // words (so no PE sits behind a block-RAM output), the tree levels,
+        // then the accumulator/bank register.
+        let bank_latency = tree_depth as u64 + 3;
 
         let w = &m.widths;
         let f = &m.formats;
@@ -349,7 +352,7 @@ impl Plan {
         let input = 1 + in_beats as u64;
         let per_token = compute.max(input);
         let formula = format!(
-            "max(1 + sum_l [groups_l * sum_s blocks_s + tail_l], 1 + in_beats) = max(1 + {}, {input}) = {per_token}; tail_l = (tree depth {tree_depth} + 2) + last beat + {POST_STAGES} + {EW_STAGES} - 1",
+            "max(1 + sum_l [groups_l * sum_s blocks_s + tail_l], 1 + in_beats) = max(1 + {}, {input}) = {per_token}; tail_l = (tree depth {tree_depth} + 3) + last beat + {POST_STAGES} + {EW_STAGES} - 1",
             layers
                 .iter()
                 .map(|lp| format!("[{} + {}]", lp.mvm_cycles, lp.tail_cycles))

@@ -68,31 +68,32 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
     }
     b.line("wire proc5 = v5 & (g5 == 2'd3);");
 
-    b.comment("State memories, read at PL4 (address ra), data at PL5.");
+    b.comment("State memories: read at PL3 (address ra), then registered again, so the");
+    b.comment("E1 multiplier starts from a flip-flop, not from a block-RAM output.");
     b.line(format!("reg [{}:0] cmem [0:{}];", cellw - 1, sd - 1));
     b.line(format!("reg [{}:0] c_rd;", cellw - 1));
+    b.line(format!("reg [{}:0] c_old;", cellw - 1));
     b.line("always @(posedge clk) begin");
-    b.line("    if (en) c_rd <= cmem[ra];");
-    b.line("end");
     b.line(format!(
-        "wire [{}:0] c_old = first ? {} : c_rd;",
-        cellw - 1,
+        "    if (en) begin c_rd <= cmem[ra]; c_old <= first ? {} : c_rd; end",
         lit(cellw, 0)
     ));
+    b.line("end");
     if bern {
         b.line(format!("reg [31:0] lmem [0:{}];", sd - 1));
         b.line(format!("reg [31:0] seeds [0:{}];", sd - 1));
         b.line(readmem("seeds", &format!("seed_{lane}.hex")));
         b.line("reg [31:0] l_rd;");
         b.line("reg [31:0] sd_rd;");
+        b.line("reg [31:0] lf0;");
         b.line("always @(posedge clk) begin");
-        b.line("    if (en) begin l_rd <= lmem[ra]; sd_rd <= seeds[ra]; end");
+        b.line("    if (en) begin l_rd <= lmem[ra]; sd_rd <= seeds[ra]; lf0 <= first ? sd_rd : l_rd; end");
         b.line("end");
         b.comment("E1 registers the unit's LFSR state (seed at a sequence start); the draw");
         b.comment("is made from that register in E2, off the memory's critical path.");
         b.line("reg [31:0] lf1;");
         b.line("always @(posedge clk) begin");
-        b.line("    if (en) lf1 <= first ? sd_rd : l_rd;");
+        b.line("    if (en) lf1 <= lf0;");
         b.line("end");
         b.comment("F LFSR steps (native rust-hdl LfsrStep); bits out first-is-MSB.");
         b.line("always @(*) begin");
@@ -166,6 +167,7 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
     // and what closes timing on iCE40): rounding constants are folded into
     // an operand's free low bits where that is exact.
     let hpw = w.h_pre;
+    let q = last_stage; // h_pre is in stage `q`; the quantizer is stage q + 1
     match p.cell {
         CellKind::Lstm => {
             b.comment("E1: f * c and i * g.");
@@ -186,7 +188,7 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
             mul(&mut b, "ig", "gi", actw, "gg", actw, csw);
             stage(&mut b, "fc1", csw, "fc");
             stage(&mut b, "ig1", csw, "ig");
-            carry(&mut b, "o", actw, "go", 1, 5);
+            carry(&mut b, "o", actw, "go", 1, 6);
             b.comment("E2: f c + i g.");
             stage(&mut b, "cs2", csw, "fc1 + ig1");
             b.comment("E3: c' = sat(rshift_round(f c + i g, F)); written back to the cell memory.");
@@ -206,14 +208,16 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
                 sat(&mut b, "tic", "ti", cellw + sh, kw);
             }
             stage(&mut b, "idx4", kw, "tic");
+            b.comment("E5: tanh table; E6 registers its output for the multiplier.");
             tanh_rom(&mut b, actw, kw, "idx4", "t5");
-            b.comment("E6: o * tanh(c').");
+            stage(&mut b, "t6", actw, "t5");
+            b.comment("E7: o * tanh(c').");
             let pw = 2 * actw;
-            mul(&mut b, "hprod", "o5", actw, "t5", actw, pw);
-            stage(&mut b, "hp6", pw, "hprod");
-            b.comment("E7: h_pre = rshift_round(o tanh(c'), F), in [-2^F, 2^F].");
-            let hw = rsr(&mut b, "hr", "hp6", pw, fb);
-            stage(&mut b, "hp7", hpw, &format!("hr[{}:0]", hpw - 1));
+            mul(&mut b, "hprod", "o6", actw, "t6", actw, pw);
+            stage(&mut b, "hp7", pw, "hprod");
+            b.comment("E8: h_pre = rshift_round(o tanh(c'), F), in [-2^F, 2^F].");
+            let hw = rsr(&mut b, "hr", "hp7", pw, fb);
+            stage(&mut b, &format!("hp{q}"), hpw, &format!("hr[{}:0]", hpw - 1));
             if hw > hpw {
                 b.line(format!("wire unused_hr = ^hr[{}:{hpw}];", hw - 1));
             }
@@ -240,20 +244,20 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
             mul(&mut b, "rp", "gr", actw, "nh", pw, rpw);
             stage(&mut b, "rp1", rpw, "rp");
             stage(&mut b, "nx1", pw, "nx");
-            carry(&mut b, "ug", actw, "gu", 1, 5);
-            carry(&mut b, "so", cellw, "c_old", 1, 4);
+            carry(&mut b, "ug", actw, "gu", 1, 6);
+            carry(&mut b, "so", cellw, "c_old", 1, 5);
             b.comment("E2: n_x + rshift_round(r n_h, F) = (r n_h + n_x 2^F + 2^(F-1)) >> F, one adder.");
             let aw = rpw.max(pw + fb) + 1;
-            b.line(format!(
-                "wire [{}:0] nsum = {} + {};",
-                aw - 1,
-                sx("rp1", rpw, aw),
-                sx(&format!("nx1s"), pw + fb, aw)
-            ));
             b.line(format!(
                 "wire [{}:0] nx1s = {{nx1, 1'b1, {}'d0}};",
                 pw + fb - 1,
                 fb - 1
+            ));
+            b.line(format!(
+                "wire [{}:0] nsum = {} + {};",
+                aw - 1,
+                sx("rp1", rpw, aw),
+                sx("nx1s", pw + fb, aw)
             ));
             b.line(format!("wire unused_nsum = ^nsum[{}:0];", fb - 1));
             let nw = aw - fb;
@@ -262,43 +266,46 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
             let iw = rsr(&mut b, "ni", "ns2", nw, f.pre_frac - f.lut_frac);
             sat(&mut b, "nic", "ni", iw, kw);
             stage(&mut b, "idx3", kw, "nic");
+            b.comment("E4: tanh table; E5 registers its output.");
             tanh_rom(&mut b, actw, kw, "idx3", "n4");
-            b.comment("E5: s - n.");
-            stage(&mut b, "dif5", dw, &format!("{} - {}", sx("so4", cellw, dw), sx("n4", actw, dw)));
-            carry(&mut b, "n", actw, "n4", 5, 6);
-            b.comment("E6: u * (s - n).");
-            mul(&mut b, "up", "ug5", actw, "dif5", dw, csw);
-            stage(&mut b, "up6", csw, "up");
-            b.comment("E7: s' = n + rshift_round(u (s - n), F) = (u (s - n) + n 2^F + 2^(F-1)) >> F, one adder.");
+            stage(&mut b, "n5", actw, "n4");
+            b.comment("E6: s - n.");
+            stage(&mut b, "dif6", dw, &format!("{} - {}", sx("so5", cellw, dw), sx("n5", actw, dw)));
+            carry(&mut b, "n", actw, "n5", 6, 7);
+            b.comment("E7: u * (s - n).");
+            mul(&mut b, "up", "ug6", actw, "dif6", dw, csw);
+            stage(&mut b, "up7", csw, "up");
+            b.comment("E8: s' = n + rshift_round(u (s - n), F) = (u (s - n) + n 2^F + 2^(F-1)) >> F, one adder.");
             let sw7 = csw.max(actw + fb) + 1;
             b.line(format!(
-                "wire [{}:0] n6s = {{n6, 1'b1, {}'d0}};",
+                "wire [{}:0] n7s = {{n7, 1'b1, {}'d0}};",
                 actw + fb - 1,
                 fb - 1
             ));
             b.line(format!(
                 "wire [{}:0] ssum = {} + {};",
                 sw7 - 1,
-                sx("up6", csw, sw7),
-                sx("n6s", actw + fb, sw7)
+                sx("up7", csw, sw7),
+                sx("n7s", actw + fb, sw7)
             ));
             b.line(format!("wire unused_ssum = ^{{ssum[{}:{}], ssum[{}:0]}};", sw7 - 1, fb + hpw, fb - 1));
-            stage(&mut b, "hp7", hpw, &format!("ssum[{}:{fb}]", fb + hpw - 1));
+            stage(&mut b, &format!("hp{q}"), hpw, &format!("ssum[{}:{fb}]", fb + hpw - 1));
             b.line("always @(posedge clk) begin");
             b.line(format!(
                 "    if (en & {}) cmem[{}] <= {};",
-                proc_of(7),
-                sa_of(7),
-                sx("hp7", hpw, cellw)
+                proc_of(q),
+                sa_of(q),
+                sx(&format!("hp{q}"), hpw, cellw)
             ));
             b.line("end");
         }
     }
 
-    b.comment("E8: the quantizer (one add or subtract).");
+    b.comment("The last stage: the quantizer (one add or subtract).");
     let qw = hpw + 1;
-    b.line(format!("wire hneg = hp7[{}];", hpw - 1));
-    b.line(format!("wire [{}:0] hpx = {};", qw - 1, sx("hp7", hpw, qw)));
+    let hpq = format!("hp{q}");
+    b.line(format!("wire hneg = {hpq}[{}];", hpw - 1));
+    b.line(format!("wire [{}:0] hpx = {};", qw - 1, sx(&hpq, hpw, qw)));
     if bern {
         b.comment("BTQ: h = sign(h_pre) when u < |h_pre|, i.e. when u - h_pre (u + h_pre if negative) < 0.");
         b.line(format!(

@@ -159,7 +159,8 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
     field("last5", 1, &mut b);
     field("inr5", 1, &mut b);
     field("sa5", sab, &mut b);
-    b.line(format!("    ra = ctl4[{}:0];", sab - 1));
+    // The element-wise lane reads its state memories two cycles ahead of PL5.
+    b.line(format!("    ra = ctl3[{}:0];", sab - 1));
     b.line("end");
     m.body = b.s;
     m

@@ -28,10 +28,17 @@ pub fn build(c: &Ctx) -> DynBlock {
         m.child(&format!("pe{k}"), Box::new(pe));
     }
     let mut b = Body::default();
+    b.comment("The weight word is registered once more after the block RAM: its");
+    b.comment("clock-to-out plus the PEs and an adder do not fit one cycle at 100 MHz");
+    b.comment("on ECP5 (Yosys can fold this register into the DP16KD output register).");
+    b.line(format!("reg [{}:0] wq;", cw - 1));
+    b.line("always @(posedge clk) begin");
+    b.line("    if (en) wq <= w;");
+    b.line("end");
     b.line("always @(*) begin");
     for k in 0..cols {
         b.line(format!(
-            "    pe{k}$w = w[{}:{}]; pe{k}$z = z[{}:{}];",
+            "    pe{k}$w = wq[{}:{}]; pe{k}$z = z[{}:{}];",
             2 * k + 1,
             2 * k,
             2 * k + 1,

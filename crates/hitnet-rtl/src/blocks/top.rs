@@ -70,9 +70,9 @@ pub fn build(c: &Ctx) -> DynBlock {
     b.line(format!("    zbuf$hw_data = {{{}}};", hn_all.join(", ")));
     b.line("end");
 
-    // Issue-stage control delayed to the accumulator stage: the W/Z
-    // registers (1) plus one register per tree level.
-    let d = p.tree_depth as usize + 1;
+    // Issue-stage control delayed to the accumulator stage: the plan's bank
+    // latency less the accumulator register itself.
+    let d = p.bank_latency as usize - 1;
     let ctl_w = 3 + 2 + lb + qb;
     b.comment("Issue control delayed to the accumulator stage.");
     b.line(format!(

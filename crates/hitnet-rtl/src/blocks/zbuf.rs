@@ -97,8 +97,10 @@ pub fn build(c: &Ctx) -> DynBlock {
     b.line(format!("        default: zw = {};", lit(cw as u32, 0)));
     b.line("    endcase");
     b.line("end");
+    b.comment("Two registers, matching the weight word's block-RAM read and its extra register.");
+    b.line(format!("reg [{}:0] zq;", cw - 1));
     b.line("always @(posedge clk) begin");
-    b.line("    if (en) zword <= zw;");
+    b.line("    if (en) begin zq <= zw; zword <= zq; end");
     b.line("end");
     // Trits past the vector ends exist only to keep beats whole.
     let mut sinks = Vec::new();
