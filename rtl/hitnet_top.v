@@ -4,9 +4,6 @@
 // rust-hdl names each module after its instance path (hitnet_top$row0$pe3), so
 // module and file names differ by design:
 /* verilator lint_off DECLFILENAME */
-`ifndef HITNET_MEM_DIR
-`define HITNET_MEM_DIR ""
-`endif
 
 
 module hitnet_top(clk,rst,s_valid,s_data,s_first,m_ready,s_ready,m_valid,m_data,m_layer,m_last,idle);
@@ -184,6 +181,7 @@ module hitnet_top(clk,rst,s_valid,s_data,s_first,m_ready,s_ready,m_valid,m_data,
     wire  [7:0] serial$acc0;
     wire  serial$inr0;
     reg  post0$clk;
+    reg  post0$rst;
     reg  post0$en;
     reg  post0$sv;
     reg  [2:0] post0$k;
@@ -206,6 +204,7 @@ module hitnet_top(clk,rst,s_valid,s_data,s_first,m_ready,s_ready,m_valid,m_data,
     wire  [5:0] post0$sa5;
     wire  [11:0] post0$val5;
     reg  ew0$clk;
+    reg  ew0$rst;
     reg  ew0$en;
     reg  ew0$first;
     reg  [5:0] ew0$ra;
@@ -423,6 +422,7 @@ module hitnet_top(clk,rst,s_valid,s_data,s_first,m_ready,s_ready,m_valid,m_data,
     );
     hitnet_top$post0 post0(
         .clk(post0$clk),
+        .rst(post0$rst),
         .en(post0$en),
         .sv(post0$sv),
         .k(post0$k),
@@ -447,6 +447,7 @@ module hitnet_top(clk,rst,s_valid,s_data,s_first,m_ready,s_ready,m_valid,m_data,
     );
     hitnet_top$ew0 ew0(
         .clk(ew0$clk),
+        .rst(ew0$rst),
         .en(ew0$en),
         .first(ew0$first),
         .ra(ew0$ra),
@@ -557,11 +558,11 @@ module hitnet_top(clk,rst,s_valid,s_data,s_first,m_ready,s_ready,m_valid,m_data,
         serial$clk = clk; serial$rst = rst; serial$en = en; serial$start = ctrl$start;
         serial$bank_ev = bank_ev; serial$bank_gate = bank_gate;
         serial$bank_layer = bank_layer; serial$bank_group = bank_group;
-        post0$clk = clk; post0$en = en; post0$sv = serial$sv; post0$k = serial$k;
+        post0$clk = clk; post0$rst = rst; post0$en = en; post0$sv = serial$sv; post0$k = serial$k;
         post0$gate = serial$gate; post0$layer = serial$layer; post0$bv = serial$bv;
         post0$blast = serial$blast; post0$inr = serial$inr0; post0$acc = serial$acc0;
         post0$baddr = serial$baddr; post0$saddr = serial$saddr;
-        ew0$clk = clk; ew0$en = en; ew0$first = inbuf$token_first; ew0$ra = post0$ra;
+        ew0$clk = clk; ew0$rst = rst; ew0$en = en; ew0$first = inbuf$token_first; ew0$ra = post0$ra;
         ew0$v5 = post0$v5;
         ew0$g5 = post0$g5;
         ew0$k5 = post0$k5;
@@ -687,10 +688,11 @@ module hitnet_top$ctrl(clk,rst,en,fill_full,start,issue,waddr,zsel,first,last,ga
 endmodule // hitnet_top$ctrl
 
 
-module hitnet_top$ew0(clk,en,first,ra,v5,g5,k5,l5,bv5,last5,inr5,sa5,val5,hn,wv,wl,wlast);
+module hitnet_top$ew0(clk,rst,en,first,ra,v5,g5,k5,l5,bv5,last5,inr5,sa5,val5,hn,wv,wl,wlast);
     
     // Module arguments
     input wire  clk;
+    input wire  rst;
     input wire  en;
     input wire  first;
     input wire  [5:0] ra;
@@ -824,8 +826,10 @@ module hitnet_top$ew0(clk,en,first,ra,v5,g5,k5,l5,bv5,last5,inr5,sa5,val5,hn,wv,
         if ($value$plusargs("hitnet_mem=%s", d) == 0) d = "";
         $readmemh({d, "seed_0.hex"}, seeds);
     end
-    `else
+    `elsif HITNET_MEM_DIR
     initial $readmemh({`HITNET_MEM_DIR, "seed_0.hex"}, seeds);
+    `else
+    initial $readmemh("seed_0.hex", seeds);
     `endif
     reg [31:0] l_rd;
     reg [31:0] sd_rd;
@@ -871,7 +875,8 @@ module hitnet_top$ew0(clk,en,first,ra,v5,g5,k5,l5,bv5,last5,inr5,sa5,val5,hn,wv,
     reg [10:0] e8;
     reg [9:0] u8;
     always @(posedge clk) begin
-        if (en) begin e1 <= e0; e2 <= e1; u2 <= u_draw; e3 <= e2; u3 <= u2; e4 <= e3; u4 <= u3; e5 <= e4; u5 <= u4; e6 <= e5; u6 <= u5; e7 <= e6; u7 <= u6; e8 <= e7; u8 <= u7; end
+        if (rst) begin e1 <= 11'd0; e2 <= 11'd0; e3 <= 11'd0; e4 <= 11'd0; e5 <= 11'd0; e6 <= 11'd0; e7 <= 11'd0; e8 <= 11'd0; end
+        else if (en) begin e1 <= e0; e2 <= e1; u2 <= u_draw; e3 <= e2; u3 <= u2; e4 <= e3; u4 <= u3; e5 <= e4; u5 <= u4; e6 <= e5; u6 <= u5; e7 <= e6; u7 <= u6; e8 <= e7; u8 <= u7; end
     end
     always @(posedge clk) begin
         if (en & e1[10]) lmem[e1[5:0]] <= lf_new;
@@ -932,8 +937,10 @@ module hitnet_top$ew0(clk,en,first,ra,v5,g5,k5,l5,bv5,last5,inr5,sa5,val5,hn,wv,
         if ($value$plusargs("hitnet_mem=%s", d) == 0) d = "";
         $readmemh({d, "tanh.hex"}, trom);
     end
-    `else
+    `elsif HITNET_MEM_DIR
     initial $readmemh({`HITNET_MEM_DIR, "tanh.hex"}, trom);
+    `else
+    initial $readmemh("tanh.hex", trom);
     `endif
     reg [11:0] t5;
     always @(posedge clk) begin
@@ -952,7 +959,7 @@ module hitnet_top$ew0(clk,en,first,ra,v5,g5,k5,l5,bv5,last5,inr5,sa5,val5,hn,wv,
     wire unused_hr = ^hr_t[9:0];
     reg [11:0] hp8;
     always @(posedge clk) begin if (en) hp8 <= hr[11:0]; end
-    wire unused_hr = ^hr[14:12];
+    wire unused_hr_hi = ^hr[14:12];
     // The last stage: the quantizer (one add or subtract).
     wire hneg = hp8[11];
     wire [12:0] hpx = {{1{hp8[11]}}, hp8};
@@ -1247,10 +1254,11 @@ module hitnet_top$inbuf(clk,rst,s_valid,s_data,s_first,start,s_ready,fill_full,x
 endmodule // hitnet_top$inbuf
 
 
-module hitnet_top$post0(clk,en,sv,k,gate,layer,bv,blast,inr,acc,baddr,saddr,ra,v5,g5,k5,l5,bv5,last5,inr5,sa5,val5);
+module hitnet_top$post0(clk,rst,en,sv,k,gate,layer,bv,blast,inr,acc,baddr,saddr,ra,v5,g5,k5,l5,bv5,last5,inr5,sa5,val5);
     
     // Module arguments
     input wire  clk;
+    input wire  rst;
     input wire  en;
     input wire  sv;
     input wire  [2:0] k;
@@ -1281,7 +1289,8 @@ module hitnet_top$post0(clk,en,sv,k,gate,layer,bv,blast,inr,acc,baddr,saddr,ra,v
     reg [15:0] ctl4;
     reg [15:0] ctl5;
     always @(posedge clk) begin
-        if (en) begin ctl1 <= ctl0; ctl2 <= ctl1; ctl3 <= ctl2; ctl4 <= ctl3; ctl5 <= ctl4; end
+        if (rst) begin ctl1 <= 16'd0; ctl2 <= 16'd0; ctl3 <= 16'd0; ctl4 <= 16'd0; ctl5 <= 16'd0; end
+        else if (en) begin ctl1 <= ctl0; ctl2 <= ctl1; ctl3 <= ctl2; ctl4 <= ctl3; ctl5 <= ctl4; end
     end
     // PL1: operands. The bias memory is read in serial order.
     reg [15:0] bmem [0:255];
@@ -1291,8 +1300,10 @@ module hitnet_top$post0(clk,en,sv,k,gate,layer,bv,blast,inr,acc,baddr,saddr,ra,v
         if ($value$plusargs("hitnet_mem=%s", d) == 0) d = "";
         $readmemh({d, "b_0.hex"}, bmem);
     end
-    `else
+    `elsif HITNET_MEM_DIR
     initial $readmemh({`HITNET_MEM_DIR, "b_0.hex"}, bmem);
+    `else
+    initial $readmemh("b_0.hex", bmem);
     `endif
     reg [15:0] b1;
     reg [7:0] a1;
@@ -1343,8 +1354,10 @@ module hitnet_top$post0(clk,en,sv,k,gate,layer,bv,blast,inr,acc,baddr,saddr,ra,v
         if ($value$plusargs("hitnet_mem=%s", d) == 0) d = "";
         $readmemh({d, "act.hex"}, rom);
     end
-    `else
+    `elsif HITNET_MEM_DIR
     initial $readmemh({`HITNET_MEM_DIR, "act.hex"}, rom);
+    `else
+    initial $readmemh("act.hex", rom);
     `endif
     reg [11:0] lut5;
     reg [19:0] pre5;
@@ -6739,8 +6752,10 @@ module hitnet_top$wbank0(clk,en,addr,data);
         if ($value$plusargs("hitnet_mem=%s", d) == 0) d = "";
         $readmemh({d, "w_0.hex"}, mem);
     end
-    `else
+    `elsif HITNET_MEM_DIR
     initial $readmemh({`HITNET_MEM_DIR, "w_0.hex"}, mem);
+    `else
+    initial $readmemh("w_0.hex", mem);
     `endif
     always @(posedge clk) begin
         if (en) data <= mem[addr];
@@ -6764,8 +6779,10 @@ module hitnet_top$wbank1(clk,en,addr,data);
         if ($value$plusargs("hitnet_mem=%s", d) == 0) d = "";
         $readmemh({d, "w_1.hex"}, mem);
     end
-    `else
+    `elsif HITNET_MEM_DIR
     initial $readmemh({`HITNET_MEM_DIR, "w_1.hex"}, mem);
+    `else
+    initial $readmemh("w_1.hex", mem);
     `endif
     always @(posedge clk) begin
         if (en) data <= mem[addr];
@@ -6789,8 +6806,10 @@ module hitnet_top$wbank2(clk,en,addr,data);
         if ($value$plusargs("hitnet_mem=%s", d) == 0) d = "";
         $readmemh({d, "w_2.hex"}, mem);
     end
-    `else
+    `elsif HITNET_MEM_DIR
     initial $readmemh({`HITNET_MEM_DIR, "w_2.hex"}, mem);
+    `else
+    initial $readmemh("w_2.hex", mem);
     `endif
     always @(posedge clk) begin
         if (en) data <= mem[addr];
@@ -6814,8 +6833,10 @@ module hitnet_top$wbank3(clk,en,addr,data);
         if ($value$plusargs("hitnet_mem=%s", d) == 0) d = "";
         $readmemh({d, "w_3.hex"}, mem);
     end
-    `else
+    `elsif HITNET_MEM_DIR
     initial $readmemh({`HITNET_MEM_DIR, "w_3.hex"}, mem);
+    `else
+    initial $readmemh("w_3.hex", mem);
     `endif
     always @(posedge clk) begin
         if (en) data <= mem[addr];
@@ -6839,8 +6860,10 @@ module hitnet_top$wbank4(clk,en,addr,data);
         if ($value$plusargs("hitnet_mem=%s", d) == 0) d = "";
         $readmemh({d, "w_4.hex"}, mem);
     end
-    `else
+    `elsif HITNET_MEM_DIR
     initial $readmemh({`HITNET_MEM_DIR, "w_4.hex"}, mem);
+    `else
+    initial $readmemh("w_4.hex", mem);
     `endif
     always @(posedge clk) begin
         if (en) data <= mem[addr];
@@ -6864,8 +6887,10 @@ module hitnet_top$wbank5(clk,en,addr,data);
         if ($value$plusargs("hitnet_mem=%s", d) == 0) d = "";
         $readmemh({d, "w_5.hex"}, mem);
     end
-    `else
+    `elsif HITNET_MEM_DIR
     initial $readmemh({`HITNET_MEM_DIR, "w_5.hex"}, mem);
+    `else
+    initial $readmemh("w_5.hex", mem);
     `endif
     always @(posedge clk) begin
         if (en) data <= mem[addr];
@@ -6889,8 +6914,10 @@ module hitnet_top$wbank6(clk,en,addr,data);
         if ($value$plusargs("hitnet_mem=%s", d) == 0) d = "";
         $readmemh({d, "w_6.hex"}, mem);
     end
-    `else
+    `elsif HITNET_MEM_DIR
     initial $readmemh({`HITNET_MEM_DIR, "w_6.hex"}, mem);
+    `else
+    initial $readmemh("w_6.hex", mem);
     `endif
     always @(posedge clk) begin
         if (en) data <= mem[addr];
@@ -6914,8 +6941,10 @@ module hitnet_top$wbank7(clk,en,addr,data);
         if ($value$plusargs("hitnet_mem=%s", d) == 0) d = "";
         $readmemh({d, "w_7.hex"}, mem);
     end
-    `else
+    `elsif HITNET_MEM_DIR
     initial $readmemh({`HITNET_MEM_DIR, "w_7.hex"}, mem);
+    `else
+    initial $readmemh("w_7.hex", mem);
     `endif
     always @(posedge clk) begin
         if (en) data <= mem[addr];

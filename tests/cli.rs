@@ -102,23 +102,47 @@ fn gen_sim_cosim_contract_and_errors() {
     let cfg = write(dir.path(), "c.toml", CFG);
     let out = dir.path().join("rtl");
     let out_s = out.display().to_string();
-    let j = json(&hitnet(&["gen", "--config", &cfg, "--out", &out_s, "--json"]));
+    let j = json(&hitnet(&[
+        "gen", "--config", &cfg, "--out", &out_s, "--json",
+    ]));
     assert!(j["cycles_per_token"].as_u64().unwrap() > 0);
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["top"], "hitnet_top");
     assert_eq!(manifest["cycles_per_token"], j["cycles_per_token"]);
-    for k in ["ports", "widths", "files", "cycle_formula", "bound_cycles_per_token", "config"] {
+    for k in [
+        "ports",
+        "widths",
+        "files",
+        "cycle_formula",
+        "bound_cycles_per_token",
+        "config",
+    ] {
         assert!(!manifest[k].is_null(), "manifest lacks {k}");
     }
-    let s = json(&hitnet(&["sim", "--config", &cfg, "--tokens", "30", "--json"]));
-    for k in ["cycles_per_token", "bound_cycles_per_token", "utilization", "tokens", "matches_golden"] {
+    let s = json(&hitnet(&[
+        "sim", "--config", &cfg, "--tokens", "30", "--json",
+    ]));
+    for k in [
+        "cycles_per_token",
+        "bound_cycles_per_token",
+        "utilization",
+        "tokens",
+        "matches_golden",
+    ] {
         assert!(!s[k].is_null(), "sim --json lacks {k}");
     }
     assert_eq!(s["matches_golden"], true);
-    assert_eq!(s["cycles_per_token"].as_f64().unwrap(), j["cycles_per_token"].as_f64().unwrap());
+    assert_eq!(
+        s["cycles_per_token"].as_f64().unwrap(),
+        j["cycles_per_token"].as_f64().unwrap()
+    );
     // Shapes that cannot work.
-    let bad = write(dir.path(), "bad.toml", &CFG.replace("rows = 4", "rows = 12"));
+    let bad = write(
+        dir.path(),
+        "bad.toml",
+        &CFG.replace("rows = 4", "rows = 12"),
+    );
     let o = hitnet(&["gen", "--config", &bad, "--out", &out_s]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("hw.rows"), "{}", stderr(&o));
@@ -126,7 +150,13 @@ fn gen_sim_cosim_contract_and_errors() {
     let theirs = dir.path().join("theirs");
     std::fs::create_dir(&theirs).unwrap();
     std::fs::write(theirs.join("x.v"), "keep").unwrap();
-    let o = hitnet(&["gen", "--config", &cfg, "--out", &theirs.display().to_string()]);
+    let o = hitnet(&[
+        "gen",
+        "--config",
+        &cfg,
+        "--out",
+        &theirs.display().to_string(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(theirs.join("x.v").exists());
     let o = hitnet(&["gen", "--config", &cfg, "--out", "/proc/hitnet/x"]);
@@ -143,14 +173,23 @@ fn cosim_without_verilator_says_what_to_install() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
     let e = stderr(&o);
-    assert!(e.contains("verilator") && e.contains("scripts/setup"), "{e}");
+    assert!(
+        e.contains("verilator") && e.contains("scripts/setup"),
+        "{e}"
+    );
 }
 
 #[test]
 fn cosim_cli_is_bit_exact_on_the_default_model() {
     let o = hitnet(&["cosim", "--tokens", "40", "--stall-percent", "10", "--json"]);
     let j = json(&o);
-    for k in ["tokens", "mismatches", "rtl_cycles", "sim_cycles", "bit_exact"] {
+    for k in [
+        "tokens",
+        "mismatches",
+        "rtl_cycles",
+        "sim_cycles",
+        "bit_exact",
+    ] {
         assert!(!j[k].is_null(), "cosim --json lacks {k}");
     }
     assert_eq!(j["bit_exact"], true);

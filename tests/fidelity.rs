@@ -13,7 +13,16 @@ fn simulator_equals_golden_on_a_corpus_and_generates() {
     let o = Command::new(env!("CARGO_BIN_EXE_hitnet"))
         .args(["eval", "--model", model, "--corpus"])
         .arg(&corpus)
-        .args(["--split", "all", "--simulator", "--generate", "40", "--generate-with", "simulator", "--json"])
+        .args([
+            "--split",
+            "all",
+            "--simulator",
+            "--generate",
+            "40",
+            "--generate-with",
+            "simulator",
+            "--json",
+        ])
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

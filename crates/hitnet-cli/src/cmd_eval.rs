@@ -46,15 +46,16 @@ fn accelerator(a: &Args, lm: &Lm) -> Result<hitnet_arch::Plan> {
     let (mut rows, mut cols, mut lanes) = (a.rows, a.cols, None);
     if a.model.extension().is_some_and(|e| e == "toml") {
         let cfg = hitnet_model::Config::load(&a.model)?;
-        rows = a.rows_given.then_some(rows).unwrap_or(cfg.hw.rows);
-        cols = a.cols_given.then_some(cols).unwrap_or(cfg.hw.cols);
+        if !a.rows_given {
+            rows = cfg.hw.rows;
+        }
+        if !a.cols_given {
+            cols = cfg.hw.cols;
+        }
         lanes = cfg.hw.post_lanes;
     }
-    Ok(hitnet_arch::Plan::new(
-        &lm.int,
-        hitnet_arch::Shape { rows, cols, lanes },
-    )
-    .with_context(|| format!("planning the accelerator for {}", a.model.display()))?)
+    hitnet_arch::Plan::new(&lm.int, hitnet_arch::Shape { rows, cols, lanes })
+        .with_context(|| format!("planning the accelerator for {}", a.model.display()))
 }
 
 /// The simulator as a token-at-a-time RNN: token id -> last layer's h.
@@ -133,8 +134,12 @@ pub struct Args {
 
 pub fn run(mut a: Args) -> Result<ExitCode> {
     let argv: Vec<String> = std::env::args().collect();
-    a.rows_given = argv.iter().any(|x| x == "--rows" || x.starts_with("--rows="));
-    a.cols_given = argv.iter().any(|x| x == "--cols" || x.starts_with("--cols="));
+    a.rows_given = argv
+        .iter()
+        .any(|x| x == "--rows" || x.starts_with("--rows="));
+    a.cols_given = argv
+        .iter()
+        .any(|x| x == "--cols" || x.starts_with("--cols="));
     anyhow::ensure!(
         a.corpus.is_some() || a.generate.is_some(),
         "nothing to do: give --corpus FILE to score and/or --generate N to sample"
@@ -259,7 +264,9 @@ pub fn run(mut a: Args) -> Result<ExitCode> {
                 }
                 Ok::<_, hitnet_train::TrainError>(h)
             })
-            .with_context(|| format!("scoring {} with the simulated accelerator", path.display()))?;
+            .with_context(|| {
+                format!("scoring {} with the simulated accelerator", path.display())
+            })?;
             let stats = rnn.stream.finish(&mut |_| {});
             let secs = t0.elapsed().as_secs_f64();
             let bits = s.bits_per_token();
@@ -337,10 +344,11 @@ pub fn run(mut a: Args) -> Result<ExitCode> {
                     lm: &lm,
                     first: true,
                 };
-                let ids = hitnet_train::eval::generate_ternary(lm.output(), &prompt, n, opts, |t| {
-                    rnn.step(t)
-                })
-                .context("generating with the simulated accelerator")?;
+                let ids =
+                    hitnet_train::eval::generate_ternary(lm.output(), &prompt, n, opts, |t| {
+                        rnn.step(t)
+                    })
+                    .context("generating with the simulated accelerator")?;
                 ("simulator", ids)
             }
         };
@@ -356,9 +364,7 @@ pub fn run(mut a: Args) -> Result<ExitCode> {
         } else {
             println!(
                 "--- {n} {unit}s sampled by the {} model (temperature {}, seed {}) ---",
-                vname,
-                a.temperature,
-                a.seed
+                vname, a.temperature, a.seed
             );
             println!("{text}");
             println!("---");

@@ -24,6 +24,7 @@ pub struct Args {
     /// Tokens the cycle simulator runs to measure cycles per token.
     #[arg(long, default_value_t = 16)]
     pub tokens: u64,
+    /// Print one JSON object instead of Markdown.
     #[arg(long)]
     pub json: bool,
 }
@@ -267,7 +268,10 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 num(&v["fmax_mhz"]),
                 num(&v["clock_mhz_target"]),
                 if v["timing_met"] == true { "met" } else { "missed" },
-                num(&v["tokens_per_second"]),
+                v["tokens_per_second"]
+                    .as_f64()
+                    .map(|t| format!("{t:.0}"))
+                    .unwrap_or_else(|| "-".into()),
                 v["cycles_per_token"],
                 v["weight_banks_in_bram"],
                 v["weight_banks"]

@@ -29,6 +29,7 @@ pub struct Args {
     /// Stop after place and route (no bitstream).
     #[arg(long)]
     pub no_bitstream: bool,
+    /// Print one JSON object (the SynthReport plus cycles and tokens/s) instead of the table.
     #[arg(long)]
     pub json: bool,
 }
@@ -109,6 +110,8 @@ pub(crate) fn wrapper_kind(name: Option<&str>, target: &Target) -> Result<Wrappe
 
 /// Generates, wraps and builds one design.
 pub(crate) fn run_job(job: &Job) -> Result<Outcome> {
+    // A failed run must not leave the previous summary for `report` to show.
+    let _ = std::fs::remove_file(job.out.join(SUMMARY_FILE));
     let gen_dir = job.out.join("gen");
     let design = hitnet_rtl::generate(job.plan, job.config_json.clone());
     design

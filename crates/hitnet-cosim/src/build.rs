@@ -345,7 +345,8 @@ mod tests {
     fn a_verilator_failure_points_to_its_log() {
         let tc = Toolchain::find().expect("verilator (scripts/setup installs it)");
         let q = hitnet_model::QuantParams::default();
-        let fm = hitnet_model::defaults::default_float_model(hitnet_model::CellKind::Lstm, 5, 3, 1, 1);
+        let fm =
+            hitnet_model::defaults::default_float_model(hitnet_model::CellKind::Lstm, 5, 3, 1, 1);
         let im = hitnet_model::IntModel::new(&fm.quantize(&q).unwrap(), &q).unwrap();
         let plan = Plan::new(
             &im,
@@ -357,12 +358,21 @@ mod tests {
         )
         .unwrap();
         let cache = tempfile::tempdir().unwrap();
-        let e = build(&tc, &plan, "module hitnet_top(; endmodule", BuildOptions::default(), cache.path())
-            .unwrap_err();
+        let e = build(
+            &tc,
+            &plan,
+            "module hitnet_top(; endmodule",
+            BuildOptions::default(),
+            cache.path(),
+        )
+        .unwrap_err();
         match &e {
             CosimError::Build { log, .. } => {
                 let text = std::fs::read_to_string(log).unwrap();
-                assert!(text.contains("syntax error") || text.contains("Error"), "{text}");
+                assert!(
+                    text.contains("syntax error") || text.contains("Error"),
+                    "{text}"
+                );
             }
             other => panic!("{other:?}"),
         }

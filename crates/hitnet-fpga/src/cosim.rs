@@ -23,9 +23,24 @@ pub fn repo_fpga_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fpga")
 }
 
+/// Which simulator runs the bench.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Simulator {
+    /// Icarus Verilog (`iverilog` + `vvp`): compiles in a second, strict
+    /// about Verilog-2005 syntax.
+    #[default]
+    Icarus,
+    /// Verilator 5 with `--binary --timing` (the bench's delays and event
+    /// controls need its timing support): slower to compile, and the
+    /// simulator the generated RTL is verified with elsewhere.
+    Verilator,
+}
+
 /// One co-simulation setup.
 #[derive(Debug, Clone)]
 pub struct UartCosim {
+    /// Simulator (Icarus by default).
+    pub simulator: Simulator,
     pub params: UartParams,
     /// Verilog defining `hitnet_top` (and whatever it instantiates).
     pub accel_files: Vec<PathBuf>,
@@ -63,6 +78,7 @@ impl UartCosim {
         work_dir: impl Into<PathBuf>,
     ) -> UartCosim {
         UartCosim {
+            simulator: Simulator::Icarus,
             params,
             accel_files,
             data_files: Vec::new(),
@@ -77,8 +93,6 @@ impl UartCosim {
     /// previous reply) and returns the device's bytes.
     pub fn run(&self, tokens: &[Token]) -> Result<CosimOutput> {
         self.params.validate()?;
-        let iverilog = tools::require("iverilog")?;
-        let vvp = tools::require("vvp")?;
         let w = &self.work_dir;
         std::fs::create_dir_all(w).map_err(|e| FpgaError::io("cannot create", w, e))?;
         for f in &self.data_files {
@@ -95,39 +109,73 @@ impl UartCosim {
         std::fs::write(&stim_path, stim)
             .map_err(|e| FpgaError::io("cannot write", &stim_path, e))?;
 
-        let log = w.join("cosim.log");
-        let mut cmd = Command::new(&iverilog);
-        cmd.current_dir(w)
-            .args(["-g2012", "-o", "sim.vvp", "-s", "tb_hitnet_uart"]);
         let mut params = self.params.wrapper_params();
         params.insert("TOKENS".into(), tokens.len().max(1) as i64);
         params.insert("LATENCY_MAX".into(), self.latency_max as i64);
-        for (k, v) in &params {
-            cmd.arg(format!("-Ptb_hitnet_uart.{k}={v}"));
-        }
-        for (k, v) in &self.defines {
+        for k in self.defines.keys() {
             if !is_identifier(k) {
                 return Err(FpgaError::InvalidDesign(format!("macro name '{k}'")));
             }
-            cmd.arg(format!("-D{k}={v}"));
         }
         let fpga = self
             .fpga_dir
             .canonicalize()
             .map_err(|e| FpgaError::io("cannot find the fpga folder", &self.fpga_dir, e))?;
-        cmd.arg(fpga.join("sim/tb_hitnet_uart.v"));
+        let mut sources = vec![fpga.join("sim/tb_hitnet_uart.v")];
         for f in ["hitnet_uart.v", "hitnet_uart_rx.v", "hitnet_uart_tx.v"] {
-            cmd.arg(fpga.join(f));
+            sources.push(fpga.join(f));
         }
         for f in &self.accel_files {
-            let abs = f
-                .canonicalize()
-                .map_err(|e| FpgaError::io("cannot find", f, e))?;
-            cmd.arg(abs);
+            sources.push(
+                f.canonicalize()
+                    .map_err(|e| FpgaError::io("cannot find", f, e))?,
+            );
         }
+
+        let log = w.join("cosim.log");
+        // Compile: Icarus takes parameters as -P<top>.<name>, Verilator as -G<name>.
+        let (compiler, mut cmd, run_prog, run_args): (&str, Command, PathBuf, Vec<&str>) =
+            match self.simulator {
+                Simulator::Icarus => {
+                    let iverilog = tools::require("iverilog")?;
+                    let vvp = tools::require("vvp")?;
+                    let mut cmd = Command::new(&iverilog);
+                    cmd.args(["-g2012", "-o", "sim.vvp", "-s", "tb_hitnet_uart"]);
+                    for (k, v) in &params {
+                        cmd.arg(format!("-Ptb_hitnet_uart.{k}={v}"));
+                    }
+                    ("iverilog", cmd, vvp, vec!["-n", "sim.vvp"])
+                }
+                Simulator::Verilator => {
+                    let verilator = tools::require("verilator")?;
+                    let mut cmd = Command::new(&verilator);
+                    // Lint is verilog_lint's job; here only the behaviour counts.
+                    cmd.args([
+                        "--binary",
+                        "--timing",
+                        "-O1",
+                        "-Wno-fatal",
+                        "-Wno-lint",
+                        "-Wno-style",
+                        "--top-module",
+                        "tb_hitnet_uart",
+                        "-Mdir",
+                        "obj_dir",
+                    ]);
+                    for (k, v) in &params {
+                        cmd.arg(format!("-G{k}={v}"));
+                    }
+                    ("verilator", cmd, w.join("obj_dir/Vtb_hitnet_uart"), vec![])
+                }
+            };
+        cmd.current_dir(w);
+        for (k, v) in &self.defines {
+            cmd.arg(format!("-D{k}={v}"));
+        }
+        cmd.args(&sources);
         let out = cmd
             .output()
-            .map_err(|e| FpgaError::io("cannot run", &iverilog, e))?;
+            .map_err(|e| FpgaError::io("cannot run", compiler, e))?;
         let compile_text = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
@@ -136,11 +184,11 @@ impl UartCosim {
         std::fs::write(&log, &compile_text).map_err(|e| FpgaError::io("cannot write", &log, e))?;
         if !out.status.success() {
             return Err(FpgaError::ToolFailed {
-                tool: "iverilog".into(),
+                tool: compiler.into(),
                 status: format!("{}", out.status),
                 detail: compile_text
                     .lines()
-                    .find(|l| l.contains("error"))
+                    .find(|l| l.contains("error") || l.starts_with("%Error"))
                     .map(|l| format!(": {l}"))
                     .unwrap_or_default(),
                 log,
@@ -154,11 +202,11 @@ impl UartCosim {
                 log,
             });
         }
-        let out = Command::new(&vvp)
+        let out = Command::new(&run_prog)
             .current_dir(w)
-            .args(["-n", "sim.vvp"])
+            .args(&run_args)
             .output()
-            .map_err(|e| FpgaError::io("cannot run", &vvp, e))?;
+            .map_err(|e| FpgaError::io("cannot run", &run_prog, e))?;
         let text = format!(
             "{compile_text}{}{}",
             String::from_utf8_lossy(&out.stdout),

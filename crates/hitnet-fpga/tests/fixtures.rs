@@ -141,6 +141,25 @@ fn ice40_uart_wrapper_passes() {
     assert_eq!(a.clocks.len(), 1);
     assert_eq!(a.clocks[0].target_mhz, 12.0);
     check_timing_consistency(&f, &a);
+    // Where yosys 0.23 put the memory, and which signals limit Fmax.
+    let mems = yosys::parse_log(&f.read("synth.log").unwrap()).memories;
+    assert_eq!(mems.len(), 1, "{mems:?}");
+    assert_eq!(mems[0].memory, "icebreaker_top.u_uart.fifo");
+    assert!(mems[0].in_block_ram(), "{mems:?}");
+    critical_path_is_named(&a);
+}
+
+/// The critical path names design signals, register to register, none of
+/// them with mapping suffixes left.
+fn critical_path_is_named(a: &PnrAnalysis) {
+    let p = &a.clocks[0].critical_path;
+    assert!(p.len() >= 2, "{p:?}");
+    for s in p {
+        assert!(
+            !s.is_empty() && !s.contains("_SB_") && !s.contains("_TRELLIS_") && !s.ends_with("_LC"),
+            "{p:?}"
+        );
+    }
 }
 
 #[test]
@@ -245,6 +264,11 @@ fn ecp5_uart_wrapper_passes() {
     );
     assert!(a.fmax_mhz.unwrap() > 25.0);
     check_timing_consistency(&f, &a);
+    let mems = yosys::parse_log(&f.read("synth.log").unwrap()).memories;
+    assert_eq!(mems.len(), 1, "{mems:?}");
+    assert_eq!(mems[0].mapped_to, "$__TRELLIS_DPR16X4_");
+    assert!(!mems[0].in_block_ram());
+    critical_path_is_named(&a);
 }
 
 #[test]

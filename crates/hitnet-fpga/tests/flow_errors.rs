@@ -250,3 +250,76 @@ fn invalid_design_is_rejected_before_any_tool_runs() {
     let e = run_flow(&d, t, &dir.path().join("out"), &opts(tools)).unwrap_err();
     assert!(e.to_string().contains("is not a .pcf file"), "{e}");
 }
+
+#[test]
+fn too_many_dsps_resynthesize_with_multipliers_in_logic() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Target::from_name("ice40-up5k").unwrap();
+    // A yosys that maps 12 multipliers to SB_MAC16 when asked for DSPs
+    // (the UP5K has 8), and none otherwise.
+    let stat = fixture_file("ice40_up5k_uart/stat.json");
+    let yosys = fake_tool(
+        dir.path(),
+        "fake-yosys",
+        &format!(
+            "echo run >> runs.txt\n\
+             if grep -q -- '-dsp' synth.ys; then\n\
+               echo '{{\"creator\": \"Yosys 0.23\", \"design\": {{\"num_cells_by_type\": {{\"SB_MAC16\": 12, \"SB_LUT4\": 10}}}}}}' > stat.json\n\
+             else cp '{}' stat.json; fi\n\
+             echo '{{}}' > design.json\necho 'Yosys log' > synth.log",
+            stat.display()
+        ),
+    );
+    let fx = fixture_file("ice40_up5k_uart");
+    let nextpnr = fake_tool(
+        dir.path(),
+        "fake-nextpnr",
+        &format!(
+            "cp '{0}/report.json' report.json\ncat '{0}/pnr.log'\ntouch design.asc",
+            fx.display()
+        ),
+    );
+    let packer = fake_tool(dir.path(), "fake-pack", "echo bits > design.bin");
+    let tools = Toolchain {
+        yosys,
+        nextpnr,
+        packer,
+    };
+    let out = dir.path().join("out");
+    let r = run_flow(&design(dir.path()), t, &out, &opts(tools.clone())).unwrap();
+    assert!(r.dsp_in_logic);
+    assert_eq!(r.notes.len(), 1, "{:?}", r.notes);
+    assert!(
+        r.notes[0].contains("12 SB_MAC16") && r.notes[0].contains("has 8"),
+        "{:?}",
+        r.notes
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("runs.txt"))
+            .unwrap()
+            .lines()
+            .count(),
+        2
+    );
+    // The scripts left behind are the ones of the final run.
+    let ys = std::fs::read_to_string(out.join("synth.ys")).unwrap();
+    assert!(ys.contains("synth_ice40 -top t\n"), "{ys}");
+    assert_eq!(r.yosys_summary.dsp, 0);
+
+    // Without the fallback the flow keeps the DSP mapping and runs once.
+    let out2 = dir.path().join("out2");
+    let o = FlowOptions {
+        dsp_fallback: false,
+        ..opts(tools)
+    };
+    let r = run_flow(&design(dir.path()), t, &out2, &o).unwrap();
+    assert!(!r.dsp_in_logic && r.notes.is_empty());
+    assert_eq!(r.yosys_summary.dsp, 12);
+    assert_eq!(
+        std::fs::read_to_string(out2.join("runs.txt"))
+            .unwrap()
+            .lines()
+            .count(),
+        1
+    );
+}

@@ -141,10 +141,7 @@ pub fn generate(plan: &Plan, config: serde_json::Value) -> Design {
          // Arithmetic: docs/arithmetic.md. Microarchitecture and timing: docs/architecture.md.\n\
          // rust-hdl names each module after its instance path (hitnet_top$row0$pe3), so\n\
          // module and file names differ by design:\n\
-         /* verilator lint_off DECLFILENAME */\n\
-         `ifndef HITNET_MEM_DIR\n\
-         `define HITNET_MEM_DIR \"\"\n\
-         `endif\n",
+         /* verilator lint_off DECLFILENAME */\n",
         plan.cell.name().to_uppercase(),
         env!("CARGO_PKG_VERSION"),
         plan.layers[0].input_size,

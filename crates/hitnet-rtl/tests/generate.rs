@@ -7,17 +7,28 @@ use hitnet_sim::testgen::RandomConfig;
 use std::path::Path;
 use std::process::Command;
 
+/// Verilator -Wall, then Icarus as a second, independent front end: it
+/// rejects things Verilator lets through (a net declared twice, a
+/// bit-select of a part-select), and users do simulate with it.
 fn lint(dir: &Path) -> String {
-    let out = Command::new("verilator")
-        .current_dir(dir)
-        .args(["--lint-only", "-Wall", "hitnet_top.v"])
-        .output()
-        .expect("verilator (scripts/setup installs it)");
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    let run = |cmd: &str, args: &[&str]| {
+        let out = Command::new(cmd)
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{cmd}: {e} (scripts/setup installs it)"));
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    let mut text = run("verilator", &["--lint-only", "-Wall", "hitnet_top.v"]);
+    text += &run(
+        "iverilog",
+        &["-g2005", "-Wall", "-o", "/dev/null", "hitnet_top.v"],
+    );
+    text
 }
 
 #[test]

@@ -187,7 +187,13 @@ impl<'a> Sim<'a> {
 
     /// Runs a token stream with the given port patterns; `on_beat` sees every
     /// accepted output beat in order.
-    pub fn run<I, F>(&mut self, tokens: I, valid: Pattern, ready: Pattern, mut on_beat: F) -> RunStats
+    pub fn run<I, F>(
+        &mut self,
+        tokens: I,
+        valid: Pattern,
+        ready: Pattern,
+        mut on_beat: F,
+    ) -> RunStats
     where
         I: IntoIterator<Item = Token>,
         F: FnMut(&Beat),
@@ -455,7 +461,11 @@ impl Stream<'_, '_> {
     pub fn push<F: FnMut(&Beat)>(&mut self, tok: Token, on_beat: &mut F) -> Vec<Vec<i8>> {
         let p = self.sim.plan;
         let t = self.t;
-        assert_eq!(tok.x.len(), p.layers[0].input_size, "token {t}: input length");
+        assert_eq!(
+            tok.x.len(),
+            p.layers[0].input_size,
+            "token {t}: input length"
+        );
         // Fill: beats accepted on cycles with s_valid while not full.
         let mut c = self.fill_from;
         let mut got = 0;
@@ -501,7 +511,9 @@ impl Stream<'_, '_> {
         }
         out.iter_mut().for_each(|v| v.truncate(h));
         // A beat visible at v was written at the end of v - 1.
-        self.out.pending.extend(beats.into_iter().map(|(v, b)| (v - 1, b)));
+        self.out
+            .pending
+            .extend(beats.into_iter().map(|(v, b)| (v - 1, b)));
         self.v_idle = v_start + p.cycles.compute_per_token;
         self.stats.tokens += 1;
         self.t += 1;

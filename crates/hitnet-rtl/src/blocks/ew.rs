@@ -19,6 +19,7 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
     let steps = p.steps;
     let mut m = DynBlock::new();
     m.input("clk", 1)
+        .input("rst", 1)
         .input("en", 1)
         .input("first", 1)
         .input("ra", sab as usize)
@@ -103,7 +104,11 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
         }
         b.line("end");
         let bits: Vec<String> = (0..fb).map(|i| format!("step{i}$out_bit")).collect();
-        b.line(format!("wire [{}:0] u_draw = {{{}}};", fb - 1, bits.join(", ")));
+        b.line(format!(
+            "wire [{}:0] u_draw = {{{}}};",
+            fb - 1,
+            bits.join(", ")
+        ));
         b.line(format!("wire [31:0] lf_new = step{}$s_next;", fb - 1));
     }
 
@@ -135,20 +140,32 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
             _ => format!("e{s} <= e{}; u{s} <= u{};", s - 1, s - 1),
         })
         .collect();
+    // The control (not the draws) is reset, so no valid bit is unknown after
+    // reset in a four-state simulator.
+    let clear: Vec<String> = (1..=last_stage)
+        .map(|s| format!("e{s} <= {cw}'d0;"))
+        .collect();
     b.line("always @(posedge clk) begin");
-    b.line(format!("    if (en) begin {} end", chain.join(" ")));
+    b.line(format!("    if (rst) begin {} end", clear.join(" ")));
+    b.line(format!("    else if (en) begin {} end", chain.join(" ")));
     b.line("end");
     let sa_of = |s: usize| format!("e{s}[{}:0]", sab - 1);
     let proc_of = |s: usize| format!("e{s}[{}]", cw - 1);
     if bern {
         b.line("always @(posedge clk) begin");
-        b.line(format!("    if (en & {}) lmem[{}] <= lf_new;", proc_of(1), sa_of(1)));
+        b.line(format!(
+            "    if (en & {}) lmem[{}] <= lf_new;",
+            proc_of(1),
+            sa_of(1)
+        ));
         b.line("end");
     }
     // One register stage: `reg [w-1:0] name; always ... name <= expr;`
     let stage = |b: &mut Body, name: &str, w: u32, expr: &str| {
         b.line(format!("reg [{}:0] {name};", w - 1));
-        b.line(format!("always @(posedge clk) begin if (en) {name} <= {expr}; end"));
+        b.line(format!(
+            "always @(posedge clk) begin if (en) {name} <= {expr}; end"
+        ));
     };
     // Delays a value through stages `from..=to` (names base{from}..base{to}).
     let carry = |b: &mut Body, base: &str, w: u32, src: &str, from: usize, to: usize| {
@@ -159,7 +176,9 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
                 format!("{base}{}", s - 1)
             };
             b.line(format!("reg [{}:0] {base}{s};", w - 1));
-            b.line(format!("always @(posedge clk) begin if (en) {base}{s} <= {prev}; end"));
+            b.line(format!(
+                "always @(posedge clk) begin if (en) {base}{s} <= {prev}; end"
+            ));
         }
     };
 
@@ -196,7 +215,11 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
             sat(&mut b, "cn", "cr", rw, cellw);
             stage(&mut b, "c3", cellw, "cn");
             b.line("always @(posedge clk) begin");
-            b.line(format!("    if (en & {}) cmem[{}] <= c3;", proc_of(3), sa_of(3)));
+            b.line(format!(
+                "    if (en & {}) cmem[{}] <= c3;",
+                proc_of(3),
+                sa_of(3)
+            ));
             b.line("end");
             b.comment("E4: tanh index of c'.");
             if fb >= f.lut_frac {
@@ -217,9 +240,15 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
             stage(&mut b, "hp7", pw, "hprod");
             b.comment("E8: h_pre = rshift_round(o tanh(c'), F), in [-2^F, 2^F].");
             let hw = rsr(&mut b, "hr", "hp7", pw, fb);
-            stage(&mut b, &format!("hp{q}"), hpw, &format!("hr[{}:0]", hpw - 1));
+            stage(
+                &mut b,
+                &format!("hp{q}"),
+                hpw,
+                &format!("hr[{}:0]", hpw - 1),
+            );
             if hw > hpw {
-                b.line(format!("wire unused_hr = ^hr[{}:{hpw}];", hw - 1));
+                // `rsr` already declared `unused_hr` for the rounding bits.
+                b.line(format!("wire unused_hr_hi = ^hr[{}:{hpw}];", hw - 1));
             }
         }
         CellKind::Gru => {
@@ -246,7 +275,9 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
             stage(&mut b, "nx1", pw, "nx");
             carry(&mut b, "ug", actw, "gu", 1, 6);
             carry(&mut b, "so", cellw, "c_old", 1, 5);
-            b.comment("E2: n_x + rshift_round(r n_h, F) = (r n_h + n_x 2^F + 2^(F-1)) >> F, one adder.");
+            b.comment(
+                "E2: n_x + rshift_round(r n_h, F) = (r n_h + n_x 2^F + 2^(F-1)) >> F, one adder.",
+            );
             let aw = rpw.max(pw + fb) + 1;
             b.line(format!(
                 "wire [{}:0] nx1s = {{nx1, 1'b1, {}'d0}};",
@@ -270,7 +301,12 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
             tanh_rom(&mut b, actw, kw, "idx3", "n4");
             stage(&mut b, "n5", actw, "n4");
             b.comment("E6: s - n.");
-            stage(&mut b, "dif6", dw, &format!("{} - {}", sx("so5", cellw, dw), sx("n5", actw, dw)));
+            stage(
+                &mut b,
+                "dif6",
+                dw,
+                &format!("{} - {}", sx("so5", cellw, dw), sx("n5", actw, dw)),
+            );
             carry(&mut b, "n", actw, "n5", 6, 7);
             b.comment("E7: u * (s - n).");
             mul(&mut b, "up", "ug6", actw, "dif6", dw, csw);
@@ -288,8 +324,18 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
                 sx("up7", csw, sw7),
                 sx("n7s", actw + fb, sw7)
             ));
-            b.line(format!("wire unused_ssum = ^{{ssum[{}:{}], ssum[{}:0]}};", sw7 - 1, fb + hpw, fb - 1));
-            stage(&mut b, &format!("hp{q}"), hpw, &format!("ssum[{}:{fb}]", fb + hpw - 1));
+            b.line(format!(
+                "wire unused_ssum = ^{{ssum[{}:{}], ssum[{}:0]}};",
+                sw7 - 1,
+                fb + hpw,
+                fb - 1
+            ));
+            stage(
+                &mut b,
+                &format!("hp{q}"),
+                hpw,
+                &format!("ssum[{}:{fb}]", fb + hpw - 1),
+            );
             b.line("always @(posedge clk) begin");
             b.line(format!(
                 "    if (en & {}) cmem[{}] <= {};",
@@ -313,11 +359,21 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
             qw - 1,
             crate::vlog::zx(&format!("u{last_stage}"), fb, qw)
         ));
-        b.line(format!("wire [{}:0] qt = hneg ? ux + hpx : ux - hpx;", qw - 1));
+        b.line(format!(
+            "wire [{}:0] qt = hneg ? ux + hpx : ux - hpx;",
+            qw - 1
+        ));
     } else {
         b.comment("Threshold: h = sign(h_pre) when |h_pre| > T, i.e. when T - h_pre (T + h_pre if negative) < 0.");
-        b.line(format!("wire [{}:0] tx = {};", qw - 1, lit(qw, f.act_threshold)));
-        b.line(format!("wire [{}:0] qt = hneg ? tx + hpx : tx - hpx;", qw - 1));
+        b.line(format!(
+            "wire [{}:0] tx = {};",
+            qw - 1,
+            lit(qw, f.act_threshold)
+        ));
+        b.line(format!(
+            "wire [{}:0] qt = hneg ? tx + hpx : tx - hpx;",
+            qw - 1
+        ));
         b.line(format!("wire unused_u = ^u{last_stage};"));
     }
     b.line(format!("wire hnz = qt[{}];", qw - 1));
@@ -354,7 +410,11 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
 /// The element-wise tanh table: `out <= tanh[idx]`.
 fn tanh_rom(b: &mut Body, actw: u32, kw: u32, idx: &str, out: &str) {
     b.comment("tanh table (synchronous read).");
-    b.line(format!("reg [{}:0] trom [0:{}];", actw - 1, (1usize << kw) - 1));
+    b.line(format!(
+        "reg [{}:0] trom [0:{}];",
+        actw - 1,
+        (1usize << kw) - 1
+    ));
     b.line(readmem("trom", "tanh.hex"));
     b.line(format!("reg [{}:0] {out};", actw - 1));
     b.line("always @(posedge clk) begin");

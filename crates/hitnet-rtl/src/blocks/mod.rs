@@ -66,9 +66,11 @@ impl<'a> Ctx<'a> {
 }
 
 /// The `$readmemh` of a memory. Synthesis reads the image next to the
-/// Verilog (HITNET_MEM_DIR, a define, is empty by default). Co-simulation
-/// defines HITNET_PLUSARG_MEM and passes `+hitnet_mem=DIR/` at run time, so
-/// one Verilator build can run any set of images (e.g. a corrupted copy).
+/// Verilog, or under the define HITNET_MEM_DIR (a string ending in `/`).
+/// Co-simulation defines HITNET_PLUSARG_MEM and passes `+hitnet_mem=DIR/` at
+/// run time, so one Verilator build can run any set of images (e.g. a
+/// corrupted copy). No empty-string default: `{"", "w.hex"}` is a NUL byte
+/// followed by the name in Verilog, which Icarus rightly refuses to open.
 pub fn readmem(mem: &str, file: &str) -> String {
     format!(
         "`ifdef HITNET_PLUSARG_MEM\n\
@@ -77,8 +79,10 @@ pub fn readmem(mem: &str, file: &str) -> String {
          \x20   if ($value$plusargs(\"hitnet_mem=%s\", d) == 0) d = \"\";\n\
          \x20   $readmemh({{d, \"{file}\"}}, {mem});\n\
          end\n\
-         `else\n\
+         `elsif HITNET_MEM_DIR\n\
          initial $readmemh({{`HITNET_MEM_DIR, \"{file}\"}}, {mem});\n\
+         `else\n\
+         initial $readmemh(\"{file}\", {mem});\n\
          `endif"
     )
 }

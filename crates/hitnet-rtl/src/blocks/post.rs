@@ -17,6 +17,7 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
     );
     let mut m = DynBlock::new();
     m.input("clk", 1)
+        .input("rst", 1)
         .input("en", 1)
         .input("sv", 1)
         .input("k", kb as usize)
@@ -48,8 +49,14 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
     for s in 1..=5 {
         b.line(format!("reg [{}:0] ctl{s};", cw - 1));
     }
+    // Reset, so no valid bit is unknown after reset in a four-state simulator
+    // (the data registers need none: nothing reads them without a valid).
     b.line("always @(posedge clk) begin");
-    b.line("    if (en) begin ctl1 <= ctl0; ctl2 <= ctl1; ctl3 <= ctl2; ctl4 <= ctl3; ctl5 <= ctl4; end");
+    b.line(format!(
+        "    if (rst) begin ctl1 <= {z}; ctl2 <= {z}; ctl3 <= {z}; ctl4 <= {z}; ctl5 <= {z}; end",
+        z = format!("{cw}'d0")
+    ));
+    b.line("    else if (en) begin ctl1 <= ctl0; ctl2 <= ctl1; ctl3 <= ctl2; ctl4 <= ctl3; ctl5 <= ctl4; end");
     b.line("end");
 
     b.comment("PL1: operands. The bias memory is read in serial order.");
@@ -129,10 +136,11 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
         kw - 2
     ));
     b.line("end");
-    let g5 = format!("ctl5[{}:{}]", cw - 2, cw - 3);
     let raw = match p.cell {
         CellKind::Lstm => "1'b0".to_string(),
-        CellKind::Gru => format!("{g5}[1]"),
+        // The high bit of the gate field, indexed directly: a bit-select of a
+        // part-select is not Verilog-2005 (Icarus rejects it).
+        CellKind::Gru => format!("ctl5[{}]", cw - 2),
     };
     let lut_ext = sx("lut5", actw, sw);
     let pre_ext = if sw >= pw {

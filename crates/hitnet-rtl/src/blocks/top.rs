@@ -144,7 +144,7 @@ pub fn build(c: &Ctx) -> DynBlock {
         let pl = format!("post{lane}");
         let el = format!("ew{lane}");
         b.line(format!(
-            "    {pl}$clk = clk; {pl}$en = en; {pl}$sv = serial$sv; {pl}$k = serial$k;"
+            "    {pl}$clk = clk; {pl}$rst = rst; {pl}$en = en; {pl}$sv = serial$sv; {pl}$k = serial$k;"
         ));
         b.line(format!(
             "    {pl}$gate = serial$gate; {pl}$layer = serial$layer; {pl}$bv = serial$bv;"
@@ -154,7 +154,7 @@ pub fn build(c: &Ctx) -> DynBlock {
             "    {pl}$baddr = serial$baddr; {pl}$saddr = serial$saddr;"
         ));
         b.line(format!(
-            "    {el}$clk = clk; {el}$en = en; {el}$first = inbuf$token_first; {el}$ra = {pl}$ra;"
+            "    {el}$clk = clk; {el}$rst = rst; {el}$en = en; {el}$first = inbuf$token_first; {el}$ra = {pl}$ra;"
         ));
         for f in [
             "v5", "g5", "k5", "l5", "bv5", "last5", "inr5", "sa5", "val5",
