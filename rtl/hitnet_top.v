@@ -503,13 +503,14 @@ module hitnet_top(clk,rst,s_valid,s_data,s_first,m_ready,s_ready,m_valid,m_data,
     reg [8:0] dl4;
     reg [8:0] dl5;
     reg [8:0] dl6;
+    reg [8:0] dl7;
     always @(posedge clk) begin
-        if (rst) begin dl1 <= 9'h0; dl2 <= 9'h0; dl3 <= 9'h0; dl4 <= 9'h0; dl5 <= 9'h0; dl6 <= 9'h0; end
-        else if (en) begin dl1 <= dl0; dl2 <= dl1; dl3 <= dl2; dl4 <= dl3; dl5 <= dl4; dl6 <= dl5; end
+        if (rst) begin dl1 <= 9'h0; dl2 <= 9'h0; dl3 <= 9'h0; dl4 <= 9'h0; dl5 <= 9'h0; dl6 <= 9'h0; dl7 <= 9'h0; end
+        else if (en) begin dl1 <= dl0; dl2 <= dl1; dl3 <= dl2; dl4 <= dl3; dl5 <= dl4; dl6 <= dl5; dl7 <= dl6; end
     end
-    wire cv = dl6[8];
-    wire cf = dl6[7];
-    wire cl = dl6[6];
+    wire cv = dl7[8];
+    wire cf = dl7[7];
+    wire cl = dl7[6];
     // The output bank event: a segment's sums are complete.
     reg bank_ev;
     reg [1:0] bank_gate;
@@ -519,7 +520,7 @@ module hitnet_top(clk,rst,s_valid,s_data,s_first,m_ready,s_ready,m_valid,m_data,
         if (rst) bank_ev <= 1'b0;
         else if (en) begin
             bank_ev <= cv & cl;
-            if (cv & cl) begin bank_gate <= dl6[5:4]; bank_layer <= dl6[3:3]; bank_group <= dl6[2:0]; end
+            if (cv & cl) begin bank_gate <= dl7[5:4]; bank_layer <= dl7[3:3]; bank_group <= dl7[2:0]; end
         end
     end
     always @(*) begin
@@ -624,7 +625,7 @@ module hitnet_top$ctrl(clk,rst,en,fill_full,start,issue,waddr,zsel,first,last,ga
             default: nblk_m1 = 3'h0;
         endcase
         case (l)
-            1'h0: tail_m1 = 5'h1a;
+            1'h0: tail_m1 = 5'h1b;
             default: tail_m1 = 5'h0;
         endcase
     end
@@ -1525,30 +1526,28 @@ module hitnet_top$row0(clk,en,w,z,cv,cf,cl,bank);
     );
     
     // Update code (custom)
-    // The weight word is registered once more after the block RAM: its
-    // clock-to-out plus the PEs and an adder do not fit one cycle at 100 MHz
-    // on ECP5 (Yosys can fold this register into the DP16KD output register).
-    reg [31:0] wq;
+    reg [31:0] wq1;
+    reg [31:0] wq2;
     always @(posedge clk) begin
-        if (en) wq <= w;
+        if (en) begin wq1 <= w; wq2 <= wq1; end
     end
     always @(*) begin
-        pe0$w = wq[1:0]; pe0$z = z[1:0];
-        pe1$w = wq[3:2]; pe1$z = z[3:2];
-        pe2$w = wq[5:4]; pe2$z = z[5:4];
-        pe3$w = wq[7:6]; pe3$z = z[7:6];
-        pe4$w = wq[9:8]; pe4$z = z[9:8];
-        pe5$w = wq[11:10]; pe5$z = z[11:10];
-        pe6$w = wq[13:12]; pe6$z = z[13:12];
-        pe7$w = wq[15:14]; pe7$z = z[15:14];
-        pe8$w = wq[17:16]; pe8$z = z[17:16];
-        pe9$w = wq[19:18]; pe9$z = z[19:18];
-        pe10$w = wq[21:20]; pe10$z = z[21:20];
-        pe11$w = wq[23:22]; pe11$z = z[23:22];
-        pe12$w = wq[25:24]; pe12$z = z[25:24];
-        pe13$w = wq[27:26]; pe13$z = z[27:26];
-        pe14$w = wq[29:28]; pe14$z = z[29:28];
-        pe15$w = wq[31:30]; pe15$z = z[31:30];
+        pe0$w = wq2[1:0]; pe0$z = z[1:0];
+        pe1$w = wq2[3:2]; pe1$z = z[3:2];
+        pe2$w = wq2[5:4]; pe2$z = z[5:4];
+        pe3$w = wq2[7:6]; pe3$z = z[7:6];
+        pe4$w = wq2[9:8]; pe4$z = z[9:8];
+        pe5$w = wq2[11:10]; pe5$z = z[11:10];
+        pe6$w = wq2[13:12]; pe6$z = z[13:12];
+        pe7$w = wq2[15:14]; pe7$z = z[15:14];
+        pe8$w = wq2[17:16]; pe8$z = z[17:16];
+        pe9$w = wq2[19:18]; pe9$z = z[19:18];
+        pe10$w = wq2[21:20]; pe10$z = z[21:20];
+        pe11$w = wq2[23:22]; pe11$z = z[23:22];
+        pe12$w = wq2[25:24]; pe12$z = z[25:24];
+        pe13$w = wq2[27:26]; pe13$z = z[27:26];
+        pe14$w = wq2[29:28]; pe14$z = z[29:28];
+        pe15$w = wq2[31:30]; pe15$z = z[31:30];
     end
     reg [2:0] t1_0;
     always @(posedge clk) begin if (en) t1_0 <= {{1{pe0$p[1]}}, pe0$p} + {{1{pe1$p[1]}}, pe1$p}; end
@@ -2185,30 +2184,28 @@ module hitnet_top$row1(clk,en,w,z,cv,cf,cl,bank);
     );
     
     // Update code (custom)
-    // The weight word is registered once more after the block RAM: its
-    // clock-to-out plus the PEs and an adder do not fit one cycle at 100 MHz
-    // on ECP5 (Yosys can fold this register into the DP16KD output register).
-    reg [31:0] wq;
+    reg [31:0] wq1;
+    reg [31:0] wq2;
     always @(posedge clk) begin
-        if (en) wq <= w;
+        if (en) begin wq1 <= w; wq2 <= wq1; end
     end
     always @(*) begin
-        pe0$w = wq[1:0]; pe0$z = z[1:0];
-        pe1$w = wq[3:2]; pe1$z = z[3:2];
-        pe2$w = wq[5:4]; pe2$z = z[5:4];
-        pe3$w = wq[7:6]; pe3$z = z[7:6];
-        pe4$w = wq[9:8]; pe4$z = z[9:8];
-        pe5$w = wq[11:10]; pe5$z = z[11:10];
-        pe6$w = wq[13:12]; pe6$z = z[13:12];
-        pe7$w = wq[15:14]; pe7$z = z[15:14];
-        pe8$w = wq[17:16]; pe8$z = z[17:16];
-        pe9$w = wq[19:18]; pe9$z = z[19:18];
-        pe10$w = wq[21:20]; pe10$z = z[21:20];
-        pe11$w = wq[23:22]; pe11$z = z[23:22];
-        pe12$w = wq[25:24]; pe12$z = z[25:24];
-        pe13$w = wq[27:26]; pe13$z = z[27:26];
-        pe14$w = wq[29:28]; pe14$z = z[29:28];
-        pe15$w = wq[31:30]; pe15$z = z[31:30];
+        pe0$w = wq2[1:0]; pe0$z = z[1:0];
+        pe1$w = wq2[3:2]; pe1$z = z[3:2];
+        pe2$w = wq2[5:4]; pe2$z = z[5:4];
+        pe3$w = wq2[7:6]; pe3$z = z[7:6];
+        pe4$w = wq2[9:8]; pe4$z = z[9:8];
+        pe5$w = wq2[11:10]; pe5$z = z[11:10];
+        pe6$w = wq2[13:12]; pe6$z = z[13:12];
+        pe7$w = wq2[15:14]; pe7$z = z[15:14];
+        pe8$w = wq2[17:16]; pe8$z = z[17:16];
+        pe9$w = wq2[19:18]; pe9$z = z[19:18];
+        pe10$w = wq2[21:20]; pe10$z = z[21:20];
+        pe11$w = wq2[23:22]; pe11$z = z[23:22];
+        pe12$w = wq2[25:24]; pe12$z = z[25:24];
+        pe13$w = wq2[27:26]; pe13$z = z[27:26];
+        pe14$w = wq2[29:28]; pe14$z = z[29:28];
+        pe15$w = wq2[31:30]; pe15$z = z[31:30];
     end
     reg [2:0] t1_0;
     always @(posedge clk) begin if (en) t1_0 <= {{1{pe0$p[1]}}, pe0$p} + {{1{pe1$p[1]}}, pe1$p}; end
@@ -2845,30 +2842,28 @@ module hitnet_top$row2(clk,en,w,z,cv,cf,cl,bank);
     );
     
     // Update code (custom)
-    // The weight word is registered once more after the block RAM: its
-    // clock-to-out plus the PEs and an adder do not fit one cycle at 100 MHz
-    // on ECP5 (Yosys can fold this register into the DP16KD output register).
-    reg [31:0] wq;
+    reg [31:0] wq1;
+    reg [31:0] wq2;
     always @(posedge clk) begin
-        if (en) wq <= w;
+        if (en) begin wq1 <= w; wq2 <= wq1; end
     end
     always @(*) begin
-        pe0$w = wq[1:0]; pe0$z = z[1:0];
-        pe1$w = wq[3:2]; pe1$z = z[3:2];
-        pe2$w = wq[5:4]; pe2$z = z[5:4];
-        pe3$w = wq[7:6]; pe3$z = z[7:6];
-        pe4$w = wq[9:8]; pe4$z = z[9:8];
-        pe5$w = wq[11:10]; pe5$z = z[11:10];
-        pe6$w = wq[13:12]; pe6$z = z[13:12];
-        pe7$w = wq[15:14]; pe7$z = z[15:14];
-        pe8$w = wq[17:16]; pe8$z = z[17:16];
-        pe9$w = wq[19:18]; pe9$z = z[19:18];
-        pe10$w = wq[21:20]; pe10$z = z[21:20];
-        pe11$w = wq[23:22]; pe11$z = z[23:22];
-        pe12$w = wq[25:24]; pe12$z = z[25:24];
-        pe13$w = wq[27:26]; pe13$z = z[27:26];
-        pe14$w = wq[29:28]; pe14$z = z[29:28];
-        pe15$w = wq[31:30]; pe15$z = z[31:30];
+        pe0$w = wq2[1:0]; pe0$z = z[1:0];
+        pe1$w = wq2[3:2]; pe1$z = z[3:2];
+        pe2$w = wq2[5:4]; pe2$z = z[5:4];
+        pe3$w = wq2[7:6]; pe3$z = z[7:6];
+        pe4$w = wq2[9:8]; pe4$z = z[9:8];
+        pe5$w = wq2[11:10]; pe5$z = z[11:10];
+        pe6$w = wq2[13:12]; pe6$z = z[13:12];
+        pe7$w = wq2[15:14]; pe7$z = z[15:14];
+        pe8$w = wq2[17:16]; pe8$z = z[17:16];
+        pe9$w = wq2[19:18]; pe9$z = z[19:18];
+        pe10$w = wq2[21:20]; pe10$z = z[21:20];
+        pe11$w = wq2[23:22]; pe11$z = z[23:22];
+        pe12$w = wq2[25:24]; pe12$z = z[25:24];
+        pe13$w = wq2[27:26]; pe13$z = z[27:26];
+        pe14$w = wq2[29:28]; pe14$z = z[29:28];
+        pe15$w = wq2[31:30]; pe15$z = z[31:30];
     end
     reg [2:0] t1_0;
     always @(posedge clk) begin if (en) t1_0 <= {{1{pe0$p[1]}}, pe0$p} + {{1{pe1$p[1]}}, pe1$p}; end
@@ -3505,30 +3500,28 @@ module hitnet_top$row3(clk,en,w,z,cv,cf,cl,bank);
     );
     
     // Update code (custom)
-    // The weight word is registered once more after the block RAM: its
-    // clock-to-out plus the PEs and an adder do not fit one cycle at 100 MHz
-    // on ECP5 (Yosys can fold this register into the DP16KD output register).
-    reg [31:0] wq;
+    reg [31:0] wq1;
+    reg [31:0] wq2;
     always @(posedge clk) begin
-        if (en) wq <= w;
+        if (en) begin wq1 <= w; wq2 <= wq1; end
     end
     always @(*) begin
-        pe0$w = wq[1:0]; pe0$z = z[1:0];
-        pe1$w = wq[3:2]; pe1$z = z[3:2];
-        pe2$w = wq[5:4]; pe2$z = z[5:4];
-        pe3$w = wq[7:6]; pe3$z = z[7:6];
-        pe4$w = wq[9:8]; pe4$z = z[9:8];
-        pe5$w = wq[11:10]; pe5$z = z[11:10];
-        pe6$w = wq[13:12]; pe6$z = z[13:12];
-        pe7$w = wq[15:14]; pe7$z = z[15:14];
-        pe8$w = wq[17:16]; pe8$z = z[17:16];
-        pe9$w = wq[19:18]; pe9$z = z[19:18];
-        pe10$w = wq[21:20]; pe10$z = z[21:20];
-        pe11$w = wq[23:22]; pe11$z = z[23:22];
-        pe12$w = wq[25:24]; pe12$z = z[25:24];
-        pe13$w = wq[27:26]; pe13$z = z[27:26];
-        pe14$w = wq[29:28]; pe14$z = z[29:28];
-        pe15$w = wq[31:30]; pe15$z = z[31:30];
+        pe0$w = wq2[1:0]; pe0$z = z[1:0];
+        pe1$w = wq2[3:2]; pe1$z = z[3:2];
+        pe2$w = wq2[5:4]; pe2$z = z[5:4];
+        pe3$w = wq2[7:6]; pe3$z = z[7:6];
+        pe4$w = wq2[9:8]; pe4$z = z[9:8];
+        pe5$w = wq2[11:10]; pe5$z = z[11:10];
+        pe6$w = wq2[13:12]; pe6$z = z[13:12];
+        pe7$w = wq2[15:14]; pe7$z = z[15:14];
+        pe8$w = wq2[17:16]; pe8$z = z[17:16];
+        pe9$w = wq2[19:18]; pe9$z = z[19:18];
+        pe10$w = wq2[21:20]; pe10$z = z[21:20];
+        pe11$w = wq2[23:22]; pe11$z = z[23:22];
+        pe12$w = wq2[25:24]; pe12$z = z[25:24];
+        pe13$w = wq2[27:26]; pe13$z = z[27:26];
+        pe14$w = wq2[29:28]; pe14$z = z[29:28];
+        pe15$w = wq2[31:30]; pe15$z = z[31:30];
     end
     reg [2:0] t1_0;
     always @(posedge clk) begin if (en) t1_0 <= {{1{pe0$p[1]}}, pe0$p} + {{1{pe1$p[1]}}, pe1$p}; end
@@ -4165,30 +4158,28 @@ module hitnet_top$row4(clk,en,w,z,cv,cf,cl,bank);
     );
     
     // Update code (custom)
-    // The weight word is registered once more after the block RAM: its
-    // clock-to-out plus the PEs and an adder do not fit one cycle at 100 MHz
-    // on ECP5 (Yosys can fold this register into the DP16KD output register).
-    reg [31:0] wq;
+    reg [31:0] wq1;
+    reg [31:0] wq2;
     always @(posedge clk) begin
-        if (en) wq <= w;
+        if (en) begin wq1 <= w; wq2 <= wq1; end
     end
     always @(*) begin
-        pe0$w = wq[1:0]; pe0$z = z[1:0];
-        pe1$w = wq[3:2]; pe1$z = z[3:2];
-        pe2$w = wq[5:4]; pe2$z = z[5:4];
-        pe3$w = wq[7:6]; pe3$z = z[7:6];
-        pe4$w = wq[9:8]; pe4$z = z[9:8];
-        pe5$w = wq[11:10]; pe5$z = z[11:10];
-        pe6$w = wq[13:12]; pe6$z = z[13:12];
-        pe7$w = wq[15:14]; pe7$z = z[15:14];
-        pe8$w = wq[17:16]; pe8$z = z[17:16];
-        pe9$w = wq[19:18]; pe9$z = z[19:18];
-        pe10$w = wq[21:20]; pe10$z = z[21:20];
-        pe11$w = wq[23:22]; pe11$z = z[23:22];
-        pe12$w = wq[25:24]; pe12$z = z[25:24];
-        pe13$w = wq[27:26]; pe13$z = z[27:26];
-        pe14$w = wq[29:28]; pe14$z = z[29:28];
-        pe15$w = wq[31:30]; pe15$z = z[31:30];
+        pe0$w = wq2[1:0]; pe0$z = z[1:0];
+        pe1$w = wq2[3:2]; pe1$z = z[3:2];
+        pe2$w = wq2[5:4]; pe2$z = z[5:4];
+        pe3$w = wq2[7:6]; pe3$z = z[7:6];
+        pe4$w = wq2[9:8]; pe4$z = z[9:8];
+        pe5$w = wq2[11:10]; pe5$z = z[11:10];
+        pe6$w = wq2[13:12]; pe6$z = z[13:12];
+        pe7$w = wq2[15:14]; pe7$z = z[15:14];
+        pe8$w = wq2[17:16]; pe8$z = z[17:16];
+        pe9$w = wq2[19:18]; pe9$z = z[19:18];
+        pe10$w = wq2[21:20]; pe10$z = z[21:20];
+        pe11$w = wq2[23:22]; pe11$z = z[23:22];
+        pe12$w = wq2[25:24]; pe12$z = z[25:24];
+        pe13$w = wq2[27:26]; pe13$z = z[27:26];
+        pe14$w = wq2[29:28]; pe14$z = z[29:28];
+        pe15$w = wq2[31:30]; pe15$z = z[31:30];
     end
     reg [2:0] t1_0;
     always @(posedge clk) begin if (en) t1_0 <= {{1{pe0$p[1]}}, pe0$p} + {{1{pe1$p[1]}}, pe1$p}; end
@@ -4825,30 +4816,28 @@ module hitnet_top$row5(clk,en,w,z,cv,cf,cl,bank);
     );
     
     // Update code (custom)
-    // The weight word is registered once more after the block RAM: its
-    // clock-to-out plus the PEs and an adder do not fit one cycle at 100 MHz
-    // on ECP5 (Yosys can fold this register into the DP16KD output register).
-    reg [31:0] wq;
+    reg [31:0] wq1;
+    reg [31:0] wq2;
     always @(posedge clk) begin
-        if (en) wq <= w;
+        if (en) begin wq1 <= w; wq2 <= wq1; end
     end
     always @(*) begin
-        pe0$w = wq[1:0]; pe0$z = z[1:0];
-        pe1$w = wq[3:2]; pe1$z = z[3:2];
-        pe2$w = wq[5:4]; pe2$z = z[5:4];
-        pe3$w = wq[7:6]; pe3$z = z[7:6];
-        pe4$w = wq[9:8]; pe4$z = z[9:8];
-        pe5$w = wq[11:10]; pe5$z = z[11:10];
-        pe6$w = wq[13:12]; pe6$z = z[13:12];
-        pe7$w = wq[15:14]; pe7$z = z[15:14];
-        pe8$w = wq[17:16]; pe8$z = z[17:16];
-        pe9$w = wq[19:18]; pe9$z = z[19:18];
-        pe10$w = wq[21:20]; pe10$z = z[21:20];
-        pe11$w = wq[23:22]; pe11$z = z[23:22];
-        pe12$w = wq[25:24]; pe12$z = z[25:24];
-        pe13$w = wq[27:26]; pe13$z = z[27:26];
-        pe14$w = wq[29:28]; pe14$z = z[29:28];
-        pe15$w = wq[31:30]; pe15$z = z[31:30];
+        pe0$w = wq2[1:0]; pe0$z = z[1:0];
+        pe1$w = wq2[3:2]; pe1$z = z[3:2];
+        pe2$w = wq2[5:4]; pe2$z = z[5:4];
+        pe3$w = wq2[7:6]; pe3$z = z[7:6];
+        pe4$w = wq2[9:8]; pe4$z = z[9:8];
+        pe5$w = wq2[11:10]; pe5$z = z[11:10];
+        pe6$w = wq2[13:12]; pe6$z = z[13:12];
+        pe7$w = wq2[15:14]; pe7$z = z[15:14];
+        pe8$w = wq2[17:16]; pe8$z = z[17:16];
+        pe9$w = wq2[19:18]; pe9$z = z[19:18];
+        pe10$w = wq2[21:20]; pe10$z = z[21:20];
+        pe11$w = wq2[23:22]; pe11$z = z[23:22];
+        pe12$w = wq2[25:24]; pe12$z = z[25:24];
+        pe13$w = wq2[27:26]; pe13$z = z[27:26];
+        pe14$w = wq2[29:28]; pe14$z = z[29:28];
+        pe15$w = wq2[31:30]; pe15$z = z[31:30];
     end
     reg [2:0] t1_0;
     always @(posedge clk) begin if (en) t1_0 <= {{1{pe0$p[1]}}, pe0$p} + {{1{pe1$p[1]}}, pe1$p}; end
@@ -5485,30 +5474,28 @@ module hitnet_top$row6(clk,en,w,z,cv,cf,cl,bank);
     );
     
     // Update code (custom)
-    // The weight word is registered once more after the block RAM: its
-    // clock-to-out plus the PEs and an adder do not fit one cycle at 100 MHz
-    // on ECP5 (Yosys can fold this register into the DP16KD output register).
-    reg [31:0] wq;
+    reg [31:0] wq1;
+    reg [31:0] wq2;
     always @(posedge clk) begin
-        if (en) wq <= w;
+        if (en) begin wq1 <= w; wq2 <= wq1; end
     end
     always @(*) begin
-        pe0$w = wq[1:0]; pe0$z = z[1:0];
-        pe1$w = wq[3:2]; pe1$z = z[3:2];
-        pe2$w = wq[5:4]; pe2$z = z[5:4];
-        pe3$w = wq[7:6]; pe3$z = z[7:6];
-        pe4$w = wq[9:8]; pe4$z = z[9:8];
-        pe5$w = wq[11:10]; pe5$z = z[11:10];
-        pe6$w = wq[13:12]; pe6$z = z[13:12];
-        pe7$w = wq[15:14]; pe7$z = z[15:14];
-        pe8$w = wq[17:16]; pe8$z = z[17:16];
-        pe9$w = wq[19:18]; pe9$z = z[19:18];
-        pe10$w = wq[21:20]; pe10$z = z[21:20];
-        pe11$w = wq[23:22]; pe11$z = z[23:22];
-        pe12$w = wq[25:24]; pe12$z = z[25:24];
-        pe13$w = wq[27:26]; pe13$z = z[27:26];
-        pe14$w = wq[29:28]; pe14$z = z[29:28];
-        pe15$w = wq[31:30]; pe15$z = z[31:30];
+        pe0$w = wq2[1:0]; pe0$z = z[1:0];
+        pe1$w = wq2[3:2]; pe1$z = z[3:2];
+        pe2$w = wq2[5:4]; pe2$z = z[5:4];
+        pe3$w = wq2[7:6]; pe3$z = z[7:6];
+        pe4$w = wq2[9:8]; pe4$z = z[9:8];
+        pe5$w = wq2[11:10]; pe5$z = z[11:10];
+        pe6$w = wq2[13:12]; pe6$z = z[13:12];
+        pe7$w = wq2[15:14]; pe7$z = z[15:14];
+        pe8$w = wq2[17:16]; pe8$z = z[17:16];
+        pe9$w = wq2[19:18]; pe9$z = z[19:18];
+        pe10$w = wq2[21:20]; pe10$z = z[21:20];
+        pe11$w = wq2[23:22]; pe11$z = z[23:22];
+        pe12$w = wq2[25:24]; pe12$z = z[25:24];
+        pe13$w = wq2[27:26]; pe13$z = z[27:26];
+        pe14$w = wq2[29:28]; pe14$z = z[29:28];
+        pe15$w = wq2[31:30]; pe15$z = z[31:30];
     end
     reg [2:0] t1_0;
     always @(posedge clk) begin if (en) t1_0 <= {{1{pe0$p[1]}}, pe0$p} + {{1{pe1$p[1]}}, pe1$p}; end
@@ -6145,30 +6132,28 @@ module hitnet_top$row7(clk,en,w,z,cv,cf,cl,bank);
     );
     
     // Update code (custom)
-    // The weight word is registered once more after the block RAM: its
-    // clock-to-out plus the PEs and an adder do not fit one cycle at 100 MHz
-    // on ECP5 (Yosys can fold this register into the DP16KD output register).
-    reg [31:0] wq;
+    reg [31:0] wq1;
+    reg [31:0] wq2;
     always @(posedge clk) begin
-        if (en) wq <= w;
+        if (en) begin wq1 <= w; wq2 <= wq1; end
     end
     always @(*) begin
-        pe0$w = wq[1:0]; pe0$z = z[1:0];
-        pe1$w = wq[3:2]; pe1$z = z[3:2];
-        pe2$w = wq[5:4]; pe2$z = z[5:4];
-        pe3$w = wq[7:6]; pe3$z = z[7:6];
-        pe4$w = wq[9:8]; pe4$z = z[9:8];
-        pe5$w = wq[11:10]; pe5$z = z[11:10];
-        pe6$w = wq[13:12]; pe6$z = z[13:12];
-        pe7$w = wq[15:14]; pe7$z = z[15:14];
-        pe8$w = wq[17:16]; pe8$z = z[17:16];
-        pe9$w = wq[19:18]; pe9$z = z[19:18];
-        pe10$w = wq[21:20]; pe10$z = z[21:20];
-        pe11$w = wq[23:22]; pe11$z = z[23:22];
-        pe12$w = wq[25:24]; pe12$z = z[25:24];
-        pe13$w = wq[27:26]; pe13$z = z[27:26];
-        pe14$w = wq[29:28]; pe14$z = z[29:28];
-        pe15$w = wq[31:30]; pe15$z = z[31:30];
+        pe0$w = wq2[1:0]; pe0$z = z[1:0];
+        pe1$w = wq2[3:2]; pe1$z = z[3:2];
+        pe2$w = wq2[5:4]; pe2$z = z[5:4];
+        pe3$w = wq2[7:6]; pe3$z = z[7:6];
+        pe4$w = wq2[9:8]; pe4$z = z[9:8];
+        pe5$w = wq2[11:10]; pe5$z = z[11:10];
+        pe6$w = wq2[13:12]; pe6$z = z[13:12];
+        pe7$w = wq2[15:14]; pe7$z = z[15:14];
+        pe8$w = wq2[17:16]; pe8$z = z[17:16];
+        pe9$w = wq2[19:18]; pe9$z = z[19:18];
+        pe10$w = wq2[21:20]; pe10$z = z[21:20];
+        pe11$w = wq2[23:22]; pe11$z = z[23:22];
+        pe12$w = wq2[25:24]; pe12$z = z[25:24];
+        pe13$w = wq2[27:26]; pe13$z = z[27:26];
+        pe14$w = wq2[29:28]; pe14$z = z[29:28];
+        pe15$w = wq2[31:30]; pe15$z = z[31:30];
     end
     reg [2:0] t1_0;
     always @(posedge clk) begin if (en) t1_0 <= {{1{pe0$p[1]}}, pe0$p} + {{1{pe1$p[1]}}, pe1$p}; end
@@ -6995,9 +6980,10 @@ module hitnet_top$zbuf(clk,rst,en,start,token_first,x_active,zsel,hw_valid,hw_la
             default: zw = 32'h0;
         endcase
     end
-    // Two registers, matching the weight word's block-RAM read and its extra register.
-    reg [31:0] zq;
+    // Registers matching the weight word's block-RAM read and its WORD_REGS registers.
+    reg [31:0] zq1;
+    reg [31:0] zq2;
     always @(posedge clk) begin
-        if (en) begin zq <= zw; zword <= zq; end
+        if (en) begin zq1 <= zw; zq2 <= zq1; zword <= zq2; end
     end
 endmodule // hitnet_top$zbuf

@@ -33,6 +33,12 @@ fn shape_err(key: &str, msg: String) -> PlanError {
 /// constants of the microarchitecture; docs/architecture.md draws them.
 pub const POST_STAGES: u64 = 5;
 pub const EW_STAGES: u64 = 9;
+/// Registers on the weight and z words between the block-RAM read register
+/// and the PEs. Two, so that on a large ECP5 array the placer can put the
+/// first next to its block RAM (DP16KD clock-to-out is ~5.8 ns) and the
+/// second next to the row it feeds across the chip; with one, that register
+/// sat by the PEs and the block-RAM output crossed the die in one cycle.
+pub const WORD_REGS: u64 = 2;
 /// Widest array column count: a z word is one u64 per bitplane in the simulator.
 pub const MAX_COLS: usize = 64;
 
@@ -276,10 +282,10 @@ impl Plan {
         let steps = rows / lanes;
         let spans = tree_spans(cols);
         let tree_depth = (spans.len() - 1) as u32;
-        // Issue, block-RAM read register, a second register on the weight and z
-        // words (so no PE sits behind a block-RAM output), the tree levels,
-        // then the accumulator/bank register.
-        let bank_latency = tree_depth as u64 + 3;
+        // Issue, block-RAM read register, WORD_REGS more registers on the
+        // weight and z words (so no PE sits behind a block-RAM output), the
+        // tree levels, then the accumulator/bank register.
+        let bank_latency = tree_depth as u64 + 2 + WORD_REGS;
 
         let w = &m.widths;
         let f = &m.formats;
@@ -352,12 +358,13 @@ impl Plan {
         let input = 1 + in_beats as u64;
         let per_token = compute.max(input);
         let formula = format!(
-            "max(1 + sum_l [groups_l * sum_s blocks_s + tail_l], 1 + in_beats) = max(1 + {}, {input}) = {per_token}; tail_l = (tree depth {tree_depth} + 3) + last beat + {POST_STAGES} + {EW_STAGES} - 1",
+            "max(1 + sum_l [groups_l * sum_s blocks_s + tail_l], 1 + in_beats) = max(1 + {}, {input}) = {per_token}; tail_l = (tree depth {tree_depth} + {}) + last beat + {POST_STAGES} + {EW_STAGES} - 1",
             layers
                 .iter()
                 .map(|lp| format!("[{} + {}]", lp.mvm_cycles, lp.tail_cycles))
                 .collect::<Vec<_>>()
-                .join(" + ")
+                .join(" + "),
+            2 + WORD_REGS
         );
         let widths = HwWidths {
             tree_span: spans.clone(),

@@ -160,6 +160,12 @@ pub fn nextpnr_args(design: &Design, target: &Target) -> Result<Vec<String>> {
     a.push("--freq".into());
     a.push(format_mhz(design.clock_mhz_target));
     a.push("--timing-allow-fail".into());
+    if target.family == Family::Ice40 {
+        // Post-placement timing optimisation (nextpnr-ice40 only). Measured on
+        // the UP5K default design, seeds 1-3: 49.97 / 45.33 / 48.41 MHz
+        // without, 51.28 / 50.24 / 51.86 MHz with; about 5 s more.
+        a.push("--opt-timing".into());
+    }
     a.push("--seed".into());
     a.push("1".into());
     Ok(a)
@@ -349,7 +355,7 @@ mod tests {
         assert_eq!(
             a,
             "--up5k --package sg48 --json design.json --pcf board.pcf --asc design.asc \
-             --report report.json --freq 48 --timing-allow-fail --seed 1"
+             --report report.json --freq 48 --timing-allow-fail --opt-timing --seed 1"
         );
         let ecp = Target::from_name("ecp5-25k").unwrap();
         let d = Design::new(vec!["t.v".into()], "t", 12.5);

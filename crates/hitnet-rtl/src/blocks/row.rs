@@ -28,17 +28,30 @@ pub fn build(c: &Ctx) -> DynBlock {
         m.child(&format!("pe{k}"), Box::new(pe));
     }
     let mut b = Body::default();
-    b.comment("The weight word is registered once more after the block RAM: its");
-    b.comment("clock-to-out plus the PEs and an adder do not fit one cycle at 100 MHz");
-    b.comment("on ECP5 (Yosys can fold this register into the DP16KD output register).");
-    b.line(format!("reg [{}:0] wq;", cw - 1));
+    // The weight word passes WORD_REGS registers after the block RAM
+    // (hitnet_arch::WORD_REGS says why); the last one feeds the PEs.
+    let nreg = hitnet_arch::WORD_REGS as usize;
+    for r in 1..=nreg {
+        b.line(format!("reg [{}:0] wq{r};", cw - 1));
+    }
     b.line("always @(posedge clk) begin");
-    b.line("    if (en) wq <= w;");
+    let chain: Vec<String> = (1..=nreg)
+        .map(|r| {
+            let src = if r == 1 {
+                "w".to_string()
+            } else {
+                format!("wq{}", r - 1)
+            };
+            format!("wq{r} <= {src};")
+        })
+        .collect();
+    b.line(format!("    if (en) begin {} end", chain.join(" ")));
     b.line("end");
+    let wq = format!("wq{nreg}");
     b.line("always @(*) begin");
     for k in 0..cols {
         b.line(format!(
-            "    pe{k}$w = wq[{}:{}]; pe{k}$z = z[{}:{}];",
+            "    pe{k}$w = {wq}[{}:{}]; pe{k}$z = z[{}:{}];",
             2 * k + 1,
             2 * k,
             2 * k + 1,

@@ -97,10 +97,16 @@ pub fn build(c: &Ctx) -> DynBlock {
     b.line(format!("        default: zw = {};", lit(cw as u32, 0)));
     b.line("    endcase");
     b.line("end");
-    b.comment("Two registers, matching the weight word's block-RAM read and its extra register.");
-    b.line(format!("reg [{}:0] zq;", cw - 1));
+    b.comment("Registers matching the weight word's block-RAM read and its WORD_REGS registers.");
+    let nreg = hitnet_arch::WORD_REGS as usize;
+    for r in 1..=nreg {
+        b.line(format!("reg [{}:0] zq{r};", cw - 1));
+    }
+    let mut chain = vec!["zq1 <= zw;".to_string()];
+    chain.extend((2..=nreg).map(|r| format!("zq{r} <= zq{};", r - 1)));
+    chain.push(format!("zword <= zq{nreg};"));
     b.line("always @(posedge clk) begin");
-    b.line("    if (en) begin zq <= zw; zword <= zq; end");
+    b.line(format!("    if (en) begin {} end", chain.join(" ")));
     b.line("end");
     // Trits past the vector ends exist only to keep beats whole.
     let mut sinks = Vec::new();
