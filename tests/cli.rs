@@ -1,28 +1,7 @@
 //! The `hitnet` command-line contract: names, JSON keys, exit codes.
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn hitnet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hitnet"))
-        .args(args)
-        .output()
-        .expect("hitnet runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    assert!(o.status.success(), "{}", stderr(o));
-    serde_json::from_slice(&o.stdout).expect("one JSON object")
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p.display().to_string()
-}
+mod common;
+use common::{hitnet, json, stderr, write};
+use std::process::Command;
 
 const CFG: &str = "[model]\ncell = \"gru\"\ninput_size = 13\nhidden_size = 11\nlayers = 2\nseed = 5\n[quant]\nslope = 1.5\nactivation = \"threshold\"\n[hw]\nrows = 4\ncols = 8\n";
 

@@ -2,30 +2,8 @@
 //! iCE40 build of the generated accelerator (the CI-sized end-to-end run of
 //! that family, ~40 s), the report that picks it up, and the bad-input
 //! contract (exit 2, one line naming the culprit) without any tool run.
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn hitnet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hitnet"))
-        .args(args)
-        .output()
-        .expect("hitnet runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn json(o: &Output) -> serde_json::Value {
-    assert!(o.status.success(), "{}", stderr(o));
-    serde_json::from_slice(&o.stdout).expect("one JSON object")
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p.display().to_string()
-}
+mod common;
+use common::{hitnet, json, stderr, write};
 
 /// The CI-sized design of the issue: LSTM, 16 in, 16 hidden, 4 x 8 array.
 const SMALL: &str = "[model]\ncell = \"lstm\"\ninput_size = 16\nhidden_size = 16\nseed = 1\n[hw]\nrows = 4\ncols = 8\nclock_mhz = 20\ntarget = \"ice40-up5k\"\n";
