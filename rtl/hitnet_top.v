@@ -1290,7 +1290,7 @@ module hitnet_top$post0(clk,rst,en,sv,k,gate,layer,bv,blast,inr,acc,baddr,saddr,
     reg [15:0] ctl4;
     reg [15:0] ctl5;
     always @(posedge clk) begin
-        if (rst) begin ctl1 <= 16'd0; ctl2 <= 16'd0; ctl3 <= 16'd0; ctl4 <= 16'd0; ctl5 <= 16'd0; end
+        if (rst) begin ctl1 <= 16'h0; ctl2 <= 16'h0; ctl3 <= 16'h0; ctl4 <= 16'h0; ctl5 <= 16'h0; end
         else if (en) begin ctl1 <= ctl0; ctl2 <= ctl1; ctl3 <= ctl2; ctl4 <= ctl3; ctl5 <= ctl4; end
     end
     // PL1: operands. The bias memory is read in serial order.
@@ -6984,6 +6984,7 @@ module hitnet_top$zbuf(clk,rst,en,start,token_first,x_active,zsel,hw_valid,hw_la
     reg [31:0] zq1;
     reg [31:0] zq2;
     always @(posedge clk) begin
-        if (en) begin zq1 <= zw; zq2 <= zq1; zword <= zq2; end
+        if (en) begin zq1 <= zw; zq2 <= zq1; end
     end
+    always @(posedge clk) begin if (en) zword <= zq2; end
 endmodule // hitnet_top$zbuf

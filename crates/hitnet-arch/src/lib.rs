@@ -364,7 +364,7 @@ impl Plan {
                 .map(|lp| format!("[{} + {}]", lp.mvm_cycles, lp.tail_cycles))
                 .collect::<Vec<_>>()
                 .join(" + "),
-            2 + WORD_REGS
+            bank_latency - tree_depth as u64
         );
         let widths = HwWidths {
             tree_span: spans.clone(),

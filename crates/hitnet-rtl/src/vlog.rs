@@ -55,6 +55,38 @@ pub fn lit(w: u32, v: i64) -> String {
     format!("{w}'h{:x}", (v as u64) & mask)
 }
 
+/// A delay line of `n` enabled registers `{base}1 .. {base}n` (width `w`)
+/// fed by `src`, in one always block; with `reset`, a synchronous reset
+/// clears them (control that carries valid bits). Returns the last name.
+pub fn delay_line(b: &mut Body, base: &str, w: u32, src: &str, n: usize, reset: bool) -> String {
+    assert!(n >= 1, "delay line {base}: no stages");
+    for k in 1..=n {
+        b.line(format!("reg [{}:0] {base}{k};", w - 1));
+    }
+    let prev = |k: usize| {
+        if k == 1 {
+            src.to_string()
+        } else {
+            format!("{base}{}", k - 1)
+        }
+    };
+    let shift: Vec<String> = (1..=n)
+        .map(|k| format!("{base}{k} <= {};", prev(k)))
+        .collect();
+    b.line("always @(posedge clk) begin");
+    if reset {
+        let clear: Vec<String> = (1..=n)
+            .map(|k| format!("{base}{k} <= {};", lit(w, 0)))
+            .collect();
+        b.line(format!("    if (rst) begin {} end", clear.join(" ")));
+        b.line(format!("    else if (en) begin {} end", shift.join(" ")));
+    } else {
+        b.line(format!("    if (en) begin {} end", shift.join(" ")));
+    }
+    b.line("end");
+    format!("{base}{n}")
+}
+
 /// Declares `out = rshift_round(x, s)` for a signed `x` of width `w`
 /// (round half up: add 2^(s-1), arithmetic shift). Returns out's width.
 pub fn rsr(b: &mut Body, out: &str, x: &str, w: u32, s: u32) -> u32 {

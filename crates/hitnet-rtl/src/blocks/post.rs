@@ -4,7 +4,8 @@
 //! n_x and n_h bypass the table as raw pre-activations.
 use super::{readmem, Ctx};
 use crate::dynblock::DynBlock;
-use crate::vlog::{lit, mul, rsr, sat, sx, Body};
+use crate::vlog::{delay_line, lit, mul, rsr, sat, sx, Body};
+use hitnet_arch::POST_STAGES;
 use hitnet_model::config::CellKind;
 
 pub fn build(c: &Ctx, lane: usize) -> DynBlock {
@@ -46,18 +47,9 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
         "wire [{}:0] ctl0 = {{sv, gate, k, layer, bv, blast, inr, saddr}};",
         cw - 1
     ));
-    for s in 1..=5 {
-        b.line(format!("reg [{}:0] ctl{s};", cw - 1));
-    }
     // Reset, so no valid bit is unknown after reset in a four-state simulator
     // (the data registers need none: nothing reads them without a valid).
-    b.line("always @(posedge clk) begin");
-    b.line(format!(
-        "    if (rst) begin ctl1 <= {z}; ctl2 <= {z}; ctl3 <= {z}; ctl4 <= {z}; ctl5 <= {z}; end",
-        z = format!("{cw}'d0")
-    ));
-    b.line("    else if (en) begin ctl1 <= ctl0; ctl2 <= ctl1; ctl3 <= ctl2; ctl4 <= ctl3; ctl5 <= ctl4; end");
-    b.line("end");
+    delay_line(&mut b, "ctl", cw, "ctl0", POST_STAGES as usize, true);
 
     b.comment("PL1: operands. The bias memory is read in serial order.");
     let bd = p.bias_depth;

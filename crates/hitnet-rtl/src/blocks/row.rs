@@ -5,7 +5,7 @@
 use super::Ctx;
 use crate::dynblock::DynBlock;
 use crate::leaf::TernaryPe;
-use crate::vlog::{sx, Body};
+use crate::vlog::{delay_line, sx, Body};
 use rust_hdl::core::prelude::Block;
 
 pub fn build(c: &Ctx) -> DynBlock {
@@ -30,24 +30,14 @@ pub fn build(c: &Ctx) -> DynBlock {
     let mut b = Body::default();
     // The weight word passes WORD_REGS registers after the block RAM
     // (hitnet_arch::WORD_REGS says why); the last one feeds the PEs.
-    let nreg = hitnet_arch::WORD_REGS as usize;
-    for r in 1..=nreg {
-        b.line(format!("reg [{}:0] wq{r};", cw - 1));
-    }
-    b.line("always @(posedge clk) begin");
-    let chain: Vec<String> = (1..=nreg)
-        .map(|r| {
-            let src = if r == 1 {
-                "w".to_string()
-            } else {
-                format!("wq{}", r - 1)
-            };
-            format!("wq{r} <= {src};")
-        })
-        .collect();
-    b.line(format!("    if (en) begin {} end", chain.join(" ")));
-    b.line("end");
-    let wq = format!("wq{nreg}");
+    let wq = delay_line(
+        &mut b,
+        "wq",
+        cw as u32,
+        "w",
+        hitnet_arch::WORD_REGS as usize,
+        false,
+    );
     b.line("always @(*) begin");
     for k in 0..cols {
         b.line(format!(

@@ -3,7 +3,7 @@
 //! level (through a register) enables the whole pipeline.
 use super::{ctrl, ew, inbuf, post, row, serial, wbank, zbuf, Ctx};
 use crate::dynblock::DynBlock;
-use crate::vlog::{lit, Body};
+use crate::vlog::{delay_line, Body};
 
 pub fn build(c: &Ctx) -> DynBlock {
     let p = c.p;
@@ -79,25 +79,7 @@ pub fn build(c: &Ctx) -> DynBlock {
         "wire [{}:0] dl0 = {{ctrl$issue, ctrl$first, ctrl$last, ctrl$gate, ctrl$layer, ctrl$group}};",
         ctl_w - 1
     ));
-    for k in 1..=d {
-        b.line(format!("reg [{}:0] dl{k};", ctl_w - 1));
-    }
-    b.line("always @(posedge clk) begin");
-    b.line(format!(
-        "    if (rst) begin {} end",
-        (1..=d)
-            .map(|k| format!("dl{k} <= {};", lit(ctl_w, 0)))
-            .collect::<Vec<_>>()
-            .join(" ")
-    ));
-    b.line(format!(
-        "    else if (en) begin {} end",
-        (1..=d)
-            .map(|k| format!("dl{k} <= dl{};", k - 1))
-            .collect::<Vec<_>>()
-            .join(" ")
-    ));
-    b.line("end");
+    delay_line(&mut b, "dl", ctl_w, "dl0", d, true);
     let cv = ctl_w - 1;
     let cf = ctl_w - 2;
     let cl = ctl_w - 3;

@@ -3,7 +3,7 @@
 //! lanes) and the mux that presents z word `zsel` of z = [x; h] to the array.
 use super::Ctx;
 use crate::dynblock::DynBlock;
-use crate::vlog::{lit, Body};
+use crate::vlog::{delay_line, lit, Body};
 use hitnet_arch::ZSrc;
 
 pub fn build(c: &Ctx) -> DynBlock {
@@ -98,16 +98,17 @@ pub fn build(c: &Ctx) -> DynBlock {
     b.line("    endcase");
     b.line("end");
     b.comment("Registers matching the weight word's block-RAM read and its WORD_REGS registers.");
-    let nreg = hitnet_arch::WORD_REGS as usize;
-    for r in 1..=nreg {
-        b.line(format!("reg [{}:0] zq{r};", cw - 1));
-    }
-    let mut chain = vec!["zq1 <= zw;".to_string()];
-    chain.extend((2..=nreg).map(|r| format!("zq{r} <= zq{};", r - 1)));
-    chain.push(format!("zword <= zq{nreg};"));
-    b.line("always @(posedge clk) begin");
-    b.line(format!("    if (en) begin {} end", chain.join(" ")));
-    b.line("end");
+    let zq = delay_line(
+        &mut b,
+        "zq",
+        cw as u32,
+        "zw",
+        hitnet_arch::WORD_REGS as usize,
+        false,
+    );
+    b.line(format!(
+        "always @(posedge clk) begin if (en) zword <= {zq}; end"
+    ));
     // Trits past the vector ends exist only to keep beats whole.
     let mut sinks = Vec::new();
     if xw > 2 * i0 {
