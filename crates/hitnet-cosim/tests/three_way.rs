@@ -3,7 +3,7 @@
 use hitnet_arch::{Plan, Shape};
 use hitnet_cosim::{Report, Setup, Stimulus, Toolchain};
 use hitnet_model::config::{ActMode, CellKind, QuantParams};
-use hitnet_model::model::{gate_specs, QuantGate, QuantLayer, QuantModel, TernaryMatrix};
+use hitnet_model::model::QuantModel;
 use hitnet_model::rng::{random_input, Rng};
 use hitnet_model::{Golden, IntModel};
 use hitnet_sim::testgen::RandomConfig;
@@ -100,37 +100,7 @@ fn uniform(
     bias: f64,
     q: &QuantParams,
 ) -> IntModel {
-    let layers = (0..layers)
-        .map(|l| {
-            let li = if l == 0 { i } else { h };
-            QuantLayer {
-                input_size: li,
-                hidden_size: h,
-                gates: gate_specs(cell, li, h)
-                    .iter()
-                    .map(|s| QuantGate {
-                        name: s.name.into(),
-                        act: s.act,
-                        col_offset: s.col_offset,
-                        w: TernaryMatrix::from_trits(h, s.cols, &vec![w; h * s.cols]),
-                        scale: 0.25,
-                        bias: vec![bias; h],
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
-    let qm = QuantModel {
-        cell,
-        input_size: i,
-        hidden_size: h,
-        layers,
-        quant: q.clone(),
-        embedding: None,
-        output: None,
-        vocab: None,
-        meta: serde_json::Value::Null,
-    };
+    let qm = QuantModel::uniform(cell, i, h, layers, w, 0.25, bias, q);
     IntModel::new(&qm, q).unwrap()
 }
 

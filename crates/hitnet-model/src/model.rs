@@ -248,6 +248,54 @@ pub struct QuantModel {
 }
 
 impl QuantModel {
+    /// A model whose every weight is the trit `w`, every gate scale `scale`
+    /// and every bias `bias`: the extremes the width bounds are proven at
+    /// (all +1, all -1, all 0) and test fixtures for the hardware.
+    #[allow(clippy::too_many_arguments)]
+    pub fn uniform(
+        cell: CellKind,
+        input_size: usize,
+        hidden_size: usize,
+        layers: usize,
+        w: i8,
+        scale: f64,
+        bias: f64,
+        quant: &QuantParams,
+    ) -> QuantModel {
+        let h = hidden_size;
+        let layers = (0..layers)
+            .map(|l| {
+                let li = if l == 0 { input_size } else { h };
+                QuantLayer {
+                    input_size: li,
+                    hidden_size: h,
+                    gates: gate_specs(cell, li, h)
+                        .iter()
+                        .map(|s| QuantGate {
+                            name: s.name.into(),
+                            act: s.act,
+                            col_offset: s.col_offset,
+                            w: TernaryMatrix::from_trits(h, s.cols, &vec![w; h * s.cols]),
+                            scale,
+                            bias: vec![bias; h],
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        QuantModel {
+            cell,
+            input_size,
+            hidden_size,
+            layers,
+            quant: quant.clone(),
+            embedding: None,
+            output: None,
+            vocab: None,
+            meta: serde_json::Value::Null,
+        }
+    }
+
     pub fn layer_input(&self, l: usize) -> usize {
         if l == 0 {
             self.input_size

@@ -3,7 +3,7 @@
 //! and check every observed intermediate value lies inside its bound, and
 //! that the accumulator bound is actually reached.
 use hitnet_model::config::{ActMode, CellKind, QuantParams};
-use hitnet_model::model::{gate_specs, QuantGate, QuantLayer, QuantModel, TernaryMatrix};
+use hitnet_model::model::{QuantModel, TernaryMatrix};
 use hitnet_model::rng::Rng;
 use hitnet_model::{Golden, IntModel};
 
@@ -21,38 +21,7 @@ fn uniform_model(
         act_threshold: 0.1,
         ..QuantParams::default()
     };
-    let layers = (0..layers)
-        .map(|l| {
-            let li = if l == 0 { i } else { h };
-            QuantLayer {
-                input_size: li,
-                hidden_size: h,
-                gates: gate_specs(cell, li, h)
-                    .iter()
-                    .map(|s| QuantGate {
-                        name: s.name.into(),
-                        act: s.act,
-                        col_offset: s.col_offset,
-                        w: TernaryMatrix::from_trits(h, s.cols, &vec![w; h * s.cols]),
-                        scale: 0.3,
-                        bias: vec![bias; h],
-                    })
-                    .collect(),
-            }
-        })
-        .collect();
-    let m = QuantModel {
-        cell,
-        input_size: i,
-        hidden_size: h,
-        layers,
-        quant: q.clone(),
-        embedding: None,
-        output: None,
-        vocab: None,
-        meta: serde_json::Value::Null,
-    };
-    (m, q)
+    (QuantModel::uniform(cell, i, h, layers, w, 0.3, bias, &q), q)
 }
 
 fn drive(
