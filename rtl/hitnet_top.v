@@ -1527,27 +1527,26 @@ module hitnet_top$row0(clk,en,w,z,cv,cf,cl,bank);
     
     // Update code (custom)
     reg [31:0] wq1;
-    reg [31:0] wq2;
     always @(posedge clk) begin
-        if (en) begin wq1 <= w; wq2 <= wq1; end
+        if (en) begin wq1 <= w; end
     end
     always @(*) begin
-        pe0$w = wq2[1:0]; pe0$z = z[1:0];
-        pe1$w = wq2[3:2]; pe1$z = z[3:2];
-        pe2$w = wq2[5:4]; pe2$z = z[5:4];
-        pe3$w = wq2[7:6]; pe3$z = z[7:6];
-        pe4$w = wq2[9:8]; pe4$z = z[9:8];
-        pe5$w = wq2[11:10]; pe5$z = z[11:10];
-        pe6$w = wq2[13:12]; pe6$z = z[13:12];
-        pe7$w = wq2[15:14]; pe7$z = z[15:14];
-        pe8$w = wq2[17:16]; pe8$z = z[17:16];
-        pe9$w = wq2[19:18]; pe9$z = z[19:18];
-        pe10$w = wq2[21:20]; pe10$z = z[21:20];
-        pe11$w = wq2[23:22]; pe11$z = z[23:22];
-        pe12$w = wq2[25:24]; pe12$z = z[25:24];
-        pe13$w = wq2[27:26]; pe13$z = z[27:26];
-        pe14$w = wq2[29:28]; pe14$z = z[29:28];
-        pe15$w = wq2[31:30]; pe15$z = z[31:30];
+        pe0$w = wq1[1:0]; pe0$z = z[1:0];
+        pe1$w = wq1[3:2]; pe1$z = z[3:2];
+        pe2$w = wq1[5:4]; pe2$z = z[5:4];
+        pe3$w = wq1[7:6]; pe3$z = z[7:6];
+        pe4$w = wq1[9:8]; pe4$z = z[9:8];
+        pe5$w = wq1[11:10]; pe5$z = z[11:10];
+        pe6$w = wq1[13:12]; pe6$z = z[13:12];
+        pe7$w = wq1[15:14]; pe7$z = z[15:14];
+        pe8$w = wq1[17:16]; pe8$z = z[17:16];
+        pe9$w = wq1[19:18]; pe9$z = z[19:18];
+        pe10$w = wq1[21:20]; pe10$z = z[21:20];
+        pe11$w = wq1[23:22]; pe11$z = z[23:22];
+        pe12$w = wq1[25:24]; pe12$z = z[25:24];
+        pe13$w = wq1[27:26]; pe13$z = z[27:26];
+        pe14$w = wq1[29:28]; pe14$z = z[29:28];
+        pe15$w = wq1[31:30]; pe15$z = z[31:30];
     end
     reg [2:0] t1_0;
     always @(posedge clk) begin if (en) t1_0 <= {{1{pe0$p[1]}}, pe0$p} + {{1{pe1$p[1]}}, pe1$p}; end
@@ -2185,27 +2184,26 @@ module hitnet_top$row1(clk,en,w,z,cv,cf,cl,bank);
     
     // Update code (custom)
     reg [31:0] wq1;
-    reg [31:0] wq2;
     always @(posedge clk) begin
-        if (en) begin wq1 <= w; wq2 <= wq1; end
+        if (en) begin wq1 <= w; end
     end
     always @(*) begin
-        pe0$w = wq2[1:0]; pe0$z = z[1:0];
-        pe1$w = wq2[3:2]; pe1$z = z[3:2];
-        pe2$w = wq2[5:4]; pe2$z = z[5:4];
-        pe3$w = wq2[7:6]; pe3$z = z[7:6];
-        pe4$w = wq2[9:8]; pe4$z = z[9:8];
-        pe5$w = wq2[11:10]; pe5$z = z[11:10];
-        pe6$w = wq2[13:12]; pe6$z = z[13:12];
-        pe7$w = wq2[15:14]; pe7$z = z[15:14];
-        pe8$w = wq2[17:16]; pe8$z = z[17:16];
-        pe9$w = wq2[19:18]; pe9$z = z[19:18];
-        pe10$w = wq2[21:20]; pe10$z = z[21:20];
-        pe11$w = wq2[23:22]; pe11$z = z[23:22];
-        pe12$w = wq2[25:24]; pe12$z = z[25:24];
-        pe13$w = wq2[27:26]; pe13$z = z[27:26];
-        pe14$w = wq2[29:28]; pe14$z = z[29:28];
-        pe15$w = wq2[31:30]; pe15$z = z[31:30];
+        pe0$w = wq1[1:0]; pe0$z = z[1:0];
+        pe1$w = wq1[3:2]; pe1$z = z[3:2];
+        pe2$w = wq1[5:4]; pe2$z = z[5:4];
+        pe3$w = wq1[7:6]; pe3$z = z[7:6];
+        pe4$w = wq1[9:8]; pe4$z = z[9:8];
+        pe5$w = wq1[11:10]; pe5$z = z[11:10];
+        pe6$w = wq1[13:12]; pe6$z = z[13:12];
+        pe7$w = wq1[15:14]; pe7$z = z[15:14];
+        pe8$w = wq1[17:16]; pe8$z = z[17:16];
+        pe9$w = wq1[19:18]; pe9$z = z[19:18];
+        pe10$w = wq1[21:20]; pe10$z = z[21:20];
+        pe11$w = wq1[23:22]; pe11$z = z[23:22];
+        pe12$w = wq1[25:24]; pe12$z = z[25:24];
+        pe13$w = wq1[27:26]; pe13$z = z[27:26];
+        pe14$w = wq1[29:28]; pe14$z = z[29:28];
+        pe15$w = wq1[31:30]; pe15$z = z[31:30];
     end
     reg [2:0] t1_0;
     always @(posedge clk) begin if (en) t1_0 <= {{1{pe0$p[1]}}, pe0$p} + {{1{pe1$p[1]}}, pe1$p}; end
@@ -2843,27 +2841,26 @@ module hitnet_top$row2(clk,en,w,z,cv,cf,cl,bank);
     
     // Update code (custom)
     reg [31:0] wq1;
-    reg [31:0] wq2;
     always @(posedge clk) begin
-        if (en) begin wq1 <= w; wq2 <= wq1; end
+        if (en) begin wq1 <= w; end
     end
     always @(*) begin
-        pe0$w = wq2[1:0]; pe0$z = z[1:0];
-        pe1$w = wq2[3:2]; pe1$z = z[3:2];
-        pe2$w = wq2[5:4]; pe2$z = z[5:4];
-        pe3$w = wq2[7:6]; pe3$z = z[7:6];
-        pe4$w = wq2[9:8]; pe4$z = z[9:8];
-        pe5$w = wq2[11:10]; pe5$z = z[11:10];
-        pe6$w = wq2[13:12]; pe6$z = z[13:12];
-        pe7$w = wq2[15:14]; pe7$z = z[15:14];
-        pe8$w = wq2[17:16]; pe8$z = z[17:16];
-        pe9$w = wq2[19:18]; pe9$z = z[19:18];
-        pe10$w = wq2[21:20]; pe10$z = z[21:20];
-        pe11$w = wq2[23:22]; pe11$z = z[23:22];
-        pe12$w = wq2[25:24]; pe12$z = z[25:24];
-        pe13$w = wq2[27:26]; pe13$z = z[27:26];
-        pe14$w = wq2[29:28]; pe14$z = z[29:28];
-        pe15$w = wq2[31:30]; pe15$z = z[31:30];
+        pe0$w = wq1[1:0]; pe0$z = z[1:0];
+        pe1$w = wq1[3:2]; pe1$z = z[3:2];
+        pe2$w = wq1[5:4]; pe2$z = z[5:4];
+        pe3$w = wq1[7:6]; pe3$z = z[7:6];
+        pe4$w = wq1[9:8]; pe4$z = z[9:8];
+        pe5$w = wq1[11:10]; pe5$z = z[11:10];
+        pe6$w = wq1[13:12]; pe6$z = z[13:12];
+        pe7$w = wq1[15:14]; pe7$z = z[15:14];
+        pe8$w = wq1[17:16]; pe8$z = z[17:16];
+        pe9$w = wq1[19:18]; pe9$z = z[19:18];
+        pe10$w = wq1[21:20]; pe10$z = z[21:20];
+        pe11$w = wq1[23:22]; pe11$z = z[23:22];
+        pe12$w = wq1[25:24]; pe12$z = z[25:24];
+        pe13$w = wq1[27:26]; pe13$z = z[27:26];
+        pe14$w = wq1[29:28]; pe14$z = z[29:28];
+        pe15$w = wq1[31:30]; pe15$z = z[31:30];
     end
     reg [2:0] t1_0;
     always @(posedge clk) begin if (en) t1_0 <= {{1{pe0$p[1]}}, pe0$p} + {{1{pe1$p[1]}}, pe1$p}; end
@@ -3501,27 +3498,26 @@ module hitnet_top$row3(clk,en,w,z,cv,cf,cl,bank);
     
     // Update code (custom)
     reg [31:0] wq1;
-    reg [31:0] wq2;
     always @(posedge clk) begin
-        if (en) begin wq1 <= w; wq2 <= wq1; end
+        if (en) begin wq1 <= w; end
     end
     always @(*) begin
-        pe0$w = wq2[1:0]; pe0$z = z[1:0];
-        pe1$w = wq2[3:2]; pe1$z = z[3:2];
-        pe2$w = wq2[5:4]; pe2$z = z[5:4];
-        pe3$w = wq2[7:6]; pe3$z = z[7:6];
-        pe4$w = wq2[9:8]; pe4$z = z[9:8];
-        pe5$w = wq2[11:10]; pe5$z = z[11:10];
-        pe6$w = wq2[13:12]; pe6$z = z[13:12];
-        pe7$w = wq2[15:14]; pe7$z = z[15:14];
-        pe8$w = wq2[17:16]; pe8$z = z[17:16];
-        pe9$w = wq2[19:18]; pe9$z = z[19:18];
-        pe10$w = wq2[21:20]; pe10$z = z[21:20];
-        pe11$w = wq2[23:22]; pe11$z = z[23:22];
-        pe12$w = wq2[25:24]; pe12$z = z[25:24];
-        pe13$w = wq2[27:26]; pe13$z = z[27:26];
-        pe14$w = wq2[29:28]; pe14$z = z[29:28];
-        pe15$w = wq2[31:30]; pe15$z = z[31:30];
+        pe0$w = wq1[1:0]; pe0$z = z[1:0];
+        pe1$w = wq1[3:2]; pe1$z = z[3:2];
+        pe2$w = wq1[5:4]; pe2$z = z[5:4];
+        pe3$w = wq1[7:6]; pe3$z = z[7:6];
+        pe4$w = wq1[9:8]; pe4$z = z[9:8];
+        pe5$w = wq1[11:10]; pe5$z = z[11:10];
+        pe6$w = wq1[13:12]; pe6$z = z[13:12];
+        pe7$w = wq1[15:14]; pe7$z = z[15:14];
+        pe8$w = wq1[17:16]; pe8$z = z[17:16];
+        pe9$w = wq1[19:18]; pe9$z = z[19:18];
+        pe10$w = wq1[21:20]; pe10$z = z[21:20];
+        pe11$w = wq1[23:22]; pe11$z = z[23:22];
+        pe12$w = wq1[25:24]; pe12$z = z[25:24];
+        pe13$w = wq1[27:26]; pe13$z = z[27:26];
+        pe14$w = wq1[29:28]; pe14$z = z[29:28];
+        pe15$w = wq1[31:30]; pe15$z = z[31:30];
     end
     reg [2:0] t1_0;
     always @(posedge clk) begin if (en) t1_0 <= {{1{pe0$p[1]}}, pe0$p} + {{1{pe1$p[1]}}, pe1$p}; end
@@ -4159,27 +4155,26 @@ module hitnet_top$row4(clk,en,w,z,cv,cf,cl,bank);
     
     // Update code (custom)
     reg [31:0] wq1;
-    reg [31:0] wq2;
     always @(posedge clk) begin
-        if (en) begin wq1 <= w; wq2 <= wq1; end
+        if (en) begin wq1 <= w; end
     end
     always @(*) begin
-        pe0$w = wq2[1:0]; pe0$z = z[1:0];
-        pe1$w = wq2[3:2]; pe1$z = z[3:2];
-        pe2$w = wq2[5:4]; pe2$z = z[5:4];
-        pe3$w = wq2[7:6]; pe3$z = z[7:6];
-        pe4$w = wq2[9:8]; pe4$z = z[9:8];
-        pe5$w = wq2[11:10]; pe5$z = z[11:10];
-        pe6$w = wq2[13:12]; pe6$z = z[13:12];
-        pe7$w = wq2[15:14]; pe7$z = z[15:14];
-        pe8$w = wq2[17:16]; pe8$z = z[17:16];
-        pe9$w = wq2[19:18]; pe9$z = z[19:18];
-        pe10$w = wq2[21:20]; pe10$z = z[21:20];
-        pe11$w = wq2[23:22]; pe11$z = z[23:22];
-        pe12$w = wq2[25:24]; pe12$z = z[25:24];
-        pe13$w = wq2[27:26]; pe13$z = z[27:26];
-        pe14$w = wq2[29:28]; pe14$z = z[29:28];
-        pe15$w = wq2[31:30]; pe15$z = z[31:30];
+        pe0$w = wq1[1:0]; pe0$z = z[1:0];
+        pe1$w = wq1[3:2]; pe1$z = z[3:2];
+        pe2$w = wq1[5:4]; pe2$z = z[5:4];
+        pe3$w = wq1[7:6]; pe3$z = z[7:6];
+        pe4$w = wq1[9:8]; pe4$z = z[9:8];
+        pe5$w = wq1[11:10]; pe5$z = z[11:10];
+        pe6$w = wq1[13:12]; pe6$z = z[13:12];
+        pe7$w = wq1[15:14]; pe7$z = z[15:14];
+        pe8$w = wq1[17:16]; pe8$z = z[17:16];
+        pe9$w = wq1[19:18]; pe9$z = z[19:18];
+        pe10$w = wq1[21:20]; pe10$z = z[21:20];
+        pe11$w = wq1[23:22]; pe11$z = z[23:22];
+        pe12$w = wq1[25:24]; pe12$z = z[25:24];
+        pe13$w = wq1[27:26]; pe13$z = z[27:26];
+        pe14$w = wq1[29:28]; pe14$z = z[29:28];
+        pe15$w = wq1[31:30]; pe15$z = z[31:30];
     end
     reg [2:0] t1_0;
     always @(posedge clk) begin if (en) t1_0 <= {{1{pe0$p[1]}}, pe0$p} + {{1{pe1$p[1]}}, pe1$p}; end
@@ -4817,27 +4812,26 @@ module hitnet_top$row5(clk,en,w,z,cv,cf,cl,bank);
     
     // Update code (custom)
     reg [31:0] wq1;
-    reg [31:0] wq2;
     always @(posedge clk) begin
-        if (en) begin wq1 <= w; wq2 <= wq1; end
+        if (en) begin wq1 <= w; end
     end
     always @(*) begin
-        pe0$w = wq2[1:0]; pe0$z = z[1:0];
-        pe1$w = wq2[3:2]; pe1$z = z[3:2];
-        pe2$w = wq2[5:4]; pe2$z = z[5:4];
-        pe3$w = wq2[7:6]; pe3$z = z[7:6];
-        pe4$w = wq2[9:8]; pe4$z = z[9:8];
-        pe5$w = wq2[11:10]; pe5$z = z[11:10];
-        pe6$w = wq2[13:12]; pe6$z = z[13:12];
-        pe7$w = wq2[15:14]; pe7$z = z[15:14];
-        pe8$w = wq2[17:16]; pe8$z = z[17:16];
-        pe9$w = wq2[19:18]; pe9$z = z[19:18];
-        pe10$w = wq2[21:20]; pe10$z = z[21:20];
-        pe11$w = wq2[23:22]; pe11$z = z[23:22];
-        pe12$w = wq2[25:24]; pe12$z = z[25:24];
-        pe13$w = wq2[27:26]; pe13$z = z[27:26];
-        pe14$w = wq2[29:28]; pe14$z = z[29:28];
-        pe15$w = wq2[31:30]; pe15$z = z[31:30];
+        pe0$w = wq1[1:0]; pe0$z = z[1:0];
+        pe1$w = wq1[3:2]; pe1$z = z[3:2];
+        pe2$w = wq1[5:4]; pe2$z = z[5:4];
+        pe3$w = wq1[7:6]; pe3$z = z[7:6];
+        pe4$w = wq1[9:8]; pe4$z = z[9:8];
+        pe5$w = wq1[11:10]; pe5$z = z[11:10];
+        pe6$w = wq1[13:12]; pe6$z = z[13:12];
+        pe7$w = wq1[15:14]; pe7$z = z[15:14];
+        pe8$w = wq1[17:16]; pe8$z = z[17:16];
+        pe9$w = wq1[19:18]; pe9$z = z[19:18];
+        pe10$w = wq1[21:20]; pe10$z = z[21:20];
+        pe11$w = wq1[23:22]; pe11$z = z[23:22];
+        pe12$w = wq1[25:24]; pe12$z = z[25:24];
+        pe13$w = wq1[27:26]; pe13$z = z[27:26];
+        pe14$w = wq1[29:28]; pe14$z = z[29:28];
+        pe15$w = wq1[31:30]; pe15$z = z[31:30];
     end
     reg [2:0] t1_0;
     always @(posedge clk) begin if (en) t1_0 <= {{1{pe0$p[1]}}, pe0$p} + {{1{pe1$p[1]}}, pe1$p}; end
@@ -5475,27 +5469,26 @@ module hitnet_top$row6(clk,en,w,z,cv,cf,cl,bank);
     
     // Update code (custom)
     reg [31:0] wq1;
-    reg [31:0] wq2;
     always @(posedge clk) begin
-        if (en) begin wq1 <= w; wq2 <= wq1; end
+        if (en) begin wq1 <= w; end
     end
     always @(*) begin
-        pe0$w = wq2[1:0]; pe0$z = z[1:0];
-        pe1$w = wq2[3:2]; pe1$z = z[3:2];
-        pe2$w = wq2[5:4]; pe2$z = z[5:4];
-        pe3$w = wq2[7:6]; pe3$z = z[7:6];
-        pe4$w = wq2[9:8]; pe4$z = z[9:8];
-        pe5$w = wq2[11:10]; pe5$z = z[11:10];
-        pe6$w = wq2[13:12]; pe6$z = z[13:12];
-        pe7$w = wq2[15:14]; pe7$z = z[15:14];
-        pe8$w = wq2[17:16]; pe8$z = z[17:16];
-        pe9$w = wq2[19:18]; pe9$z = z[19:18];
-        pe10$w = wq2[21:20]; pe10$z = z[21:20];
-        pe11$w = wq2[23:22]; pe11$z = z[23:22];
-        pe12$w = wq2[25:24]; pe12$z = z[25:24];
-        pe13$w = wq2[27:26]; pe13$z = z[27:26];
-        pe14$w = wq2[29:28]; pe14$z = z[29:28];
-        pe15$w = wq2[31:30]; pe15$z = z[31:30];
+        pe0$w = wq1[1:0]; pe0$z = z[1:0];
+        pe1$w = wq1[3:2]; pe1$z = z[3:2];
+        pe2$w = wq1[5:4]; pe2$z = z[5:4];
+        pe3$w = wq1[7:6]; pe3$z = z[7:6];
+        pe4$w = wq1[9:8]; pe4$z = z[9:8];
+        pe5$w = wq1[11:10]; pe5$z = z[11:10];
+        pe6$w = wq1[13:12]; pe6$z = z[13:12];
+        pe7$w = wq1[15:14]; pe7$z = z[15:14];
+        pe8$w = wq1[17:16]; pe8$z = z[17:16];
+        pe9$w = wq1[19:18]; pe9$z = z[19:18];
+        pe10$w = wq1[21:20]; pe10$z = z[21:20];
+        pe11$w = wq1[23:22]; pe11$z = z[23:22];
+        pe12$w = wq1[25:24]; pe12$z = z[25:24];
+        pe13$w = wq1[27:26]; pe13$z = z[27:26];
+        pe14$w = wq1[29:28]; pe14$z = z[29:28];
+        pe15$w = wq1[31:30]; pe15$z = z[31:30];
     end
     reg [2:0] t1_0;
     always @(posedge clk) begin if (en) t1_0 <= {{1{pe0$p[1]}}, pe0$p} + {{1{pe1$p[1]}}, pe1$p}; end
@@ -6133,27 +6126,26 @@ module hitnet_top$row7(clk,en,w,z,cv,cf,cl,bank);
     
     // Update code (custom)
     reg [31:0] wq1;
-    reg [31:0] wq2;
     always @(posedge clk) begin
-        if (en) begin wq1 <= w; wq2 <= wq1; end
+        if (en) begin wq1 <= w; end
     end
     always @(*) begin
-        pe0$w = wq2[1:0]; pe0$z = z[1:0];
-        pe1$w = wq2[3:2]; pe1$z = z[3:2];
-        pe2$w = wq2[5:4]; pe2$z = z[5:4];
-        pe3$w = wq2[7:6]; pe3$z = z[7:6];
-        pe4$w = wq2[9:8]; pe4$z = z[9:8];
-        pe5$w = wq2[11:10]; pe5$z = z[11:10];
-        pe6$w = wq2[13:12]; pe6$z = z[13:12];
-        pe7$w = wq2[15:14]; pe7$z = z[15:14];
-        pe8$w = wq2[17:16]; pe8$z = z[17:16];
-        pe9$w = wq2[19:18]; pe9$z = z[19:18];
-        pe10$w = wq2[21:20]; pe10$z = z[21:20];
-        pe11$w = wq2[23:22]; pe11$z = z[23:22];
-        pe12$w = wq2[25:24]; pe12$z = z[25:24];
-        pe13$w = wq2[27:26]; pe13$z = z[27:26];
-        pe14$w = wq2[29:28]; pe14$z = z[29:28];
-        pe15$w = wq2[31:30]; pe15$z = z[31:30];
+        pe0$w = wq1[1:0]; pe0$z = z[1:0];
+        pe1$w = wq1[3:2]; pe1$z = z[3:2];
+        pe2$w = wq1[5:4]; pe2$z = z[5:4];
+        pe3$w = wq1[7:6]; pe3$z = z[7:6];
+        pe4$w = wq1[9:8]; pe4$z = z[9:8];
+        pe5$w = wq1[11:10]; pe5$z = z[11:10];
+        pe6$w = wq1[13:12]; pe6$z = z[13:12];
+        pe7$w = wq1[15:14]; pe7$z = z[15:14];
+        pe8$w = wq1[17:16]; pe8$z = z[17:16];
+        pe9$w = wq1[19:18]; pe9$z = z[19:18];
+        pe10$w = wq1[21:20]; pe10$z = z[21:20];
+        pe11$w = wq1[23:22]; pe11$z = z[23:22];
+        pe12$w = wq1[25:24]; pe12$z = z[25:24];
+        pe13$w = wq1[27:26]; pe13$z = z[27:26];
+        pe14$w = wq1[29:28]; pe14$z = z[29:28];
+        pe15$w = wq1[31:30]; pe15$z = z[31:30];
     end
     reg [2:0] t1_0;
     always @(posedge clk) begin if (en) t1_0 <= {{1{pe0$p[1]}}, pe0$p} + {{1{pe1$p[1]}}, pe1$p}; end
@@ -6742,8 +6734,9 @@ module hitnet_top$wbank0(clk,en,addr,data);
     `else
     initial $readmemh("w_0.hex", mem);
     `endif
+    reg [31:0] rd;
     always @(posedge clk) begin
-        if (en) data <= mem[addr];
+        if (en) begin rd <= mem[addr]; data <= rd; end
     end
 endmodule // hitnet_top$wbank0
 
@@ -6769,8 +6762,9 @@ module hitnet_top$wbank1(clk,en,addr,data);
     `else
     initial $readmemh("w_1.hex", mem);
     `endif
+    reg [31:0] rd;
     always @(posedge clk) begin
-        if (en) data <= mem[addr];
+        if (en) begin rd <= mem[addr]; data <= rd; end
     end
 endmodule // hitnet_top$wbank1
 
@@ -6796,8 +6790,9 @@ module hitnet_top$wbank2(clk,en,addr,data);
     `else
     initial $readmemh("w_2.hex", mem);
     `endif
+    reg [31:0] rd;
     always @(posedge clk) begin
-        if (en) data <= mem[addr];
+        if (en) begin rd <= mem[addr]; data <= rd; end
     end
 endmodule // hitnet_top$wbank2
 
@@ -6823,8 +6818,9 @@ module hitnet_top$wbank3(clk,en,addr,data);
     `else
     initial $readmemh("w_3.hex", mem);
     `endif
+    reg [31:0] rd;
     always @(posedge clk) begin
-        if (en) data <= mem[addr];
+        if (en) begin rd <= mem[addr]; data <= rd; end
     end
 endmodule // hitnet_top$wbank3
 
@@ -6850,8 +6846,9 @@ module hitnet_top$wbank4(clk,en,addr,data);
     `else
     initial $readmemh("w_4.hex", mem);
     `endif
+    reg [31:0] rd;
     always @(posedge clk) begin
-        if (en) data <= mem[addr];
+        if (en) begin rd <= mem[addr]; data <= rd; end
     end
 endmodule // hitnet_top$wbank4
 
@@ -6877,8 +6874,9 @@ module hitnet_top$wbank5(clk,en,addr,data);
     `else
     initial $readmemh("w_5.hex", mem);
     `endif
+    reg [31:0] rd;
     always @(posedge clk) begin
-        if (en) data <= mem[addr];
+        if (en) begin rd <= mem[addr]; data <= rd; end
     end
 endmodule // hitnet_top$wbank5
 
@@ -6904,8 +6902,9 @@ module hitnet_top$wbank6(clk,en,addr,data);
     `else
     initial $readmemh("w_6.hex", mem);
     `endif
+    reg [31:0] rd;
     always @(posedge clk) begin
-        if (en) data <= mem[addr];
+        if (en) begin rd <= mem[addr]; data <= rd; end
     end
 endmodule // hitnet_top$wbank6
 
@@ -6931,8 +6930,9 @@ module hitnet_top$wbank7(clk,en,addr,data);
     `else
     initial $readmemh("w_7.hex", mem);
     `endif
+    reg [31:0] rd;
     always @(posedge clk) begin
-        if (en) data <= mem[addr];
+        if (en) begin rd <= mem[addr]; data <= rd; end
     end
 endmodule // hitnet_top$wbank7
 

@@ -21,6 +21,9 @@ pub struct Args {
     /// Where to write a VCD trace around the first mismatch.
     #[arg(long)]
     pub vcd: Option<PathBuf>,
+    /// Weight-bank block RAM: auto follows hw.target of the config.
+    #[arg(long, value_enum, default_value_t = common::BramArg::Auto)]
+    pub bram: common::BramArg,
     /// Use this generated design folder (from `hitnet gen`) instead of generating one.
     #[arg(long)]
     pub design: Option<PathBuf>,
@@ -36,7 +39,11 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let p = &pl.plan;
     let im = &pl.loaded.int;
     let tc = Toolchain::find()?;
-    let design = hitnet_rtl::generate(p, common::config_json(&pl.loaded));
+    let design = hitnet_rtl::generate_with(
+        p,
+        common::config_json(&pl.loaded),
+        a.bram.resolve(&pl.loaded),
+    );
     let tmp = tempfile::tempdir().context("creating a temporary folder")?;
     let (verilog, memdir) = match &a.design {
         Some(dir) => {

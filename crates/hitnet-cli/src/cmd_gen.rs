@@ -12,6 +12,9 @@ pub struct Args {
     /// Output folder (replaced atomically; refused if it holds other files).
     #[arg(long)]
     pub out: PathBuf,
+    /// Weight-bank block RAM: auto follows hw.target of the config.
+    #[arg(long, value_enum, default_value_t = common::BramArg::Auto)]
+    pub bram: common::BramArg,
     #[arg(long)]
     pub json: bool,
 }
@@ -19,7 +22,8 @@ pub struct Args {
 pub fn run(a: Args) -> Result<ExitCode> {
     let t0 = std::time::Instant::now();
     let pl = common::load_plan(a.config.as_deref())?;
-    let design = hitnet_rtl::generate(&pl.plan, common::config_json(&pl.loaded));
+    let bram = a.bram.resolve(&pl.loaded);
+    let design = hitnet_rtl::generate_with(&pl.plan, common::config_json(&pl.loaded), bram);
     design
         .write(&a.out)
         .with_context(|| format!("writing the design to {}", a.out.display()))?;
@@ -31,6 +35,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
             "out": a.out,
             "top": hitnet_rtl::TOP,
             "files": design.files.iter().map(|(n, b)| serde_json::json!({"name": n, "bytes": b.len()})).collect::<Vec<_>>(),
+            "weight_bram": design.manifest["memories"]["weight_bram"],
             "cycles_per_token": c.per_token,
             "bound_cycles_per_token": c.bound_per_token,
             "utilization": c.utilization,
@@ -50,6 +55,15 @@ pub fn run(a: Args) -> Result<ExitCode> {
             p.bias_depth,
             p.state_depth
         );
+        let wb = &design.manifest["memories"]["weight_bram"];
+        if wb["primitive"] == "DP16KD" {
+            println!(
+                "         weights in {} DP16KD ({}-bit mode, output register on)",
+                wb["blocks"], wb["width"]
+            );
+        } else if bram == hitnet_rtl::Bram::Dp16kd {
+            println!("         weights in inferred block RAM: a bank deeper than 2048 words has no DP16KD mapping here");
+        }
         println!(
             "cycles:  {} per token (bound {:.1}, utilization {:.1}%)",
             c.per_token,

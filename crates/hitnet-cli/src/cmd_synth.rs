@@ -113,7 +113,11 @@ pub(crate) fn run_job(job: &Job) -> Result<Outcome> {
     // A failed run must not leave the previous summary for `report` to show.
     let _ = std::fs::remove_file(job.out.join(SUMMARY_FILE));
     let gen_dir = job.out.join("gen");
-    let design = hitnet_rtl::generate(job.plan, job.config_json.clone());
+    let design = hitnet_rtl::generate_with(
+        job.plan,
+        job.config_json.clone(),
+        hitnet_rtl::Bram::for_target(job.target.name),
+    );
     design
         .write(&gen_dir)
         .with_context(|| format!("writing the generated design to {}", gen_dir.display()))?;

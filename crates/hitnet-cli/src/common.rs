@@ -104,6 +104,28 @@ pub fn load_plan(path: Option<&Path>) -> Result<Planned> {
 }
 
 /// The config as JSON for manifests and reports.
+/// `--bram` of gen and cosim: how the weight banks are built.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BramArg {
+    /// From the config's hw.target: DP16KD for ecp5-*, inferred otherwise.
+    #[default]
+    Auto,
+    /// Behavioural memories from $readmemh images.
+    Inferred,
+    /// ECP5 DP16KD primitives with the output register (REGMODE OUTREG).
+    Dp16kd,
+}
+
+impl BramArg {
+    pub fn resolve(self, l: &hitnet_model::Loaded) -> hitnet_rtl::Bram {
+        match self {
+            BramArg::Auto => hitnet_rtl::Bram::for_target(&l.config.hw.target),
+            BramArg::Inferred => hitnet_rtl::Bram::Inferred,
+            BramArg::Dp16kd => hitnet_rtl::Bram::Dp16kd,
+        }
+    }
+}
+
 pub fn config_json(l: &hitnet_model::Loaded) -> serde_json::Value {
     let mut v = serde_json::to_value(&l.config).expect("config serializes");
     v["quant_resolved"] = serde_json::to_value(&l.params).expect("params serialize");

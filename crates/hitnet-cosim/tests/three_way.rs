@@ -6,6 +6,7 @@ use hitnet_model::config::{ActMode, CellKind, QuantParams};
 use hitnet_model::model::QuantModel;
 use hitnet_model::rng::{random_input, Rng};
 use hitnet_model::{Golden, IntModel};
+use hitnet_rtl::Bram;
 use hitnet_sim::testgen::RandomConfig;
 use hitnet_sim::{Pattern, Token};
 use std::path::{Path, PathBuf};
@@ -25,7 +26,24 @@ fn tokens(seed: u64, n: usize, input: usize, reset_every: usize) -> Vec<Token> {
 
 /// Generates the RTL, writes its images, runs the three models.
 fn three_way(m: &IntModel, plan: &Plan, stim: &Stimulus, images: Option<&dyn Fn(&Path)>) -> Report {
-    let d = hitnet_rtl::generate(plan, serde_json::json!({}));
+    three_way_in(m, plan, stim, Bram::Inferred, images, None)
+}
+
+/// `three_way` with the weight banks built as `bram` says; `edit` changes
+/// the Verilog before it is verilated (a fault in a DP16KD's INITVAL).
+fn three_way_in(
+    m: &IntModel,
+    plan: &Plan,
+    stim: &Stimulus,
+    bram: Bram,
+    images: Option<&dyn Fn(&Path)>,
+    edit: Option<&dyn Fn(&str) -> String>,
+) -> Report {
+    let d = hitnet_rtl::generate_with(plan, serde_json::json!({}), bram);
+    let verilog = match edit {
+        Some(f) => f(d.verilog()),
+        None => d.verilog().to_string(),
+    };
     let dir = tempfile::tempdir().unwrap();
     hitnet_cosim::write_images(&d, dir.path()).unwrap();
     if let Some(f) = images {
@@ -36,7 +54,7 @@ fn three_way(m: &IntModel, plan: &Plan, stim: &Stimulus, images: Option<&dyn Fn(
     let setup = Setup {
         plan,
         model: m,
-        verilog: d.verilog(),
+        verilog: &verilog,
         memdir: dir.path(),
         cache: &cache(),
         opt: 0,
@@ -291,4 +309,106 @@ fn a_flipped_weight_is_caught() {
     assert_eq!(first.between, "sim-vs-rtl");
     assert!(first.element.is_some() && first.cycle.is_some());
     assert!(r.vcd.is_some());
+}
+
+/// The ECP5 build: weight banks as DP16KD primitives with the output
+/// register, simulated with the shipped model (checked against Yosys's own
+/// DP16KD mapping in hitnet-fpga/tests/dp16kd_model.rs). Every mode: 36 bits
+/// (512 deep), 18 (1024), 9 (2048, 1408 used), plus random configurations,
+/// with and without stalls.
+#[test]
+fn dp16kd_banks_every_mode() {
+    let q = QuantParams::default();
+    let fm = hitnet_model::defaults::default_float_model(CellKind::Lstm, 64, 64, 1, 5);
+    let m = IntModel::new(&fm.quantize(&q).unwrap(), &q).unwrap();
+    for (rows, cols, width) in [(8, 16, 36), (4, 8, 18), (3, 8, 9)] {
+        let plan = Plan::new(
+            &m,
+            Shape {
+                rows,
+                cols,
+                lanes: None,
+            },
+        )
+        .unwrap();
+        let d = hitnet_rtl::generate_with(&plan, serde_json::json!({}), Bram::Dp16kd);
+        let wb = &d.manifest["memories"]["weight_bram"];
+        assert_eq!(wb["primitive"], "DP16KD", "{rows}x{cols}: {wb}");
+        assert_eq!(wb["width"], width, "{rows}x{cols}: {wb}");
+        assert!(d.files.iter().all(|(n, _)| !n.starts_with("w_")));
+        let stim = Stimulus {
+            tokens: tokens(rows as u64, 12, 64, 5),
+            valid: Pattern::Random {
+                seed: 1,
+                percent: 70,
+            },
+            ready: Pattern::Random {
+                seed: 2,
+                percent: 60,
+            },
+        };
+        let r = three_way_in(&m, &plan, &stim, Bram::Dp16kd, None, None);
+        assert_exact(&r, &format!("DP16KD {rows}x{cols}"));
+    }
+    let mut rng = Rng::new(78);
+    for case in 0..6 {
+        let rc = RandomConfig::draw(&mut rng, 48, 3);
+        let m = rc.model();
+        let plan = rc.plan(&m);
+        let stim = Stimulus {
+            tokens: tokens(case, 10, rc.input, 4),
+            valid: Pattern::Always,
+            ready: Pattern::Always,
+        };
+        let r = three_way_in(&m, &plan, &stim, Bram::Dp16kd, None, None);
+        assert_exact(&r, &format!("DP16KD case {case}: {rc:?}"));
+    }
+}
+
+#[test]
+fn a_flipped_weight_in_initval_is_caught() {
+    let q = QuantParams::default();
+    let fm = hitnet_model::defaults::default_float_model(CellKind::Gru, 13, 11, 1, 8);
+    let m = IntModel::new(&fm.quantize(&q).unwrap(), &q).unwrap();
+    let plan = Plan::new(
+        &m,
+        Shape {
+            rows: 4,
+            cols: 8,
+            lanes: None,
+        },
+    )
+    .unwrap();
+    let stim = Stimulus {
+        tokens: tokens(3, 30, 13, 30),
+        valid: Pattern::Always,
+        ready: Pattern::Always,
+    };
+    assert_exact(
+        &three_way_in(&m, &plan, &stim, Bram::Dp16kd, None, None),
+        "unmodified",
+    );
+    // Negate bank 2's first nonzero weight (lowest address, lowest trit):
+    // INITVAL hex is MSB first, and a trit's two bits share a hex digit.
+    let flip = |v: &str| -> String {
+        let start = v.find("module hitnet_top$wbank2(").unwrap();
+        let key = ".INITVAL_00(320'h";
+        let at = start + v[start..].find(key).unwrap() + key.len();
+        let mut b = v.as_bytes().to_vec();
+        let k = (at..at + 80)
+            .rev()
+            .find(|&i| {
+                let d = (b[i] as char).to_digit(16).unwrap();
+                d & 1 == 1 || d & 4 == 4
+            })
+            .unwrap();
+        let d = (b[k] as char).to_digit(16).unwrap();
+        let nd = if d & 1 == 1 { d ^ 2 } else { d ^ 8 };
+        b[k] = char::from_digit(nd, 16).unwrap() as u8;
+        String::from_utf8(b).unwrap()
+    };
+    let r = three_way_in(&m, &plan, &stim, Bram::Dp16kd, None, Some(&flip));
+    assert!(!r.bit_exact);
+    assert!(r.sim_vs_rtl > 0);
+    assert_eq!(r.golden_vs_sim, 0);
 }

@@ -48,6 +48,10 @@ fn check(config: &str, all_layers: bool, n: usize, restart: usize) {
 fn check_in(config: &str, all_layers: bool, n: usize, restart: usize, simulator: Simulator) {
     let dir = tempfile::tempdir().unwrap();
     let g = common::generate(config, &dir.path().join("gen"));
+    if g.loaded.hw.target.starts_with("ecp5") {
+        let wb = &g.manifest["memories"]["weight_bram"];
+        assert_eq!(wb["primitive"], "DP16KD", "{wb}");
+    }
     let iface = AccelInterface::from_manifest(&g.manifest).unwrap();
     // 8 clocks per bit keeps the simulation short; the divider logic is the
     // same as at 12 MHz / 115200.
@@ -99,6 +103,18 @@ fn gru_two_layers_threshold_every_layer_reported() {
     check(
         "[model]\ncell = \"gru\"\ninput_size = 13\nhidden_size = 11\nlayers = 2\nseed = 5\n[quant]\nactivation = \"threshold\"\nslope = 1.5\n[hw]\nrows = 4\ncols = 8\n",
         true,
+        8,
+        3,
+    );
+}
+
+#[test]
+fn lstm_ecp5_dp16kd_weight_banks() {
+    // The ECP5 build: DP16KD banks with the output register, simulated with
+    // the model hitnet_top.v carries, in both simulators.
+    check(
+        "[model]\ncell = \"lstm\"\ninput_size = 18\nhidden_size = 14\nseed = 4\n[hw]\nrows = 4\ncols = 8\ntarget = \"ecp5-85k\"\n",
+        false,
         8,
         3,
     );

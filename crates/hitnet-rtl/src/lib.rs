@@ -18,6 +18,35 @@ use std::path::{Path, PathBuf};
 
 pub const TOP: &str = "hitnet_top";
 
+/// Simulation model of the ECP5 DP16KD block RAM, appended to hitnet_top.v
+/// when the design instantiates it (Yosys skips it: `ifndef SYNTHESIS).
+pub const DP16KD_MODEL: &str = include_str!("../verilog/dp16kd_model.v");
+
+/// How the weight banks are built on block RAM.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Bram {
+    /// Behavioural memories from $readmemh images; Yosys infers the block
+    /// RAM (iCE40, simulation, any other flow).
+    #[default]
+    Inferred,
+    /// ECP5 DP16KD primitives with REGMODE OUTREG and the weights in
+    /// INITVAL (`blocks::wbank` says why); banks deeper than 2048 words
+    /// stay inferred.
+    Dp16kd,
+}
+
+impl Bram {
+    /// The build for a `synth` target name (ecp5-* gets DP16KD).
+    pub fn for_target(target: &str) -> Bram {
+        if target.starts_with("ecp5") {
+            Bram::Dp16kd
+        } else {
+            Bram::Inferred
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum RtlError {
     #[error("{}: {source}", path.display())]
@@ -129,9 +158,16 @@ fn sha(b: &[u8]) -> String {
     hex::encode(Sha256::digest(b))
 }
 
-/// Generates the design. `config` is echoed into the manifest.
+/// Generates the design with inferred block RAM (any target).
+/// `config` is echoed into the manifest.
 pub fn generate(plan: &Plan, config: serde_json::Value) -> Design {
-    let c = Ctx::new(plan);
+    generate_with(plan, config, Bram::Inferred)
+}
+
+/// Generates the design with the weight banks built as `bram` says.
+pub fn generate_with(plan: &Plan, config: serde_json::Value, bram: Bram) -> Design {
+    let c = Ctx::new(plan, bram);
+    let ebr = blocks::wbank::layout(&c);
     let top = blocks::top::build(&c);
     let body = dynblock::emit(TOP, &top);
     let h = &plan.layers[0];
@@ -151,13 +187,20 @@ pub fn generate(plan: &Plan, config: serde_json::Value) -> Design {
         plan.cols,
         plan.lanes
     );
-    let verilog = format!("{header}{}\n", body.trim_end());
+    let mut verilog = format!("{header}{}\n", body.trim_end());
+    if ebr.is_some() {
+        verilog.push('\n');
+        verilog.push_str(DP16KD_MODEL);
+    }
     let mut files: Vec<(String, Vec<u8>)> = vec![("hitnet_top.v".into(), verilog.into_bytes())];
-    for r in 0..plan.rows {
-        files.push((
-            format!("w_{r}.hex"),
-            blocks::wbank::image(&c, r).into_bytes(),
-        ));
+    // DP16KD banks carry their weights in INITVAL: no image to load.
+    if ebr.is_none() {
+        for r in 0..plan.rows {
+            files.push((
+                format!("w_{r}.hex"),
+                blocks::wbank::image(&c, r).into_bytes(),
+            ));
+        }
     }
     for lane in 0..plan.lanes {
         files.push((
@@ -200,6 +243,13 @@ pub fn generate(plan: &Plan, config: serde_json::Value) -> Design {
             "weight_banks": plan.rows,
             "weight_words": plan.weight_depth,
             "weight_word_bits": 2 * plan.cols,
+            "weight_bram": match ebr {
+                Some(e) => serde_json::json!({
+                    "primitive": "DP16KD", "regmode": "OUTREG", "width": e.width,
+                    "blocks_per_bank": e.blocks, "blocks": e.blocks * plan.rows,
+                }),
+                None => serde_json::json!({"primitive": "inferred", "requested": bram}),
+            },
             "bias_words_per_lane": plan.bias_depth,
             "state_words_per_lane": plan.state_depth,
             "table_entries": plan.images().post_table.len(),

@@ -47,6 +47,10 @@ fn snapshots_of_small_designs() {
         let d = hitnet_rtl::generate(&plan, serde_json::json!({}));
         insta::assert_snapshot!(name, d.verilog());
     }
+    // The ECP5 build: DP16KD weight banks, the simulation model appended.
+    let plan = common::plan(CellKind::Lstm, 5, 3, 1, 2, 3, ActMode::Bernoulli);
+    let d = hitnet_rtl::generate_with(&plan, serde_json::json!({}), hitnet_rtl::Bram::Dp16kd);
+    insta::assert_snapshot!("lstm_5x3_2x3_bernoulli_dp16kd", d.verilog());
 }
 
 #[test]
@@ -67,7 +71,13 @@ fn random_shapes_generate_and_lint_clean() {
         let rc = RandomConfig::draw(&mut rng, 120, 3);
         let m = rc.model();
         let plan = rc.plan(&m);
-        let d = hitnet_rtl::generate(&plan, serde_json::json!({}));
+        // Every fifth linted case is the ECP5 build (DP16KD banks).
+        let bram = if case % 50 == 0 {
+            hitnet_rtl::Bram::Dp16kd
+        } else {
+            hitnet_rtl::Bram::Inferred
+        };
+        let d = hitnet_rtl::generate_with(&plan, serde_json::json!({}), bram);
         // Lint a sample with Verilator -Wall (each takes a fraction of a second).
         if case % 10 == 0 {
             let out = dir.path().join(format!("d{case}"));
@@ -92,6 +102,45 @@ fn default_config_lints_clean() {
             .unwrap();
         let l = lint(&out);
         assert!(l.trim().is_empty(), "{l}");
+    }
+}
+
+/// The ECP5 build in each DP16KD mode (36, 18 and 9 bits), and a bank too
+/// deep for one block, which stays inferred.
+#[test]
+fn dp16kd_modes_lint_clean() {
+    for (rows, cols, width) in [
+        (8, 16, Some(36)),
+        (4, 8, Some(18)),
+        (3, 8, Some(9)),
+        (1, 8, None),
+    ] {
+        let p = common::plan(CellKind::Lstm, 64, 64, 1, rows, cols, ActMode::Bernoulli);
+        let d = hitnet_rtl::generate_with(&p, serde_json::json!({}), hitnet_rtl::Bram::Dp16kd);
+        let wb = &d.manifest["memories"]["weight_bram"];
+        match width {
+            Some(w) => {
+                assert_eq!(wb["primitive"], "DP16KD", "{wb}");
+                assert_eq!(wb["width"], w, "{wb}");
+                assert_eq!(
+                    d.verilog().matches("DP16KD #(").count(),
+                    rows * (2 * cols).div_ceil(w)
+                );
+                assert_eq!(
+                    d.verilog().matches(".REGMODE_").count(),
+                    2 * rows * (2 * cols).div_ceil(w)
+                );
+            }
+            None => {
+                assert_eq!(wb["primitive"], "inferred", "{wb}");
+                assert!(!d.verilog().contains("module DP16KD"));
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("rtl");
+        d.write(&out).unwrap();
+        let l = lint(&out);
+        assert!(l.trim().is_empty(), "{rows}x{cols}:\n{l}");
     }
 }
 

@@ -12,7 +12,8 @@ pub struct Generated {
     pub manifest: serde_json::Value,
 }
 
-/// Generates the accelerator of `config` (TOML text) into `dir`.
+/// Generates the accelerator of `config` (TOML text) into `dir`, built for
+/// its hw.target as `hitnet synth` builds it (DP16KD weight banks on ECP5).
 pub fn generate(config: &str, dir: &Path) -> Generated {
     let cfg = hitnet_model::Config::parse(config, "<test config>").expect("config");
     let loaded = hitnet_model::load(&cfg).expect("model");
@@ -26,7 +27,11 @@ pub fn generate(config: &str, dir: &Path) -> Generated {
         },
     )
     .expect("plan");
-    let design = hitnet_rtl::generate(&plan, serde_json::json!({}));
+    let design = hitnet_rtl::generate_with(
+        &plan,
+        serde_json::json!({}),
+        hitnet_rtl::Bram::for_target(&hw.target),
+    );
     design.write(dir).expect("write the design");
     Generated {
         loaded: cfg,

@@ -11,11 +11,14 @@ pub mod wbank;
 pub mod zbuf;
 
 use crate::vlog::ubits;
+use crate::Bram;
 use hitnet_arch::Plan;
 
 /// Widths of the control fields, derived from the plan.
 pub struct Ctx<'a> {
     pub p: &'a Plan,
+    /// How the weight banks are built.
+    pub bram: Bram,
     /// Layer index.
     pub lb: u32,
     /// Group index.
@@ -36,7 +39,7 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(p: &'a Plan) -> Ctx<'a> {
+    pub fn new(p: &'a Plan, bram: Bram) -> Ctx<'a> {
         let zwords: usize = p.layers.iter().map(|l| l.z_blocks).sum();
         let max_blocks = p
             .layers
@@ -47,6 +50,7 @@ impl<'a> Ctx<'a> {
         let max_tail = p.layers.iter().map(|l| l.tail_cycles).max().unwrap();
         Ctx {
             p,
+            bram,
             lb: ubits(p.layers.len() as u64 - 1),
             qb: ubits(p.layers[0].groups as u64 - 1),
             kb: ubits(p.steps as u64 - 1),

@@ -28,14 +28,15 @@ pub fn build(c: &Ctx) -> DynBlock {
         m.child(&format!("pe{k}"), Box::new(pe));
     }
     let mut b = Body::default();
-    // The weight word passes WORD_REGS registers after the block RAM
-    // (hitnet_arch::WORD_REGS says why); the last one feeds the PEs.
+    // The weight word passes WORD_REGS registers after the block-RAM read
+    // (hitnet_arch::WORD_REGS says why): the bank's output register, then
+    // these; the last one feeds the PEs.
     let wq = delay_line(
         &mut b,
         "wq",
         cw as u32,
         "w",
-        hitnet_arch::WORD_REGS as usize,
+        hitnet_arch::WORD_REGS as usize - 1,
         false,
     );
     b.line("always @(*) begin");

@@ -1,9 +1,18 @@
 //! A weight bank: the words one array row reads, one per issue cycle, in
-//! the plan's order. A synchronous-read memory initialised from a $readmemh
-//! image, which Yosys maps to block RAM (SB_RAM40_4K, DP16KD).
+//! the plan's order. Read latency two: the block-RAM read register, then an
+//! output register (`hitnet_arch::WORD_REGS` says why).
+//!
+//! Two builds ([`Bram`]): a behavioural memory initialised from a $readmemh
+//! image, which Yosys maps to block RAM with the output register in fabric
+//! (SB_RAM40_4K has none; Yosys cannot absorb one into DP16KD), or, for
+//! ECP5, DP16KD primitives with the weights in INITVAL and REGMODE OUTREG,
+//! so the block RAM's own register drives the long wires to the array
+//! (0.96 ns clock-to-out instead of 5.83 ns, nextpnr-ecp5's timing model).
 use super::{readmem, Ctx};
 use crate::dynblock::DynBlock;
 use crate::vlog::Body;
+use crate::Bram;
+use serde::Serialize;
 
 pub fn build(c: &Ctx, row: usize) -> DynBlock {
     let p = c.p;
@@ -14,17 +23,205 @@ pub fn build(c: &Ctx, row: usize) -> DynBlock {
         .input("addr", c.ab as usize);
     m.output("data", cw);
     let mut b = Body::default();
-    b.line(format!(
-        "reg [{}:0] mem [0:{}];",
-        cw - 1,
-        p.weight_depth - 1
-    ));
-    b.line(readmem("mem", &format!("w_{row}.hex")));
-    b.line("always @(posedge clk) begin");
-    b.line("    if (en) data <= mem[addr];");
-    b.line("end");
+    match layout(c) {
+        Some(e) => dp16kd(c, row, &e, &mut b),
+        None => {
+            b.line(format!(
+                "reg [{}:0] mem [0:{}];",
+                cw - 1,
+                p.weight_depth - 1
+            ));
+            b.line(readmem("mem", &format!("w_{row}.hex")));
+            b.line(format!("reg [{}:0] rd;", cw - 1));
+            b.line("always @(posedge clk) begin");
+            b.line("    if (en) begin rd <= mem[addr]; data <= rd; end");
+            b.line("end");
+        }
+    }
     m.body = b.s;
     m
+}
+
+/// How a bank maps onto DP16KD: `blocks` side by side, each `width` bits of
+/// the word (36: 512 deep, read through port B on both ports' data pins;
+/// 18 or 9: 1024 or 2048 deep, read through port A), exactly the modes and
+/// ports Yosys's own mapping uses, against which the simulation model is
+/// checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Ebr {
+    pub width: usize,
+    pub blocks: usize,
+    /// The word address sits in address pins [13:shift].
+    pub shift: u32,
+}
+
+/// The DP16KD layout of the weight banks, or `None` when the banks are
+/// inferred: another target, or deeper than 2048 words (would need blocks
+/// cascaded in depth and a mux after the output register, on the very wire
+/// the primitive is there to shorten).
+pub fn layout(c: &Ctx) -> Option<Ebr> {
+    let p = c.p;
+    if c.bram != Bram::Dp16kd {
+        return None;
+    }
+    let (width, shift) = match p.weight_depth {
+        0..=512 => (36, 5),
+        513..=1024 => (18, 4),
+        1025..=2048 => (9, 3),
+        _ => return None,
+    };
+    if c.ab + shift > 14 {
+        return None;
+    }
+    Some(Ebr {
+        width,
+        blocks: (2 * p.cols).div_ceil(width),
+        shift,
+    })
+}
+
+fn dp16kd(c: &Ctx, row: usize, e: &Ebr, b: &mut Body) {
+    let p = c.p;
+    let cw = 2 * p.cols;
+    let (w, n) = (e.width, e.blocks);
+    let words = &p.images().weights[row];
+    // The word as bits, LSB first (trit k in bits 2k+1:2k).
+    let bit = |a: usize, i: usize| -> bool {
+        if i >= cw {
+            return false;
+        }
+        let t = words[a].get(i / 2);
+        let code = match t {
+            1 => 0b01u8,
+            -1 => 0b11,
+            _ => 0,
+        };
+        (code >> (i % 2)) & 1 == 1
+    };
+    let pad = (14 - e.shift - c.ab) as usize;
+    let ad = if pad > 0 {
+        format!("{{{pad}'d0, addr, {}'d0}}", e.shift)
+    } else {
+        format!("{{addr, {}'d0}}", e.shift)
+    };
+    b.line(format!("wire [13:0] ad = {ad};"));
+    b.line(format!("wire [{}:0] rd;", n * w - 1));
+    let mut sinks = Vec::new();
+    for k in 0..n {
+        // INITVAL: the block as 1024 words of 18 bits, 16 to a parameter in
+        // 20-bit slots; word a of a w-bit port starts at bit a*w.
+        let mut stream = vec![false; 18 * 1024];
+        for (a, _) in words.iter().enumerate() {
+            for j in 0..w {
+                stream[a * w + j] = bit(a, k * w + j);
+            }
+        }
+        let port36 = w == 36;
+        // Data out: at 36 bits DOA = bits 17:0 and DOB = 35:18 of port B's
+        // read; at 18 or 9, DOA carries port A's read.
+        let mut outs = Vec::new();
+        for port in ['A', 'B'] {
+            for i in 0..18 {
+                let j = if port36 {
+                    Some(if port == 'A' { i } else { 18 + i })
+                } else if port == 'A' && i < w {
+                    Some(i)
+                } else {
+                    None
+                };
+                match j {
+                    Some(j) => outs.push(format!(".DO{port}{i}(rd[{}])", k * w + j)),
+                    None => {
+                        let nc = format!("nc{k}_{port}{i}");
+                        b.line(format!("wire {nc};"));
+                        sinks.push(nc.clone());
+                        outs.push(format!(".DO{port}{i}({nc})"));
+                    }
+                }
+            }
+        }
+        b.line("DP16KD #(");
+        b.line(format!(
+            "    .DATA_WIDTH_A({w}), .DATA_WIDTH_B({}),",
+            if port36 { 36 } else { 18 }
+        ));
+        let (ra, rb) = if port36 {
+            ("NOREG", "OUTREG")
+        } else {
+            ("OUTREG", "NOREG")
+        };
+        b.line(format!("    .REGMODE_A(\"{ra}\"), .REGMODE_B(\"{rb}\"),"));
+        b.line("    .RESETMODE(\"SYNC\"), .ASYNC_RESET_RELEASE(\"SYNC\"),");
+        b.line("    .CSDECODE_A(\"0b000\"), .CSDECODE_B(\"0b000\"),");
+        b.line("    .WRITEMODE_A(\"NORMAL\"), .WRITEMODE_B(\"NORMAL\"),");
+        b.line("    .CLKAMUX(\"CLKA\"), .CLKBMUX(\"CLKB\"), .GSR(\"DISABLED\"),");
+        for pi in 0..64 {
+            let mut v = [0u8; 80];
+            for slot in 0..16 {
+                for j in 0..18 {
+                    if stream[(pi * 16 + slot) * 18 + j] {
+                        let pos = slot * 20 + j;
+                        v[pos / 4] |= 1 << (pos % 4);
+                    }
+                }
+            }
+            let hexs: String = v
+                .iter()
+                .rev()
+                .map(|d| char::from_digit(*d as u32, 16).unwrap())
+                .collect();
+            let sep = if pi == 63 { "" } else { "," };
+            b.line(format!("    .INITVAL_{pi:02X}(320'h{hexs}){sep}"));
+        }
+        b.line(format!(") ebr{k} ("));
+        let pins = |port: char, read: bool| -> Vec<String> {
+            let mut v = Vec::new();
+            if read {
+                v.push(format!(".CLK{port}(clk), .CE{port}(en), .OCE{port}(en)"));
+                v.push(
+                    (0..14)
+                        .map(|i| format!(".AD{port}{i}(ad[{i}])"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                );
+            } else {
+                v.push(format!(
+                    ".CLK{port}(1'b0), .CE{port}(1'b0), .OCE{port}(1'b0)"
+                ));
+                v.push(
+                    (0..14)
+                        .map(|i| format!(".AD{port}{i}(1'b0)"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                );
+            }
+            v.push(format!(
+                ".WE{port}(1'b0), .RST{port}(1'b0), .CS{port}0(1'b0), .CS{port}1(1'b0), .CS{port}2(1'b0)"
+            ));
+            v.push(
+                (0..18)
+                    .map(|i| format!(".DI{port}{i}(1'b0)"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            v
+        };
+        let mut all = pins('A', !port36);
+        all.extend(pins('B', port36));
+        all.extend(outs.chunks(6).map(|c| c.join(", ")));
+        let last = all.len() - 1;
+        for (i, l) in all.iter().enumerate() {
+            b.line(format!("    {l}{}", if i == last { "" } else { "," }));
+        }
+        b.line(");");
+    }
+    b.line(format!("always @(*) data = rd[{}:0];", cw - 1));
+    if n * w > cw {
+        sinks.push(format!("rd[{}:{cw}]", n * w - 1));
+    }
+    if !sinks.is_empty() {
+        b.line(format!("wire unused_ebr = ^{{{}}};", sinks.join(", ")));
+    }
 }
 
 /// The $readmemh image of bank `row`.

@@ -1,0 +1,295 @@
+// Simulation model of the Lattice ECP5 DP16KD block RAM, covering what the
+// hitnet generator instantiates for ECP5 targets: read-only use, port B read
+// in 9-, 18- or 36-bit mode (36 bits read through port B on the data pins of
+// both ports, as PDPW16KD does), port A read in 9- or 18-bit mode, REGMODE
+// NOREG or OUTREG, clock enables (CE for the read, OCE for the output
+// register), chip selects against CSDECODE, synchronous reset (an asynchronous one only held low). Anything else
+// (a write, another width or mode) stops the simulation: the model must
+// never silently disagree with the hardware.
+//
+// Why our own: Yosys ships no behavioural DP16KD (cells_sim_ecp5.v declares
+// only its parameters). The INITVAL layout (18-bit words in 20-bit slots,
+// word a of a W-bit port at bit a*W of that 18-bit stream) and the address and
+// data pin order are those of Yosys's own DP16KD mapping of a behavioural
+// memory (techlibs/lattice/brams_map_16kd.v); the test
+// crates/hitnet-fpga/tests/dp16kd_model.rs simulates Yosys's mapping of ROMs
+// in every mode against this model. OUTREG timing follows Lattice TN1264:
+// CE loads the read data, OCE loads the output register, one cycle later.
+//
+// Synthesis never reads it (Yosys defines SYNTHESIS); DP16KD is then the
+// primitive. Define HITNET_NO_DP16KD_MODEL to use another model.
+`ifndef SYNTHESIS
+`ifndef HITNET_NO_DP16KD_MODEL
+/* verilator lint_off UNUSEDSIGNAL */
+/* verilator lint_off UNUSEDPARAM */
+// String parameters compared with literals of other lengths:
+/* verilator lint_off WIDTH */
+module DP16KD (
+    DIA0, DIA1, DIA2, DIA3, DIA4, DIA5, DIA6, DIA7, DIA8,
+    DIA9, DIA10, DIA11, DIA12, DIA13, DIA14, DIA15, DIA16, DIA17,
+    ADA0, ADA1, ADA2, ADA3, ADA4, ADA5, ADA6, ADA7, ADA8,
+    ADA9, ADA10, ADA11, ADA12, ADA13, CEA, OCEA, CLKA, WEA,
+    RSTA, CSA0, CSA1, CSA2, DOA0, DOA1, DOA2, DOA3, DOA4,
+    DOA5, DOA6, DOA7, DOA8, DOA9, DOA10, DOA11, DOA12, DOA13,
+    DOA14, DOA15, DOA16, DOA17, DIB0, DIB1, DIB2, DIB3, DIB4,
+    DIB5, DIB6, DIB7, DIB8, DIB9, DIB10, DIB11, DIB12, DIB13,
+    DIB14, DIB15, DIB16, DIB17, ADB0, ADB1, ADB2, ADB3, ADB4,
+    ADB5, ADB6, ADB7, ADB8, ADB9, ADB10, ADB11, ADB12, ADB13,
+    CEB, OCEB, CLKB, WEB, RSTB, CSB0, CSB1, CSB2, DOB0,
+    DOB1, DOB2, DOB3, DOB4, DOB5, DOB6, DOB7, DOB8, DOB9,
+    DOB10, DOB11, DOB12, DOB13, DOB14, DOB15, DOB16, DOB17
+);
+    input DIA0, DIA1, DIA2, DIA3, DIA4, DIA5, DIA6, DIA7, DIA8, DIA9, DIA10, DIA11, DIA12, DIA13, DIA14, DIA15, DIA16, DIA17;
+    input ADA0, ADA1, ADA2, ADA3, ADA4, ADA5, ADA6, ADA7, ADA8, ADA9, ADA10, ADA11, ADA12, ADA13;
+    input CEA, OCEA, CLKA, WEA, RSTA, CSA0, CSA1, CSA2;
+    output DOA0, DOA1, DOA2, DOA3, DOA4, DOA5, DOA6, DOA7, DOA8, DOA9, DOA10, DOA11, DOA12, DOA13, DOA14, DOA15, DOA16, DOA17;
+    input DIB0, DIB1, DIB2, DIB3, DIB4, DIB5, DIB6, DIB7, DIB8, DIB9, DIB10, DIB11, DIB12, DIB13, DIB14, DIB15, DIB16, DIB17;
+    input ADB0, ADB1, ADB2, ADB3, ADB4, ADB5, ADB6, ADB7, ADB8, ADB9, ADB10, ADB11, ADB12, ADB13;
+    input CEB, OCEB, CLKB, WEB, RSTB, CSB0, CSB1, CSB2;
+    output DOB0, DOB1, DOB2, DOB3, DOB4, DOB5, DOB6, DOB7, DOB8, DOB9, DOB10, DOB11, DOB12, DOB13, DOB14, DOB15, DOB16, DOB17;
+    parameter DATA_WIDTH_A = 18;
+    parameter DATA_WIDTH_B = 18;
+    parameter REGMODE_A = "NOREG";
+    parameter REGMODE_B = "NOREG";
+    parameter RESETMODE = "SYNC";
+    parameter ASYNC_RESET_RELEASE = "SYNC";
+    parameter CSDECODE_A = "0b000";
+    parameter CSDECODE_B = "0b000";
+    parameter WRITEMODE_A = "NORMAL";
+    parameter WRITEMODE_B = "NORMAL";
+    parameter CLKAMUX = "CLKA";
+    parameter CLKBMUX = "CLKB";
+    parameter GSR = "ENABLED";
+    parameter [319:0] INITVAL_00 = 320'h0;
+    parameter [319:0] INITVAL_01 = 320'h0;
+    parameter [319:0] INITVAL_02 = 320'h0;
+    parameter [319:0] INITVAL_03 = 320'h0;
+    parameter [319:0] INITVAL_04 = 320'h0;
+    parameter [319:0] INITVAL_05 = 320'h0;
+    parameter [319:0] INITVAL_06 = 320'h0;
+    parameter [319:0] INITVAL_07 = 320'h0;
+    parameter [319:0] INITVAL_08 = 320'h0;
+    parameter [319:0] INITVAL_09 = 320'h0;
+    parameter [319:0] INITVAL_0A = 320'h0;
+    parameter [319:0] INITVAL_0B = 320'h0;
+    parameter [319:0] INITVAL_0C = 320'h0;
+    parameter [319:0] INITVAL_0D = 320'h0;
+    parameter [319:0] INITVAL_0E = 320'h0;
+    parameter [319:0] INITVAL_0F = 320'h0;
+    parameter [319:0] INITVAL_10 = 320'h0;
+    parameter [319:0] INITVAL_11 = 320'h0;
+    parameter [319:0] INITVAL_12 = 320'h0;
+    parameter [319:0] INITVAL_13 = 320'h0;
+    parameter [319:0] INITVAL_14 = 320'h0;
+    parameter [319:0] INITVAL_15 = 320'h0;
+    parameter [319:0] INITVAL_16 = 320'h0;
+    parameter [319:0] INITVAL_17 = 320'h0;
+    parameter [319:0] INITVAL_18 = 320'h0;
+    parameter [319:0] INITVAL_19 = 320'h0;
+    parameter [319:0] INITVAL_1A = 320'h0;
+    parameter [319:0] INITVAL_1B = 320'h0;
+    parameter [319:0] INITVAL_1C = 320'h0;
+    parameter [319:0] INITVAL_1D = 320'h0;
+    parameter [319:0] INITVAL_1E = 320'h0;
+    parameter [319:0] INITVAL_1F = 320'h0;
+    parameter [319:0] INITVAL_20 = 320'h0;
+    parameter [319:0] INITVAL_21 = 320'h0;
+    parameter [319:0] INITVAL_22 = 320'h0;
+    parameter [319:0] INITVAL_23 = 320'h0;
+    parameter [319:0] INITVAL_24 = 320'h0;
+    parameter [319:0] INITVAL_25 = 320'h0;
+    parameter [319:0] INITVAL_26 = 320'h0;
+    parameter [319:0] INITVAL_27 = 320'h0;
+    parameter [319:0] INITVAL_28 = 320'h0;
+    parameter [319:0] INITVAL_29 = 320'h0;
+    parameter [319:0] INITVAL_2A = 320'h0;
+    parameter [319:0] INITVAL_2B = 320'h0;
+    parameter [319:0] INITVAL_2C = 320'h0;
+    parameter [319:0] INITVAL_2D = 320'h0;
+    parameter [319:0] INITVAL_2E = 320'h0;
+    parameter [319:0] INITVAL_2F = 320'h0;
+    parameter [319:0] INITVAL_30 = 320'h0;
+    parameter [319:0] INITVAL_31 = 320'h0;
+    parameter [319:0] INITVAL_32 = 320'h0;
+    parameter [319:0] INITVAL_33 = 320'h0;
+    parameter [319:0] INITVAL_34 = 320'h0;
+    parameter [319:0] INITVAL_35 = 320'h0;
+    parameter [319:0] INITVAL_36 = 320'h0;
+    parameter [319:0] INITVAL_37 = 320'h0;
+    parameter [319:0] INITVAL_38 = 320'h0;
+    parameter [319:0] INITVAL_39 = 320'h0;
+    parameter [319:0] INITVAL_3A = 320'h0;
+    parameter [319:0] INITVAL_3B = 320'h0;
+    parameter [319:0] INITVAL_3C = 320'h0;
+    parameter [319:0] INITVAL_3D = 320'h0;
+    parameter [319:0] INITVAL_3E = 320'h0;
+    parameter [319:0] INITVAL_3F = 320'h0;
+
+    // The 18 Kbit array as 1024 words of 18 bits (INITVAL slot order).
+    reg [17:0] m [0:1023];
+    integer i;
+    initial begin
+        for (i = 0; i < 16; i = i + 1) m[0 + i] = INITVAL_00[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[16 + i] = INITVAL_01[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[32 + i] = INITVAL_02[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[48 + i] = INITVAL_03[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[64 + i] = INITVAL_04[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[80 + i] = INITVAL_05[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[96 + i] = INITVAL_06[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[112 + i] = INITVAL_07[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[128 + i] = INITVAL_08[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[144 + i] = INITVAL_09[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[160 + i] = INITVAL_0A[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[176 + i] = INITVAL_0B[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[192 + i] = INITVAL_0C[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[208 + i] = INITVAL_0D[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[224 + i] = INITVAL_0E[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[240 + i] = INITVAL_0F[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[256 + i] = INITVAL_10[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[272 + i] = INITVAL_11[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[288 + i] = INITVAL_12[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[304 + i] = INITVAL_13[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[320 + i] = INITVAL_14[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[336 + i] = INITVAL_15[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[352 + i] = INITVAL_16[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[368 + i] = INITVAL_17[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[384 + i] = INITVAL_18[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[400 + i] = INITVAL_19[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[416 + i] = INITVAL_1A[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[432 + i] = INITVAL_1B[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[448 + i] = INITVAL_1C[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[464 + i] = INITVAL_1D[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[480 + i] = INITVAL_1E[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[496 + i] = INITVAL_1F[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[512 + i] = INITVAL_20[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[528 + i] = INITVAL_21[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[544 + i] = INITVAL_22[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[560 + i] = INITVAL_23[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[576 + i] = INITVAL_24[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[592 + i] = INITVAL_25[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[608 + i] = INITVAL_26[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[624 + i] = INITVAL_27[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[640 + i] = INITVAL_28[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[656 + i] = INITVAL_29[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[672 + i] = INITVAL_2A[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[688 + i] = INITVAL_2B[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[704 + i] = INITVAL_2C[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[720 + i] = INITVAL_2D[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[736 + i] = INITVAL_2E[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[752 + i] = INITVAL_2F[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[768 + i] = INITVAL_30[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[784 + i] = INITVAL_31[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[800 + i] = INITVAL_32[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[816 + i] = INITVAL_33[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[832 + i] = INITVAL_34[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[848 + i] = INITVAL_35[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[864 + i] = INITVAL_36[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[880 + i] = INITVAL_37[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[896 + i] = INITVAL_38[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[912 + i] = INITVAL_39[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[928 + i] = INITVAL_3A[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[944 + i] = INITVAL_3B[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[960 + i] = INITVAL_3C[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[976 + i] = INITVAL_3D[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[992 + i] = INITVAL_3E[20*i +: 18];
+        for (i = 0; i < 16; i = i + 1) m[1008 + i] = INITVAL_3F[20*i +: 18];
+        if (DATA_WIDTH_B != 9 && DATA_WIDTH_B != 18 && DATA_WIDTH_B != 36) begin
+            $display("DP16KD model %m: DATA_WIDTH_B %0d is not modelled", DATA_WIDTH_B);
+            $finish;
+        end
+        if (DATA_WIDTH_B != 36 && DATA_WIDTH_A != 9 && DATA_WIDTH_A != 18) begin
+            $display("DP16KD model %m: DATA_WIDTH_A %0d is not modelled", DATA_WIDTH_A);
+            $finish;
+        end
+        if ((REGMODE_A != "NOREG" && REGMODE_A != "OUTREG") || (REGMODE_B != "NOREG" && REGMODE_B != "OUTREG")) begin
+            $display("DP16KD model %m: REGMODE must be NOREG or OUTREG");
+            $finish;
+        end
+        if ((RESETMODE != "SYNC" && RESETMODE != "ASYNC") || CLKAMUX != "CLKA" || CLKBMUX != "CLKB") begin
+            $display("DP16KD model %m: only RESETMODE SYNC or ASYNC and uninverted clocks are modelled");
+            $finish;
+        end
+    end
+    // Yosys picks RESETMODE ASYNC for a memory without reset and ties RST
+    // low; an asynchronous reset that does fire is not modelled.
+    always @(posedge RSTA or posedge RSTB) begin
+        if (RESETMODE == "ASYNC") begin
+            $display("DP16KD model %m: asynchronous reset is not modelled");
+            $finish;
+        end
+    end
+
+    // One read of `w` bits at the address pins `ad` (the word address sits in
+    // the top bits: [13:5] at 36 bits, [13:4] at 18, [13:3] at 9).
+    function [35:0] rd;
+        input integer w;
+        input [13:0] ad;
+        reg [17:0] lo, hi;
+        begin
+            rd = 36'd0;
+            if (w == 36) begin
+                lo = m[{ad[13:5], 1'b0}];
+                hi = m[{ad[13:5], 1'b1}];
+                rd = {hi, lo};
+            end else if (w == 18) begin
+                rd[17:0] = m[ad[13:4]];
+            end else begin
+                lo = m[ad[13:4]];
+                rd[8:0] = ad[3] ? lo[17:9] : lo[8:0];
+            end
+        end
+    endfunction
+
+    wire [13:0] ada = {ADA13, ADA12, ADA11, ADA10, ADA9, ADA8, ADA7, ADA6, ADA5, ADA4, ADA3, ADA2, ADA1, ADA0};
+    wire [13:0] adb = {ADB13, ADB12, ADB11, ADB10, ADB9, ADB8, ADB7, ADB6, ADB5, ADB4, ADB3, ADB2, ADB1, ADB0};
+    wire sela = {CSA2, CSA1, CSA0} == csdecode(CSDECODE_A);
+    wire selb = {CSB2, CSB1, CSB0} == csdecode(CSDECODE_B);
+
+    function [2:0] csdecode;
+        input [39:0] s;  // "0bXYZ"
+        begin
+            csdecode = {s[16], s[8], s[0]};
+        end
+    endfunction
+
+    // Read latches (CE) and output registers (OCE); GSR clears them.
+    reg [35:0] qa = 36'd0, qb = 36'd0, ra = 36'd0, rb = 36'd0;
+    always @(posedge CLKA) begin
+        if (CEA & sela & WEA) begin
+            $display("DP16KD model %m: port A write: writes are not modelled");
+            $finish;
+        end
+        if (RSTA) begin
+            qa <= 36'd0;
+            ra <= 36'd0;
+        end else begin
+            if (CEA & sela & (DATA_WIDTH_B != 36)) qa <= rd(DATA_WIDTH_A, ada);
+            if (OCEA) ra <= qa;
+        end
+    end
+    always @(posedge CLKB) begin
+        if (CEB & selb & WEB) begin
+            $display("DP16KD model %m: port B write: writes are not modelled");
+            $finish;
+        end
+        if (RSTB) begin
+            qb <= 36'd0;
+            rb <= 36'd0;
+        end else begin
+            if (CEB & selb) qb <= rd(DATA_WIDTH_B, adb);
+            if (OCEB) rb <= qb;
+        end
+    end
+    wire [35:0] oa = REGMODE_A == "OUTREG" ? ra : qa;
+    wire [35:0] ob = REGMODE_B == "OUTREG" ? rb : qb;
+    // At 36 bits port B's read comes out on DOA (bits 17:0) and DOB (35:18).
+    wire [17:0] doa = DATA_WIDTH_B == 36 ? ob[17:0] : oa[17:0];
+    wire [17:0] dob = DATA_WIDTH_B == 36 ? ob[35:18] : ob[17:0];
+    assign {DOA17, DOA16, DOA15, DOA14, DOA13, DOA12, DOA11, DOA10, DOA9, DOA8, DOA7, DOA6, DOA5, DOA4, DOA3, DOA2, DOA1, DOA0} = doa;
+    assign {DOB17, DOB16, DOB15, DOB14, DOB13, DOB12, DOB11, DOB10, DOB9, DOB8, DOB7, DOB6, DOB5, DOB4, DOB3, DOB2, DOB1, DOB0} = dob;
+endmodule
+/* verilator lint_on WIDTH */
+/* verilator lint_on UNUSEDPARAM */
+/* verilator lint_on UNUSEDSIGNAL */
+`endif
+`endif
