@@ -168,3 +168,86 @@ fn mode_9_bits_port_a() {
 fn word_over_four_blocks() {
     check(128, 400, 4, 36, 'B');
 }
+
+/// Runs `tb` (a module `tb` instantiating DP16KD) with the model in Icarus.
+fn sim_with_model(tb: &str) -> String {
+    let iverilog = require("iverilog").unwrap_or_else(|e| panic!("{e}"));
+    let vvp = require("vvp").unwrap_or_else(|e| panic!("{e}"));
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("dp16kd_model.v"), hitnet_rtl::DP16KD_MODEL).unwrap();
+    std::fs::write(d.join("tb.v"), tb).unwrap();
+    run(
+        d,
+        &iverilog,
+        &["-g2005", "-o", "sim.vvp", "tb.v", "dp16kd_model.v"],
+    );
+    run(d, &vvp, &["-n", "sim.vvp"])
+}
+
+/// A 36-bit read-only DP16KD as the generator instantiates it, with the
+/// given REGMODEs, word 0 = 36'h123456789 and word 1 = 36'hfedcba987 (slots
+/// of 18 bits: word a is slots 2a and 2a+1), and `body` driving it.
+fn tb36(regmode_a: &str, regmode_b: &str, body: &str) -> String {
+    format!(
+        "module tb;\n\
+         reg clk = 0, ce = 0, oce = 0, we = 0; reg [8:0] a = 0; wire [35:0] q;\n\
+         DP16KD #(.DATA_WIDTH_A(36), .DATA_WIDTH_B(36), .REGMODE_A(\"{regmode_a}\"), .REGMODE_B(\"{regmode_b}\"),\n\
+         \x20 .INITVAL_00({{240'h0, 20'h{w1h:05x}, 20'h{w1l:05x}, 20'h{w0h:05x}, 20'h{w0l:05x}}})) m (\n\
+         \x20 .CLKB(clk), .CEB(ce), .OCEB(oce), .WEB(we), .RSTB(1'b0), .CSB0(1'b0), .CSB1(1'b0), .CSB2(1'b0),\n\
+         \x20 .ADB0(1'b0), .ADB1(1'b0), .ADB2(1'b0), .ADB3(1'b0), .ADB4(1'b0), .ADB5(a[0]), .ADB6(a[1]), .ADB7(a[2]),\n\
+         \x20 .ADB8(a[3]), .ADB9(a[4]), .ADB10(a[5]), .ADB11(a[6]), .ADB12(a[7]), .ADB13(a[8]),\n\
+         \x20 .CLKA(clk), .CEA(1'b0), .OCEA(oce), .WEA(1'b0), .RSTA(1'b0), .CSA0(1'b0), .CSA1(1'b0), .CSA2(1'b0),\n\
+         {outs}\n\
+         \x20 .ADA0(1'b0));\n\
+         task tick; begin #1 clk = 1; #1 clk = 0; end endtask\n\
+         initial begin\n{body}\n$display(\"done\"); $finish; end\n\
+         endmodule\n",
+        w0l = 0x123456789u64 & 0x3ffff,
+        w0h = 0x123456789u64 >> 18,
+        w1l = 0xfedcba987u64 & 0x3ffff,
+        w1h = 0xfedcba987u64 >> 18,
+        outs = (0..18)
+            .map(|i| format!("  .DOA{i}(q[{i}]), .DOB{i}(q[{}]),", 18 + i))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+}
+
+#[test]
+fn outreg_adds_one_cycle_and_oce_holds() {
+    let out = sim_with_model(&tb36(
+        "OUTREG",
+        "OUTREG",
+        "ce = 1; oce = 1; a = 0; tick;\n\
+         if (q !== 36'h0) $display(\"BAD early %h\", q);\n\
+         a = 1; tick;\n\
+         if (q !== 36'h123456789) $display(\"BAD word0 %h\", q);\n\
+         ce = 0; oce = 0; a = 0; tick; tick;\n\
+         if (q !== 36'h123456789) $display(\"BAD hold %h\", q);\n\
+         oce = 1; tick;\n\
+         if (q !== 36'hfedcba987) $display(\"BAD word1 %h\", q);",
+    ));
+    assert!(out.contains("done") && !out.contains("BAD"), "{out}");
+    let out = sim_with_model(&tb36(
+        "NOREG",
+        "NOREG",
+        "ce = 1; a = 1; tick;\n\
+         if (q !== 36'hfedcba987) $display(\"BAD noreg %h\", q);",
+    ));
+    assert!(out.contains("done") && !out.contains("BAD"), "{out}");
+}
+
+#[test]
+fn model_stops_on_what_it_does_not_model() {
+    let out = sim_with_model(&tb36("NOREG", "OUTREG", "tick;"));
+    assert!(
+        out.contains("REGMODE_A must equal REGMODE_B") && !out.contains("done"),
+        "{out}"
+    );
+    let out = sim_with_model(&tb36("NOREG", "NOREG", "ce = 1; we = 1; tick;"));
+    assert!(
+        out.contains("writes are not modelled") && !out.contains("done"),
+        "{out}"
+    );
+}

@@ -267,6 +267,23 @@ module DP16KD (
             if (OCEA) ra <= qa;
         end
     end
+    // At 36 bits the two halves of the word leave through both ports'
+    // output registers; which port's clock and OCE the silicon uses for
+    // DOA is not documented, so the model accepts only configurations
+    // where it cannot matter (nextpnr sets REGMODE_A = REGMODE_B for a
+    // PDPW16KD; hitnet drives OCEA as OCEB and CLKA as CLKB).
+    initial begin
+        if (DATA_WIDTH_B == 36 && REGMODE_A != REGMODE_B) begin
+            $display("DP16KD model %m: at 36 bits REGMODE_A must equal REGMODE_B");
+            $finish;
+        end
+    end
+    always @(posedge CLKB) begin
+        if (DATA_WIDTH_B == 36 && REGMODE_B == "OUTREG" && OCEA !== OCEB) begin
+            $display("DP16KD model %m: at 36 bits with OUTREG, OCEA must follow OCEB");
+            $finish;
+        end
+    end
     always @(posedge CLKB) begin
         if (CEB & selb & WEB) begin
             $display("DP16KD model %m: port B write: writes are not modelled");

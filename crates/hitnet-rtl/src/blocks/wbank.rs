@@ -145,8 +145,12 @@ fn dp16kd(c: &Ctx, row: usize, e: &Ebr, b: &mut Body) {
             "    .DATA_WIDTH_A({w}), .DATA_WIDTH_B({}),",
             if port36 { 36 } else { 18 }
         ));
+        // At 36 bits (pseudo-dual-port) DOA leaves through port A's output
+        // register: nextpnr sets REGMODE_A = REGMODE_B for a PDPW16KD and
+        // times DOA by REGMODE_A. Port A's clock and OCE are then driven as
+        // port B's, so the word is the same whichever the silicon uses.
         let (ra, rb) = if port36 {
-            ("NOREG", "OUTREG")
+            ("OUTREG", "OUTREG")
         } else {
             ("OUTREG", "NOREG")
         };
@@ -181,6 +185,14 @@ fn dp16kd(c: &Ctx, row: usize, e: &Ebr, b: &mut Body) {
                 v.push(
                     (0..14)
                         .map(|i| format!(".AD{port}{i}(ad[{i}])"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                );
+            } else if port36 && port == 'A' {
+                v.push(format!(".CLK{port}(clk), .CE{port}(1'b0), .OCE{port}(en)"));
+                v.push(
+                    (0..14)
+                        .map(|i| format!(".AD{port}{i}(1'b0)"))
                         .collect::<Vec<_>>()
                         .join(", "),
                 );
