@@ -68,25 +68,6 @@ fn ecp5_25k_ulx3s_generated_accelerator() {
         "no inferred weight memory: {:?}",
         r.memories
     );
-    // The element-wise state memories in LUT RAM and the seed ROM in logic
-    // (their reads feed a mux before a register; from a DP16KD that was
-    // the PTB design's critical path).
-    let state: Vec<_> = r
-        .memories
-        .iter()
-        .filter(|m| m.memory.ends_with(".cmem") || m.memory.ends_with(".lmem"))
-        .collect();
-    assert!(
-        !state.is_empty() && state.iter().all(|m| !m.in_block_ram()),
-        "{state:?}"
-    );
-    assert!(
-        !r.memories
-            .iter()
-            .any(|m| m.memory.ends_with(".seeds") && m.in_block_ram()),
-        "{:?}",
-        r.memories
-    );
     let bram = r.utilization["bram"].used;
     assert!(bram >= blocks, "{bram}");
     assert_eq!(r.yosys_summary.bram, bram);

@@ -71,8 +71,7 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
 
     b.comment("State memories: read at PL3 (address ra), then registered again, so the");
     b.comment("E1 multiplier starts from a flip-flop, not from a block-RAM output.");
-    let style = state_ram_style(c, sd);
-    b.line(format!("{style}reg [{}:0] cmem [0:{}];", cellw - 1, sd - 1));
+    b.line(format!("reg [{}:0] cmem [0:{}];", cellw - 1, sd - 1));
     b.line(format!("reg [{}:0] c_rd;", cellw - 1));
     b.line(format!("reg [{}:0] c_old;", cellw - 1));
     b.line("always @(posedge clk) begin");
@@ -82,12 +81,8 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
     ));
     b.line("end");
     if bern {
-        b.line(format!("{style}reg [31:0] lmem [0:{}];", sd - 1));
-        b.line(format!(
-            "{}reg [31:0] seeds [0:{}];",
-            state_rom_style(c, sd),
-            sd - 1
-        ));
+        b.line(format!("reg [31:0] lmem [0:{}];", sd - 1));
+        b.line(format!("reg [31:0] seeds [0:{}];", sd - 1));
         b.line(readmem("seeds", &format!("seed_{lane}.hex")));
         b.line("reg [31:0] l_rd;");
         b.line("reg [31:0] sd_rd;");
@@ -433,32 +428,6 @@ fn tanh_rom(b: &mut Body, actw: u32, kw: u32, idx: &str, out: &str) {
 
 pub fn tanh_image(c: &Ctx) -> String {
     crate::vlog::hex_image(c.p.images().tanh_table.iter().copied(), c.p.widths.act)
-}
-
-/// The attribute that puts the small per-unit state memories (cell state,
-/// LFSR state) in LUT RAM in the ECP5 build: out of a DP16KD (5.83 ns
-/// clock-to-out) their reads feed the sequence-start mux before a register,
-/// and that path was the critical one of the PTB-size design at 101.8 MHz
-/// once the weight banks had their output registers. Up to 128 words per
-/// lane (PTB: 80); iCE40 has no LUT RAM, and deeper memories would cost
-/// more LUTs than the gain is worth.
-fn state_ram_style(c: &Ctx, words: usize) -> &'static str {
-    if c.bram == crate::Bram::Dp16kd && words <= 128 {
-        "(* ram_style = \"distributed\" *) "
-    } else {
-        ""
-    }
-}
-
-/// The same for the seed ROM, as logic: LUT RAM needs a write port, and
-/// Yosys 0.70 finds no mapping for a ROM with `ram_style = "distributed"`
-/// (80 x 32 bits: 256 LUT4, 128 PFUMX, 96 L6MUX21).
-fn state_rom_style(c: &Ctx, words: usize) -> &'static str {
-    if c.bram == crate::Bram::Dp16kd && words <= 128 {
-        "(* rom_style = \"logic\" *) "
-    } else {
-        ""
-    }
 }
 
 pub fn seed_image(c: &Ctx, lane: usize) -> String {
