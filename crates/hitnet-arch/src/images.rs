@@ -35,20 +35,23 @@ impl TritWord {
         let minus = ((self.pos & z.neg) | (self.neg & z.pos)).count_ones() as i64;
         plus - minus
     }
+    /// The 2-bit code of trit c as the memories store it (00 = 0,
+    /// 01 = +1, 11 = -1), in bits [2c+1:2c] of a word.
+    pub fn code(&self, c: usize) -> u8 {
+        match self.get(c) {
+            1 => 0b01,
+            -1 => 0b11,
+            _ => 0,
+        }
+    }
     /// Hex digits of the 2*width-bit encoding (MSB first), as $readmemh reads.
     pub fn hex(&self, width: usize) -> String {
         let bits = 2 * width;
         let digits = bits.div_ceil(4);
         let mut v = vec![0u8; digits];
         for c in 0..width {
-            let t = self.get(c);
-            let code = match t {
-                1 => 0b01u8,
-                -1 => 0b11,
-                _ => 0,
-            };
             let bit = 2 * c;
-            v[bit / 4] |= code << (bit % 4);
+            v[bit / 4] |= self.code(c) << (bit % 4);
         }
         v.iter()
             .rev()

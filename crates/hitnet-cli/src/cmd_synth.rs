@@ -118,7 +118,7 @@ pub(crate) fn run_job(job: &Job) -> Result<Outcome> {
     let design = hitnet_rtl::generate_with(
         job.plan,
         job.config_json.clone(),
-        hitnet_rtl::Bram::for_target(job.target.name),
+        common::bram_for_target(job.target.name),
     );
     design
         .write(&gen_dir)

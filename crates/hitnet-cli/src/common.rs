@@ -103,7 +103,15 @@ pub fn load_plan(path: Option<&Path>) -> Result<Planned> {
     Ok(Planned { loaded, plan })
 }
 
-/// The config as JSON for manifests and reports.
+/// The weight-bank build for a target: DP16KD on the ECP5 family, inferred
+/// elsewhere (and for a name that is no target: gen and cosim need none).
+pub fn bram_for_target(name: &str) -> hitnet_rtl::Bram {
+    match hitnet_fpga::Target::from_name(name) {
+        Ok(t) if t.family == hitnet_fpga::Family::Ecp5 => hitnet_rtl::Bram::Dp16kd,
+        _ => hitnet_rtl::Bram::Inferred,
+    }
+}
+
 /// `--bram` of gen and cosim: how the weight banks are built.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum BramArg {
@@ -119,13 +127,14 @@ pub enum BramArg {
 impl BramArg {
     pub fn resolve(self, l: &hitnet_model::Loaded) -> hitnet_rtl::Bram {
         match self {
-            BramArg::Auto => hitnet_rtl::Bram::for_target(&l.config.hw.target),
+            BramArg::Auto => bram_for_target(&l.config.hw.target),
             BramArg::Inferred => hitnet_rtl::Bram::Inferred,
             BramArg::Dp16kd => hitnet_rtl::Bram::Dp16kd,
         }
     }
 }
 
+/// The config as JSON for manifests and reports.
 pub fn config_json(l: &hitnet_model::Loaded) -> serde_json::Value {
     let mut v = serde_json::to_value(&l.config).expect("config serializes");
     v["quant_resolved"] = serde_json::to_value(&l.params).expect("params serialize");

@@ -36,17 +36,6 @@ pub enum Bram {
     Dp16kd,
 }
 
-impl Bram {
-    /// The build for a `synth` target name (ecp5-* gets DP16KD).
-    pub fn for_target(target: &str) -> Bram {
-        if target.starts_with("ecp5") {
-            Bram::Dp16kd
-        } else {
-            Bram::Inferred
-        }
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum RtlError {
     #[error("{}: {source}", path.display())]

@@ -30,7 +30,10 @@ pub fn generate(config: &str, dir: &Path) -> Generated {
     let design = hitnet_rtl::generate_with(
         &plan,
         serde_json::json!({}),
-        hitnet_rtl::Bram::for_target(&hw.target),
+        match hitnet_fpga::Target::from_name(&hw.target) {
+            Ok(t) if t.family == hitnet_fpga::Family::Ecp5 => hitnet_rtl::Bram::Dp16kd,
+            _ => hitnet_rtl::Bram::Inferred,
+        },
     );
     design.write(dir).expect("write the design");
     Generated {

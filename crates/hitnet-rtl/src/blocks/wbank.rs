@@ -85,19 +85,8 @@ fn dp16kd(c: &Ctx, row: usize, e: &Ebr, b: &mut Body) {
     let cw = 2 * p.cols;
     let (w, n) = (e.width, e.blocks);
     let words = &p.images().weights[row];
-    // The word as bits, LSB first (trit k in bits 2k+1:2k).
-    let bit = |a: usize, i: usize| -> bool {
-        if i >= cw {
-            return false;
-        }
-        let t = words[a].get(i / 2);
-        let code = match t {
-            1 => 0b01u8,
-            -1 => 0b11,
-            _ => 0,
-        };
-        (code >> (i % 2)) & 1 == 1
-    };
+    // Bit i of word a, in the images' encoding (TritWord::code).
+    let bit = |a: usize, i: usize| i < cw && (words[a].code(i / 2) >> (i % 2)) & 1 == 1;
     let pad = (14 - e.shift - c.ab) as usize;
     let ad = if pad > 0 {
         format!("{{{pad}'d0, addr, {}'d0}}", e.shift)
@@ -111,7 +100,7 @@ fn dp16kd(c: &Ctx, row: usize, e: &Ebr, b: &mut Body) {
         // INITVAL: the block as 1024 words of 18 bits, 16 to a parameter in
         // 20-bit slots; word a of a w-bit port starts at bit a*w.
         let mut stream = vec![false; 18 * 1024];
-        for (a, _) in words.iter().enumerate() {
+        for a in 0..words.len() {
             for j in 0..w {
                 stream[a * w + j] = bit(a, k * w + j);
             }
