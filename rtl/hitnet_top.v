@@ -887,14 +887,16 @@ module hitnet_top$ew0(clk,rst,en,first,ra,v5,g5,k5,l5,bv5,last5,inr5,sa5,val5,hn
     wire [11:0] gf = s1[11:0];
     wire [11:0] gg = s2[11:0];
     wire [11:0] go = val5[11:0];
-    wire [25:0] fc_f = $signed({{14{gf[11]}}, gf}) * $signed({{11{c_old[14]}}, c_old});
-    wire [25:0] fc = fc_f;
-    wire [25:0] ig_f = $signed({{14{gi[11]}}, gi}) * $signed({{14{gg[11]}}, gg});
-    wire [25:0] ig = ig_f;
-    reg [25:0] fc1;
-    always @(posedge clk) begin if (en) fc1 <= fc; end
-    reg [25:0] ig1;
-    always @(posedge clk) begin if (en) ig1 <= ig; end
+    wire [25:0] fc1_m_f = $signed({{14{gf[11]}}, gf}) * $signed({{11{c_old[14]}}, c_old});
+    wire [25:0] fc1_m = fc1_m_f;
+    reg [25:0] fc1_q;
+    always @(posedge clk) begin if (en) fc1_q <= fc1_m; end
+    wire [25:0] fc1 = fc1_q;
+    wire [23:0] ig1_m_f = $signed({{12{gi[11]}}, gi}) * $signed({{12{gg[11]}}, gg});
+    wire [23:0] ig1_m = ig1_m_f;
+    reg [23:0] ig1_q;
+    always @(posedge clk) begin if (en) ig1_q <= ig1_m; end
+    wire [25:0] ig1 = {{2{ig1_q[23]}}, ig1_q};
     reg [11:0] o1;
     always @(posedge clk) begin if (en) o1 <= go; end
     reg [11:0] o2;
@@ -950,10 +952,11 @@ module hitnet_top$ew0(clk,rst,en,first,ra,v5,g5,k5,l5,bv5,last5,inr5,sa5,val5,hn
     reg [11:0] t6;
     always @(posedge clk) begin if (en) t6 <= t5; end
     // E7: o * tanh(c').
-    wire [23:0] hprod_f = $signed({{12{o6[11]}}, o6}) * $signed({{12{t6[11]}}, t6});
-    wire [23:0] hprod = hprod_f;
-    reg [23:0] hp7;
-    always @(posedge clk) begin if (en) hp7 <= hprod; end
+    wire [23:0] hp7_m_f = $signed({{12{o6[11]}}, o6}) * $signed({{12{t6[11]}}, t6});
+    wire [23:0] hp7_m = hp7_m_f;
+    reg [23:0] hp7_q;
+    always @(posedge clk) begin if (en) hp7_q <= hp7_m; end
+    wire [23:0] hp7 = hp7_q;
     // E8: h_pre = rshift_round(o tanh(c'), F), in [-2^F, 2^F].
     wire [24:0] hr_t = {{1{hp7[23]}}, hp7} + 25'd512;
     wire [14:0] hr = hr_t[24:10];
@@ -1323,12 +1326,14 @@ module hitnet_top$post0(clk,rst,en,sv,k,gate,layer,bv,blast,inr,acc,baddr,saddr,
         if (en) begin b1 <= bmem[baddr]; a1 <= acc; m1 <= mc; end
     end
     // PL2: m * acc.
-    wire [19:0] pc_f = $signed({{12{a1[7]}}, a1}) * $signed({{7{m1[12]}}, m1});
-    wire [19:0] pc = pc_f;
-    reg [19:0] p2;
+    wire [19:0] p2_m_f = $signed({{12{a1[7]}}, a1}) * $signed({{7{m1[12]}}, m1});
+    wire [19:0] p2_m = p2_m_f;
+    reg [19:0] p2_q;
+    always @(posedge clk) begin if (en) p2_q <= p2_m; end
+    wire [19:0] p2 = p2_q;
     reg [15:0] b2;
     always @(posedge clk) begin
-        if (en) begin p2 <= pc; b2 <= b1; end
+        if (en) b2 <= b1;
     end
     // PL3: + bias (Fp fraction bits).
     wire [19:0] prc = p2 + {{4{b2[15]}}, b2};

@@ -130,42 +130,21 @@ pub fn write_images(design: &hitnet_rtl::Design, dir: &Path) -> Result<(), Cosim
     Ok(())
 }
 
-/// What `run` needs besides the stimulus.
-pub struct Setup<'a> {
-    pub plan: &'a Plan,
-    pub model: &'a IntModel,
-    pub verilog: &'a str,
-    /// Folder holding the $readmemh images the RTL loads.
-    pub memdir: &'a Path,
-    pub cache: &'a Path,
-    pub opt: u32,
-    /// Where to write a VCD around the first mismatch.
-    pub vcd: Option<&'a Path>,
-}
-
-/// Runs the three models and compares them.
-pub fn run(tc: &Toolchain, s: &Setup, stim: &Stimulus) -> Result<Report, CosimError> {
-    let plan = s.plan;
-    let t0 = std::time::Instant::now();
-    let want = golden_outputs(s.model, &stim.tokens);
-
-    let ts = std::time::Instant::now();
-    let mut sim = Sim::new(plan);
-    let mut sim_beats: Vec<Beat> = Vec::new();
-    let sim_stats = sim.run(stim.tokens.iter().cloned(), stim.valid, stim.ready, |b| {
-        sim_beats.push(b.clone())
-    });
-    let sim_seconds = ts.elapsed().as_secs_f64();
-
-    // Golden against simulator, element by element.
-    let mut golden_vs_sim = 0u64;
+/// Golden outputs against the simulator's beats, element by element: the
+/// number of differing trits and the first difference.
+pub fn golden_vs_sim(
+    plan: &Plan,
+    want: &[Vec<Vec<i8>>],
+    sim_beats: &[Beat],
+) -> (u64, Option<Mismatch>) {
+    let mut n = 0u64;
     let mut first: Option<Mismatch> = None;
-    for b in &sim_beats {
+    for b in sim_beats {
         let h = &want[b.token][b.layer];
         for (k, &v) in b.data.iter().enumerate() {
             let j = b.index * plan.out_trits + k;
             if j < h.len() && h[j] != v {
-                golden_vs_sim += 1;
+                n += 1;
                 if first.is_none() {
                     first = Some(Mismatch {
                         between: "golden-vs-sim".into(),
@@ -182,7 +161,96 @@ pub fn run(tc: &Toolchain, s: &Setup, stim: &Stimulus) -> Result<Report, CosimEr
             }
         }
     }
-    let _ = t0;
+    (n, first)
+}
+
+/// Compares a beat `got` from a design under test (RTL, netlist) with the
+/// simulator's beat at the same position (`expected`; None: the design sent
+/// more beats than the simulator): values, layer, order and cycle. A trit
+/// outside {-1, 0, +1} in `got` (an unknown x/z bit, or the unused code
+/// 0b10, decoded as [`ILLEGAL_TRIT`]) is a value mismatch.
+pub fn compare_beat(
+    plan: &Plan,
+    between: &str,
+    expected: Option<&Beat>,
+    got: &Beat,
+) -> Option<Mismatch> {
+    let m = |token: usize, layer: usize, what: String| Mismatch {
+        between: between.into(),
+        token,
+        layer,
+        element: None,
+        expected: None,
+        actual: None,
+        cycle: Some(got.cycle),
+        expected_cycle: expected.map(|e| e.cycle),
+        what,
+    };
+    let Some(e) = expected else {
+        return Some(m(got.token, got.layer, "extra beat".into()));
+    };
+    if let Some(k) = e.data.iter().zip(&got.data).position(|(x, y)| x != y) {
+        let illegal = got.data[k] == ILLEGAL_TRIT;
+        return Some(Mismatch {
+            element: Some(e.index * plan.out_trits + k),
+            expected: Some(e.data[k]),
+            actual: (!illegal).then_some(got.data[k]),
+            what: if illegal {
+                "value: unknown (x/z) bits or the unused trit code 0b10".into()
+            } else {
+                "value".into()
+            },
+            ..m(e.token, e.layer, String::new())
+        });
+    }
+    if e.layer != got.layer || e.last != got.last || e.index != got.index {
+        return Some(m(
+            e.token,
+            e.layer,
+            format!(
+                "beat order: expected layer {} beat {} last {}, got layer {} beat {} last {}",
+                e.layer, e.index, e.last, got.layer, got.index, got.last
+            ),
+        ));
+    }
+    if e.cycle != got.cycle {
+        return Some(m(e.token, e.layer, "cycle".into()));
+    }
+    None
+}
+
+/// How a design-under-test beat carries a trit that is not one: unknown
+/// bits in a four-state simulator, or the unused code 0b10.
+pub const ILLEGAL_TRIT: i8 = i8::MIN;
+
+/// What `run` needs besides the stimulus.
+pub struct Setup<'a> {
+    pub plan: &'a Plan,
+    pub model: &'a IntModel,
+    pub verilog: &'a str,
+    /// Folder holding the $readmemh images the RTL loads.
+    pub memdir: &'a Path,
+    pub cache: &'a Path,
+    pub opt: u32,
+    /// Where to write a VCD around the first mismatch.
+    pub vcd: Option<&'a Path>,
+}
+
+/// Runs the three models and compares them.
+pub fn run(tc: &Toolchain, s: &Setup, stim: &Stimulus) -> Result<Report, CosimError> {
+    let plan = s.plan;
+    let want = golden_outputs(s.model, &stim.tokens);
+
+    let ts = std::time::Instant::now();
+    let mut sim = Sim::new(plan);
+    let mut sim_beats: Vec<Beat> = Vec::new();
+    let sim_stats = sim.run(stim.tokens.iter().cloned(), stim.valid, stim.ready, |b| {
+        sim_beats.push(b.clone())
+    });
+    let sim_seconds = ts.elapsed().as_secs_f64();
+
+    // Golden against simulator, element by element.
+    let (golden_vs_sim, mut first) = golden_vs_sim(plan, &want, &sim_beats);
 
     let tb = std::time::Instant::now();
     let built = build::build(
@@ -203,64 +271,7 @@ pub fn run(tc: &Toolchain, s: &Setup, stim: &Stimulus) -> Result<Report, CosimEr
     let mut n = 0usize;
     let mut rtl_first: Option<Mismatch> = None;
     let rtl_stats = rtl.run(plan, &stim.tokens, stim.valid, stim.ready, max_idle, |b| {
-        let bad = match sim_beats.get(n) {
-            None => Some(Mismatch {
-                between: "sim-vs-rtl".into(),
-                token: b.token,
-                layer: b.layer,
-                element: None,
-                expected: None,
-                actual: None,
-                cycle: Some(b.cycle),
-                expected_cycle: None,
-                what: "extra beat".into(),
-            }),
-            Some(e) => {
-                let elem = e.data.iter().zip(&b.data).position(|(x, y)| x != y);
-                if let Some(k) = elem {
-                    Some(Mismatch {
-                        between: "sim-vs-rtl".into(),
-                        token: e.token,
-                        layer: e.layer,
-                        element: Some(e.index * plan.out_trits + k),
-                        expected: Some(e.data[k]),
-                        actual: Some(b.data[k]),
-                        cycle: Some(b.cycle),
-                        expected_cycle: Some(e.cycle),
-                        what: "value".into(),
-                    })
-                } else if e.layer != b.layer || e.last != b.last || e.index != b.index {
-                    Some(Mismatch {
-                        between: "sim-vs-rtl".into(),
-                        token: e.token,
-                        layer: e.layer,
-                        element: None,
-                        expected: None,
-                        actual: None,
-                        cycle: Some(b.cycle),
-                        expected_cycle: Some(e.cycle),
-                        what: format!(
-                            "beat order: expected layer {} beat {} last {}, got layer {} beat {} last {}",
-                            e.layer, e.index, e.last, b.layer, b.index, b.last
-                        ),
-                    })
-                } else if e.cycle != b.cycle {
-                    Some(Mismatch {
-                        between: "sim-vs-rtl".into(),
-                        token: e.token,
-                        layer: e.layer,
-                        element: None,
-                        expected: None,
-                        actual: None,
-                        cycle: Some(b.cycle),
-                        expected_cycle: Some(e.cycle),
-                        what: "cycle".into(),
-                    })
-                } else {
-                    None
-                }
-            }
-        };
+        let bad = compare_beat(plan, "sim-vs-rtl", sim_beats.get(n), b);
         if let Some(m) = bad {
             sim_vs_rtl += 1;
             if rtl_first.is_none() {

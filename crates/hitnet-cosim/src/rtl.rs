@@ -150,9 +150,11 @@ impl Rtl {
                     .map(|k| {
                         let bits = (out[STATUS_WORDS + (2 * k) / 32] >> ((2 * k) % 32)) & 3;
                         match bits {
-                            1 => 1i8,
+                            0 => 0i8,
+                            1 => 1,
                             3 => -1,
-                            _ => 0,
+                            // The unused code: a mismatch, never read as 0.
+                            _ => crate::ILLEGAL_TRIT,
                         }
                     })
                     .collect();

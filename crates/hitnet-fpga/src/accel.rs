@@ -33,6 +33,10 @@ pub mod sources {
 /// intends block RAM, so the flow asks for it.
 pub const WEIGHT_BANKS: &str = "hitnet_top$wbank*/m:*";
 
+/// The generated accelerator's module: kept as its own module in the
+/// netlist (see [`Design::keep_module`]).
+pub const ACCEL_MODULE: &str = "hitnet_top";
+
 /// Which top goes around `hitnet_top`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -242,8 +246,10 @@ pub fn wrap(
             (d, None, None)
         }
     };
+    let mut design = design.with_data_files(hex).with_block_ram(WEIGHT_BANKS);
+    design.keep_module = Some(ACCEL_MODULE.to_string());
     Ok(Wrapped {
-        design: design.with_data_files(hex).with_block_ram(WEIGHT_BANKS),
+        design,
         kind,
         board,
         uart,

@@ -42,6 +42,13 @@ pub struct Design {
     /// ECP5 yes, HX8K has none); Some(false) keeps them in logic.
     #[serde(default)]
     pub use_dsp: Option<bool>,
+    /// A module kept as its own module through synthesis (Yosys
+    /// `keep_hierarchy`), so the netlist that goes on to place and route
+    /// contains it with its ports: `hitnet verify` simulates exactly that
+    /// module of the shipped netlist against the golden model. nextpnr
+    /// flattens the hierarchy when it reads the netlist.
+    #[serde(default)]
+    pub keep_module: Option<String>,
 }
 
 impl Design {
@@ -57,6 +64,7 @@ impl Design {
             defines: BTreeMap::new(),
             block_ram: Vec::new(),
             use_dsp: None,
+            keep_module: None,
         }
     }
 

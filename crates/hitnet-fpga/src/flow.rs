@@ -157,23 +157,69 @@ fn bar(progress: &Progress, label: String, steps: u64) -> ProgressBar {
     pb
 }
 
-/// Runs synthesis, place and route and (optionally) bitstream packing of
-/// `design` for `target` in `out_dir`, and returns what was measured.
-///
-/// Errors: unknown tools (`ToolMissing`), a tool failing for another reason
-/// than "does not fit" (`ToolFailed`, naming its log), a report that is
-/// missing or unreadable (`ReportUnreadable`). Not fitting and missing the
-/// timing target are results: `fits: false` / `timing_met: Some(false)`.
-pub fn run_flow(
+/// What the synthesis step left (the netlist files are in `dir`).
+struct Synthesized {
+    tools: Toolchain,
+    scripts: crate::Scripts,
+    dir: PathBuf,
+    reports_dir: PathBuf,
+    design: Design,
+    notes: Vec<String>,
+    ylog: yosys::YosysLog,
+    stat: yosys::Stat,
+    steps: Vec<StepReport>,
+    synth_log: PathBuf,
+    pb: ProgressBar,
+}
+
+/// What [`run_synth`] produced: the netlist that goes on to place and route.
+#[derive(Debug, Clone, Serialize)]
+pub struct SynthOnly {
+    pub out_dir: PathBuf,
+    /// `design.json` (for nextpnr) and `netlist.v` (the same netlist as Verilog).
+    pub netlist_json: PathBuf,
+    pub netlist_v: PathBuf,
+    pub yosys_tool: String,
+    pub yosys_version: String,
+    pub yosys_summary: yosys::CellSummary,
+    pub seconds: f64,
+    pub log: PathBuf,
+}
+
+/// Runs only the synthesis step of [`run_flow`] (same scripts).
+pub fn run_synth(
     design: &Design,
     target: &Target,
     out_dir: &Path,
     opts: &FlowOptions,
-) -> Result<SynthReport> {
+) -> Result<SynthOnly> {
+    let y = synth_step(design, target, out_dir, opts, false)?;
+    y.pb.finish_and_clear();
+    Ok(SynthOnly {
+        out_dir: y.dir.clone(),
+        netlist_json: y.dir.join(files::NETLIST_JSON),
+        netlist_v: y.dir.join(files::NETLIST_V),
+        yosys_tool: y.tools.yosys.clone(),
+        yosys_version: y.stat.version(),
+        yosys_summary: yosys::summarize(&y.stat.cells(), target.family),
+        seconds: y.steps.iter().map(|s| s.seconds).sum(),
+        log: y.synth_log,
+    })
+}
+
+fn synth_step(
+    design: &Design,
+    target: &Target,
+    out_dir: &Path,
+    opts: &FlowOptions,
+    full: bool,
+) -> Result<Synthesized> {
     let tools = opts.toolchain.clone().unwrap_or_else(|| target.toolchain());
     tools::require(&tools.yosys)?;
-    tools::require(&tools.nextpnr)?;
-    if opts.bitstream {
+    if full {
+        tools::require(&tools.nextpnr)?;
+    }
+    if full && opts.bitstream {
         tools::require(&tools.packer)?;
     }
     std::fs::create_dir_all(out_dir).map_err(|e| FpgaError::io("cannot create", out_dir, e))?;
@@ -196,7 +242,13 @@ pub fn run_flow(
         let _ = std::fs::remove_file(reports_dir.join(format!("{step}.json")));
     }
 
-    let nsteps = if opts.bitstream { 3 } else { 2 };
+    let nsteps = if !full {
+        1
+    } else if opts.bitstream {
+        3
+    } else {
+        2
+    };
     let pb = bar(
         &opts.progress,
         format!("{} {}", target.name, design.top),
@@ -285,6 +337,50 @@ pub fn run_flow(
     )?;
     steps.push(step);
     pb.inc(1);
+
+    Ok(Synthesized {
+        tools,
+        scripts: s,
+        dir,
+        reports_dir,
+        design,
+        notes,
+        ylog,
+        stat,
+        steps,
+        synth_log,
+        pb,
+    })
+}
+
+/// Runs synthesis, place and route and (optionally) bitstream packing of
+/// `design` for `target` in `out_dir`, and returns what was measured.
+///
+/// Errors: unknown tools (`ToolMissing`), a tool failing for another reason
+/// than "does not fit" (`ToolFailed`, naming its log), a report that is
+/// missing or unreadable (`ReportUnreadable`). Not fitting and missing the
+/// timing target are results: `fits: false` / `timing_met: Some(false)`.
+pub fn run_flow(
+    design: &Design,
+    target: &Target,
+    out_dir: &Path,
+    opts: &FlowOptions,
+) -> Result<SynthReport> {
+    let Synthesized {
+        tools,
+        scripts: s,
+        dir,
+        reports_dir,
+        design,
+        notes,
+        ylog,
+        stat,
+        mut steps,
+        synth_log,
+        pb,
+    } = synth_step(design, target, out_dir, opts, true)?;
+    let yosys_cells = stat.cells();
+    let yosys_summary = yosys::summarize(&yosys_cells, target.family);
 
     // ---- step 2: place and route
     pb.set_message(format!("place and route ({})", tools.nextpnr));

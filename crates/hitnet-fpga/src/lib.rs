@@ -29,7 +29,7 @@ pub mod uart;
 pub use accel::{wrap, AccelInterface, Board, Wrapped, WrapperKind};
 pub use design::Design;
 pub use error::{FpgaError, Result};
-pub use flow::{read_synth_report, run_flow, FlowOptions, Progress};
+pub use flow::{read_synth_report, run_flow, run_synth, FlowOptions, Progress, SynthOnly};
 pub use report::{ClockTiming, Overflow, SynthReport, Usage};
 pub use scripts::{write_scripts, Scripts};
 pub use target::{Family, Target, TARGETS};

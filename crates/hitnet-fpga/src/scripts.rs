@@ -30,6 +30,8 @@ pub mod files {
     pub const PACK_LOG: &str = "pack.log";
     pub const STAT_JSON: &str = "stat.json";
     pub const NETLIST_JSON: &str = "design.json";
+    /// The synthesized netlist as Verilog (what `hitnet verify --stage synth` simulates).
+    pub const NETLIST_V: &str = "netlist.v";
     pub const PNR_REPORT: &str = "report.json";
     pub const ICE40_ASC: &str = "design.asc";
     pub const ICE40_BIN: &str = "design.bin";
@@ -93,6 +95,9 @@ pub fn synth_ys(design: &Design, target: &Target) -> Result<String> {
     for (k, v) in &design.params {
         let _ = writeln!(s, "chparam -set {k} {v} {}", design.top);
     }
+    if let Some(m) = &design.keep_module {
+        let _ = writeln!(s, "setattr -mod -set keep_hierarchy 1 {m}");
+    }
     let use_dsp = target.use_dsp && design.use_dsp.unwrap_or(true);
     match target.family {
         Family::Ice40 => {
@@ -106,6 +111,7 @@ pub fn synth_ys(design: &Design, target: &Target) -> Result<String> {
     }
     let _ = writeln!(s, "tee -q -o {} stat -json", files::STAT_JSON);
     let _ = writeln!(s, "write_json {}", files::NETLIST_JSON);
+    let _ = writeln!(s, "write_verilog -noattr {}", files::NETLIST_V);
     Ok(s)
 }
 
@@ -119,13 +125,14 @@ pub fn synth_sh(tools: &Toolchain) -> String {
         "# Step 1/3: synthesis with Yosys -> design.json, stat.json, synth.log.\n\
          # YOSYS=/path/to/yosys overrides the program.",
         &format!(
-            "rm -f {stat} {net} {log}\n\
+            "rm -f {stat} {net} {netv} {log}\n\
              \"${{YOSYS:-{yosys}}}\" -q -l {log} -s {ys}\n\
              status=$?\n\
              [ $status -eq 0 ] || echo \"synth.sh: yosys exited with $status; see {log}\" >&2\n\
              exit $status\n",
             stat = files::STAT_JSON,
             net = files::NETLIST_JSON,
+            netv = files::NETLIST_V,
             log = files::SYNTH_LOG,
             ys = files::SYNTH_YS,
             yosys = tools.yosys,

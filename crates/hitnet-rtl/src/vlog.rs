@@ -150,6 +150,30 @@ pub fn mul(b: &mut Body, out: &str, a: &str, wa: u32, x: &str, wb: u32, w: u32) 
     }
 }
 
+/// Declares the registered product `out = a * x` (two's complement, `w`
+/// bits; the caller proves `w` holds it), updated when `en`. The register
+/// holds the product at its own width, min(w, wa + wb), and `out` is that
+/// register sign-extended to `w` bits *after* the register. Why: Yosys's
+/// iCE40 DSP packer (0.23 and 0.70, `synth_ice40 -dsp`) absorbs a product
+/// register into the SB_MAC16 output register only for the product's own
+/// bits; the sign-extension bits of a wider register were left undriven
+/// (`'hx` in the netlist), so the shipped LSTM computed wrong values
+/// (docs/fpga-flow.md). `out_q` is the register, `out_m` the product.
+pub fn mul_reg(b: &mut Body, out: &str, a: &str, wa: u32, x: &str, wb: u32, w: u32) {
+    let pn = w.min(wa + wb);
+    let m = format!("{out}_m");
+    mul(b, &m, a, wa, x, wb, pn);
+    b.line(format!("reg [{}:0] {out}_q;", pn - 1));
+    b.line(format!(
+        "always @(posedge clk) begin if (en) {out}_q <= {m}; end"
+    ));
+    b.line(format!(
+        "wire [{}:0] {out} = {};",
+        w - 1,
+        sx(&format!("{out}_q"), pn, w)
+    ));
+}
+
 /// Hex lines of a $readmemh image of signed values of width `w`.
 pub fn hex_image(values: impl Iterator<Item = i64>, w: u32) -> String {
     let digits = (w as usize).div_ceil(4);

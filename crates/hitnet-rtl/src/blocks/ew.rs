@@ -4,7 +4,7 @@
 use super::{readmem, Ctx};
 use crate::dynblock::DynBlock;
 use crate::leaf::LfsrStep;
-use crate::vlog::{lit, mul, rsr, sat, sx, Body};
+use crate::vlog::{lit, mul_reg, rsr, sat, sx, Body};
 use hitnet_model::config::{ActMode, CellKind};
 use rust_hdl::core::prelude::Block;
 
@@ -203,10 +203,8 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
                     sw - 1
                 ));
             }
-            mul(&mut b, "fc", "gf", actw, "c_old", cellw, csw);
-            mul(&mut b, "ig", "gi", actw, "gg", actw, csw);
-            stage(&mut b, "fc1", csw, "fc");
-            stage(&mut b, "ig1", csw, "ig");
+            mul_reg(&mut b, "fc1", "gf", actw, "c_old", cellw, csw);
+            mul_reg(&mut b, "ig1", "gi", actw, "gg", actw, csw);
             carry(&mut b, "o", actw, "go", 1, 6);
             b.comment("E2: f c + i g.");
             stage(&mut b, "cs2", csw, "fc1 + ig1");
@@ -236,8 +234,7 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
             stage(&mut b, "t6", actw, "t5");
             b.comment("E7: o * tanh(c').");
             let pw = 2 * actw;
-            mul(&mut b, "hprod", "o6", actw, "t6", actw, pw);
-            stage(&mut b, "hp7", pw, "hprod");
+            mul_reg(&mut b, "hp7", "o6", actw, "t6", actw, pw);
             b.comment("E8: h_pre = rshift_round(o tanh(c'), F), in [-2^F, 2^F].");
             let hw = rsr(&mut b, "hr", "hp7", pw, fb);
             stage(
@@ -270,8 +267,7 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
             if !sink.is_empty() {
                 b.line(format!("wire unused_st = ^{{{}}};", sink.join(", ")));
             }
-            mul(&mut b, "rp", "gr", actw, "nh", pw, rpw);
-            stage(&mut b, "rp1", rpw, "rp");
+            mul_reg(&mut b, "rp1", "gr", actw, "nh", pw, rpw);
             stage(&mut b, "nx1", pw, "nx");
             carry(&mut b, "ug", actw, "gu", 1, 6);
             carry(&mut b, "so", cellw, "c_old", 1, 5);
@@ -309,8 +305,7 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
             );
             carry(&mut b, "n", actw, "n5", 6, 7);
             b.comment("E7: u * (s - n).");
-            mul(&mut b, "up", "ug6", actw, "dif6", dw, csw);
-            stage(&mut b, "up7", csw, "up");
+            mul_reg(&mut b, "up7", "ug6", actw, "dif6", dw, csw);
             b.comment("E8: s' = n + rshift_round(u (s - n), F) = (u (s - n) + n 2^F + 2^(F-1)) >> F, one adder.");
             let sw7 = csw.max(actw + fb) + 1;
             b.line(format!(

@@ -4,7 +4,7 @@
 //! n_x and n_h bypass the table as raw pre-activations.
 use super::{readmem, Ctx};
 use crate::dynblock::DynBlock;
-use crate::vlog::{delay_line, lit, mul, rsr, sat, sx, Body};
+use crate::vlog::{delay_line, lit, mul_reg, rsr, sat, sx, Body};
 use hitnet_arch::POST_STAGES;
 use hitnet_model::config::CellKind;
 
@@ -79,11 +79,10 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
     b.line("end");
 
     b.comment("PL2: m * acc.");
-    mul(&mut b, "pc", "a1", aw, "m1", mw, prw);
-    b.line(format!("reg [{}:0] p2;", prw - 1));
+    mul_reg(&mut b, "p2", "a1", aw, "m1", mw, prw);
     b.line(format!("reg [{}:0] b2;", bw - 1));
     b.line("always @(posedge clk) begin");
-    b.line("    if (en) begin p2 <= pc; b2 <= b1; end");
+    b.line("    if (en) b2 <= b1;");
     b.line("end");
 
     b.comment("PL3: + bias (Fp fraction bits).");

@@ -1,0 +1,217 @@
+//! `hitnet verify --stage synth` on small generated accelerators: the Yosys
+//! netlist that goes on to place and route (its `hitnet_top` module, kept
+//! as a module by the flow) simulated four-state in Icarus with Yosys's own
+//! cell models, beat by beat and cycle by cycle against the cycle simulator
+//! and the golden model. LSTM and GRU, 1 and 2 layers, iCE40 UP5K (UART
+//! top, DSPs) and HX8K (characterization wrapper, multipliers in logic).
+//! And the check catches the Yosys DSP-packing bug it was built for: the
+//! old generator's product register (sign-extended before the register)
+//! gives an x-ridden netlist.
+
+use hitnet_cosim::Stimulus;
+use hitnet_fpga::{run_synth, wrap, FlowOptions, Target, WrapperKind};
+use hitnet_sim::{Pattern, Token};
+use hitnet_verify::{cells, verify, Report, Setup, Stage};
+
+struct Small {
+    plan: hitnet_arch::Plan,
+    model: hitnet_model::IntModel,
+}
+
+fn plan(config: &str) -> Small {
+    let cfg = hitnet_model::Config::parse(config, "<test config>").expect("config");
+    let loaded = hitnet_model::load(&cfg).expect("model");
+    let hw = &cfg.hw;
+    let plan = hitnet_arch::Plan::new(
+        &loaded.int,
+        hitnet_arch::Shape {
+            rows: hw.rows,
+            cols: hw.cols,
+            lanes: hw.post_lanes,
+        },
+    )
+    .expect("plan");
+    Small {
+        plan,
+        model: loaded.int,
+    }
+}
+
+fn tokens(n: usize, input: usize, seed: u64) -> Vec<Token> {
+    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..n)
+        .map(|t| {
+            let x = (0..input)
+                .map(|_| {
+                    s ^= s << 13;
+                    s ^= s >> 7;
+                    s ^= s << 17;
+                    (s % 3) as i8 - 1
+                })
+                .collect();
+            // A second sequence starts mid-stream: the state reset path too.
+            Token {
+                x,
+                first: t == 0 || t == n / 2,
+            }
+        })
+        .collect()
+}
+
+/// Generates, wraps, synthesizes (the flow's own synth step) and verifies.
+/// `patch` edits the generated Verilog before synthesis (fault injection).
+fn run(
+    config: &str,
+    target: &str,
+    ntok: usize,
+    stall: u32,
+    patch: Option<&dyn Fn(&str) -> String>,
+) -> Report {
+    let s = plan(config);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let t = Target::from_name(target).unwrap();
+    let design =
+        hitnet_rtl::generate_with(&s.plan, serde_json::json!({}), hitnet_rtl::Bram::Inferred);
+    let gen = d.join("gen");
+    design.write(&gen).unwrap();
+    if let Some(p) = patch {
+        let v = std::fs::read_to_string(gen.join("hitnet_top.v")).unwrap();
+        let nv = p(&v);
+        assert_ne!(v, nv, "the patch changed nothing");
+        std::fs::write(gen.join("hitnet_top.v"), nv).unwrap();
+    }
+    let w = wrap(
+        &gen,
+        &d.join("wrapper"),
+        WrapperKind::default_for(t),
+        t,
+        50.0,
+    )
+    .unwrap();
+    let syn = run_synth(&w.design, t, &d.join("build"), &FlowOptions::default())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let net = cells::for_synth(t.family, &syn).unwrap_or_else(|e| panic!("{e}"));
+    let pat = |seed| {
+        if stall == 0 {
+            Pattern::Always
+        } else {
+            Pattern::Random {
+                seed,
+                percent: 100 - stall,
+            }
+        }
+    };
+    let stim = Stimulus {
+        tokens: tokens(ntok, s.plan.layers[0].input_size, 7),
+        valid: pat(11),
+        ready: pat(12),
+    };
+    let r = verify(
+        &Setup {
+            plan: &s.plan,
+            model: &s.model,
+            stage: Stage::Synth,
+            target,
+            netlist: &net,
+            work_dir: &d.join("verify"),
+            vcd: None,
+        },
+        &stim,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    eprintln!(
+        "{target}: {} beats, {} cycles, {} mismatches, {:.1} s ({:.0} cycles/s)",
+        r.beats, r.netlist_cycles, r.mismatches, r.seconds, r.netlist_cycles_per_second
+    );
+    r
+}
+
+fn assert_exact(r: &Report) {
+    assert!(r.bit_exact, "{:?}", r.first);
+    assert_eq!(r.beats, r.expected_beats);
+    assert!(r.beats > 0);
+    assert_eq!(r.netlist_cycles, r.sim_cycles);
+}
+
+const LSTM1: &str = "[model]\ncell = \"lstm\"\ninput_size = 9\nhidden_size = 6\nseed = 3\n[hw]\nrows = 2\ncols = 4\n";
+const GRU2: &str = "[model]\ncell = \"gru\"\ninput_size = 7\nhidden_size = 5\nlayers = 2\nseed = 4\n[hw]\nrows = 2\ncols = 4\n";
+const LSTM2: &str = "[model]\ncell = \"lstm\"\ninput_size = 5\nhidden_size = 6\nlayers = 2\nseed = 5\n[hw]\nrows = 3\ncols = 4\n";
+const GRU1: &str = "[model]\ncell = \"gru\"\ninput_size = 6\nhidden_size = 7\nseed = 6\n[hw]\nrows = 2\ncols = 5\n";
+
+#[test]
+fn up5k_lstm_one_layer() {
+    assert_exact(&run(LSTM1, "ice40-up5k", 6, 0, None));
+}
+
+#[test]
+fn up5k_gru_two_layers_with_stalls() {
+    assert_exact(&run(GRU2, "ice40-up5k", 5, 30, None));
+}
+
+#[test]
+fn hx8k_lstm_two_layers_with_stalls() {
+    assert_exact(&run(LSTM2, "ice40-hx8k", 5, 25, None));
+}
+
+#[test]
+fn hx8k_gru_one_layer() {
+    assert_exact(&run(GRU1, "ice40-hx8k", 6, 0, None));
+}
+
+/// The old generator: the i*g product (`a`-bit operands) sign-extended to
+/// the cell-sum width `w` *before* its register. Yosys packs that register
+/// into the SB_MAC16 for the product's own bits only and leaves the rest
+/// undriven.
+fn widen_ig_register(v: &str, a: u32, w: u32) -> String {
+    let e = w - a;
+    v.lines()
+        .map(|l| {
+            let t = l.trim();
+            if t.contains("] ig1_m_f = ") {
+                format!(
+                    "    wire [{}:0] ig1_m_f = $signed({{{{{e}{{gi[{m}]}}}}, gi}}) * $signed({{{{{e}{{gg[{m}]}}}}, gg}});",
+                    w - 1,
+                    m = a - 1
+                )
+            } else if t.contains("] ig1_m = ") {
+                format!("    wire [{}:0] ig1_m = ig1_m_f;", w - 1)
+            } else if t.starts_with("reg [") && t.ends_with("] ig1_q;") {
+                format!("    reg [{}:0] ig1_q;", w - 1)
+            } else if t.contains("] ig1 = ") {
+                format!("    wire [{}:0] ig1 = ig1_q;", w - 1)
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
+}
+
+#[test]
+fn catches_the_dsp_packing_bug() {
+    let s = plan(LSTM1);
+    let widths = &s.plan.widths;
+    assert!(
+        widths.cell_sum > 2 * widths.act,
+        "this config must have a product narrower than its sum ({} vs {})",
+        2 * widths.act,
+        widths.cell_sum
+    );
+    let (a, w) = (widths.act, widths.cell_sum);
+    let r = run(
+        LSTM1,
+        "ice40-up5k",
+        3,
+        0,
+        Some(&|v: &str| widen_ig_register(v, a, w)),
+    );
+    assert!(
+        !r.bit_exact,
+        "the widened register must break the iCE40 netlist"
+    );
+    assert!(r.sim_vs_netlist > 0);
+    let m = r.first.expect("a first mismatch");
+    assert_eq!(m.between, "sim-vs-netlist");
+}
