@@ -1,7 +1,8 @@
 // Co-simulation bench for hitnet_uart: plays the host. Reads the host's bytes
 // from stim.hex (TOKENS tokens of 1 + ceil(I/4) bytes), sends them over the
 // serial line one token at a time, waits for each reply, and prints every
-// byte the device sends as "BYTE xx"; then "DONE ..." or "TIMEOUT ...".
+// byte the device sends as "BYTE xx <cycle of its start bit>"; then "DONE ..."
+// or "TIMEOUT ...".
 // Driven by hitnet_fpga::cosim (Rust); runs by hand with iverilog, see
 // fpga/README.md.
 `default_nettype none
@@ -18,6 +19,7 @@ module tb_hitnet_uart;
   parameter integer RX_FIFO_LOG2 = 4;
   parameter integer TOKENS = 1;
   parameter integer LATENCY_MAX = 100_000;  // cycles allowed per token beyond the serial time
+  parameter integer START_WAIT = 4;  // cycles after reset before the first byte
 
   localparam integer CLKS_PER_BIT = (CLK_HZ + BAUD / 2) / BAUD;
   localparam integer TOKEN_BYTES = 1 + (I + 3) / 4;
@@ -30,6 +32,13 @@ module tb_hitnet_uart;
   reg rx = 1'b1;
   wire tx, rx_error, busy, acc_idle;
 
+`ifdef HITNET_BOARD_DUT
+  // A whole board top (its own power-on reset; rst, rx_error, busy and
+  // acc_idle unused): board_dut.vh, written by the caller, instantiates it
+  // on clk, rx and tx, e.g. the routed netlist (hitnet verify --stage routed).
+  `include "board_dut.vh"
+  assign {rx_error, busy, acc_idle} = 3'b000;
+`else
   hitnet_uart #(
       .CLK_HZ(CLK_HZ),
       .BAUD(BAUD),
@@ -50,6 +59,7 @@ module tb_hitnet_uart;
       .busy(busy),
       .acc_idle(acc_idle)
   );
+`endif
 
   reg [7:0] stim[0:TOKENS*TOKEN_BYTES-1];
   integer received = 0;
@@ -72,10 +82,11 @@ module tb_hitnet_uart;
 
   // Host receiver: samples each bit in its middle.
   reg [7:0] rb;
-  integer m;
+  integer m, start;
   initial begin
     forever begin
       @(negedge tx);
+      start = cycles;
       repeat (CLKS_PER_BIT / 2) @(posedge clk);
       if (tx !== 1'b0) $display("ERROR start bit glitch at cycle %0d", cycles);
       for (m = 0; m < 8; m = m + 1) begin
@@ -84,7 +95,7 @@ module tb_hitnet_uart;
       end
       repeat (CLKS_PER_BIT) @(posedge clk);
       if (tx !== 1'b1) $display("ERROR stop bit at cycle %0d", cycles);
-      $display("BYTE %02x", rb);
+      $display("BYTE %02x %0d", rb, start);
       received = received + 1;
     end
   end
@@ -94,7 +105,7 @@ module tb_hitnet_uart;
     $readmemh("stim.hex", stim);
     repeat (4) @(posedge clk);
     rst = 1'b0;
-    repeat (4) @(posedge clk);
+    repeat (START_WAIT) @(posedge clk);
     for (t = 0; t < TOKENS; t = t + 1) begin
       for (b = 0; b < TOKEN_BYTES; b = b + 1) send_byte(stim[t*TOKEN_BYTES+b]);
       timer = 0;

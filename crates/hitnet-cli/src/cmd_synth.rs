@@ -29,6 +29,12 @@ pub struct Args {
     /// Stop after place and route (no bitstream).
     #[arg(long)]
     pub no_bitstream: bool,
+    /// nextpnr placement seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Tokens of the netlist check after synthesis (iCE40 targets; 0: skip it).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    pub verify_tokens: u64,
     /// Print one JSON object (the SynthReport plus cycles and tokens/s) instead of the table.
     #[arg(long)]
     pub json: bool,
@@ -46,6 +52,10 @@ pub(crate) struct Job<'a> {
     pub clock_mhz: f64,
     pub bitstream: bool,
     pub progress: Progress,
+    /// nextpnr seed.
+    pub seed: u64,
+    /// Tokens simulated on the synthesized netlist (0: no check).
+    pub verify_tokens: u64,
 }
 
 /// What a job measured.
@@ -58,6 +68,10 @@ pub(crate) struct Outcome {
     pub weight_banks_in_bram: (usize, usize),
     /// manifest.json's `memories.weight_bram`: inferred or DP16KD.
     pub weight_bram: serde_json::Value,
+    /// Whether and how the synthesized netlist was verified.
+    pub netlist_verification: serde_json::Value,
+    /// SHA-256 of the generated design (hitnet_rtl::design_sha256).
+    pub design_sha256: String,
 }
 
 /// The summary file a synth run leaves in its folder (read by `report`).
@@ -137,8 +151,11 @@ pub(crate) fn run_job(job: &Job) -> Result<Outcome> {
         bitstream: job.bitstream,
         dsp_fallback: true,
     };
-    let report = hitnet_fpga::run_flow(&wrapped.design, job.target, job.out, &opts)
+    let mut design_in = wrapped.design.clone();
+    design_in.pnr_seed = job.seed;
+    let report = hitnet_fpga::run_flow(&design_in, job.target, job.out, &opts)
         .map_err(common::fpga_error)?;
+    let netlist_verification = verify_netlist(job, &report)?;
     let cycles = job.plan.cycles.per_token;
     let banks: Vec<_> = report
         .memories
@@ -163,6 +180,8 @@ pub(crate) fn run_job(job: &Job) -> Result<Outcome> {
         cycles_per_token: cycles,
         weight_banks_in_bram: (in_bram, job.plan.rows),
         weight_bram: wb.clone(),
+        netlist_verification,
+        design_sha256: design.sha256(),
         wrapped,
         report,
     };
@@ -171,6 +190,67 @@ pub(crate) fn run_job(job: &Job) -> Result<Outcome> {
     std::fs::write(&path, serde_json::to_string_pretty(&summary)? + "\n")
         .with_context(|| format!("writing {}", path.display()))?;
     Ok(outcome)
+}
+
+/// Netlists up to this many cells (LUTs + FFs + carries) are verified by
+/// `hitnet synth` by default: every iCE40 design, and ECP5 designs up to
+/// about the size of the PTB LSTM on ecp5-85k.
+pub(crate) const MAX_VERIFY_CELLS: u64 = 60_000;
+
+/// The synth-stage netlist check `hitnet synth` runs by default: the
+/// netlist's hitnet_top against the simulator and the golden model for
+/// `verify_tokens` tokens (two sequences), four-state in Icarus with the
+/// vendor cell models (and ours for MULT18X18D and DP16KD on ECP5).
+fn verify_netlist(job: &Job, report: &hitnet_fpga::SynthReport) -> Result<serde_json::Value> {
+    let skip = |why: &str| serde_json::json!({"stage": "synth", "verified": false, "reason": why});
+    if job.verify_tokens == 0 {
+        return Ok(skip("skipped (--verify-tokens 0)"));
+    }
+    // Icarus runs a netlist at roughly 5e5 / cells cycles per second (90
+    // cycles/s for the 4,700-cell UP5K design); past this size even a few
+    // tokens take longer than place and route.
+    let cells = report.yosys_summary.luts + report.yosys_summary.ffs + report.yosys_summary.carries;
+    if cells > MAX_VERIFY_CELLS {
+        return Ok(skip(&format!(
+            "not verified automatically: {cells} cells exceed {MAX_VERIFY_CELLS}; run hitnet verify --stage synth"
+        )));
+    }
+    let mut tokens = common::stimulus(1, job.verify_tokens, job.plan.layers[0].input_size);
+    if let Some(t) = tokens.get_mut(job.verify_tokens as usize / 2) {
+        t.first = true;
+    }
+    let (valid, ready) = common::patterns(1, 0);
+    let stim = hitnet_cosim::Stimulus {
+        tokens,
+        valid,
+        ready,
+    };
+    let r = hitnet_verify::verify_synth_build(
+        job.plan,
+        &job.loaded.int,
+        job.target,
+        &report.yosys_tool,
+        job.out,
+        &stim,
+        Some(&job.out.join("verify_mismatch.vcd")),
+    )
+    .map_err(crate::cmd_verify::verify_error)?;
+    if !r.bit_exact {
+        return Err(crate::common::CliError {
+            code: 1,
+            msg: format!(
+                "the synthesized netlist differs from the golden model: {} mismatches{}; the bitstream in {} is wrong (see {})",
+                r.mismatches,
+                r.first.as_ref().map(|m| format!("; first: {m}")).unwrap_or_default(),
+                job.out.display(),
+                r.vcd.as_ref().map(|v| v.display().to_string()).unwrap_or_default()
+            ),
+        }
+        .into());
+    }
+    let mut v = serde_json::to_value(&r)?;
+    v["verified"] = serde_json::Value::Bool(true);
+    Ok(v)
 }
 
 /// The `--json` object and the content of `hitnet_synth.json`: the
@@ -189,6 +269,9 @@ pub(crate) fn summary_json(job: &Job, o: &Outcome) -> serde_json::Value {
         "weight_banks": o.weight_banks_in_bram.1,
         "weight_banks_in_bram": o.weight_banks_in_bram.0,
         "weight_bram": o.weight_bram,
+        "netlist_verification": o.netlist_verification,
+        "design_sha256": o.design_sha256,
+        "pnr_seed": job.seed,
         "model": common::model_json(job.loaded),
         "config": job.config_json,
     });
@@ -224,6 +307,18 @@ pub(crate) fn print_text(o: &Outcome) {
             o.cycles_per_token
         ),
     }
+    let nv = &o.netlist_verification;
+    if nv["verified"] == true {
+        println!(
+            "netlist: synthesized netlist BIT-EXACT against the golden model and the simulator ({} tokens, {} beats, same cycles; Icarus with Yosys's cell models)",
+            nv["tokens"], nv["beats"]
+        );
+    } else {
+        println!(
+            "netlist: {}",
+            nv["reason"].as_str().unwrap_or("not verified")
+        );
+    }
     if let Some(b) = o.wrapped.board {
         println!(
             "board:   {b}; the UART top runs the accelerator on the board oscillator, a PLL would give it the Fmax"
@@ -255,6 +350,8 @@ pub fn run(a: Args) -> Result<ExitCode> {
         clock_mhz: clock,
         bitstream: !a.no_bitstream,
         progress: Progress::Stderr,
+        seed: a.seed,
+        verify_tokens: a.verify_tokens,
     };
     let o = run_job(&job)?;
     if a.json {

@@ -15,6 +15,7 @@ mod cmd_run;
 mod cmd_sim;
 mod cmd_synth;
 mod cmd_train;
+mod cmd_verify;
 mod common;
 
 pub use common::CliError;
@@ -44,6 +45,8 @@ pub enum Command {
     Cosim(cmd_cosim::Args),
     /// Synthesize, place and route for an iCE40 or ECP5 target; report resources and Fmax.
     Synth(cmd_synth::Args),
+    /// Simulate the synthesized netlist with the vendor cell models against the golden model and the simulator.
+    Verify(cmd_verify::Args),
     /// Summarize model, plan, cycles and (when present) synthesis results.
     Report(cmd_report::Args),
     /// Sweep array shapes on a target; table and SVG plot with the Pareto front.
@@ -65,6 +68,7 @@ pub fn main() -> ExitCode {
         Command::Sim(a) => cmd_sim::run(a),
         Command::Cosim(a) => cmd_cosim::run(a),
         Command::Synth(a) => cmd_synth::run(a),
+        Command::Verify(a) => cmd_verify::run(a),
         Command::Report(a) => cmd_report::run(a),
         Command::Explore(a) => cmd_explore::run(a),
         Command::Bench(a) => cmd_bench::run(a),

@@ -85,9 +85,39 @@ pub struct Board {
     pins: (&'static str, &'static str),
     /// Oscillator the top is written for.
     pub clk_hz: u64,
+    /// Top-level pins: clock, serial in (to the FPGA), serial out.
+    pub clock_pin: &'static str,
+    pub rx_pin: &'static str,
+    pub tx_pin: &'static str,
+    /// The other inputs with their idle level (button not pressed).
+    pub idle_pins: &'static [(&'static str, u8)],
 }
 
 impl Board {
+    /// An instance of the board top named `dut` on a bench's `clk`, `rx`
+    /// and `tx`, with `params` (the RTL top) or none (a netlist, whose
+    /// parameters synthesis fixed).
+    pub fn bench_instance(
+        &self,
+        params: Option<&std::collections::BTreeMap<String, i64>>,
+    ) -> String {
+        let p = params
+            .map(|m| {
+                let v: Vec<String> = m.iter().map(|(k, v)| format!(".{k}({v})")).collect();
+                format!(" #({})", v.join(", "))
+            })
+            .unwrap_or_default();
+        let mut conns = vec![
+            format!(".{}(clk)", self.clock_pin),
+            format!(".{}(rx)", self.rx_pin),
+            format!(".{}(tx)", self.tx_pin),
+        ];
+        for (pin, v) in self.idle_pins {
+            conns.push(format!(".{pin}(1'b{v})"));
+        }
+        format!("  {}{p} dut ({});\n", self.top, conns.join(", "))
+    }
+
     /// The iCEBreaker for ice40-up5k, the ULX3S for every ECP5 die; none
     /// for ice40-hx8k (its ct256 package is on no board with a file here).
     pub fn for_target(target: &Target) -> Option<Board> {
@@ -98,6 +128,10 @@ impl Board {
                 top_file: ("icebreaker_top.v", sources::ICEBREAKER_TOP),
                 pins: ("icebreaker.pcf", sources::ICEBREAKER_PCF),
                 clk_hz: 12_000_000,
+                clock_pin: "CLK",
+                rx_pin: "RX",
+                tx_pin: "TX",
+                idle_pins: &[("BTN_N", 1)],
             }),
             (Family::Ecp5, _) => Some(Board {
                 name: "ULX3S",
@@ -105,6 +139,10 @@ impl Board {
                 top_file: ("ulx3s_top.v", sources::ULX3S_TOP),
                 pins: ("ulx3s.lpf", sources::ULX3S_LPF),
                 clk_hz: 25_000_000,
+                clock_pin: "clk_25mhz",
+                rx_pin: "ftdi_txd",
+                tx_pin: "ftdi_rxd",
+                idle_pins: &[("btn_fire1", 0)],
             }),
             _ => None,
         }

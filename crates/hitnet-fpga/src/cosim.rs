@@ -55,6 +55,13 @@ pub struct UartCosim {
     pub work_dir: PathBuf,
     /// Cycles allowed per token beyond the serial transfer time.
     pub latency_max: u64,
+    /// Instead of `hitnet_uart`, a whole board top: the text of
+    /// `board_dut.vh` instantiating it on the bench's clk, rx and tx (the
+    /// bench defines HITNET_BOARD_DUT), e.g. a routed netlist.
+    pub board_dut: Option<String>,
+    /// Cycles after reset before the first byte (a board top runs its own
+    /// power-on reset first).
+    pub start_wait: u64,
 }
 
 /// What came back.
@@ -62,6 +69,8 @@ pub struct UartCosim {
 pub struct CosimOutput {
     /// Every byte the device sent, in order.
     pub bytes: Vec<u8>,
+    /// The cycle of each byte's start bit on the serial line.
+    pub byte_cycles: Vec<u64>,
     /// Simulated clock cycles.
     pub cycles: u64,
     /// The wrapper's sticky RX error flag at the end.
@@ -86,6 +95,8 @@ impl UartCosim {
             fpga_dir: repo_fpga_dir(),
             work_dir: work_dir.into(),
             latency_max: 100_000,
+            board_dut: None,
+            start_wait: 4,
         }
     }
 
@@ -112,6 +123,11 @@ impl UartCosim {
         let mut params = self.params.wrapper_params();
         params.insert("TOKENS".into(), tokens.len().max(1) as i64);
         params.insert("LATENCY_MAX".into(), self.latency_max as i64);
+        params.insert("START_WAIT".into(), self.start_wait as i64);
+        if let Some(vh) = &self.board_dut {
+            let p = w.join("board_dut.vh");
+            std::fs::write(&p, vh).map_err(|e| FpgaError::io("cannot write", &p, e))?;
+        }
         for k in self.defines.keys() {
             if !is_identifier(k) {
                 return Err(FpgaError::InvalidDesign(format!("macro name '{k}'")));
@@ -172,6 +188,14 @@ impl UartCosim {
         for (k, v) in &self.defines {
             cmd.arg(format!("-D{k}={v}"));
         }
+        if self.board_dut.is_some() {
+            cmd.arg("-DHITNET_BOARD_DUT");
+            if self.simulator == Simulator::Icarus {
+                cmd.arg("-I").arg(w);
+            } else {
+                cmd.arg(format!("-I{}", w.display()));
+            }
+        }
         cmd.args(&sources);
         let out = cmd
             .output()
@@ -197,6 +221,7 @@ impl UartCosim {
         if tokens.is_empty() {
             return Ok(CosimOutput {
                 bytes: Vec::new(),
+                byte_cycles: Vec::new(),
                 cycles: 0,
                 rx_error: false,
                 log,
@@ -221,6 +246,7 @@ impl UartCosim {
 /// "TIMEOUT ..." / "ERROR ..." lines.
 pub fn parse_bench_output(text: &str, log: PathBuf) -> Result<CosimOutput> {
     let mut bytes = Vec::new();
+    let mut byte_cycles = Vec::new();
     let mut done = None;
     for line in text.lines() {
         let mut w = line.split_whitespace();
@@ -234,6 +260,7 @@ pub fn parse_bench_output(text: &str, log: PathBuf) -> Result<CosimOutput> {
                         log: log.clone(),
                     })?;
                 bytes.push(b);
+                byte_cycles.push(w.next().and_then(|c| c.parse().ok()).unwrap_or(0));
             }
             Some("ERROR") | Some("TIMEOUT") => {
                 return Err(FpgaError::Cosim {
@@ -263,6 +290,7 @@ pub fn parse_bench_output(text: &str, log: PathBuf) -> Result<CosimOutput> {
     })?;
     Ok(CosimOutput {
         bytes,
+        byte_cycles,
         cycles,
         rx_error,
         log,

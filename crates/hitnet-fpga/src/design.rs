@@ -49,6 +49,14 @@ pub struct Design {
     /// flattens the hierarchy when it reads the netlist.
     #[serde(default)]
     pub keep_module: Option<String>,
+    /// nextpnr `--seed` (placement seed). Fmax varies by a few percent from
+    /// seed to seed: quote a spread, not one lucky seed.
+    #[serde(default = "default_seed")]
+    pub pnr_seed: u64,
+}
+
+fn default_seed() -> u64 {
+    1
 }
 
 impl Design {
@@ -65,6 +73,7 @@ impl Design {
             block_ram: Vec::new(),
             use_dsp: None,
             keep_module: None,
+            pnr_seed: 1,
         }
     }
 

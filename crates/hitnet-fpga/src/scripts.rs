@@ -32,6 +32,8 @@ pub mod files {
     pub const NETLIST_JSON: &str = "design.json";
     /// The synthesized netlist as Verilog (what `hitnet verify --stage synth` simulates).
     pub const NETLIST_V: &str = "netlist.v";
+    /// The placed and routed netlist (nextpnr `--write`).
+    pub const ROUTED_JSON: &str = "routed.json";
     pub const PNR_REPORT: &str = "report.json";
     pub const ICE40_ASC: &str = "design.asc";
     pub const ICE40_BIN: &str = "design.bin";
@@ -162,6 +164,9 @@ pub fn nextpnr_args(design: &Design, target: &Target) -> Result<Vec<String>> {
         Family::Ecp5 => a.push("--textcfg".into()),
     }
     a.push(routed_file(target.family).into());
+    // The routed netlist, for `hitnet verify --stage routed`.
+    a.push("--write".into());
+    a.push(files::ROUTED_JSON.into());
     a.push("--report".into());
     a.push(files::PNR_REPORT.into());
     a.push("--freq".into());
@@ -174,7 +179,7 @@ pub fn nextpnr_args(design: &Design, target: &Target) -> Result<Vec<String>> {
         a.push("--opt-timing".into());
     }
     a.push("--seed".into());
-    a.push("1".into());
+    a.push(design.pnr_seed.to_string());
     Ok(a)
 }
 
@@ -192,12 +197,13 @@ pub fn pnr_sh(design: &Design, target: &Target, tools: &Toolchain) -> Result<Str
          # A design that does not fit fails here; pnr.log shows the utilisation table.\n\
          # NEXTPNR=/path/to/nextpnr overrides the program.",
         &format!(
-            "rm -f {routed} {report} {log}\n\
+            "rm -f {routed} {routed_json} {report} {log}\n\
              \"${{NEXTPNR:-{prog}}}\" {args} > {log} 2>&1\n\
              status=$?\n\
              [ $status -eq 0 ] || echo \"pnr.sh: nextpnr exited with $status; see {log}\" >&2\n\
              exit $status\n",
             routed = routed_file(target.family),
+            routed_json = files::ROUTED_JSON,
             report = files::PNR_REPORT,
             log = files::PNR_LOG,
             prog = tools.nextpnr,

@@ -239,7 +239,7 @@ fn model_stops_on_what_it_does_not_model() {
     );
     let out = sim_with_model(&tb36("NOREG", "NOREG", "ce = 1; we = 1; tick;"));
     assert!(
-        out.contains("writes are not modelled") && !out.contains("done"),
+        out.contains("write through port B is not modelled") && !out.contains("done"),
         "{out}"
     );
 }

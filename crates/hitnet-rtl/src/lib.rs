@@ -147,6 +147,18 @@ fn sha(b: &[u8]) -> String {
     hex::encode(Sha256::digest(b))
 }
 
+/// The design's identity: SHA-256 over "name sha256\n" of every generated
+/// file (Verilog and memory images), sorted by name. Results files record
+/// it, and a test fails when the generator no longer produces that design.
+pub fn design_sha256(files: &[(String, Vec<u8>)]) -> String {
+    let mut lines: Vec<String> = files
+        .iter()
+        .map(|(n, b)| format!("{n} {}\n", sha(b)))
+        .collect();
+    lines.sort();
+    sha(lines.concat().as_bytes())
+}
+
 /// Generates the design with inferred block RAM (any target).
 /// `config` is echoed into the manifest.
 pub fn generate(plan: &Plan, config: serde_json::Value) -> Design {
@@ -209,6 +221,7 @@ pub fn generate_with(plan: &Plan, config: serde_json::Value, bram: Bram) -> Desi
         .iter()
         .map(|(n, b)| (n.clone(), serde_json::Value::String(sha(b))))
         .collect();
+    let design_sha = design_sha256(&files);
     let manifest = serde_json::json!({
         "generator": format!("hitnet-hw {}", env!("CARGO_PKG_VERSION")),
         "top": TOP,
@@ -256,11 +269,17 @@ pub fn generate_with(plan: &Plan, config: serde_json::Value, bram: Bram) -> Desi
         "utilization": plan.cycles.utilization,
         "cycle_formula": plan.cycles.formula,
         "files": hashes,
+        "design_sha256": design_sha,
     });
     Design { files, manifest }
 }
 
 impl Design {
+    /// See [`design_sha256`].
+    pub fn sha256(&self) -> String {
+        design_sha256(&self.files)
+    }
+
     pub fn verilog(&self) -> &str {
         std::str::from_utf8(&self.files[0].1).expect("utf-8")
     }

@@ -1,11 +1,19 @@
 // Simulation model of the Lattice ECP5 DP16KD block RAM, covering what the
-// hitnet generator instantiates for ECP5 targets: read-only use, port B read
-// in 9-, 18- or 36-bit mode (36 bits read through port B on the data pins of
-// both ports, as PDPW16KD does), port A read in 9- or 18-bit mode, REGMODE
-// NOREG or OUTREG, clock enables (CE for the read, OCE for the output
-// register), chip selects against CSDECODE, synchronous reset (an asynchronous one only held low). Anything else
-// (a write, another width or mode) stops the simulation: the model must
-// never silently disagree with the hardware.
+// hitnet generator instantiates for ECP5 targets and what Yosys's own
+// DP16KD mapping (techlibs/lattice/brams_map_16kd.v) makes of the design's
+// written memories: reads and writes at 9 and 18 bits on either port
+// (byte enables on AD[1:0] at 18 bits), the 36-bit pseudo-dual-port mode
+// (read through port B on the data pins of both ports; write through port
+// A with data on DIA and DIB and byte enables on ADA[3:0], as PDPW16KD),
+// REGMODE NOREG or OUTREG, clock enables (CE for the read, OCE for the
+// output register), chip selects against CSDECODE, synchronous reset (an
+// asynchronous one only held low), WRITEMODE NORMAL (a writing port's
+// output holds) or READBEFOREWRITE (it reads the old word). A read of the
+// 9-bit lanes the other port writes in the same cycle gives x there (the
+// silicon's result is not documented; a design must not depend on it). Anything else (another
+// width, WRITEMODE WRITETHROUGH on a port that writes, an inverted clock)
+// stops the simulation: the model must never silently disagree with the
+// hardware.
 //
 // Why our own: Yosys ships no behavioural DP16KD (cells_sim_ecp5.v declares
 // only its parameters). The INITVAL layout (18-bit words in 20-bit slots,
@@ -22,6 +30,8 @@
 `ifndef HITNET_NO_DP16KD_MODEL
 /* verilator lint_off UNUSEDSIGNAL */
 /* verilator lint_off UNUSEDPARAM */
+// A true dual-port memory: both ports' clocks write the array.
+/* verilator lint_off MULTIDRIVEN */
 // String parameters compared with literals of other lengths:
 /* verilator lint_off WIDTH */
 module DP16KD (
@@ -197,7 +207,7 @@ module DP16KD (
             $display("DP16KD model %m: DATA_WIDTH_B %0d is not modelled", DATA_WIDTH_B);
             $finish;
         end
-        if (DATA_WIDTH_B != 36 && DATA_WIDTH_A != 9 && DATA_WIDTH_A != 18) begin
+        if (DATA_WIDTH_A != 9 && DATA_WIDTH_A != 18 && !(DATA_WIDTH_A == 36 || DATA_WIDTH_B == 36)) begin
             $display("DP16KD model %m: DATA_WIDTH_A %0d is not modelled", DATA_WIDTH_A);
             $finish;
         end
@@ -252,18 +262,120 @@ module DP16KD (
         end
     endfunction
 
+    // Writes (byte enables: 36 bits ADA[3:0], 18 bits AD[1:0]; 9 bits: the
+    // half ad[3] of the 18-bit word). Port A writes 36 bits in the PDP mode.
+    wire [17:0] dia = {DIA17, DIA16, DIA15, DIA14, DIA13, DIA12, DIA11, DIA10, DIA9, DIA8, DIA7, DIA6, DIA5, DIA4, DIA3, DIA2, DIA1, DIA0};
+    wire [17:0] dib = {DIB17, DIB16, DIB15, DIB14, DIB13, DIB12, DIB11, DIB10, DIB9, DIB8, DIB7, DIB6, DIB5, DIB4, DIB3, DIB2, DIB1, DIB0};
+    wire wra = CEA & sela & WEA;
+    wire wrb = CEB & selb & WEB;
+    // The 9-bit lanes of a read of width `rw` at `rad` that a write of width
+    // `ww` at `wad` (byte enables in its address pins) changes in the same
+    // cycle, as a mask of the 36 read bits. Those bits read x: the silicon's
+    // result for them is not documented, and Yosys's mappings never rely on
+    // it (they bypass a colliding read in logic); unwritten lanes read normally.
+    function [35:0] collide;
+        input integer ww;
+        input [13:0] wad;
+        input integer rw;
+        input [13:0] rad;
+        reg [3:0] wl_en;
+        reg [9:0] wl_word [0:3];
+        reg [3:0] wl_half;
+        reg [9:0] rword;
+        reg rhalf;
+        integer l, k, nl;
+        begin
+            // Written lanes: (18-bit word, half), enabled.
+            if (ww == 36) begin
+                for (k = 0; k < 4; k = k + 1) begin
+                    wl_word[k] = {wad[13:5], k[1]};
+                    wl_half[k] = k[0];
+                    wl_en[k] = wad[k];
+                end
+            end else if (ww == 18) begin
+                for (k = 0; k < 4; k = k + 1) begin
+                    wl_word[k] = wad[13:4];
+                    wl_half[k] = k[0];
+                    wl_en[k] = k < 2 && wad[k];
+                end
+            end else begin
+                for (k = 0; k < 4; k = k + 1) begin
+                    wl_word[k] = wad[13:4];
+                    wl_half[k] = wad[3];
+                    wl_en[k] = k == 0;
+                end
+            end
+            collide = 36'd0;
+            nl = rw == 36 ? 4 : rw == 18 ? 2 : 1;
+            for (l = 0; l < nl; l = l + 1) begin
+                rword = rw == 36 ? {rad[13:5], l[1]} : rad[13:4];
+                rhalf = rw == 9 ? rad[3] : l[0];
+                for (k = 0; k < 4; k = k + 1)
+                    if (wl_en[k] && wl_word[k] == rword && wl_half[k] == rhalf)
+                        collide[9*l +: 9] = 9'h1ff;
+            end
+        end
+    endfunction
+    // `v` with the bits of `mask` unknown.
+    function [35:0] with_x;
+        input [35:0] v;
+        input [35:0] mask;
+        integer k;
+        begin
+            with_x = v;
+            for (k = 0; k < 36; k = k + 1)
+                if (mask[k]) with_x[k] = 1'bx;
+        end
+    endfunction
+    wire [9:0] wa_lo = DATA_WIDTH_A == 36 ? {ada[13:5], 1'b0} : ada[13:4];
+    wire [9:0] wa_hi = {ada[13:5], 1'b1};
+    wire [9:0] wb_w = adb[13:4];
+    always @(posedge CLKA) begin
+        if (wra) begin
+            if (DATA_WIDTH_A == 36) begin
+                if (ada[0]) m[wa_lo][8:0] <= dia[8:0];
+                if (ada[1]) m[wa_lo][17:9] <= dia[17:9];
+                if (ada[2]) m[wa_hi][8:0] <= dib[8:0];
+                if (ada[3]) m[wa_hi][17:9] <= dib[17:9];
+            end else if (DATA_WIDTH_A == 18) begin
+                if (ada[0]) m[wa_lo][8:0] <= dia[8:0];
+                if (ada[1]) m[wa_lo][17:9] <= dia[17:9];
+            end else if (ada[3]) begin
+                m[wa_lo][17:9] <= dia[8:0];
+            end else begin
+                m[wa_lo][8:0] <= dia[8:0];
+            end
+        end
+    end
+    always @(posedge CLKB) begin
+        if (wrb) begin
+            if (DATA_WIDTH_B == 36) begin
+                $display("DP16KD model %m: a 36-bit write through port B is not modelled");
+                $finish;
+            end else if (DATA_WIDTH_B == 18) begin
+                if (adb[0]) m[wb_w][8:0] <= dib[8:0];
+                if (adb[1]) m[wb_w][17:9] <= dib[17:9];
+            end else if (adb[3]) begin
+                m[wb_w][17:9] <= dib[8:0];
+            end else begin
+                m[wb_w][8:0] <= dib[8:0];
+            end
+        end
+    end
+
     // Read latches (CE) and output registers (OCE); GSR clears them.
     reg [35:0] qa = 36'd0, qb = 36'd0, ra = 36'd0, rb = 36'd0;
     always @(posedge CLKA) begin
-        if (CEA & sela & WEA) begin
-            $display("DP16KD model %m: port A write: writes are not modelled");
+        if (wra && DATA_WIDTH_A != 36 && WRITEMODE_A != "NORMAL" && WRITEMODE_A != "READBEFOREWRITE") begin
+            $display("DP16KD model %m: WRITEMODE_A %0s is not modelled", WRITEMODE_A);
             $finish;
         end
         if (RSTA) begin
             qa <= 36'd0;
             ra <= 36'd0;
         end else begin
-            if (CEA & sela & (DATA_WIDTH_B != 36)) qa <= rd(DATA_WIDTH_A, ada);
+            if (CEA & sela & (DATA_WIDTH_B != 36) & (DATA_WIDTH_A != 36) & !(wra & WRITEMODE_A == "NORMAL"))
+                qa <= wrb ? with_x(rd(DATA_WIDTH_A, ada), collide(DATA_WIDTH_B, adb, DATA_WIDTH_A, ada)) : rd(DATA_WIDTH_A, ada);
             if (OCEA) ra <= qa;
         end
     end
@@ -285,15 +397,16 @@ module DP16KD (
         end
     end
     always @(posedge CLKB) begin
-        if (CEB & selb & WEB) begin
-            $display("DP16KD model %m: port B write: writes are not modelled");
+        if (wrb && WRITEMODE_B != "NORMAL" && WRITEMODE_B != "READBEFOREWRITE") begin
+            $display("DP16KD model %m: WRITEMODE_B %0s is not modelled", WRITEMODE_B);
             $finish;
         end
         if (RSTB) begin
             qb <= 36'd0;
             rb <= 36'd0;
         end else begin
-            if (CEB & selb) qb <= rd(DATA_WIDTH_B, adb);
+            if (CEB & selb & !(wrb & WRITEMODE_B == "NORMAL"))
+                qb <= wra ? with_x(rd(DATA_WIDTH_B, adb), collide(DATA_WIDTH_A, ada, DATA_WIDTH_B, adb)) : rd(DATA_WIDTH_B, adb);
             if (OCEB) rb <= qb;
         end
     end
@@ -306,6 +419,7 @@ module DP16KD (
     assign {DOB17, DOB16, DOB15, DOB14, DOB13, DOB12, DOB11, DOB10, DOB9, DOB8, DOB7, DOB6, DOB5, DOB4, DOB3, DOB2, DOB1, DOB0} = dob;
 endmodule
 /* verilator lint_on WIDTH */
+/* verilator lint_on MULTIDRIVEN */
 /* verilator lint_on UNUSEDPARAM */
 /* verilator lint_on UNUSEDSIGNAL */
 `endif

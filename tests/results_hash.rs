@@ -1,0 +1,78 @@
+//! Numbers cannot go stale: every synthesis results file under
+//! fpga/results records the SHA-256 of the generated design it was
+//! measured on (`design_sha256`, hitnet_rtl::design_sha256) and the config
+//! it came from (`config_file`); this test regenerates that design with the
+//! current generator and fails when it differs. A generator change thus
+//! forces a re-measurement, or an explicit `stale` note in the file that
+//! names the current design's hash (and so fails again on the next change).
+
+use std::path::{Path, PathBuf};
+
+fn results_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            results_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "json") {
+            out.push(p);
+        }
+    }
+}
+
+fn current_hash(root: &Path, v: &serde_json::Value) -> String {
+    let cfg_file = v["config_file"]
+        .as_str()
+        .expect("a results file names its config_file");
+    let cfg = hitnet_model::Config::load(&root.join(cfg_file)).expect("config");
+    let loaded = hitnet_model::load(&cfg).expect("model");
+    let a = &v["array"];
+    let plan = hitnet_arch::Plan::new(
+        &loaded.int,
+        hitnet_arch::Shape {
+            rows: a["rows"].as_u64().unwrap() as usize,
+            cols: a["cols"].as_u64().unwrap() as usize,
+            lanes: Some(a["lanes"].as_u64().unwrap() as usize),
+        },
+    )
+    .expect("plan");
+    let target = hitnet_fpga::Target::from_name(v["target"].as_str().unwrap()).unwrap();
+    let bram = if target.family == hitnet_fpga::Family::Ecp5 {
+        hitnet_rtl::Bram::Dp16kd
+    } else {
+        hitnet_rtl::Bram::Inferred
+    };
+    hitnet_rtl::generate_with(&plan, serde_json::json!({}), bram).sha256()
+}
+
+#[test]
+fn every_result_was_measured_on_the_current_design() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    results_files(&root.join("fpga/results"), &mut files);
+    files.sort();
+    let mut checked = 0;
+    for f in files {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+        if v.get("fmax_mhz").is_none() {
+            continue; // not a synthesis result
+        }
+        let now = current_hash(root, &v);
+        match v.get("stale") {
+            Some(s) => assert_eq!(
+                s["current_design_sha256"].as_str(),
+                Some(now.as_str()),
+                "{}: the stale note names another design than the generator's current one; re-measure or update the note",
+                f.display()
+            ),
+            None => assert_eq!(
+                v["design_sha256"].as_str(),
+                Some(now.as_str()),
+                "{}: measured on another design than the generator now produces; re-measure (hitnet synth) or mark it stale",
+                f.display()
+            ),
+        }
+        checked += 1;
+    }
+    assert!(checked >= 4, "only {checked} results files checked");
+}
