@@ -31,7 +31,8 @@ pub struct Args {
     pub tokens: u64,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Percent of cycles with the output stalled and the input absent (0..=95).
+    /// Percent of cycles with the output stalled and the input absent (0..=95;
+    /// synth stage: the routed stage runs at the pins, paced by the UART).
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=95))]
     pub stall_percent: u32,
     /// Build folder (default: build/verify-<target>).
