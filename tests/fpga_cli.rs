@@ -212,6 +212,28 @@ fn bad_fpga_input_exits_2_with_one_line() {
             ],
             "build folder",
         ),
+        (
+            vec!["verify", "--config", &cfg, "--target", "xc7"],
+            "unknown FPGA target",
+        ),
+        (
+            vec![
+                "verify",
+                "--config",
+                &cfg,
+                "--target",
+                "ice40-hx8k",
+                "--stage",
+                "routed",
+            ],
+            "needs a board UART top",
+        ),
+        (
+            vec![
+                "verify", "--config", &cfg, "--target", "ecp5-25k", "--stage", "routed",
+            ],
+            "not available for ecp5-25k",
+        ),
     ];
     for (args, needle) in cases {
         let o = hitnet(&args);
