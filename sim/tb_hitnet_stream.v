@@ -35,13 +35,6 @@ module tb_hitnet_stream;
   wire [MW-1:0] m_data;
   wire [LW-1:0] m_layer;
 
-`ifdef HITNET_ROUTED
-  // The routed design: the board top (or the characterization wrapper),
-  // flattened by nextpnr; routed_dut.vh (written by hitnet-verify)
-  // instantiates it, forces the nets that feed the accelerator from these
-  // signals and reads the nets it drives.
-  `include "routed_dut.vh"
-`else
   hitnet_top dut (
       .clk(clk),
       .rst(rst),
@@ -56,8 +49,6 @@ module tb_hitnet_stream;
       .m_last(m_last),
       .idle(idle)
   );
-
-`endif
 
   reg [SW:0] stim[0:NIN-1];
   reg [1:0] pat[0:NCYC-1];

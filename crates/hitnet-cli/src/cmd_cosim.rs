@@ -1,6 +1,6 @@
 //! `hitnet cosim`: golden model = cycle simulator = Verilated RTL, every
 //! output and every cycle.
-use crate::common::{self, CliError};
+use crate::common;
 use anyhow::{Context, Result};
 use hitnet_cosim::{Setup, Stimulus, Toolchain};
 use std::path::PathBuf;
@@ -114,17 +114,10 @@ pub fn run(a: Args) -> Result<ExitCode> {
             }
         );
     }
-    if r.bit_exact {
-        Ok(ExitCode::SUCCESS)
-    } else {
-        Err(CliError {
-            code: 1,
-            msg: format!(
-                "co-simulation found {} mismatches{}",
-                r.mismatches,
-                r.first.map(|m| format!("; first: {m}")).unwrap_or_default()
-            ),
-        }
-        .into())
-    }
+    common::verdict(
+        "co-simulation",
+        r.bit_exact,
+        r.mismatches,
+        r.first.map(|m| m.to_string()),
+    )
 }

@@ -2,7 +2,7 @@
 //! route (`--stage synth`), or the placed and routed design (`--stage
 //! routed`), simulated with the vendor cell models against the cycle
 //! simulator and the golden model: every output beat and its cycle.
-use crate::common::{self, CliError};
+use crate::common;
 use anyhow::{Context, Result};
 use hitnet_cosim::Stimulus;
 use hitnet_fpga::{FlowOptions, Progress};
@@ -214,19 +214,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 }
             );
         }
-        return if r.bit_exact {
-            Ok(ExitCode::SUCCESS)
-        } else {
-            Err(CliError {
-                code: 1,
-                msg: format!(
-                    "routed verification found {} mismatches{}",
-                    r.mismatches,
-                    r.first.map(|m| format!("; first: {m}")).unwrap_or_default()
-                ),
-            }
-            .into())
-        };
+        return common::verdict("routed verification", r.bit_exact, r.mismatches, r.first);
     }
     let r = hitnet_verify::verify_synth_build(
         &pl.plan,
@@ -249,17 +237,10 @@ pub fn run(a: Args) -> Result<ExitCode> {
         );
         print_report(&r);
     }
-    if r.bit_exact {
-        Ok(ExitCode::SUCCESS)
-    } else {
-        Err(CliError {
-            code: 1,
-            msg: format!(
-                "netlist verification found {} mismatches{}",
-                r.mismatches,
-                r.first.map(|m| format!("; first: {m}")).unwrap_or_default()
-            ),
-        }
-        .into())
-    }
+    common::verdict(
+        "netlist verification",
+        r.bit_exact,
+        r.mismatches,
+        r.first.map(|m| m.to_string()),
+    )
 }

@@ -233,3 +233,25 @@ pub fn fpga_target(
 pub fn default_build_dir(target: &hitnet_fpga::Target) -> std::path::PathBuf {
     Path::new("build").join(target.name)
 }
+
+/// Exit 0 when a verification run agreed everywhere; else exit 1 with
+/// "`what` found N mismatches; first: ..." (a run that ran and disagreed).
+pub fn verdict(
+    what: &str,
+    bit_exact: bool,
+    mismatches: u64,
+    first: Option<String>,
+) -> anyhow::Result<std::process::ExitCode> {
+    if bit_exact {
+        Ok(std::process::ExitCode::SUCCESS)
+    } else {
+        Err(CliError {
+            code: 1,
+            msg: format!(
+                "{what} found {mismatches} mismatches{}",
+                first.map(|m| format!("; first: {m}")).unwrap_or_default()
+            ),
+        }
+        .into())
+    }
+}

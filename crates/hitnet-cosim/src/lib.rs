@@ -223,6 +223,12 @@ pub fn compare_beat(
 /// bits in a four-state simulator, or the unused code 0b10.
 pub const ILLEGAL_TRIT: i8 = i8::MIN;
 
+/// Cycles without an output beat after which a design under test counts as
+/// hung: far more than any token of the plan takes.
+pub fn max_idle(plan: &Plan) -> u64 {
+    64 + 8 * plan.cycles.per_token + 1000
+}
+
 /// What `run` needs besides the stimulus.
 pub struct Setup<'a> {
     pub plan: &'a Plan,
@@ -264,7 +270,7 @@ pub fn run(tc: &Toolchain, s: &Setup, stim: &Stimulus) -> Result<Report, CosimEr
         s.cache,
     )?;
     let build_seconds = tb.elapsed().as_secs_f64();
-    let max_idle = 64 + 8 * plan.cycles.per_token + 1000;
+    let max_idle = max_idle(plan);
     let mut rtl = rtl::Rtl::new(&built, s.memdir, None)?;
     let tr = std::time::Instant::now();
     let mut sim_vs_rtl = 0u64;

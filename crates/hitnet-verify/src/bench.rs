@@ -21,8 +21,6 @@ pub struct Netlist {
     pub files: Vec<PathBuf>,
     pub include_dirs: Vec<PathBuf>,
     pub defines: Vec<String>,
-    /// Files the bench includes, written into its working folder (name, text).
-    pub bench_includes: Vec<(String, String)>,
 }
 
 /// What one bench run saw.
@@ -118,24 +116,18 @@ pub fn run_bench(
         ("in.hex", inp.as_str()),
         ("pat.hex", pat.as_str()),
         ("tb_hitnet_stream.v", STREAM_BENCH),
-    ]
-    .into_iter()
-    .chain(
-        net.bench_includes
-            .iter()
-            .map(|(n, t)| (n.as_str(), t.as_str())),
-    ) {
+    ] {
         let p = work.join(name);
         std::fs::write(&p, text).map_err(io_err("cannot write", &p))?;
     }
     let layers = plan.layers.len() as u64;
     let expect = stim.tokens.len() as u64 * layers * plan.out_beats as u64;
-    let lw = hitnet_rtl_layer_bits(plan);
+    let ports = hitnet_cosim::build::PortWidths::of(plan);
     let nin = (stim.tokens.len() * plan.in_beats).max(1);
     let params = [
-        ("SW", (2 * plan.in_trits) as i64),
-        ("MW", (2 * plan.out_trits) as i64),
-        ("LW", lw as i64),
+        ("SW", ports.s_data as i64),
+        ("MW", ports.m_data as i64),
+        ("LW", ports.m_layer as i64),
         ("NIN", nin as i64),
         ("NCYC", ncyc.max(1) as i64),
         ("EXPECT", expect.max(1) as i64),
@@ -204,11 +196,6 @@ pub fn run_bench(
     run.seconds = seconds;
     run.simulator_version = icarus_version(&iverilog);
     Ok(run)
-}
-
-fn hitnet_rtl_layer_bits(plan: &Plan) -> u32 {
-    let max = plan.layers.len() as u64 - 1;
-    (64 - max.leading_zeros()).max(1)
 }
 
 /// Reads the bench's lines into beats, numbering tokens and beats per layer

@@ -157,7 +157,6 @@ pub fn netlist_with_models(family: Family, netlist_v: &Path, datdir: &Path) -> R
                 include_dirs: vec![datdir.join("ice40")],
                 // Icarus does not take the models' port default values.
                 defines: vec!["NO_ICE40_DEFAULT_ASSIGNMENTS".into()],
-                bench_includes: Vec::new(),
             })
         }
         Family::Ecp5 => {
@@ -181,7 +180,6 @@ pub fn netlist_with_models(family: Family, netlist_v: &Path, datdir: &Path) -> R
                 files,
                 include_dirs: Vec::new(),
                 defines: Vec::new(),
-                bench_includes: Vec::new(),
             })
         }
     }

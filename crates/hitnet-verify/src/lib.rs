@@ -147,7 +147,7 @@ pub fn verify(s: &Setup, stim: &Stimulus) -> Result<Report> {
     });
     let (golden_vs_sim, mut first) = golden_vs_sim(plan, &want, &sim_beats);
     let expected_beats = sim_stats.beats;
-    let max_idle = 64 + 8 * plan.cycles.per_token + 1000;
+    let max_idle = hitnet_cosim::max_idle(plan);
     let ncyc = sim_stats.total_cycles + max_idle;
     let run = run_bench(s.netlist, plan, stim, ncyc, max_idle, s.work_dir, None)?;
     let mut sim_vs_netlist = 0u64;
