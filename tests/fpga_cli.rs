@@ -169,18 +169,6 @@ fn bad_fpga_input_exits_2_with_one_line() {
             "valid targets: ice40-up5k",
         ),
         (
-            vec![
-                "synth",
-                "--config",
-                &cfg,
-                "--target",
-                "ice40-hx8k",
-                "--wrapper",
-                "uart",
-            ],
-            "--wrapper char",
-        ),
-        (
             vec!["synth", "--config", &cfg, "--wrapper", "spi"],
             "--wrapper",
         ),
@@ -225,14 +213,10 @@ fn bad_fpga_input_exits_2_with_one_line() {
                 "ice40-hx8k",
                 "--stage",
                 "routed",
+                "--wrapper",
+                "char",
             ],
-            "needs a board UART top",
-        ),
-        (
-            vec![
-                "verify", "--config", &cfg, "--target", "ecp5-25k", "--stage", "routed",
-            ],
-            "not available for ecp5-25k",
+            "needs the board UART top",
         ),
     ];
     for (args, needle) in cases {

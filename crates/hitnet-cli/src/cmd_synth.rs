@@ -19,7 +19,7 @@ pub struct Args {
     /// Build folder (default: build/<target>).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// uart: the board's UART top (iCEBreaker, ULX3S); char: the
+    /// uart: the board's UART top (iCEBreaker, iCE40-HX8K Breakout, ULX3S); char: the
     /// characterization wrapper. Default: uart where the target has a board.
     #[arg(long)]
     pub wrapper: Option<String>,

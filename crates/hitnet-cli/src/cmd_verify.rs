@@ -99,20 +99,12 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let pl = common::load_plan(a.config.as_deref())?;
     let target = common::fpga_target(a.target.as_deref(), &pl.loaded)?;
     let wrapper = crate::cmd_synth::wrapper_kind(a.wrapper.as_deref(), target)?;
-    // Refuse before a long flow run what the routed stage cannot judge yet.
-    if a.stage == StageArg::Routed {
-        if target.family == hitnet_fpga::Family::Ecp5 {
-            return Err(common::bad_input(format!(
-                "--stage routed is not available for {} yet (no model of nextpnr-ecp5's TRELLIS_RAMW and DCCA cells); use --stage synth",
-                target.name
-            )));
-        }
-        if wrapper != hitnet_fpga::WrapperKind::Uart {
-            return Err(common::bad_input(format!(
-                "--stage routed runs the chip at its serial pins and needs a board UART top; {} has none (use --stage synth)",
-                target.name
-            )));
-        }
+    // Refuse before a long flow run what the routed stage cannot judge.
+    if a.stage == StageArg::Routed && wrapper != hitnet_fpga::WrapperKind::Uart {
+        return Err(common::bad_input(format!(
+            "--stage routed runs the chip at its serial pins and needs the board UART top (--wrapper uart); the char wrapper on {} has none (use --stage synth)",
+            target.name
+        )));
     }
     let out = a
         .out

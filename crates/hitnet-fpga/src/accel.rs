@@ -22,6 +22,8 @@ pub mod sources {
     pub const HITNET_UART_TX: &str = include_str!("../../../fpga/hitnet_uart_tx.v");
     pub const ICEBREAKER_TOP: &str = include_str!("../../../fpga/icebreaker_top.v");
     pub const ICEBREAKER_PCF: &str = include_str!("../../../fpga/icebreaker.pcf");
+    pub const HX8K_BREAKOUT_TOP: &str = include_str!("../../../fpga/hx8k_breakout_top.v");
+    pub const HX8K_BREAKOUT_PCF: &str = include_str!("../../../fpga/hx8k_breakout.pcf");
     pub const ULX3S_TOP: &str = include_str!("../../../fpga/ulx3s_top.v");
     pub const ULX3S_LPF: &str = include_str!("../../../fpga/ulx3s.lpf");
     pub const HITNET_CHAR: &str = include_str!("../../../fpga/hitnet_char.v");
@@ -107,19 +109,32 @@ impl Board {
                 format!(" #({})", v.join(", "))
             })
             .unwrap_or_default();
+        // Inputs go through wires: a routed netlist's I/O cell models drive
+        // their pad (z when an input), which makes Icarus coerce the port
+        // to inout, and an inout cannot take the bench's reg directly.
+        let mut wires = vec![
+            "  wire dut_clk = clk;\n".to_string(),
+            "  wire dut_rx = rx;\n".to_string(),
+        ];
         let mut conns = vec![
-            format!(".{}(clk)", self.clock_pin),
-            format!(".{}(rx)", self.rx_pin),
+            format!(".{}(dut_clk)", self.clock_pin),
+            format!(".{}(dut_rx)", self.rx_pin),
             format!(".{}(tx)", self.tx_pin),
         ];
         for (pin, v) in self.idle_pins {
-            conns.push(format!(".{pin}(1'b{v})"));
+            wires.push(format!("  wire dut_{pin} = 1'b{v};\n"));
+            conns.push(format!(".{pin}(dut_{pin})"));
         }
-        format!("  {}{p} dut ({});\n", self.top, conns.join(", "))
+        format!(
+            "{}  {}{p} dut ({});\n",
+            wires.concat(),
+            self.top,
+            conns.join(", ")
+        )
     }
 
-    /// The iCEBreaker for ice40-up5k, the ULX3S for every ECP5 die; none
-    /// for ice40-hx8k (its ct256 package is on no board with a file here).
+    /// The iCEBreaker for ice40-up5k, the iCE40-HX8K Breakout Board for
+    /// ice40-hx8k (ct256), the ULX3S for every ECP5 die.
     pub fn for_target(target: &Target) -> Option<Board> {
         match (target.family, target.name) {
             (Family::Ice40, "ice40-up5k") => Some(Board {
@@ -132,6 +147,18 @@ impl Board {
                 rx_pin: "RX",
                 tx_pin: "TX",
                 idle_pins: &[("BTN_N", 1)],
+            }),
+            (Family::Ice40, "ice40-hx8k") => Some(Board {
+                name: "iCE40-HX8K Breakout",
+                top: "hx8k_breakout_top",
+                top_file: ("hx8k_breakout_top.v", sources::HX8K_BREAKOUT_TOP),
+                pins: ("hx8k_breakout.pcf", sources::HX8K_BREAKOUT_PCF),
+                clk_hz: 12_000_000,
+                clock_pin: "clk12",
+                rx_pin: "rx",
+                tx_pin: "tx",
+                // No user button: power-on reset only.
+                idle_pins: &[],
             }),
             (Family::Ecp5, _) => Some(Board {
                 name: "ULX3S",
@@ -327,7 +354,8 @@ mod tests {
         let hx = Target::from_name("ice40-hx8k").unwrap();
         let e85 = Target::from_name("ecp5-85k").unwrap();
         assert_eq!(WrapperKind::default_for(up), WrapperKind::Uart);
-        assert_eq!(WrapperKind::default_for(hx), WrapperKind::Char);
+        assert_eq!(WrapperKind::default_for(hx), WrapperKind::Uart);
+        assert_eq!(Board::for_target(hx).unwrap().top, "hx8k_breakout_top");
         assert_eq!(Board::for_target(e85).unwrap().top, "ulx3s_top");
         assert!(WrapperKind::from_name("spi").is_err());
         assert_eq!(WrapperKind::from_name(" Char").unwrap(), WrapperKind::Char);
@@ -358,8 +386,9 @@ mod tests {
         assert_eq!(w.design.block_ram, vec![WEIGHT_BANKS.to_string()]);
         assert!(w.design.validate().is_ok());
         let hx = Target::from_name("ice40-hx8k").unwrap();
-        let e = wrap(&gen, &dir.path().join("w"), WrapperKind::Uart, hx, 50.0).unwrap_err();
-        assert!(e.to_string().contains("char"), "{e}");
+        let b = wrap(&gen, &dir.path().join("w"), WrapperKind::Uart, hx, 50.0).unwrap();
+        assert_eq!(b.design.top, "hx8k_breakout_top");
+        assert!(b.design.constraints.is_some());
         let c = wrap(&gen, &dir.path().join("w"), WrapperKind::Char, hx, 50.0).unwrap();
         assert_eq!(c.design.top, "hitnet_char");
         assert_eq!(c.design.params["IN_TRITS"], 3);

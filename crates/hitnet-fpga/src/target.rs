@@ -120,7 +120,7 @@ pub static TARGETS: &[Target] = &[
         bram_kind: "SB_RAM40_4K",
         dsp_kind: None,
         use_dsp: false,
-        board: None,
+        board: Some("iCE40-HX8K Breakout Board (fpga/hx8k_breakout.pcf)"),
     },
     Target {
         name: "ecp5-25k",

@@ -86,7 +86,7 @@ impl UartParams {
         Ok(())
     }
 
-    /// Parameters of the board tops (`icebreaker_top`, `ulx3s_top`), which
+    /// Parameters of the board tops (`icebreaker_top`, `hx8k_breakout_top`, `ulx3s_top`), which
     /// fix CLK_HZ to their oscillator.
     pub fn board_params(&self) -> BTreeMap<String, i64> {
         let mut p = BTreeMap::new();

@@ -62,6 +62,7 @@ fn board_tops_and_characterization_wrapper() {
     }
     lint("icebreaker_top", &with("icebreaker_top.v"), &[]);
     lint("ulx3s_top", &with("ulx3s_top.v"), &[]);
+    lint("hx8k_breakout_top", &with("hx8k_breakout_top.v"), &[]);
     lint(
         "hitnet_char",
         &["hitnet_char.v", "standin/hitnet_top.v"],

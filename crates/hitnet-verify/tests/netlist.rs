@@ -5,7 +5,8 @@
 //! and the golden model. LSTM and GRU, 1 and 2 layers, iCE40 UP5K (UART
 //! top, DSPs), HX8K (characterization wrapper, multipliers in logic) and
 //! ECP5 25k (ULX3S top, DP16KD weight banks, MULT18X18D; with Yosys's
-//! ECP5 library and our MULT18X18D and DP16KD models).
+//! ECP5 library and our MULT18X18D and DP16KD models). The routed stage
+//! (the chip at its serial pins) on all three boards.
 //! And the check catches the Yosys DSP-packing bug it was built for: the
 //! old generator's product register (sign-extended before the register)
 //! gives an x-ridden netlist.
@@ -236,6 +237,43 @@ fn up5k_routed_lstm_at_the_pins() {
 #[test]
 fn up5k_routed_gru_two_layers_at_the_pins() {
     let r = run_routed(GRU2, "ice40-up5k", 2);
+    assert!(r.bit_exact, "{:?}", r.first);
+    assert_eq!(r.bytes, r.expected_bytes);
+}
+
+/// The iCE40-HX8K Breakout Board top: multipliers in logic, no DSP.
+#[test]
+fn hx8k_routed_lstm_and_gru_at_the_pins() {
+    for (cfg, n) in [(LSTM1, 2), (GRU2, 2)] {
+        let r = run_routed(cfg, "ice40-hx8k", n);
+        assert!(r.bit_exact, "{:?}", r.first);
+        assert_eq!(r.bytes, r.expected_bytes);
+        assert!(r.bytes > 0);
+    }
+}
+
+/// ECP5: nextpnr-ecp5's routed JSON normalized (crate::ecp5_routed) and
+/// simulated with Yosys's TRELLIS_* models and ours (DP16KD weight banks,
+/// MULT18X18D, TRELLIS_RAMW for the UART FIFO, DCCA).
+#[test]
+fn ecp5_25k_routed_lstm_two_layers_at_the_pins() {
+    let r = run_routed(LSTM2, "ecp5-25k", 2);
+    assert!(r.bit_exact, "{:?}", r.first);
+    assert_eq!(r.bytes, r.expected_bytes);
+    let n = r
+        .ecp5_normalized
+        .as_ref()
+        .expect("ECP5 normalization summary");
+    // The packed design uses what the normalization is for.
+    assert!(
+        n.ff_m_to_di > 0 && n.constant_ports > 0 && n.lut_inputs_tied_high > 0,
+        "{n:?}"
+    );
+}
+
+#[test]
+fn ecp5_25k_routed_gru_one_layer_at_the_pins() {
+    let r = run_routed(GRU1, "ecp5-25k", 2);
     assert!(r.bit_exact, "{:?}", r.first);
     assert_eq!(r.bytes, r.expected_bytes);
 }

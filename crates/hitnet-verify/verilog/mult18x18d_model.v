@@ -69,12 +69,18 @@ module MULT18X18D(A17, A16, A15, A14, A13, A12, A11, A10, A9, A8, A7, A6, A5, A4
             $finish;
         end
     end
-    always @(SOURCEA or SOURCEB) begin
+    // The shift inputs must be 0. A routed netlist drives them from a
+    // constant LUT, which reads z until it first evaluates at time 0: check
+    // from then on, and at once when they are 1.
+    task check_source;
         if (SOURCEA !== 1'b0 || SOURCEB !== 1'b0) begin
             $display("MULT18X18D model %m: the shift inputs (SOURCEA/SOURCEB = 1) are not modelled");
             $finish;
         end
-    end
+    endtask
+    initial #1 check_source;
+    always @(SOURCEA or SOURCEB)
+        if ($time > 0 || SOURCEA === 1'b1 || SOURCEB === 1'b1) check_source;
 endmodule
 /* verilator lint_on WIDTH */
 /* verilator lint_on UNUSEDPARAM */
