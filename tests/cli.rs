@@ -55,6 +55,11 @@ fn bad_input_exits_2_with_one_line_naming_the_culprit() {
             CFG.replace("seed = 5", "seed = 5\nweights = \"junk.bin\""),
             "junk.bin",
         ),
+        // A model "file" that never ends is refused at the size limit.
+        (
+            CFG.replace("seed = 5", "seed = 5\nweights = \"/dev/zero\""),
+            "larger than 256 MiB, the limit for a model file",
+        ),
     ];
     write(dir.path(), "junk.bin", "\u{0}\u{1}garbage");
     for (k, (text, needle)) in cases.iter().enumerate() {
@@ -70,7 +75,17 @@ fn bad_input_exits_2_with_one_line_naming_the_culprit() {
     }
     let o = hitnet(&["run", "--config", "/no/such/file.toml"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("/no/such/file.toml"));
+    let e = stderr(&o);
+    assert!(e.contains("/no/such/file.toml"));
+    // The OS error once, not once per error in the chain.
+    assert_eq!(e.matches("os error 2").count(), 1, "{e}");
+    let o = hitnet(&["check", "--config", "/dev/zero"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("/dev/zero: larger than 1 MiB, the limit for a config file"),
+        "{}",
+        stderr(&o)
+    );
     let o = hitnet(&["run", "--tokens", "many"]);
     assert_eq!(o.status.code(), Some(2));
 }
@@ -174,4 +189,45 @@ fn cosim_cli_is_bit_exact_on_the_default_model() {
     assert_eq!(j["bit_exact"], true);
     assert_eq!(j["mismatches"], 0);
     assert_eq!(j["rtl_cycles"], j["sim_cycles"]);
+}
+
+/// A full disk on stdout is an error (exit 1, one line naming stdout), a
+/// closed pipe ends the command quietly with 141 as SIGPIPE would; neither
+/// panics.
+#[test]
+fn stdout_failures_are_handled() {
+    let bin = env!("CARGO_BIN_EXE_hitnet");
+    let cases: [&[&str]; 5] = [
+        &["check"],
+        &["check", "--json"],
+        &["sim", "--json", "--tokens", "3"],
+        &["run", "--tokens", "20"],
+        &["--help"],
+    ];
+    for args in cases {
+        let full = std::fs::File::options()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let o = Command::new(bin).args(args).stdout(full).output().unwrap();
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {e}");
+        assert!(
+            e.contains("cannot write the output") && e.contains("No space left"),
+            "{args:?}: {e}"
+        );
+        assert!(!e.contains("panicked"), "{args:?}: {e}");
+    }
+    // The reader goes away before the command writes its summary.
+    let mut child = Command::new(bin)
+        .args(["run", "--tokens", "30000"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(141), "{e}");
+    assert!(e.is_empty(), "{e}");
 }

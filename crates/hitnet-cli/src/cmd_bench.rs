@@ -89,15 +89,15 @@ pub fn run(a: Args) -> Result<ExitCode> {
             "ratio": ratio,
             "batches": a.batches,
             "tokens_per_batch": a.tokens,
-        }));
+        }))?;
     } else {
-        println!("model: {name}");
-        println!(
+        crate::outln!("model: {name}");
+        crate::outln!(
             "golden (bit-sliced ternary): {gm:>10.0} tokens/s (median of {} batches)",
             a.batches
         );
-        println!("float f32 step:              {fmed:>10.0} tokens/s");
-        println!("ratio golden/float:          {ratio:>10.2}x");
+        crate::outln!("float f32 step:              {fmed:>10.0} tokens/s");
+        crate::outln!("ratio golden/float:          {ratio:>10.2}x");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -183,9 +183,9 @@ fn sim_vs_verilator(a: Args) -> Result<ExitCode> {
             "ratio": s / r,
             "batches": a.batches,
             "tokens_per_batch": a.tokens,
-        }));
+        }))?;
     } else {
-        println!(
+        crate::outln!(
             "design: {} {} in, {} hidden, {} layer(s) on {}x{}; {} tokens = {} cycles per batch",
             cfg.model.cell.name(),
             cfg.model.input_size,
@@ -196,12 +196,13 @@ fn sim_vs_verilator(a: Args) -> Result<ExitCode> {
             a.tokens,
             sim_cycles
         );
-        println!(
+        crate::outln!(
             "cycle simulator:     {:>12.0} cycles/s (median of {} batches)",
-            s, a.batches
+            s,
+            a.batches
         );
-        println!("Verilator (-O2):     {:>12.0} cycles/s", r);
-        println!("ratio sim/Verilator: {:>12.1}x (single thread)", s / r);
+        crate::outln!("Verilator (-O2):     {:>12.0} cycles/s", r);
+        crate::outln!("ratio sim/Verilator: {:>12.1}x (single thread)", s / r);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -23,27 +23,28 @@ pub fn run(a: Args) -> Result<ExitCode> {
             "model": common::model_json(&loaded),
             "formats": f,
             "widths": im.widths,
-        }));
+        }))?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("ok: {}", common::model_line(&loaded));
-    println!("formats:");
-    println!(
+    crate::outln!("ok: {}", common::model_line(&loaded));
+    crate::outln!("formats:");
+    crate::outln!(
         "  gate values, cell state, h: Q.{} (F = {})",
-        f.frac, f.frac
+        f.frac,
+        f.frac
     );
-    println!(
+    crate::outln!(
         "  activation tables: {} entries, index step 2^-{}, range [-{}, {})",
         1u64 << f.lut_bits,
         f.lut_frac,
         2f64.powi(f.lut_range_log2),
         2f64.powi(f.lut_range_log2)
     );
-    println!("  pre-activations: {} fraction bits (Fp)", f.pre_frac);
-    println!("  cell state: |c| < 2^{} (saturating)", f.cell_int);
-    println!("widths (bits, from worst-case bounds):");
+    crate::outln!("  pre-activations: {} fraction bits (Fp)", f.pre_frac);
+    crate::outln!("  cell state: |c| < 2^{} (saturating)", f.cell_int);
+    crate::outln!("widths (bits, from worst-case bounds):");
     for (name, bits, why) in im.widths.table() {
-        println!("  {name:<20} {bits:>3}   {why}");
+        crate::outln!("  {name:<20} {bits:>3}   {why}");
     }
     Ok(ExitCode::SUCCESS)
 }

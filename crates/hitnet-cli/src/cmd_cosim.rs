@@ -81,31 +81,34 @@ pub fn run(a: Args) -> Result<ExitCode> {
     sp.finish_and_clear();
     let r = r?;
     if a.json {
-        common::print_json(&serde_json::to_value(&r)?);
+        common::print_json(&serde_json::to_value(&r)?)?;
     } else {
-        println!("model:   {}", common::model_line(&pl.loaded));
-        println!(
+        crate::outln!("model:   {}", common::model_line(&pl.loaded));
+        crate::outln!(
             "stimulus: {} tokens, seed {}, {}% stall",
-            a.tokens, a.seed, a.stall_percent
+            a.tokens,
+            a.seed,
+            a.stall_percent
         );
-        println!(
+        crate::outln!(
             "verilator: build {} ({:.1} s); RTL {:.0} cycles/s",
             if r.build_cached { "cached" } else { "compiled" },
             r.build_seconds,
             r.rtl_cycles_per_second
         );
-        println!("cycles:  RTL {}, simulator {}", r.rtl_cycles, r.sim_cycles);
-        println!(
+        crate::outln!("cycles:  RTL {}, simulator {}", r.rtl_cycles, r.sim_cycles);
+        crate::outln!(
             "compare: golden vs sim {} differing trits; sim vs RTL {} differing beats",
-            r.golden_vs_sim, r.sim_vs_rtl
+            r.golden_vs_sim,
+            r.sim_vs_rtl
         );
         if let Some(m) = &r.first {
-            println!("first mismatch: {m}");
+            crate::outln!("first mismatch: {m}");
             if let Some(v) = &r.vcd {
-                println!("VCD around it: {}", v.display());
+                crate::outln!("VCD around it: {}", v.display());
             }
         }
-        println!(
+        crate::outln!(
             "result:  {}",
             if r.bit_exact {
                 "BIT-EXACT: golden = simulator = RTL, every output, same cycles"

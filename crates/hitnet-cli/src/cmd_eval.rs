@@ -162,7 +162,7 @@ pub fn run(mut a: Args) -> Result<ExitCode> {
         "trained_quant": lm.trained_quant().map(|q| q.name()),
     });
     if !a.json {
-        println!(
+        crate::outln!(
             "model:  {} ({} {}x{}, {} layer{}, {}-token {unit} vocabulary, slope {}{})",
             a.model.display(),
             lm.model.cell.name().to_uppercase(),
@@ -204,7 +204,7 @@ pub fn run(mut a: Args) -> Result<ExitCode> {
         };
         let simulator = a.simulator || a.variants.contains(&VariantArg::Simulator);
         if !a.json {
-            println!(
+            crate::outln!(
                 "corpus: {}, {} split, {} {unit}s scored",
                 path.display(),
                 split.name(),
@@ -229,7 +229,7 @@ pub fn run(mut a: Args) -> Result<ExitCode> {
                 ),
             };
             if !a.json {
-                println!(
+                crate::outln!(
                     "  {:<16} {metric}   {} ({:.1} s, {:.0} tokens/s)",
                     v.name(),
                     v.describe(),
@@ -272,7 +272,7 @@ pub fn run(mut a: Args) -> Result<ExitCode> {
             let bits = s.bits_per_token();
             let period = stats.period().unwrap_or(stats.total_cycles as f64);
             if !a.json {
-                println!(
+                crate::outln!(
                     "  {:<16} {bits:.4} bits/{unit}   cycle-accurate simulator, {}x{} array, {:.0} cycles/token ({:.1} s)",
                     "simulator",
                     plan.rows,
@@ -280,7 +280,7 @@ pub fn run(mut a: Args) -> Result<ExitCode> {
                     period,
                     secs
                 );
-                println!(
+                crate::outln!(
                     "simulator vs golden: {}",
                     if differ == 0 {
                         format!("every h of all {} tokens identical", toks.len())
@@ -308,7 +308,7 @@ pub fn run(mut a: Args) -> Result<ExitCode> {
             let rel = (g - q) / q;
             report["golden_vs_quantized_float"] = serde_json::json!(rel);
             if !a.json {
-                println!(
+                crate::outln!(
                     "golden vs quantized float: {:+.2}% ({})",
                     100.0 * rel,
                     if rel.abs() <= 0.01 {
@@ -362,16 +362,18 @@ pub fn run(mut a: Args) -> Result<ExitCode> {
                 "text": text,
             });
         } else {
-            println!(
+            crate::outln!(
                 "--- {n} {unit}s sampled by the {} model (temperature {}, seed {}) ---",
-                vname, a.temperature, a.seed
+                vname,
+                a.temperature,
+                a.seed
             );
-            println!("{text}");
-            println!("---");
+            crate::outln!("{text}");
+            crate::outln!("---");
         }
     }
     if a.json {
-        common::print_json(&report);
+        common::print_json(&report)?;
     }
     Ok(ExitCode::SUCCESS)
 }

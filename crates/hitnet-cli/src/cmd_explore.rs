@@ -586,10 +586,10 @@ pub fn run(a: Args) -> Result<ExitCode> {
             "shapes": rows,
             "tools": yosys,
             "files": files.iter().map(|(n, _)| out.join(n)).collect::<Vec<_>>(),
-        }));
+        }))?;
     } else {
-        print!("{md}");
-        println!(
+        crate::out!("{md}");
+        crate::outln!(
             "\nwrote {}/explore.{{md,csv,svg,json}}; one build folder per shape",
             out.display()
         );

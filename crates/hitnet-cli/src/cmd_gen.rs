@@ -40,14 +40,17 @@ pub fn run(a: Args) -> Result<ExitCode> {
             "bound_cycles_per_token": c.bound_per_token,
             "utilization": c.utilization,
             "seconds": secs,
-        }));
+        }))?;
     } else {
-        println!("model:   {}", common::model_line(&pl.loaded));
-        println!(
+        crate::outln!("model:   {}", common::model_line(&pl.loaded));
+        crate::outln!(
             "array:   {} rows x {} cols, {} post/element-wise lane(s), adder tree depth {}",
-            p.rows, p.cols, p.lanes, p.tree_depth
+            p.rows,
+            p.cols,
+            p.lanes,
+            p.tree_depth
         );
-        println!(
+        crate::outln!(
             "memory:  {} weight banks x {} words x {} bits; {} bias and {} state words per lane",
             p.rows,
             p.weight_depth,
@@ -57,21 +60,22 @@ pub fn run(a: Args) -> Result<ExitCode> {
         );
         let wb = &design.manifest["memories"]["weight_bram"];
         if wb["primitive"] == "DP16KD" {
-            println!(
+            crate::outln!(
                 "         weights in {} DP16KD ({}-bit mode, output register on)",
-                wb["blocks"], wb["width"]
+                wb["blocks"],
+                wb["width"]
             );
         } else if bram == hitnet_rtl::Bram::Dp16kd {
-            println!("         weights in inferred block RAM: a bank deeper than 2048 words has no DP16KD mapping here");
+            crate::outln!("         weights in inferred block RAM: a bank deeper than 2048 words has no DP16KD mapping here");
         }
-        println!(
+        crate::outln!(
             "cycles:  {} per token (bound {:.1}, utilization {:.1}%)",
             c.per_token,
             c.bound_per_token,
             100.0 * c.utilization
         );
-        println!("         {}", c.formula);
-        println!(
+        crate::outln!("         {}", c.formula);
+        crate::outln!(
             "wrote:   {} ({} files + manifest.json) in {:.2} s",
             a.out.display(),
             design.files.len(),

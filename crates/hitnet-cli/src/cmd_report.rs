@@ -160,7 +160,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
             },
             "fpga": fpga,
             "fpga_note": if fpga_note.is_empty() { serde_json::Value::Null } else { fpga_note.clone().into() },
-        }));
+        }))?;
         return Ok(ExitCode::SUCCESS);
     }
 
@@ -305,6 +305,6 @@ pub fn run(a: Args) -> Result<ExitCode> {
     } else {
         let _ = writeln!(s, "{fpga_note}.");
     }
-    print!("{s}");
+    crate::out!("{s}");
     Ok(ExitCode::SUCCESS)
 }

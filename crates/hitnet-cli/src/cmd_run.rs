@@ -59,34 +59,37 @@ pub fn run(a: Args) -> Result<ExitCode> {
             "seconds": secs,
             "tokens_per_second": tps,
             "model": common::model_json(&loaded),
-        }));
+        }))?;
     } else {
-        println!("model:   {}", common::model_line(&loaded));
+        crate::outln!("model:   {}", common::model_line(&loaded));
         let q = &loaded.params;
-        println!(
+        crate::outln!(
             "quant:   slope {}, {} activations, F = {} fraction bits, {}-entry tables",
             q.slope,
             q.activation.name(),
             q.frac_bits,
             1u32 << q.lut_bits
         );
-        println!(
+        crate::outln!(
             "input:   {} random ternary vectors, seed {}",
-            a.tokens, a.seed
+            a.tokens,
+            a.seed
         );
         for (l, c) in counts.iter().enumerate() {
             let f = frac(c);
-            println!(
+            crate::outln!(
                 "layer {l}: h_t is +1 {:.1}%, 0 {:.1}%, -1 {:.1}%",
                 100.0 * f[0],
                 100.0 * f[1],
                 100.0 * f[2]
             );
         }
-        println!("digest:  {}", digest.hex());
-        println!(
+        crate::outln!("digest:  {}", digest.hex());
+        crate::outln!(
             "golden:  {} tokens in {:.3} s ({:.0} tokens/s)",
-            a.tokens, secs, tps
+            a.tokens,
+            secs,
+            tps
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -82,11 +82,11 @@ pub fn run(a: Args) -> Result<ExitCode> {
             "digest": digest.hex(),
             "sim_seconds": secs,
             "sim_cycles_per_second": stats.total_cycles as f64 / secs.max(1e-9),
-        }));
+        }))?;
     } else {
-        println!("model:   {}", common::model_line(&pl.loaded));
-        println!("array:   {} x {}, {} lane(s)", p.rows, p.cols, p.lanes);
-        println!(
+        crate::outln!("model:   {}", common::model_line(&pl.loaded));
+        crate::outln!("array:   {} x {}, {} lane(s)", p.rows, p.cols, p.lanes);
+        crate::outln!(
             "cycles:  {} total for {} tokens; {:.1} per token (plan: {}, bound {:.1}, utilization {:.1}%)",
             stats.total_cycles,
             a.tokens,
@@ -96,13 +96,13 @@ pub fn run(a: Args) -> Result<ExitCode> {
             100.0 * bound / cpt
         );
         if stats.stall_cycles > 0 {
-            println!(
+            crate::outln!(
                 "stalls:  {} cycles of output backpressure",
                 stats.stall_cycles
             );
         }
-        println!("speed:   {tps:.0} tokens/s at {clock} MHz");
-        println!(
+        crate::outln!("speed:   {tps:.0} tokens/s at {clock} MHz");
+        crate::outln!(
             "golden:  {}",
             if matches {
                 "every output equals the golden model".to_string()
@@ -110,8 +110,8 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 format!("{mismatches} output vectors DIFFER from the golden model")
             }
         );
-        println!("digest:  {}", digest.hex());
-        println!(
+        crate::outln!("digest:  {}", digest.hex());
+        crate::outln!(
             "sim:     {:.3} s, {:.1} M simulated cycles/s",
             secs,
             stats.total_cycles as f64 / secs.max(1e-9) / 1e6

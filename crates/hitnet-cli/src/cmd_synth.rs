@@ -283,11 +283,11 @@ pub(crate) fn summary_json(job: &Job, o: &Outcome) -> serde_json::Value {
 }
 
 /// Human summary: the flow's table plus cycles and tokens/s.
-pub(crate) fn print_text(o: &Outcome) {
+pub(crate) fn print_text(o: &Outcome) -> Result<()> {
     let r = &o.report;
-    print!("{}", r.table());
+    crate::out!("{}", r.table());
     let (in_bram, banks) = o.weight_banks_in_bram;
-    println!(
+    crate::outln!(
         "weights: {in_bram} of {banks} weight banks in block RAM{}",
         if in_bram < banks {
             " (the others went to logic or LUT RAM: see memories in the synth log)"
@@ -298,37 +298,38 @@ pub(crate) fn print_text(o: &Outcome) {
         }
     );
     match o.tokens_per_second {
-        Some(tps) => println!(
+        Some(tps) => crate::outln!(
             "speed:   {} cycles per token (plan) -> {tps:.0} tokens/s at the post-route Fmax {:.2} MHz",
             o.cycles_per_token,
             r.fmax_mhz.unwrap_or(0.0)
         ),
-        None => println!(
+        None => crate::outln!(
             "speed:   {} cycles per token (plan); no tokens/s without a routed Fmax",
             o.cycles_per_token
         ),
     }
     let nv = &o.netlist_verification;
     if nv["verified"] == true {
-        println!(
+        crate::outln!(
             "netlist: synthesized netlist BIT-EXACT against the golden model and the simulator ({} tokens, {} beats, same cycles; Icarus with Yosys's cell models)",
             nv["tokens"], nv["beats"]
         );
     } else {
-        println!(
+        crate::outln!(
             "netlist: {}",
             nv["reason"].as_str().unwrap_or("not verified")
         );
     }
     if let Some(b) = o.wrapped.board {
-        println!(
+        crate::outln!(
             "board:   {b}; the UART top runs the accelerator on the board oscillator, a PLL would give it the Fmax"
         );
     }
-    println!(
+    crate::outln!(
         "rerun:   sh {}/run.sh (plain scripts, no Rust needed)",
         r.out_dir.display()
     );
+    Ok(())
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
@@ -356,10 +357,10 @@ pub fn run(a: Args) -> Result<ExitCode> {
     };
     let o = run_job(&job)?;
     if a.json {
-        common::print_json(&summary_json(&job, &o));
+        common::print_json(&summary_json(&job, &o))?;
     } else {
-        println!("model:   {}", common::model_line(&pl.loaded));
-        println!(
+        crate::outln!("model:   {}", common::model_line(&pl.loaded));
+        crate::outln!(
             "array:   {} x {}, {} lane(s); wrapper {}{}",
             pl.plan.rows,
             pl.plan.cols,
@@ -370,7 +371,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
                 .map(|b| format!(" ({b})"))
                 .unwrap_or_default()
         );
-        print_text(&o);
+        print_text(&o)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -233,15 +233,23 @@ pub fn run(a: Args) -> Result<ExitCode> {
         progress: !a.quiet && std::io::stderr().is_terminal(),
     };
     let json = a.json;
+    // A failed write to stdout is kept and reported once training stops
+    // (the model and checkpoint files are written either way).
+    let mut out_err: Option<anyhow::Error> = None;
     let mut log = |s: &str| {
         if json {
             eprintln!("{s}");
-        } else {
-            println!("{s}");
+        } else if out_err.is_none() {
+            if let Err(e) = common::write_out(format_args!("{s}"), "\n") {
+                out_err = Some(e);
+            }
         }
     };
     let rep = hitnet_train::train(&corpus, &opts, resume, &mut log)
         .with_context(|| format!("training on {}", a.corpus.display()))?;
+    if let Some(e) = out_err {
+        return Err(e);
+    }
     let m = &rep.model;
     if json {
         common::print_json(&serde_json::json!({
@@ -256,9 +264,9 @@ pub fn run(a: Args) -> Result<ExitCode> {
             "history": rep.history,
             "ternary_weights": m.weight_count(),
             "zero_fraction": m.zero_fraction(),
-        }));
+        }))?;
     } else {
-        println!(
+        crate::outln!(
             "{}: {} ternary weights ({:.1}% zero), {} steps, {:.0} tokens/s{}",
             out.display(),
             m.weight_count(),
@@ -296,9 +304,9 @@ fn bench(a: &Args, corpus: &Corpus, steps: u64) -> Result<ExitCode> {
             "median_tokens_per_second": median,
             "min_tokens_per_second": tps[0],
             "max_tokens_per_second": tps[tps.len() - 1],
-        }));
+        }))?;
     } else {
-        println!(
+        crate::outln!(
             "train step: {} {}x{} ({} layers), {} quantization, {} streams x {} steps, {} threads",
             cfg.cell.name().to_uppercase(),
             cfg.embed,
@@ -309,7 +317,7 @@ fn bench(a: &Args, corpus: &Corpus, steps: u64) -> Result<ExitCode> {
             cfg.seq_len,
             threads
         );
-        println!(
+        crate::outln!(
             "tokens/s over {steps} steps: median {median:.0} (min {:.0}, max {:.0})",
             tps[0],
             tps[tps.len() - 1]

@@ -55,8 +55,8 @@ pub(crate) fn verify_error(e: VerifyError) -> anyhow::Error {
     }
 }
 
-pub(crate) fn print_report(r: &Report) {
-    println!(
+pub(crate) fn print_report(r: &Report) -> Result<()> {
+    crate::outln!(
         "netlist: {} ({} with {})",
         r.netlist.display(),
         r.simulator_version.as_deref().unwrap_or("icarus"),
@@ -66,7 +66,7 @@ pub(crate) fn print_report(r: &Report) {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    println!(
+    crate::outln!(
         "cycles:  netlist {}, simulator {}; {} of {} beats; {:.1} s ({:.0} netlist cycles/s)",
         r.netlist_cycles,
         r.sim_cycles,
@@ -75,17 +75,17 @@ pub(crate) fn print_report(r: &Report) {
         r.seconds,
         r.netlist_cycles_per_second
     );
-    println!(
+    crate::outln!(
         "compare: golden vs sim {} differing trits; sim vs netlist {} differing beats; {} cycles with an unknown control output",
         r.golden_vs_sim, r.sim_vs_netlist, r.unknown_control
     );
     if let Some(m) = &r.first {
-        println!("first mismatch: {m}");
+        crate::outln!("first mismatch: {m}");
         if let Some(v) = &r.vcd {
-            println!("VCD around it: {}", v.display());
+            crate::outln!("VCD around it: {}", v.display());
         }
     }
-    println!(
+    crate::outln!(
         "result:  {}",
         if r.bit_exact {
             "BIT-EXACT: golden = simulator = netlist, every output, same cycles"
@@ -93,6 +93,7 @@ pub(crate) fn print_report(r: &Report) {
             "MISMATCH"
         }
     );
+    Ok(())
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
@@ -176,28 +177,28 @@ pub fn run(a: Args) -> Result<ExitCode> {
         sp.finish_and_clear();
         let r = r.map_err(verify_error)?;
         if a.json {
-            common::print_json(&serde_json::to_value(&r)?);
+            common::print_json(&serde_json::to_value(&r)?)?;
         } else {
-            println!("model:   {}", common::model_line(&pl.loaded));
-            println!(
+            crate::outln!("model:   {}", common::model_line(&pl.loaded));
+            crate::outln!(
                 "stage:   routed ({} on {}, {}), {} tokens through the serial pins",
                 r.netlist.display(),
                 target.name,
                 r.board,
                 r.tokens
             );
-            println!(
+            crate::outln!(
                 "bytes:   {} of {} ({} beats); {} simulated cycles; RTL chip {:.1} s, routed chip {:.1} s",
                 r.bytes, r.expected_bytes, r.beats, r.simulated_cycles, r.rtl_seconds, r.routed_seconds
             );
-            println!(
+            crate::outln!(
                 "compare: golden vs routed {} bytes, golden vs RTL {} bytes, {} bytes at another cycle than the RTL chip's",
                 r.golden_vs_routed, r.golden_vs_rtl, r.cycle_mismatches
             );
             if let Some(m) = &r.first {
-                println!("first mismatch: {m}");
+                crate::outln!("first mismatch: {m}");
             }
-            println!(
+            crate::outln!(
                 "result:  {}",
                 if r.bit_exact {
                     "BIT-EXACT: routed chip = RTL chip on every pin cycle, bytes = golden model"
@@ -220,14 +221,17 @@ pub fn run(a: Args) -> Result<ExitCode> {
     sp.finish_and_clear();
     let r = r.map_err(verify_error)?;
     if a.json {
-        common::print_json(&serde_json::to_value(&r)?);
+        common::print_json(&serde_json::to_value(&r)?)?;
     } else {
-        println!("model:   {}", common::model_line(&pl.loaded));
-        println!(
+        crate::outln!("model:   {}", common::model_line(&pl.loaded));
+        crate::outln!(
             "stage:   synth ({yosys_tool} {yosys_version} on {}), {} tokens, seed {}, {}% stall",
-            target.name, a.tokens, a.seed, a.stall_percent
+            target.name,
+            a.tokens,
+            a.seed,
+            a.stall_percent
         );
-        print_report(&r);
+        print_report(&r)?;
     }
     common::verdict(
         "netlist verification",

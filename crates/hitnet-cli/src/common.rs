@@ -37,16 +37,59 @@ pub fn load_model(path: Option<&Path>) -> Result<hitnet_model::Loaded> {
 
 /// An error chain on one line: "outer: inner: root".
 pub fn one_line(e: &anyhow::Error) -> String {
-    let mut parts: Vec<String> = e
-        .chain()
-        .map(|c| c.to_string().replace('\n', " "))
-        .collect();
-    parts.dedup();
+    let mut parts: Vec<String> = Vec::new();
+    for c in e.chain() {
+        let p = c.to_string().replace('\n', " ");
+        // A message that already quotes its source ("file: os error") is
+        // not followed by the source again.
+        if parts.last().is_some_and(|last| last.ends_with(&p)) {
+            continue;
+        }
+        parts.push(p);
+    }
     parts.join(": ")
 }
 
-pub fn print_json(v: &serde_json::Value) {
-    println!("{}", serde_json::to_string_pretty(v).expect("json"));
+/// Standard output failed (a full disk, a closed pipe): the command stops
+/// there. `main` exits quietly with 141 on a closed pipe, as a Unix tool
+/// killed by SIGPIPE does, and with a message and 1 otherwise.
+#[derive(Debug)]
+pub struct StdoutError(pub std::io::Error);
+
+impl std::fmt::Display for StdoutError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot write the output: {}", self.0)
+    }
+}
+impl std::error::Error for StdoutError {}
+
+/// Writes `args` and `end` to standard output; the error says it was stdout.
+pub fn write_out(args: std::fmt::Arguments, end: &str) -> Result<()> {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    o.write_fmt(args)
+        .and_then(|_| o.write_all(end.as_bytes()))
+        .map_err(|e| anyhow::Error::new(StdoutError(e)))
+}
+
+/// `println!` that returns write errors (`?` in the caller).
+#[macro_export]
+macro_rules! outln {
+    () => { $crate::common::write_out(format_args!(""), "\n")? };
+    ($($t:tt)*) => { $crate::common::write_out(format_args!($($t)*), "\n")? };
+}
+
+/// `print!` that returns write errors.
+#[macro_export]
+macro_rules! out {
+    ($($t:tt)*) => { $crate::common::write_out(format_args!($($t)*), "")? };
+}
+
+pub fn print_json(v: &serde_json::Value) -> Result<()> {
+    write_out(
+        format_args!("{}", serde_json::to_string_pretty(v).expect("json")),
+        "\n",
+    )
 }
 
 /// Model summary as JSON (shared by run, check and report).

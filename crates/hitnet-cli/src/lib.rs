@@ -60,7 +60,27 @@ pub enum Command {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if !matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                e.exit();
+            }
+            // Help and version go to stdout, whose failure must show too.
+            let text = e.render().to_string();
+            let r = common::write_out(format_args!("{text}"), "").and_then(|_| {
+                use std::io::Write;
+                std::io::stdout()
+                    .flush()
+                    .map_err(|e| anyhow::Error::new(common::StdoutError(e)))
+            });
+            return match r {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => stdout_failure(&e),
+            };
+        }
+    };
     let result = match cli.command {
         Command::Run(a) => cmd_run::run(a),
         Command::Check(a) => cmd_check::run(a),
@@ -75,11 +95,34 @@ pub fn main() -> ExitCode {
         Command::Train(a) => cmd_train::run(a),
         Command::Eval(a) => cmd_eval::run(a),
     };
+    // Output still buffered must reach stdout too, or the failure be known.
+    let result = result.and_then(|code| {
+        use std::io::Write;
+        std::io::stdout()
+            .flush()
+            .map_err(|e| anyhow::Error::new(common::StdoutError(e)))?;
+        Ok(code)
+    });
     match result {
         Ok(code) => code,
+        Err(e) if e.downcast_ref::<common::StdoutError>().is_some() => stdout_failure(&e),
         Err(e) => {
             eprintln!("error: {}", common::one_line(&e));
             ExitCode::from(e.downcast_ref::<CliError>().map(|c| c.code).unwrap_or(2))
         }
+    }
+}
+
+/// A closed pipe ends the command quietly with 141 (as SIGPIPE would);
+/// another stdout failure (a full disk) is an error, exit 1.
+fn stdout_failure(e: &anyhow::Error) -> ExitCode {
+    let broken = e
+        .downcast_ref::<common::StdoutError>()
+        .is_some_and(|s| s.0.kind() == std::io::ErrorKind::BrokenPipe);
+    if broken {
+        ExitCode::from(141)
+    } else {
+        eprintln!("error: {}", common::one_line(e));
+        ExitCode::from(1)
     }
 }

@@ -241,7 +241,8 @@ fn range_usize(key: &str, v: usize, lo: usize, hi: usize) -> Result<()> {
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path).map_err(|e| ModelError::io(path, e))?;
+        let text =
+            crate::error::read_limited_text(path, crate::error::MAX_CONFIG_BYTES, "config file")?;
         let mut cfg = Self::parse(&text, &path.display().to_string())?;
         cfg.source = Some(path.to_path_buf());
         Ok(cfg)

@@ -45,3 +45,42 @@ impl ModelError {
 }
 
 pub type Result<T, E = ModelError> = std::result::Result<T, E>;
+
+/// The largest config file read (a config is a few hundred bytes).
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
+/// The largest model file read (JSON or safetensors): 256 MiB, a float32
+/// checkpoint of 64 M parameters, far above what any target holds.
+pub const MAX_MODEL_BYTES: u64 = 256 << 20;
+
+/// Reads at most `limit` bytes of `path` (a device such as /dev/zero never
+/// ends); a longer file is refused, naming it and the limit.
+pub fn read_limited(path: &std::path::Path, limit: u64, what: &str) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).map_err(|e| ModelError::io(path, e))?;
+    let mut buf = Vec::new();
+    f.take(limit + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| ModelError::io(path, e))?;
+    if buf.len() as u64 > limit {
+        return Err(ModelError::ModelFile {
+            file: path.display().to_string(),
+            msg: format!(
+                "larger than {} MiB, the limit for a {what}; is this the right file?",
+                limit >> 20
+            ),
+        });
+    }
+    Ok(buf)
+}
+
+/// [`read_limited`] as UTF-8 text.
+pub fn read_limited_text(path: &std::path::Path, limit: u64, what: &str) -> Result<String> {
+    let b = read_limited(path, limit, what)?;
+    String::from_utf8(b).map_err(|e| ModelError::ModelFile {
+        file: path.display().to_string(),
+        msg: format!(
+            "not UTF-8 text (byte {}); a {what} is text",
+            e.utf8_error().valid_up_to()
+        ),
+    })
+}

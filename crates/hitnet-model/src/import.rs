@@ -26,7 +26,7 @@ pub struct Expect {
 }
 
 pub fn import_file(path: &Path, expect: Expect) -> Result<FloatModel> {
-    let bytes = std::fs::read(path).map_err(|e| ModelError::io(path, e))?;
+    let bytes = crate::error::read_limited(path, crate::error::MAX_MODEL_BYTES, "model file")?;
     import_bytes(&bytes, &path.display().to_string(), expect)
 }
 

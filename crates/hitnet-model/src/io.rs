@@ -274,7 +274,7 @@ pub fn from_json(text: &str, file: &str) -> Result<QuantModel> {
 }
 
 pub fn load(path: &Path) -> Result<QuantModel> {
-    let text = std::fs::read_to_string(path).map_err(|e| ModelError::io(path, e))?;
+    let text = crate::error::read_limited_text(path, crate::error::MAX_MODEL_BYTES, "model file")?;
     from_json(&text, &path.display().to_string())
 }
 

@@ -81,7 +81,7 @@ pub fn load(cfg: &Config) -> Result<Loaded> {
             )
         }
         Some(path) => {
-            let bytes = std::fs::read(&path).map_err(|e| ModelError::io(&path, e))?;
+            let bytes = error::read_limited(&path, error::MAX_MODEL_BYTES, "model file")?;
             if import::is_safetensors(&bytes) {
                 let params = cfg.quant_params(None)?;
                 let fm = import::import_bytes(
