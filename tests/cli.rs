@@ -231,3 +231,71 @@ fn stdout_failures_are_handled() {
     assert_eq!(o.status.code(), Some(141), "{e}");
     assert!(e.is_empty(), "{e}");
 }
+
+/// Gate scales and biases from tame to absurd in a model file: every
+/// command either refuses the model (exit 2, naming the gate) or accepts it,
+/// and then the RTL co-simulates bit-exact (golden = simulator = RTL); `gen`
+/// never panics. The fuzzer's findings: scale 1e15 accepted and 14
+/// sim-vs-RTL mismatches; bias 1e17 a panic in `gen`.
+#[test]
+fn extreme_scales_are_refused_or_bit_exact() {
+    use hitnet_model::config::{CellKind, QuantParams};
+    let dir = tempfile::tempdir().unwrap();
+    let mut accepted = 0;
+    let mut refused = 0;
+    for (k, (cell, scale, bias)) in [
+        (CellKind::Lstm, 1e6, 0.0),
+        (CellKind::Lstm, 3e9, 0.0),
+        (CellKind::Lstm, 1e15, 0.0),
+        (CellKind::Gru, 1e8, 2e8),
+        (CellKind::Lstm, 0.5, 1e17),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut m = hitnet_model::defaults::default_float_model(cell, 2, 2, 1, 3)
+            .quantize(&QuantParams::default())
+            .unwrap();
+        m.layers[0].gates[0].scale = scale;
+        m.layers[0].gates[0].bias[0] = bias;
+        let mf = dir.path().join(format!("m{k}.json"));
+        hitnet_model::io::save(&m, &mf).unwrap();
+        let cfg = write(
+            dir.path(),
+            &format!("c{k}.toml"),
+            &format!(
+                "[model]\ncell = \"{}\"\ninput_size = 2\nhidden_size = 2\nweights = \"m{k}.json\"\n[hw]\nrows = 2\ncols = 4\n",
+                cell.name()
+            ),
+        );
+        let out = dir.path().join(format!("g{k}")).display().to_string();
+        let what = format!("{cell:?} scale {scale:e} bias {bias:e}");
+        let c = hitnet(&["check", "--config", &cfg]);
+        let g = hitnet(&["gen", "--config", &cfg, "--out", &out]);
+        let s = hitnet(&["cosim", "--config", &cfg, "--tokens", "40", "--json"]);
+        for o in [&c, &g, &s] {
+            assert!(!stderr(o).contains("panicked"), "{what}: {}", stderr(o));
+        }
+        if c.status.code() == Some(2) {
+            refused += 1;
+            for o in [&g, &s] {
+                assert_eq!(o.status.code(), Some(2), "{what}: {}", stderr(o));
+            }
+            assert!(
+                stderr(&c).contains("layers[0].gates."),
+                "{what}: {}",
+                stderr(&c)
+            );
+        } else {
+            accepted += 1;
+            assert!(c.status.success(), "{what}: {}", stderr(&c));
+            assert!(g.status.success(), "{what}: {}", stderr(&g));
+            let j = json(&s);
+            assert_eq!(j["bit_exact"], true, "{what}: {j}");
+        }
+    }
+    assert!(
+        accepted >= 2 && refused >= 2,
+        "accepted {accepted}, refused {refused}"
+    );
+}

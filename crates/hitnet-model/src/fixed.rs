@@ -150,6 +150,8 @@ impl Formats {
         sat(v, self.index_min(), self.index_max())
     }
     /// A real scale or bias as an integer with Fp fraction bits.
+    /// `v` in pre-activation fixed point. A value beyond the i64 range
+    /// saturates (`as` does), and so gives a width no design accepts.
     pub fn to_pre(&self, v: f64) -> i64 {
         (v * (1u64 << self.pre_frac) as f64).round() as i64
     }

@@ -82,12 +82,31 @@ impl IntModel {
             widths: Widths::default(),
         };
         im.widths = Widths::derive(&im);
-        if im.widths.pre > 48 {
+        let w = &im.widths;
+        if w.pre > 48 || w.mult > 48 || w.bias > 48 {
+            // Name the gate with the widest scale * N + |bias|.
+            let mut worst = (0i128, 0usize, String::new(), 0.0f64, 0.0f64);
+            for (l, (ql, il)) in m.layers.iter().zip(&im.layers).enumerate() {
+                for (qg, ig) in ql.gates.iter().zip(&il.gates) {
+                    let n = ig.w.max_row_nonzeros() as i128;
+                    let b = ig
+                        .bias
+                        .iter()
+                        .map(|&b| (b as i128).abs())
+                        .max()
+                        .unwrap_or(0);
+                    let p = (ig.mult as i128).abs() * n.max(1) + b;
+                    if p >= worst.0 {
+                        let bmax = qg.bias.iter().fold(0.0f64, |a, &b| a.max(b.abs()));
+                        worst = (p, l, qg.name.clone(), qg.scale, bmax);
+                    }
+                }
+            }
             return Err(ModelError::invalid(
-                "scale",
+                format!("layers[{}].gates.{}", worst.1, worst.2),
                 format!(
-                    "pre-activations would need {} bits; the gate scales or biases span too wide a range",
-                    im.widths.pre
+                    "scale {:e} and largest |bias| {:e} make pre-activations need {} bits (at most 48); the gate's scale or biases are far out of range, is the model file right?",
+                    worst.3, worst.4, w.pre.max(w.mult).max(w.bias)
                 ),
             ));
         }

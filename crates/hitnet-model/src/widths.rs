@@ -3,7 +3,7 @@
 //! tests drive the golden model to the extremes and check every observed
 //! value lies inside its bound.
 use crate::config::CellKind;
-use crate::fixed::{signed_bits, unsigned_bits};
+use crate::fixed::signed_bits;
 use crate::golden::IntModel;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -48,20 +48,23 @@ impl Widths {
     pub fn derive(m: &IntModel) -> Widths {
         let f = &m.formats;
         let one = f.one();
+        // The bounds of values that come from the model file (scales,
+        // biases) are computed in i128: a huge scale must give a huge width
+        // (and a refusal), never a wrapped small one.
         let mut n_max = 0i64;
-        let mut mult_max = 0i64;
-        let mut bias_max = 0i64;
-        let mut pre_max = 0i64;
-        let mut gru_sum_max = 0i64;
+        let mut mult_max = 0i128;
+        let mut bias_max = 0i128;
+        let mut pre_max = 0i128;
+        let mut gru_sum_max = 0i128;
         for layer in &m.layers {
             let mut gate_pre = Vec::new();
             for g in &layer.gates {
                 let n = g.w.max_row_nonzeros() as i64;
-                let b = g.bias.iter().map(|b| b.abs()).max().unwrap_or(0);
+                let b = g.bias.iter().map(|&b| (b as i128).abs()).max().unwrap_or(0);
                 n_max = n_max.max(n);
-                mult_max = mult_max.max(g.mult);
+                mult_max = mult_max.max((g.mult as i128).abs());
                 bias_max = bias_max.max(b);
-                let p = g.mult * n + b;
+                let p = (g.mult as i128).abs() * n as i128 + b;
                 pre_max = pre_max.max(p);
                 gate_pre.push(p);
             }
@@ -69,6 +72,7 @@ impl Widths {
                 gru_sum_max = gru_sum_max.max(gate_pre[2] + gate_pre[3]);
             }
         }
+        let sat = |v: i128| v.min(i64::MAX as i128) as i64;
         let (cell_lo, cell_hi, sum_lo, sum_hi) = match m.cell {
             CellKind::Lstm => {
                 let (lo, hi) = (f.cell_min(), f.cell_max());
@@ -81,15 +85,15 @@ impl Widths {
         Widths {
             acc_bound: n_max,
             acc: signed_bits(-n_max, n_max),
-            mult_bound: mult_max,
-            mult: unsigned_bits(mult_max as u64),
-            bias_bound: bias_max,
-            bias: signed_bits(-bias_max, bias_max),
-            pre_bound: pre_max,
-            pre: signed_bits(-pre_max, pre_max),
-            gru_sum_bound: gru_sum_max,
+            mult_bound: sat(mult_max),
+            mult: unsigned_bits_wide(mult_max),
+            bias_bound: sat(bias_max),
+            bias: signed_bits_wide(bias_max),
+            pre_bound: sat(pre_max),
+            pre: signed_bits_wide(pre_max),
+            gru_sum_bound: sat(gru_sum_max),
             gru_sum: if m.cell == CellKind::Gru {
-                signed_bits(-gru_sum_max, gru_sum_max)
+                signed_bits_wide(gru_sum_max)
             } else {
                 0
             },
@@ -168,6 +172,20 @@ impl Widths {
         ]);
         v
     }
+}
+
+/// Bits of a two's-complement value in [-m, m], for any m >= 0 (up to 128).
+fn signed_bits_wide(m: i128) -> u32 {
+    if m <= i64::MAX as i128 {
+        signed_bits(-(m as i64), m as i64)
+    } else {
+        129 - m.leading_zeros()
+    }
+}
+
+/// Bits of an unsigned value up to m.
+fn unsigned_bits_wide(m: i128) -> u32 {
+    (128 - m.leading_zeros()).max(1)
 }
 
 /// Observed [min, max] per named intermediate value.

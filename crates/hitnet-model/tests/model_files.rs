@@ -233,3 +233,51 @@ fn replace_bytes(b: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
     }
     v
 }
+
+/// Scales and biases far out of range (found by fuzzing: a gate scale of
+/// 1e15 was accepted with a 15-bit pre-activation, a bias of 1e17 made
+/// `gen` panic). Every model is either refused, naming the gate, or gets
+/// widths that hold its real bound, computed here in floating point.
+#[test]
+fn huge_scales_and_biases_are_refused_or_fit() {
+    let q = QuantParams::default();
+    for cell in [CellKind::Lstm, CellKind::Gru] {
+        for (scale, bias) in [
+            (1e3, 0.0),
+            (1e9, 0.0),
+            (1e10, 0.0),
+            (1e12, 0.0),
+            (1e14, 0.0),
+            (1e15, 0.0),
+            (1e19, 0.0),
+            (1e300, 0.0),
+            (0.5, 1e9),
+            (0.5, 1e17),
+            (0.5, -1e20),
+        ] {
+            let mut m = model(cell);
+            m.layers[0].gates[0].scale = scale;
+            m.layers[0].gates[0].bias[1] = bias;
+            let what = format!("{cell:?} scale {scale:e} bias {bias:e}");
+            match hitnet_model::IntModel::new(&m, &q) {
+                Err(e) => {
+                    let e = e.to_string();
+                    assert!(e.contains("layers[0].gates."), "{what}: {e}");
+                    assert!(e.contains("at most 48"), "{what}: {e}");
+                }
+                Ok(im) => {
+                    let f = 2f64.powi(im.formats.pre_frac as i32);
+                    let n = m.layers[0].gates[0].w.max_row_nonzeros() as f64;
+                    let p = scale.abs() * f * n + bias.abs() * f;
+                    let need = (p + 1.0).log2().ceil() as u32 + 1;
+                    assert!(
+                        im.widths.pre >= need,
+                        "{what}: pre {} < {need}",
+                        im.widths.pre
+                    );
+                    assert!(im.widths.pre <= 48, "{what}");
+                }
+            }
+        }
+    }
+}
