@@ -299,3 +299,24 @@ fn extreme_scales_are_refused_or_bit_exact() {
         "accepted {accepted}, refused {refused}"
     );
 }
+
+/// `sim` streams its stimulus and comparison: a trillion tokens start
+/// running instead of aborting on a 32 TB allocation; `cosim`, which keeps
+/// every beat, refuses more than a million tokens up front.
+#[test]
+fn huge_token_counts() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hitnet"))
+        .args(["sim", "--tokens", "1000000000000"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let still_running = child.try_wait().unwrap().is_none();
+    let _ = child.kill();
+    let o = child.wait_with_output().unwrap();
+    assert!(still_running, "sim exited early: {}", stderr(&o));
+    let o = hitnet(&["cosim", "--tokens", "1000000000000"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("1..=1000000"), "{}", stderr(&o));
+}

@@ -11,7 +11,10 @@ pub struct Args {
     /// Config file (TOML); the built-in default config when absent.
     #[arg(long)]
     pub config: Option<PathBuf>,
-    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..))]
+    /// Tokens to co-simulate. At most 1,000,000: the RTL bench reads its
+    /// whole stimulus from a file and every beat is compared after the run,
+    /// so memory grows with this (`sim` streams, for longer runs).
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub tokens: u64,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
