@@ -320,3 +320,44 @@ fn huge_token_counts() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("1..=1000000"), "{}", stderr(&o));
 }
+
+/// `check` runs the plan's and the target table's validation: what gen,
+/// sim and synth refuse, check refuses too (exit 0 from check means every
+/// command accepts the config).
+#[test]
+fn check_refuses_what_the_plan_and_targets_refuse() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        (CFG.replace("rows = 4", "rows = 40"), "hw.rows"),
+        (CFG.replace("cols = 8", "cols = 80"), "hw.cols"),
+        (
+            CFG.replace("cols = 8", "cols = 8\npost_lanes = 3"),
+            "hw.post_lanes",
+        ),
+        (
+            CFG.replace("cols = 8", "cols = 8\ntarget = \"xc7\""),
+            "hw.target",
+        ),
+    ];
+    for (k, (text, key)) in cases.iter().enumerate() {
+        let cfg = write(dir.path(), &format!("k{k}.toml"), text);
+        for cmd in ["check", "gen"] {
+            let mut args = vec![cmd, "--config", &cfg];
+            let out = dir.path().join(format!("o{k}")).display().to_string();
+            if cmd == "gen" {
+                if *key == "hw.target" {
+                    continue; // gen needs no target
+                }
+                args.extend(["--out", &out]);
+            }
+            let o = hitnet(&args);
+            let e = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{cmd} case {k}: {e}");
+            assert!(e.contains(key), "{cmd} case {k}: {e}");
+        }
+    }
+    let ok = write(dir.path(), "ok.toml", CFG);
+    let j = json(&hitnet(&["check", "--config", &ok, "--json"]));
+    assert!(j["cycles_per_token"].as_u64().unwrap() > 0);
+    assert_eq!(j["target"], "ice40-up5k");
+}

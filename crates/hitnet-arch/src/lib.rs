@@ -265,12 +265,16 @@ impl Plan {
                     ));
                 }
                 if rows / p > min_blocks {
+                    // The hint must itself be accepted: the smallest lane
+                    // count that divides rows and fits the segment.
+                    let ok = (1..=rows)
+                        .find(|&q| rows % q == 0 && rows / q <= min_blocks)
+                        .unwrap_or(rows);
                     return Err(shape_err(
                         "hw.post_lanes",
                         format!(
-                            "{p} lanes need {} cycles per segment but the shortest segment lasts {min_blocks}; use at least {} lanes",
+                            "{p} lanes need {} cycles per segment but the shortest segment lasts {min_blocks}; use {ok} lanes or more (a divisor of hw.rows = {rows})",
                             rows / p,
-                            rows.div_ceil(min_blocks)
                         ),
                     ));
                 }

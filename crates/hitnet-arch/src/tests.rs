@@ -150,3 +150,42 @@ fn z_sources_follow_the_layer_layout() {
         ]
     );
 }
+
+/// A refused lane count's hint names a count the plan then accepts (rows
+/// 69 once got "use at least 35 lanes", and 35 does not divide 69).
+#[test]
+fn lane_hints_are_accepted() {
+    let m = int_model(CellKind::Lstm, 10, 70, 1);
+    let mut checked = 0;
+    for rows in 1..=70usize {
+        for cols in [2usize, 5, 16] {
+            for p in 1..=rows {
+                if rows % p != 0 {
+                    continue;
+                }
+                let s = Shape {
+                    rows,
+                    cols,
+                    lanes: Some(p),
+                };
+                let Err(e) = Plan::new(&m, s) else { continue };
+                let e = e.to_string();
+                let Some(hint) = e.split("; use ").nth(1) else {
+                    continue;
+                };
+                let q: usize = hint.split(' ').next().unwrap().parse().unwrap();
+                let ok = Plan::new(
+                    &m,
+                    Shape {
+                        rows,
+                        cols,
+                        lanes: Some(q),
+                    },
+                );
+                assert!(ok.is_ok(), "rows {rows} cols {cols}: {e} -> {q}: {ok:?}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 10, "{checked} hints checked");
+}

@@ -14,19 +14,40 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
-    let loaded = common::load_model(a.config.as_deref())?;
+    // The same validation every other command runs: the plan (array shape,
+    // lanes) and the target table, so exit 0 here means they accept it.
+    let pl = common::load_plan(a.config.as_deref())?;
+    let target = common::fpga_target(None, &pl.loaded).map_err(|e| {
+        let file = a
+            .config
+            .as_deref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "<built-in default config>".into());
+        anyhow::anyhow!("{file}: hw.target: {}", common::one_line(&e))
+    })?;
+    let loaded = &pl.loaded;
     let im = &loaded.int;
+    let c = &pl.plan.cycles;
     let f = &im.formats;
     if a.json {
         common::print_json(&serde_json::json!({
             "ok": true,
-            "model": common::model_json(&loaded),
+            "model": common::model_json(loaded),
             "formats": f,
             "widths": im.widths,
+            "target": target.name,
+            "cycles_per_token": c.per_token,
         }))?;
         return Ok(ExitCode::SUCCESS);
     }
-    crate::outln!("ok: {}", common::model_line(&loaded));
+    crate::outln!("ok: {}", common::model_line(loaded));
+    crate::outln!(
+        "plan: {}x{} array, {} cycles per token; target {}",
+        loaded.config.hw.rows,
+        loaded.config.hw.cols,
+        c.per_token,
+        target.name
+    );
     crate::outln!("formats:");
     crate::outln!(
         "  gate values, cell state, h: Q.{} (F = {})",
