@@ -361,3 +361,29 @@ fn check_refuses_what_the_plan_and_targets_refuse() {
     assert!(j["cycles_per_token"].as_u64().unwrap() > 0);
     assert_eq!(j["target"], "ice40-up5k");
 }
+
+/// Flags out of range are refused up front, not clamped or run anyway.
+#[test]
+fn out_of_range_flags_are_refused() {
+    let cases: [(&[&str], &str); 6] = [
+        (&["sim", "--stall-percent", "99"], "0..=95"),
+        (&["cosim", "--stall-percent", "96"], "0..=95"),
+        (&["bench", "--batches", "0"], "1..=10000"),
+        (&["cosim", "--vcd", "/no/such/dir/x.vcd"], "--vcd"),
+        (&["cosim", "--vcd", "/tmp"], "is a folder"),
+        (&["verify", "--vcd", "/no/such/dir/x.vcd"], "--vcd"),
+    ];
+    for (args, needle) in cases {
+        let t = std::time::Instant::now();
+        let o = hitnet(args);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+        assert!(e.contains(needle), "{args:?}: {e}");
+        // Before any build.
+        assert!(
+            t.elapsed().as_secs() < 10,
+            "{args:?} took {:?}",
+            t.elapsed()
+        );
+    }
+}

@@ -16,8 +16,8 @@ pub struct Args {
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Timed batches (the median is reported).
-    #[arg(long, default_value_t = 15)]
-    pub batches: usize,
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+    pub batches: u64,
     /// Tokens per batch.
     #[arg(long, default_value_t = 200)]
     pub tokens: usize,

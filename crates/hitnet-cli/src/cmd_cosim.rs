@@ -18,8 +18,8 @@ pub struct Args {
     pub tokens: u64,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Percent of cycles with the output stalled and the input absent.
-    #[arg(long, default_value_t = 0)]
+    /// Percent of cycles with the output stalled and the input absent (0..=95).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=95))]
     pub stall_percent: u32,
     /// Where to write a VCD trace around the first mismatch.
     #[arg(long)]
@@ -38,6 +38,9 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
+    if let Some(v) = &a.vcd {
+        common::check_output_file(v, "--vcd")?;
+    }
     let pl = common::load_plan(a.config.as_deref())?;
     let p = &pl.plan;
     let im = &pl.loaded.int;

@@ -17,8 +17,8 @@ pub struct Args {
     /// Clock for tokens/s (default: hw.clock_mhz of the config).
     #[arg(long)]
     pub clock_mhz: Option<f64>,
-    /// Percent of cycles with the output stalled and the input absent.
-    #[arg(long, default_value_t = 0)]
+    /// Percent of cycles with the output stalled and the input absent (0..=95).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=95))]
     pub stall_percent: u32,
     #[arg(long)]
     pub json: bool,

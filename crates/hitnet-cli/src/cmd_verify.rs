@@ -97,6 +97,9 @@ pub(crate) fn print_report(r: &Report) -> Result<()> {
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
+    if let Some(v) = &a.vcd {
+        common::check_output_file(v, "--vcd")?;
+    }
     let pl = common::load_plan(a.config.as_deref())?;
     let target = common::fpga_target(a.target.as_deref(), &pl.loaded)?;
     let wrapper = crate::cmd_synth::wrapper_kind(a.wrapper.as_deref(), target)?;

@@ -272,6 +272,35 @@ pub fn fpga_target(
     hitnet_fpga::Target::from_name(name).map_err(fpga_error)
 }
 
+/// Refuses, before any long build, an output file `path` (given with
+/// `flag`) that cannot be written: its folder missing, or the path a folder
+/// or unwritable. Leaves no file behind.
+pub fn check_output_file(path: &Path, flag: &str) -> Result<()> {
+    if path.is_dir() {
+        return Err(bad_input(format!(
+            "invalid value for `{flag}`: {} is a folder; give a file name",
+            path.display()
+        )));
+    }
+    let existed = path.exists();
+    match std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+    {
+        Ok(_) => {
+            if !existed {
+                let _ = std::fs::remove_file(path);
+            }
+            Ok(())
+        }
+        Err(e) => Err(bad_input(format!(
+            "invalid value for `{flag}`: cannot write {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
 /// Default build folder of a target: `build/<target>`.
 pub fn default_build_dir(target: &hitnet_fpga::Target) -> std::path::PathBuf {
     Path::new("build").join(target.name)
