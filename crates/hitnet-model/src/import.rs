@@ -97,18 +97,27 @@ pub fn import_bytes(bytes: &[u8], file: &str, expect: Expect) -> Result<FloatMod
                 Err(_) => return Err(err(&name, "missing".into())),
             };
             if t.shape() != shape {
-                let hint = if short == "weight_ih" && t.shape().len() == 2 && t.shape()[0] != g * h
-                {
-                    let other = if t.shape()[0] == 4 * h {
-                        " (that is an LSTM's shape)"
-                    } else if t.shape()[0] == 3 * h {
-                        " (that is a GRU's shape)"
-                    } else {
-                        ""
-                    };
-                    format!("; config says model.cell = {:?}{other}", expect.cell.name())
-                } else {
-                    String::new()
+                // What the file holds, from its recurrent weight [G*h', h']
+                // (the input weight's row count alone cannot tell an LSTM
+                // of one size from a GRU of another).
+                let held =
+                    st.tensor(&format!("{prefix}weight_hh_l{l}"))
+                        .ok()
+                        .and_then(|hh| match hh.shape() {
+                            [r, c] if *c > 0 && *r == 4 * c => {
+                                Some(format!("an LSTM with hidden size {c}"))
+                            }
+                            [r, c] if *c > 0 && *r == 3 * c => {
+                                Some(format!("a GRU with hidden size {c}"))
+                            }
+                            _ => None,
+                        });
+                let hint = match held {
+                    Some(what) if short.starts_with("weight") => format!(
+                        "; the file holds {what}, the config says model.cell = {:?}, hidden_size = {h}",
+                        expect.cell.name()
+                    ),
+                    _ => String::new(),
                 };
                 return Err(err(
                     &name,

@@ -137,6 +137,17 @@ fn bad_safetensors_name_the_tensor() {
     ex.hidden_size = 6;
     let e = import_err(&bytes, ex);
     assert!(e.contains("weight_ih_l0") && e.contains("shape"), "{e}");
+    // An LSTM whose gate rows (4 x 3 = 12) look like a GRU's of the config
+    // (3 x 4): the message names what the file holds, not a GRU.
+    let small = export_safetensors(
+        &defaults::default_float_model(CellKind::Lstm, 7, 3, 2, 3),
+        "",
+    );
+    let mut ex = expect(CellKind::Lstm);
+    ex.hidden_size = 4;
+    let e = import_err(&small, ex);
+    assert!(e.contains("an LSTM with hidden size 3"), "{e}");
+    assert!(!e.contains("GRU"), "{e}");
     // Wrong layer count.
     let mut ex = expect(CellKind::Lstm);
     ex.layers = 3;
