@@ -55,6 +55,14 @@ fn bad_input_exits_2_with_one_line_naming_the_culprit() {
             CFG.replace("seed = 5", "seed = 5\nweights = \"junk.bin\""),
             "junk.bin",
         ),
+        // Inside the per-key limits but too big to hold: refused at once
+        // (this one would need ~86 GB), not by an allocation abort.
+        (
+            CFG.replace("input_size = 13", "input_size = 8192")
+                .replace("hidden_size = 11", "hidden_size = 8192")
+                .replace("layers = 2", "layers = 16"),
+            "ternary weights, more than the 67108864",
+        ),
         // A model "file" that never ends is refused at the size limit.
         (
             CFG.replace("seed = 5", "seed = 5\nweights = \"/dev/zero\""),

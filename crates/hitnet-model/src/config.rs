@@ -53,6 +53,12 @@ impl ActMode {
 pub const MAX_SIZE: usize = 8192;
 pub const MAX_LAYERS: usize = 16;
 pub const MAX_ARRAY: usize = 256;
+/// Most ternary weights a model may have: 2^26 (67 M). Holding one takes
+/// about 10 bytes per weight on the way (float weights, two ternary copies,
+/// images), so this is ~0.7 GB, while the largest target (ECP5-85k, 208
+/// DP16KD) holds ~1.9 M. The size limits alone would allow 16 layers of
+/// 8192 x 8192 (8.6 G weights, ~86 GB).
+pub const MAX_WEIGHTS: u64 = 1 << 26;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -283,6 +289,21 @@ impl Config {
         range_usize("model.input_size", m.input_size, 1, MAX_SIZE)?;
         range_usize("model.hidden_size", m.hidden_size, 1, MAX_SIZE)?;
         range_usize("model.layers", m.layers, 1, MAX_LAYERS)?;
+        let (i, h, g) = (
+            m.input_size as u64,
+            m.hidden_size as u64,
+            m.cell.gates() as u64,
+        );
+        let weights = g * h * (i + h) + (m.layers as u64 - 1) * g * h * (2 * h);
+        if weights > MAX_WEIGHTS {
+            return Err(ModelError::invalid(
+                "model.hidden_size",
+                format!(
+                    "input_size {i}, hidden_size {h} and {} layer(s) make {weights} ternary weights, more than the {MAX_WEIGHTS} this tool holds in memory (~10 bytes each while loading); the largest FPGA target holds ~1.9 M: use a smaller model",
+                    m.layers
+                ),
+            ));
+        }
         range_usize("hw.rows", self.hw.rows, 1, MAX_ARRAY)?;
         range_usize("hw.cols", self.hw.cols, 1, MAX_ARRAY)?;
         if let Some(p) = self.hw.post_lanes {
