@@ -43,7 +43,11 @@ fn bad_input_exits_2_with_one_line_naming_the_culprit() {
         (CFG.replace("hidden_size = 11\n", ""), "hidden_size"),
         (
             CFG.replace("input_size = 13", "input_size = 0"),
-            "model.input_size",
+            "line 3: invalid value for `model.input_size`",
+        ),
+        (
+            CFG.replace("input_size = 13", "input_size = \"x\""),
+            "line 3, column 14: invalid type: string \"x\", expected usize for `model.input_size`",
         ),
         (CFG.replace("rows = 4", "rows = 100000"), "hw.rows"),
         (CFG.replace("slope = 1.5", "slope = -1.0"), "quant.slope"),

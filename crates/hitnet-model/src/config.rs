@@ -260,9 +260,15 @@ impl Config {
             file: file.to_string(),
             msg: toml_error_line(text, &e),
         })?;
-        cfg.validate().map_err(|e| ModelError::Config {
-            file: file.to_string(),
-            msg: e.to_string(),
+        cfg.validate().map_err(|e| {
+            let line = match &e {
+                ModelError::Invalid { key, .. } => key_line(text, key),
+                _ => String::new(),
+            };
+            ModelError::Config {
+                file: file.to_string(),
+                msg: format!("{line}{e}"),
+            }
         })?;
         Ok(cfg)
     }
@@ -407,10 +413,50 @@ fn toml_error_line(text: &str, e: &toml::de::Error) -> String {
             } else {
                 table
             };
-            format!("line {line}, column {col}: {msg}{table}")
+            // The key of a value error: `key = value` on the error's line.
+            let line_text = text.lines().nth(line - 1).unwrap_or("");
+            let key = line_text
+                .split_once('=')
+                .map(|(k, _)| k.trim())
+                .filter(|k| {
+                    !k.is_empty() && !k.starts_with('[') && !msg.contains(&format!("`{k}`"))
+                })
+                .map(|k| {
+                    let t = table
+                        .trim()
+                        .trim_start_matches("(in [")
+                        .trim_end_matches("])");
+                    if t.is_empty() {
+                        format!(" for `{k}`")
+                    } else {
+                        format!(" for `{t}.{k}`")
+                    }
+                })
+                .unwrap_or_default();
+            format!("line {line}, column {col}: {msg}{key}{table}")
         }
         None => msg,
     }
+}
+
+/// "line N: " of the first `key = ...` line of `section.key` (e.g.
+/// `model.input_size`) in config `text`, or "" when not found.
+fn key_line(text: &str, dotted: &str) -> String {
+    let Some((section, key)) = dotted.split_once('.') else {
+        return String::new();
+    };
+    let mut current = "";
+    for (n, l) in text.lines().enumerate() {
+        let t = l.trim();
+        if let Some(sec) = t.strip_prefix('[') {
+            current = sec.trim_end_matches(']').trim();
+            continue;
+        }
+        if current == section && t.split_once('=').is_some_and(|(k, _)| k.trim() == key) {
+            return format!("line {}: ", n + 1);
+        }
+    }
+    String::new()
 }
 
 /// The built-in default config: a 1x64 LSTM with 64 inputs on an 8x16 array,
