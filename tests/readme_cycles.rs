@@ -1,0 +1,52 @@
+//! Every cycles-per-token figure the README quotes, exactly, on its config
+//! (the benchmark configs in fpga/configs are planned here too). A schedule
+//! change fails this test and so forces the README to be updated with it.
+use hitnet_arch::{Plan, Shape};
+use hitnet_model::config::{CellKind, Config};
+
+fn plan_of(cfg: &Config) -> Plan {
+    let loaded = hitnet_model::load(cfg).expect("model");
+    Plan::new(
+        &loaded.int,
+        Shape {
+            rows: cfg.hw.rows,
+            cols: cfg.hw.cols,
+            lanes: cfg.hw.post_lanes,
+        },
+    )
+    .expect("plan")
+}
+
+fn config_file(name: &str) -> Config {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fpga/configs")
+        .join(name);
+    Config::load(&p).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn readme_cycle_figures() {
+    // README: "default LSTM 64/64 on 8 x 16 | 285 vs bound 256".
+    let up5k = plan_of(&config_file("up5k-lstm64.toml"));
+    assert_eq!(up5k.cycles.per_token, 285);
+    assert_eq!(up5k.cycles.bound_per_token, 256.0);
+    let default = plan_of(
+        &Config::parse(
+            hitnet_model::config::DEFAULT_CONFIG,
+            "<built-in default config>",
+        )
+        .unwrap(),
+    );
+    assert_eq!(default.cycles.per_token, 285);
+    // README FPGA table: ECP5-85k PTB LSTM on 32 x 64, 426 cycles.
+    let ptb = plan_of(&config_file("ecp5-ptb.toml"));
+    assert_eq!(ptb.cycles.per_token, 426);
+    // README: "PTB-size LSTM (300 in, 300 hidden) on a 16 x 32 array |
+    // 1,472 vs ideal bound 1,406.25".
+    let mut c = Config::new(CellKind::Lstm, 300, 300, 1);
+    c.hw.rows = 16;
+    c.hw.cols = 32;
+    let p16 = plan_of(&c);
+    assert_eq!(p16.cycles.per_token, 1472);
+    assert_eq!(p16.cycles.bound_per_token, 1406.25);
+}
