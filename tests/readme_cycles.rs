@@ -6,15 +6,7 @@ use hitnet_model::config::{CellKind, Config};
 
 fn plan_of(cfg: &Config) -> Plan {
     let loaded = hitnet_model::load(cfg).expect("model");
-    Plan::new(
-        &loaded.int,
-        Shape {
-            rows: cfg.hw.rows,
-            cols: cfg.hw.cols,
-            lanes: cfg.hw.post_lanes,
-        },
-    )
-    .expect("plan")
+    Plan::new(&loaded.int, Shape::of(&cfg.hw)).expect("plan")
 }
 
 fn config_file(name: &str) -> Config {

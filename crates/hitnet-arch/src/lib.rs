@@ -52,6 +52,17 @@ pub struct Shape {
     pub lanes: Option<usize>,
 }
 
+impl Shape {
+    /// The shape a config's `[hw]` section asks for.
+    pub fn of(hw: &hitnet_model::config::HwSection) -> Shape {
+        Shape {
+            rows: hw.rows,
+            cols: hw.cols,
+            lanes: hw.post_lanes,
+        }
+    }
+}
+
 /// One gate's pass over a group of `rows` units: a run of column blocks.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Segment {

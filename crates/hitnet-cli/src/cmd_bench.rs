@@ -115,14 +115,7 @@ fn sim_vs_verilator(a: Args) -> Result<ExitCode> {
         cfg.hw.cols = 32;
     }
     let loaded = hitnet_model::load(&cfg)?;
-    let plan = hitnet_arch::Plan::new(
-        &loaded.int,
-        hitnet_arch::Shape {
-            rows: cfg.hw.rows,
-            cols: cfg.hw.cols,
-            lanes: cfg.hw.post_lanes,
-        },
-    )?;
+    let plan = hitnet_arch::Plan::new(&loaded.int, hitnet_arch::Shape::of(&cfg.hw))?;
     let tc = Toolchain::find()?;
     let design = hitnet_rtl::generate(&plan, serde_json::json!({}));
     let tmp = tempfile::tempdir()?;

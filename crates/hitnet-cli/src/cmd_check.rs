@@ -18,11 +18,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
     // lanes) and the target table, so exit 0 here means they accept it.
     let pl = common::load_plan(a.config.as_deref())?;
     let target = common::fpga_target(None, &pl.loaded).map_err(|e| {
-        let file = a
-            .config
-            .as_deref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|| "<built-in default config>".into());
+        let file = common::config_name(a.config.as_deref());
         anyhow::anyhow!("{file}: hw.target: {}", common::one_line(&e))
     })?;
     let loaded = &pl.loaded;

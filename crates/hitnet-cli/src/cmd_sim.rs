@@ -67,16 +67,9 @@ pub fn run(a: Args) -> Result<ExitCode> {
         }
     };
     let mut st = sim.stream(valid, ready);
-    for t in 0..a.tokens {
-        let tok = hitnet_sim::Token {
-            x: hitnet_model::rng::random_input(a.seed, t, im.input_size),
-            first: t == 0,
-        };
-        if tok.first {
-            golden.reset();
-        }
-        let outs: Vec<Vec<i8>> = golden.step(&tok.x).into_iter().map(|o| o.h).collect();
-        want.borrow_mut().push_back(outs);
+    for tok in common::stimulus_stream(a.seed, a.tokens, im.input_size) {
+        want.borrow_mut()
+            .push_back(hitnet_cosim::golden_step(&mut golden, &tok));
         st.push(tok, &mut on_beat);
     }
     let stats = st.finish(&mut on_beat);

@@ -26,13 +26,16 @@ pub fn load_config(path: Option<&Path>) -> Result<Config> {
     }
 }
 
+/// How messages name the config at `path` (or the built-in one).
+pub fn config_name(path: Option<&Path>) -> String {
+    path.map(|p| p.display().to_string())
+        .unwrap_or_else(|| "<built-in default config>".into())
+}
+
 /// Loads config and model, adding which config to the message.
 pub fn load_model(path: Option<&Path>) -> Result<hitnet_model::Loaded> {
     let cfg = load_config(path)?;
-    let what = path
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| "<built-in default config>".into());
-    hitnet_model::load(&cfg).with_context(|| format!("loading the model of {what}"))
+    hitnet_model::load(&cfg).with_context(|| format!("loading the model of {}", config_name(path)))
 }
 
 /// An error chain on one line: "outer: inner: root".
@@ -69,6 +72,14 @@ pub fn write_out(args: std::fmt::Arguments, end: &str) -> Result<()> {
     let mut o = std::io::stdout().lock();
     o.write_fmt(args)
         .and_then(|_| o.write_all(end.as_bytes()))
+        .map_err(|e| anyhow::Error::new(StdoutError(e)))
+}
+
+/// Flushes standard output; the error says it was stdout.
+pub fn flush_out() -> Result<()> {
+    use std::io::Write;
+    std::io::stdout()
+        .flush()
         .map_err(|e| anyhow::Error::new(StdoutError(e)))
 }
 
@@ -131,18 +142,8 @@ pub struct Planned {
 pub fn load_plan(path: Option<&Path>) -> Result<Planned> {
     let loaded = load_model(path)?;
     let hw = &loaded.config.hw;
-    let what = path
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| "<built-in default config>".into());
-    let plan = hitnet_arch::Plan::new(
-        &loaded.int,
-        hitnet_arch::Shape {
-            rows: hw.rows,
-            cols: hw.cols,
-            lanes: hw.post_lanes,
-        },
-    )
-    .with_context(|| format!("planning the accelerator of {what}"))?;
+    let plan = hitnet_arch::Plan::new(&loaded.int, hitnet_arch::Shape::of(hw))
+        .with_context(|| format!("planning the accelerator of {}", config_name(path)))?;
     Ok(Planned { loaded, plan })
 }
 
@@ -210,12 +211,19 @@ pub fn bar(n: u64, msg: &str) -> indicatif::ProgressBar {
 /// The stimulus of run, sim and cosim: seeded random ternary vectors, the
 /// first one starting a sequence.
 pub fn stimulus(seed: u64, tokens: u64, input_size: usize) -> Vec<hitnet_sim::Token> {
-    (0..tokens)
-        .map(|t| hitnet_sim::Token {
-            x: hitnet_model::rng::random_input(seed, t, input_size),
-            first: t == 0,
-        })
-        .collect()
+    stimulus_stream(seed, tokens, input_size).collect()
+}
+
+/// [`stimulus`] one token at a time (memory does not grow with `tokens`).
+pub fn stimulus_stream(
+    seed: u64,
+    tokens: u64,
+    input_size: usize,
+) -> impl Iterator<Item = hitnet_sim::Token> {
+    (0..tokens).map(move |t| hitnet_sim::Token {
+        x: hitnet_model::rng::random_input(seed, t, input_size),
+        first: t == 0,
+    })
 }
 
 /// Port patterns from a backpressure percentage (0 = always ready/valid).

@@ -69,12 +69,7 @@ pub fn main() -> ExitCode {
             }
             // Help and version go to stdout, whose failure must show too.
             let text = e.render().to_string();
-            let r = common::write_out(format_args!("{text}"), "").and_then(|_| {
-                use std::io::Write;
-                std::io::stdout()
-                    .flush()
-                    .map_err(|e| anyhow::Error::new(common::StdoutError(e)))
-            });
+            let r = common::write_out(format_args!("{text}"), "").and_then(|_| common::flush_out());
             return match r {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => stdout_failure(&e),
@@ -96,13 +91,7 @@ pub fn main() -> ExitCode {
         Command::Eval(a) => cmd_eval::run(a),
     };
     // Output still buffered must reach stdout too, or the failure be known.
-    let result = result.and_then(|code| {
-        use std::io::Write;
-        std::io::stdout()
-            .flush()
-            .map_err(|e| anyhow::Error::new(common::StdoutError(e)))?;
-        Ok(code)
-    });
+    let result = result.and_then(|code| common::flush_out().map(|_| code));
     match result {
         Ok(code) => code,
         Err(e) if e.downcast_ref::<common::StdoutError>().is_some() => stdout_failure(&e),

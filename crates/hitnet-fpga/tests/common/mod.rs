@@ -18,15 +18,7 @@ pub fn generate(config: &str, dir: &Path) -> Generated {
     let cfg = hitnet_model::Config::parse(config, "<test config>").expect("config");
     let loaded = hitnet_model::load(&cfg).expect("model");
     let hw = &cfg.hw;
-    let plan = hitnet_arch::Plan::new(
-        &loaded.int,
-        hitnet_arch::Shape {
-            rows: hw.rows,
-            cols: hw.cols,
-            lanes: hw.post_lanes,
-        },
-    )
-    .expect("plan");
+    let plan = hitnet_arch::Plan::new(&loaded.int, hitnet_arch::Shape::of(hw)).expect("plan");
     let design = hitnet_rtl::generate_with(
         &plan,
         serde_json::json!({}),
