@@ -209,18 +209,16 @@ pub fn normalize(doc: &mut Value) -> Result<Normalized> {
                     if !k1 && !bel.ends_with(".K0") {
                         return Err(bad(name, format!("logic cell on bel {bel}")));
                     }
-                    let (mine, other) = if k1 {
-                        (["FXA", "FXB"], "F1")
+                    // The OFX inputs of the other position must be open.
+                    let (feeds, foreign): (&str, &[&str]) = if k1 {
+                        ("FXA/FXB", &["F1"])
                     } else {
-                        (["F1", "F1"], "FXA")
+                        ("F1", &["FXA", "FXB"])
                     };
-                    if !unconnected(&conns, other) || (!k1 && !unconnected(&conns, "FXB")) {
+                    if let Some(p) = foreign.iter().find(|p| !unconnected(&conns, p)) {
                         return Err(bad(
                             name,
-                            format!(
-                                "{other} used on bel {bel} (only {} feed its OFX)",
-                                mine.join("/")
-                            ),
+                            format!("{p} used on bel {bel} (only {feeds} feed its OFX)"),
                         ));
                     }
                     if k1 {
