@@ -399,3 +399,42 @@ fn out_of_range_flags_are_refused() {
         );
     }
 }
+
+#[test]
+fn a_language_model_state_dict_is_imported_with_a_note_on_what_was_not() {
+    // nn.Embedding + nn.LSTM + nn.Linear saved together: the RNN is
+    // imported, and every command says which tensors it did not use.
+    let dir = tempfile::tempdir().unwrap();
+    let fm = hitnet_model::defaults::default_float_model(hitnet_model::CellKind::Gru, 13, 11, 2, 3);
+    let mut sd = hitnet_model::import::state_dict(&fm, "rnn.");
+    sd.push(("embedding.weight".into(), vec![20, 13], vec![0.1; 260]));
+    sd.push(("decoder.weight".into(), vec![20, 11], vec![0.1; 220]));
+    sd.push(("decoder.bias".into(), vec![20], vec![0.1; 20]));
+    std::fs::write(
+        dir.path().join("lm.safetensors"),
+        hitnet_model::import::serialize_f32(&sd),
+    )
+    .unwrap();
+    let cfg = write(
+        dir.path(),
+        "c.toml",
+        &CFG.replace("seed = 5", "seed = 5\nweights = \"lm.safetensors\""),
+    );
+    let o = hitnet(&["run", "--config", &cfg, "--tokens", "3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    for t in [
+        "embedding.weight [20, 13]",
+        "decoder.weight [20, 11]",
+        "decoder.bias [20]",
+        "3 tensors",
+    ] {
+        assert!(e.contains(t), "{t} missing: {e}");
+    }
+    let j = json(&hitnet(&["check", "--config", &cfg, "--json"]));
+    assert_eq!(
+        j["model"]["ignored_tensors"].as_array().unwrap().len(),
+        3,
+        "{j}"
+    );
+}

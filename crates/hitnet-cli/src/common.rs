@@ -35,7 +35,30 @@ pub fn config_name(path: Option<&Path>) -> String {
 /// Loads config and model, adding which config to the message.
 pub fn load_model(path: Option<&Path>) -> Result<hitnet_model::Loaded> {
     let cfg = load_config(path)?;
-    hitnet_model::load(&cfg).with_context(|| format!("loading the model of {}", config_name(path)))
+    let l = hitnet_model::load(&cfg)
+        .with_context(|| format!("loading the model of {}", config_name(path)))?;
+    if !l.ignored_tensors.is_empty() {
+        // On stderr: stdout may be JSON or data. The JSON says it too.
+        eprintln!("note: {}", ignored_note(&l));
+    }
+    Ok(l)
+}
+
+/// What an imported file held besides the recurrent network.
+pub fn ignored_note(l: &hitnet_model::Loaded) -> String {
+    const SHOWN: usize = 6;
+    let t = &l.ignored_tensors;
+    let mut list = t[..t.len().min(SHOWN)].join(", ");
+    if t.len() > SHOWN {
+        list.push_str(&format!(" and {} more", t.len() - SHOWN));
+    }
+    format!(
+        "{} holds {} tensor{} besides the {} layers, not used: {list}. The accelerator computes the recurrent layers' h only; an embedding or output layer runs on the host",
+        l.source,
+        t.len(),
+        if t.len() == 1 { "" } else { "s" },
+        l.model.cell.name().to_uppercase()
+    )
 }
 
 /// An error chain on one line: "outer: inner: root".
@@ -115,6 +138,7 @@ pub fn model_json(l: &hitnet_model::Loaded) -> serde_json::Value {
         "weights": m.weight_count(),
         "zero_fraction": m.zero_fraction(),
         "quant": l.params,
+        "ignored_tensors": l.ignored_tensors,
     })
 }
 

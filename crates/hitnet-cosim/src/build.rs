@@ -23,6 +23,46 @@ fn tmp_name(cache: &Path, final_name: &str) -> PathBuf {
     cache.join(format!(".{final_name}.tmp{}-{n}", std::process::id()))
 }
 
+/// Removes temporary build folders (`.<name>.tmp<pid>-<n>`) left by
+/// processes that no longer run: an interrupted build (Ctrl-C, a killed CI
+/// job) cannot clean up after itself, and each one holds a Verilated model.
+/// A folder of a live process (a parallel build) is kept. Where /proc is
+/// absent, folders older than a day count as stale. Returns how many went.
+pub fn clean_stale(cache: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(cache) else {
+        return 0;
+    };
+    let me = std::process::id();
+    let proc_fs = Path::new("/proc/self").exists();
+    let mut removed = 0;
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        let Some(pid) = name
+            .strip_prefix('.')
+            .and_then(|n| n.rsplit_once(".tmp"))
+            .and_then(|(_, t)| t.split_once('-'))
+            .and_then(|(p, _)| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let stale = if pid == me {
+            false
+        } else if proc_fs {
+            !Path::new(&format!("/proc/{pid}")).exists()
+        } else {
+            e.metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > std::time::Duration::from_secs(86_400))
+        };
+        if stale && std::fs::remove_dir_all(e.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// The tools a build needs.
 #[derive(Clone, Debug)]
 pub struct Toolchain {
@@ -239,6 +279,7 @@ pub fn build(
         });
     }
     std::fs::create_dir_all(cache).map_err(io(cache))?;
+    clean_stale(cache);
     let rt = runtime_objects(tc, cache, opts.trace)?;
     let tmp = tmp_name(cache, &format!("model-{key}"));
     let _ = std::fs::remove_dir_all(&tmp);
@@ -340,6 +381,24 @@ pub fn build(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stale_temporary_builds_are_removed_live_ones_kept() {
+        let cache = tempfile::tempdir().unwrap();
+        // Linux pids stay below 2^22: 999999999 never runs.
+        let dead = cache.path().join(".model-0123.tmp999999999-0");
+        let mine = cache
+            .path()
+            .join(format!(".model-4567.tmp{}-3", std::process::id()));
+        let done = cache.path().join("model-0123");
+        let odd = cache.path().join(".model-89.tmpabc-1");
+        for d in [&dead, &mine, &done, &odd] {
+            std::fs::create_dir_all(d.join("obj")).unwrap();
+        }
+        assert_eq!(clean_stale(cache.path()), 1);
+        assert!(!dead.exists());
+        assert!(mine.exists() && done.exists() && odd.exists());
+    }
 
     #[test]
     fn a_verilator_failure_points_to_its_log() {

@@ -31,6 +31,21 @@ pub fn import_file(path: &Path, expect: Expect) -> Result<FloatModel> {
 }
 
 pub fn import_bytes(bytes: &[u8], file: &str, expect: Expect) -> Result<FloatModel> {
+    Ok(import_bytes_all(bytes, file, expect)?.model)
+}
+
+/// An imported recurrent network and what else the file held.
+#[derive(Clone, Debug)]
+pub struct Imported {
+    pub model: FloatModel,
+    /// Tensors of the file that are not the RNN's (a language model's
+    /// embedding and decoder, say), as "name [shape]": the accelerator
+    /// computes the recurrent layers only, so a caller must say that these
+    /// were not used rather than drop them without a word.
+    pub ignored: Vec<String>,
+}
+
+pub fn import_bytes_all(bytes: &[u8], file: &str, expect: Expect) -> Result<Imported> {
     let err = |tensor: &str, msg: String| ModelError::Import {
         file: file.to_string(),
         tensor: tensor.to_string(),
@@ -171,7 +186,24 @@ pub fn import_bytes(bytes: &[u8], file: &str, expect: Expect) -> Result<FloatMod
         layers,
     };
     m.validate()?;
-    Ok(m)
+    let used = |n: &str| {
+        n.strip_prefix(prefix.as_str())
+            .and_then(|r| r.rsplit_once("_l"))
+            .is_some_and(|(short, l)| {
+                ["weight_ih", "weight_hh", "bias_ih", "bias_hh"].contains(&short)
+                    && l.parse::<usize>().is_ok_and(|l| l < layers_in_file)
+            })
+    };
+    let mut ignored: Vec<String> = names
+        .iter()
+        .filter(|n| !used(n))
+        .map(|n| match st.tensor(n) {
+            Ok(t) => format!("{n} {:?}", t.shape()),
+            Err(_) => n.clone(),
+        })
+        .collect();
+    ignored.sort();
+    Ok(Imported { model: m, ignored })
 }
 
 fn preview(names: &[String]) -> String {
@@ -238,44 +270,42 @@ fn f16_to_f32(h: u16) -> f32 {
 /// Writes a float model as a PyTorch-style safetensors state_dict (F32),
 /// the inverse of [`import_bytes`]; used by tests and by `hitnet train`.
 pub fn export_safetensors(m: &FloatModel, prefix: &str) -> Vec<u8> {
-    let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
+    serialize_f32(&state_dict(m, prefix))
+}
+
+/// One tensor of a state_dict: name, shape, row-major f32 data.
+pub type Tensor = (String, Vec<usize>, Vec<f32>);
+
+/// The model as PyTorch's `nn.LSTM` / `nn.GRU` names its parameters.
+pub fn state_dict(m: &FloatModel, prefix: &str) -> Vec<Tensor> {
+    let mut tensors = Vec::new();
     let g = m.cell.gates();
+    let f32s = |v: &[f64]| v.iter().map(|x| *x as f32).collect::<Vec<f32>>();
     for (l, layer) in m.layers.iter().enumerate() {
-        let h = layer.hidden_size;
-        let i = layer.input_size;
-        let f32s = |v: &[f64]| {
-            v.iter()
-                .flat_map(|x| (*x as f32).to_le_bytes())
-                .collect::<Vec<u8>>()
+        let (h, i) = (layer.hidden_size, layer.input_size);
+        let mut push = |short: &str, shape: Vec<usize>, v: &[f64]| {
+            tensors.push((format!("{prefix}{short}_l{l}"), shape, f32s(v)))
         };
-        tensors.push((
-            format!("{prefix}weight_ih_l{l}"),
-            vec![g * h, i],
-            f32s(&layer.w_ih),
-        ));
-        tensors.push((
-            format!("{prefix}weight_hh_l{l}"),
-            vec![g * h, h],
-            f32s(&layer.w_hh),
-        ));
-        tensors.push((
-            format!("{prefix}bias_ih_l{l}"),
-            vec![g * h],
-            f32s(&layer.b_ih),
-        ));
-        tensors.push((
-            format!("{prefix}bias_hh_l{l}"),
-            vec![g * h],
-            f32s(&layer.b_hh),
-        ));
+        push("weight_ih", vec![g * h, i], &layer.w_ih);
+        push("weight_hh", vec![g * h, h], &layer.w_hh);
+        push("bias_ih", vec![g * h], &layer.b_ih);
+        push("bias_hh", vec![g * h], &layer.b_hh);
     }
+    tensors
+}
+
+/// A safetensors file of f32 tensors.
+pub fn serialize_f32(tensors: &[Tensor]) -> Vec<u8> {
+    let bytes: Vec<Vec<u8>> = tensors
+        .iter()
+        .map(|(_, _, v)| v.iter().flat_map(|x| x.to_le_bytes()).collect())
+        .collect();
     let views: Vec<(String, safetensors::tensor::TensorView)> = tensors
         .iter()
-        .map(|(n, s, d)| {
-            (
-                n.clone(),
-                safetensors::tensor::TensorView::new(Dtype::F32, s.clone(), d).unwrap(),
-            )
+        .zip(&bytes)
+        .map(|((n, s, _), d)| {
+            let v = safetensors::tensor::TensorView::new(Dtype::F32, s.clone(), d);
+            (n.clone(), v.expect("shape matches the data"))
         })
         .collect();
     safetensors::serialize(views, &None).expect("safetensors serializes")

@@ -57,6 +57,9 @@ pub struct Loaded {
     pub params: QuantParams,
     pub model: QuantModel,
     pub int: IntModel,
+    /// Tensors of an imported safetensors file that are not the recurrent
+    /// network's ("name [shape]"; see [`import::Imported::ignored`]).
+    pub ignored_tensors: Vec<String>,
 }
 
 /// Loads (or generates) the model a config describes and checks that the
@@ -64,6 +67,7 @@ pub struct Loaded {
 pub fn load(cfg: &Config) -> Result<Loaded> {
     cfg.validate()?;
     let m = &cfg.model;
+    let mut ignored_tensors = Vec::new();
     let (model, params, source) = match cfg.weights_path() {
         None => {
             let params = cfg.quant_params(None)?;
@@ -84,7 +88,7 @@ pub fn load(cfg: &Config) -> Result<Loaded> {
             let bytes = error::read_limited(&path, error::MAX_MODEL_BYTES, "model file")?;
             if import::is_safetensors(&bytes) {
                 let params = cfg.quant_params(None)?;
-                let fm = import::import_bytes(
+                let imp = import::import_bytes_all(
                     &bytes,
                     &path.display().to_string(),
                     import::Expect {
@@ -94,8 +98,9 @@ pub fn load(cfg: &Config) -> Result<Loaded> {
                         layers: m.layers,
                     },
                 )?;
+                ignored_tensors = imp.ignored;
                 (
-                    fm.quantize(&params)?,
+                    imp.model.quantize(&params)?,
                     params,
                     ModelSource::Safetensors(path),
                 )
@@ -144,6 +149,7 @@ pub fn load(cfg: &Config) -> Result<Loaded> {
         params,
         model,
         int,
+        ignored_tensors,
     })
 }
 

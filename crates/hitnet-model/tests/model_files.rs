@@ -46,7 +46,8 @@ fn save_is_atomic_and_loads() {
     // Unwritable destination: an error naming the path, nothing written.
     let bad = dir.path().join("no/such/dir/m.json");
     let e = io::save(&m, &bad).unwrap_err().to_string();
-    assert!(e.contains("no/such/dir"), "{e}");
+    assert!(e.contains("no/such/dir/m.json"), "{e}");
+    assert!(!e.contains(".m.json.tmp"), "names the temporary file: {e}");
 }
 
 fn err_of(text: &str) -> String {
@@ -291,4 +292,31 @@ fn huge_scales_and_biases_are_refused_or_fit() {
             }
         }
     }
+}
+
+#[test]
+fn a_language_model_state_dict_says_what_it_did_not_import() {
+    let fm = defaults::default_float_model(CellKind::Lstm, 7, 5, 2, 3);
+    let mut sd = hitnet_model::import::state_dict(&fm, "rnn.");
+    sd.push(("encoder.weight".into(), vec![11, 7], vec![0.5; 77]));
+    sd.push(("decoder.weight".into(), vec![11, 5], vec![0.5; 55]));
+    sd.push(("decoder.bias".into(), vec![11], vec![0.5; 11]));
+    let bytes = hitnet_model::import::serialize_f32(&sd);
+    let imp =
+        hitnet_model::import::import_bytes_all(&bytes, "lm.safetensors", expect(CellKind::Lstm))
+            .unwrap();
+    assert_eq!(
+        imp.ignored,
+        [
+            "decoder.bias [11]",
+            "decoder.weight [11, 5]",
+            "encoder.weight [11, 7]"
+        ]
+    );
+    // The RNN itself is imported in full.
+    assert_eq!(imp.model.layers.len(), 2);
+    // A plain nn.LSTM file leaves nothing out.
+    let plain = export_safetensors(&fm, "rnn.");
+    let imp = hitnet_model::import::import_bytes_all(&plain, "w", expect(CellKind::Lstm)).unwrap();
+    assert!(imp.ignored.is_empty(), "{:?}", imp.ignored);
 }
