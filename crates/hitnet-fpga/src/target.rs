@@ -243,6 +243,13 @@ mod tests {
     }
 
     #[test]
+    fn the_config_accepts_exactly_these_targets() {
+        // hitnet-model validates hw.target with its own list (it cannot
+        // depend on this crate): the two must name the same targets.
+        assert_eq!(Target::names(), hitnet_model::config::TARGET_NAMES);
+    }
+
+    #[test]
     fn unknown_target_lists_valid_names() {
         let e = Target::from_name("ice40-up3k").unwrap_err().to_string();
         assert!(e.contains("unknown FPGA target 'ice40-up3k'"), "{e}");

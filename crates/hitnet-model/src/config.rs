@@ -141,6 +141,17 @@ fn default_target() -> String {
     "ice40-up5k".into()
 }
 
+/// The names `hw.target` accepts (case-insensitive), as hitnet-fpga's
+/// target table spells them; a test there keeps the two equal. Checked
+/// here so every command, not only `synth`, refuses an unknown target.
+pub const TARGET_NAMES: &[&str] = &[
+    "ice40-up5k",
+    "ice40-hx8k",
+    "ecp5-25k",
+    "ecp5-45k",
+    "ecp5-85k",
+];
+
 /// The config as written in the file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -322,6 +333,17 @@ impl Config {
             return Err(ModelError::invalid(
                 "hw.clock_mhz",
                 format!("{} is not in (0, 2000]", self.hw.clock_mhz),
+            ));
+        }
+        let t = self.hw.target.trim().to_ascii_lowercase();
+        if !TARGET_NAMES.contains(&t.as_str()) {
+            return Err(ModelError::invalid(
+                "hw.target",
+                format!(
+                    "{:?} is not a known target; use one of {}",
+                    self.hw.target,
+                    TARGET_NAMES.join(", ")
+                ),
             ));
         }
         self.quant_params(None)?.validate()
