@@ -437,3 +437,60 @@ fn a_language_model_state_dict_is_imported_with_a_note_on_what_was_not() {
         "{j}"
     );
 }
+
+/// The fuzzer's neighbours in `train` and `eval`: an unwritable --out or
+/// --checkpoint is refused before training starts (it used to fail after
+/// the first epoch, naming the checkpoint), and an endless corpus or model
+/// file is refused at a size limit instead of growing without bound.
+#[test]
+fn train_and_eval_refuse_bad_paths_up_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = write(
+        dir.path(),
+        "c.txt",
+        &"hello world, said the fuzzer\n".repeat(40),
+    );
+    let cases: [(Vec<&str>, &str); 5] = [
+        (
+            vec!["train", "--corpus", &corpus, "--out", "/nonexistent/m.json"],
+            "`--out`: cannot write /nonexistent/m.json",
+        ),
+        (
+            vec!["train", "--corpus", &corpus, "--out", "/"],
+            "`--out`: / is a folder",
+        ),
+        (
+            vec![
+                "train",
+                "--corpus",
+                &corpus,
+                "--out",
+                "m.json",
+                "--checkpoint",
+                "/nonexistent/c",
+            ],
+            "`--checkpoint`: cannot write /nonexistent/c",
+        ),
+        (
+            vec!["train", "--corpus", "/dev/zero", "--out", "m.json"],
+            "/dev/zero: larger than 256 MiB, the limit for a training corpus",
+        ),
+        (
+            vec!["eval", "--model", "/dev/zero", "--corpus", &corpus],
+            "/dev/zero: larger than 256 MiB",
+        ),
+    ];
+    for (args, want) in cases {
+        let o = Command::new(env!("CARGO_BIN_EXE_hitnet"))
+            .args(&args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+        assert!(e.contains(want), "{args:?}: {e}");
+    }
+    // Nothing was trained or left behind.
+    assert!(!dir.path().join("m.json").exists());
+    assert!(!dir.path().join("m.json.ckpt").exists());
+}

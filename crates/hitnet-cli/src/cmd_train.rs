@@ -207,6 +207,9 @@ pub fn run(a: Args) -> Result<ExitCode> {
         p.push(".ckpt");
         PathBuf::from(p)
     });
+    // Refuse an unwritable --out or --checkpoint now, not after training.
+    common::check_output_file(&out, "--out")?;
+    common::check_output_file(&ckpt_path, "--checkpoint")?;
     let (config, resume) = if a.resume {
         let ck = Checkpoint::load(&ckpt_path)
             .with_context(|| "--resume needs the checkpoint of an earlier run".to_string())?;

@@ -51,6 +51,11 @@ pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 /// The largest model file read (JSON or safetensors): 256 MiB, a float32
 /// checkpoint of 64 M parameters, far above what any target holds.
 pub const MAX_MODEL_BYTES: u64 = 256 << 20;
+/// Largest training corpus read (PTB's training split is 5 MB,
+/// tinyshakespeare 1 MB).
+pub const MAX_CORPUS_BYTES: u64 = 256 << 20;
+/// Largest training checkpoint read (f32 weights and two Adam moments).
+pub const MAX_CHECKPOINT_BYTES: u64 = 256 << 20;
 
 /// Reads at most `limit` bytes of `path` (a device such as /dev/zero never
 /// ends); a longer file is refused, naming it and the limit.

@@ -311,13 +311,15 @@ impl Design {
             .unwrap_or_default();
         let tmp = parent.join(format!(".{name}.tmp{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&tmp);
-        std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+        // Errors name the folder the user gave, not the temporary one
+        // (".out.tmp<pid>", which is gone when the message is read).
+        std::fs::create_dir_all(&tmp).map_err(io(out))?;
         let result = (|| {
             for (n, b) in &self.files {
-                std::fs::write(tmp.join(n), b).map_err(io(&tmp.join(n)))?;
+                std::fs::write(tmp.join(n), b).map_err(io(&out.join(n)))?;
             }
             let m = serde_json::to_string_pretty(&self.manifest).expect("json") + "\n";
-            std::fs::write(tmp.join("manifest.json"), m).map_err(io(&tmp.join("manifest.json")))?;
+            std::fs::write(tmp.join("manifest.json"), m).map_err(io(&out.join("manifest.json")))?;
             if out.exists() {
                 std::fs::remove_dir_all(out).map_err(io(out))?;
             }

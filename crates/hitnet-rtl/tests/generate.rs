@@ -163,7 +163,8 @@ fn output_folder_errors() {
     // An unwritable place: nothing is left behind.
     let bad = Path::new("/proc/hitnet-cannot-write/out");
     let e = d.write(bad).unwrap_err().to_string();
-    assert!(e.contains("/proc/hitnet-cannot-write"), "{e}");
+    assert!(e.contains("/proc/hitnet-cannot-write/out:"), "{e}");
+    assert!(!e.contains(".out.tmp"), "names the temporary folder: {e}");
     // Our own folder is replaced, atomically.
     let ours = dir.path().join("ours");
     d.write(&ours).unwrap();

@@ -105,7 +105,8 @@ impl Checkpoint {
     }
 
     pub fn load(path: &Path) -> Result<Checkpoint> {
-        let bytes = std::fs::read(path).map_err(|e| TrainError::io(path, e))?;
+        use hitnet_model::error::{read_limited, MAX_CHECKPOINT_BYTES};
+        let bytes = read_limited(path, MAX_CHECKPOINT_BYTES, "checkpoint")?;
         Checkpoint::from_bytes(&bytes, &path.display().to_string())
     }
 

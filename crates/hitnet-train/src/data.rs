@@ -66,7 +66,8 @@ pub fn split_range(n: usize, s: Split) -> std::ops::Range<usize> {
 
 impl Corpus {
     pub fn read(path: &Path) -> Result<Corpus> {
-        let bytes = std::fs::read(path).map_err(|e| TrainError::io(path, e))?;
+        use hitnet_model::error::{read_limited, MAX_CORPUS_BYTES};
+        let bytes = read_limited(path, MAX_CORPUS_BYTES, "training corpus")?;
         Corpus::from_bytes(&bytes, &path.display().to_string())
     }
 

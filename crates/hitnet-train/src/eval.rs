@@ -242,7 +242,9 @@ impl Lm {
     /// which adds the full-precision network).
     pub fn load(path: &Path) -> Result<Lm> {
         let file = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| TrainError::io(path, e))?;
+        // The largest of what it may be: a checkpoint.
+        use hitnet_model::error::{read_limited, MAX_CHECKPOINT_BYTES};
+        let bytes = read_limited(path, MAX_CHECKPOINT_BYTES, "model or checkpoint")?;
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
         if hitnet_model::import::is_safetensors(&bytes) || matches!(ext, "ckpt" | "safetensors") {
             let ck = Checkpoint::from_bytes(&bytes, &file)?;

@@ -5,8 +5,9 @@
 //! and the golden model. LSTM and GRU, 1 and 2 layers, iCE40 UP5K (UART
 //! top, DSPs), HX8K (characterization wrapper, multipliers in logic) and
 //! ECP5 25k (ULX3S top, DP16KD weight banks, MULT18X18D; with Yosys's
-//! ECP5 library and our MULT18X18D and DP16KD models). The routed stage
-//! (the chip at its serial pins) on all three boards.
+//! ECP5 library and our MULT18X18D and DP16KD models): all four cell x
+//! layer combinations on each target. The routed stage (the chip at its
+//! serial pins) on all three boards, again all four combinations each.
 //! And the check catches the Yosys DSP-packing bug it was built for: the
 //! old generator's product register (sign-extended before the register)
 //! gives an x-ridden netlist.
@@ -155,6 +156,18 @@ fn up5k_gru_two_layers_with_stalls() {
 }
 
 #[test]
+fn up5k_lstm_two_layers_and_gru_one_layer() {
+    assert_exact(&run(LSTM2, "ice40-up5k", 4, 25, None));
+    assert_exact(&run(GRU1, "ice40-up5k", 4, 0, None));
+}
+
+#[test]
+fn hx8k_lstm_one_layer_and_gru_two_layers() {
+    assert_exact(&run(LSTM1, "ice40-hx8k", 4, 0, None));
+    assert_exact(&run(GRU2, "ice40-hx8k", 4, 30, None));
+}
+
+#[test]
 fn hx8k_lstm_two_layers_with_stalls() {
     assert_exact(&run(LSTM2, "ice40-hx8k", 5, 25, None));
 }
@@ -233,6 +246,17 @@ fn up5k_routed_gru_two_layers_at_the_pins() {
     assert_eq!(r.bytes, r.expected_bytes);
 }
 
+/// The other two of the four cell x layer combinations on the iCEBreaker.
+#[test]
+fn up5k_routed_lstm_two_layers_and_gru_one_layer_at_the_pins() {
+    for cfg in [LSTM2, GRU1] {
+        let r = run_routed(cfg, "ice40-up5k", 2);
+        assert!(r.bit_exact, "{:?}", r.first);
+        assert_eq!(r.bytes, r.expected_bytes);
+        assert!(r.bytes > 0);
+    }
+}
+
 /// The iCE40-HX8K Breakout Board top: multipliers in logic, no DSP.
 #[test]
 fn hx8k_routed_lstm_and_gru_at_the_pins() {
@@ -261,6 +285,26 @@ fn ecp5_25k_routed_lstm_two_layers_at_the_pins() {
         n.ff_m_to_di > 0 && n.constant_ports > 0 && n.lut_inputs_tied_high > 0,
         "{n:?}"
     );
+}
+
+#[test]
+fn hx8k_routed_lstm_two_layers_and_gru_one_layer_at_the_pins() {
+    for cfg in [LSTM2, GRU1] {
+        let r = run_routed(cfg, "ice40-hx8k", 2);
+        assert!(r.bit_exact, "{:?}", r.first);
+        assert_eq!(r.bytes, r.expected_bytes);
+        assert!(r.bytes > 0);
+    }
+}
+
+#[test]
+fn ecp5_25k_routed_lstm_one_layer_and_gru_two_layers_at_the_pins() {
+    for cfg in [LSTM1, GRU2] {
+        let r = run_routed(cfg, "ecp5-25k", 2);
+        assert!(r.bit_exact, "{:?}", r.first);
+        assert_eq!(r.bytes, r.expected_bytes);
+        assert!(r.bytes > 0);
+    }
 }
 
 #[test]
