@@ -149,7 +149,7 @@ fn sim_vs_verilator(a: Args) -> Result<ExitCode> {
         );
         simr.push(st.total_cycles as f64 / t0.elapsed().as_secs_f64());
         sim_cycles = st.total_cycles;
-        let mut rtl = Rtl::new(&built, tmp.path(), None)?;
+        let mut rtl = Rtl::new(&built, tmp.path(), None, None)?;
         let t0 = Instant::now();
         let st = rtl.run(
             &plan,

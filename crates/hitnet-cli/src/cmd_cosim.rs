@@ -30,9 +30,14 @@ pub struct Args {
     /// Use this generated design folder (from `hitnet gen`) instead of generating one.
     #[arg(long)]
     pub design: Option<PathBuf>,
-    /// C++ optimisation level of the Verilated model.
-    #[arg(long, default_value_t = 1)]
+    /// C++ optimisation level of the Verilated model (0..=3).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=3))]
     pub opt: u32,
+    /// Start every register and memory of the RTL from random bits of this
+    /// seed (Verilator --x-initial unique) instead of zero: shows a design
+    /// that reads state its reset never sets. SEED in 1..=2147483647.
+    #[arg(long, value_name = "SEED", value_parser = clap::value_parser!(u32).range(1..=i32::MAX as i64))]
+    pub random_init: Option<u32>,
     #[arg(long)]
     pub json: bool,
 }
@@ -81,6 +86,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         memdir: &memdir,
         cache: &cache,
         opt: a.opt,
+        random_init: a.random_init,
         vcd: Some(&vcd),
     };
     let r = hitnet_cosim::run(&tc, &setup, &stim);

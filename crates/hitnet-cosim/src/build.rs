@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Bumped whenever the shim or the build recipe changes.
-const RECIPE: &str = "hitnet-cosim-build-v1";
+const RECIPE: &str = "hitnet-cosim-build-v2";
 
 /// Serialises builds within a process (tests build in parallel threads);
 /// across processes the publish-by-rename keeps the cache consistent.
@@ -287,6 +287,8 @@ pub fn build(
     std::fs::write(tmp.join("hitnet_top.v"), verilog).map_err(io(&tmp))?;
     std::fs::write(tmp.join("shim.cpp"), &shim).map_err(io(&tmp))?;
     let log = tmp.join("verilator.log");
+    // Initial values come from Verilator's run-time reset policy (zero,
+    // or random bits of a seed: Rtl::new), so one build serves both.
     let mut cmd = Command::new(&tc.verilator);
     cmd.current_dir(&tmp)
         .args([
@@ -304,7 +306,7 @@ pub fn build(
             "--x-assign",
             "fast",
             "--x-initial",
-            "fast",
+            "unique",
         ])
         .args(["-Wno-fatal", "-Wno-lint", "-Wno-style"]);
     if opts.trace {

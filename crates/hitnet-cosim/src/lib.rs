@@ -239,6 +239,9 @@ pub struct Setup<'a> {
     pub memdir: &'a Path,
     pub cache: &'a Path,
     pub opt: u32,
+    /// Random initial register and memory contents (seed); see
+    /// [`rtl::Rtl::new`].
+    pub random_init: Option<u32>,
     /// Where to write a VCD around the first mismatch.
     pub vcd: Option<&'a Path>,
 }
@@ -272,7 +275,7 @@ pub fn run(tc: &Toolchain, s: &Setup, stim: &Stimulus) -> Result<Report, CosimEr
     )?;
     let build_seconds = tb.elapsed().as_secs_f64();
     let max_idle = max_idle(plan);
-    let mut rtl = rtl::Rtl::new(&built, s.memdir, None)?;
+    let mut rtl = rtl::Rtl::new(&built, s.memdir, None, s.random_init)?;
     let tr = std::time::Instant::now();
     let mut sim_vs_rtl = 0u64;
     let mut n = 0usize;
@@ -316,7 +319,7 @@ pub fn run(tc: &Toolchain, s: &Setup, stim: &Stimulus) -> Result<Report, CosimEr
                 },
                 s.cache,
             )?;
-            let mut r = rtl::Rtl::new(&tbuilt, s.memdir, Some(path))?;
+            let mut r = rtl::Rtl::new(&tbuilt, s.memdir, Some(path), s.random_init)?;
             r.dump = Some((c.saturating_sub(200), c + 50));
             let _ = r.run(plan, &stim.tokens, stim.valid, stim.ready, max_idle, |_| {});
             vcd = Some(path.to_path_buf());

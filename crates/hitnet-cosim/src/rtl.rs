@@ -8,7 +8,7 @@ use hitnet_sim::{Beat, Pattern, RunStats, Token};
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::path::Path;
 
-type NewFn = unsafe extern "C" fn(*const c_char, *const c_char) -> *mut c_void;
+type NewFn = unsafe extern "C" fn(*const c_char, *const c_char, c_int, c_int) -> *mut c_void;
 type FreeFn = unsafe extern "C" fn(*mut c_void);
 type SetFn = unsafe extern "C" fn(*mut c_void, c_int, c_int, *const u32, c_int, c_int);
 type GetFn = unsafe extern "C" fn(*mut c_void, *mut u32);
@@ -36,8 +36,16 @@ impl Drop for Rtl {
 }
 
 impl Rtl {
-    /// Loads the model; `memdir` holds the $readmemh images.
-    pub fn new(built: &Built, memdir: &Path, vcd: Option<&Path>) -> Result<Rtl, CosimError> {
+    /// Loads the model; `memdir` holds the $readmemh images. With
+    /// `random_init`, every register and memory starts from random bits of
+    /// that seed instead of zero, so a design that depends on a value its
+    /// reset never sets disagrees with the simulator.
+    pub fn new(
+        built: &Built,
+        memdir: &Path,
+        vcd: Option<&Path>,
+        random_init: Option<u32>,
+    ) -> Result<Rtl, CosimError> {
         let bad = |e: libloading::Error| CosimError::Build {
             msg: format!("loading the model: {e}"),
             log: built.lib.clone(),
@@ -59,7 +67,11 @@ impl Rtl {
                 .map_err(|_| CosimError::Io("memory folder path has a NUL".into()))?;
             let vcd_c = CString::new(vcd.map(|p| p.display().to_string()).unwrap_or_default())
                 .map_err(|_| CosimError::Io("VCD path has a NUL".into()))?;
-            let h = new(dir.as_ptr(), vcd_c.as_ptr());
+            let (rand_reset, seed) = match random_init {
+                Some(s) => (2, s as c_int),
+                None => (0, 0),
+            };
+            let h = new(dir.as_ptr(), vcd_c.as_ptr(), rand_reset, seed);
             Ok(Rtl {
                 _lib: lib,
                 h,

@@ -59,7 +59,9 @@ pub fn source(p: PortWidths, trace: bool) -> String {
     }
     s.push_str("    uint64_t time;\n};\n");
     s.push_str("extern \"C\" {\n");
-    s.push_str("void* hn_new(const char* memdir, const char* vcd_path) {\n");
+    s.push_str(
+        "void* hn_new(const char* memdir, const char* vcd_path, int rand_reset, int seed) {\n",
+    );
     s.push_str("    Hn* h = new Hn();\n    h->ctx = new VerilatedContext;\n");
     s.push_str("    std::string arg = std::string(\"+hitnet_mem=\") + memdir;\n");
     s.push_str(
@@ -68,6 +70,9 @@ pub fn source(p: PortWidths, trace: bool) -> String {
     if trace {
         s.push_str("    h->ctx->traceEverOn(true);\n");
     }
+    // Built with --x-initial unique: every variable starts at zero
+    // (randReset 0) or from random bits of `seed` (randReset 2).
+    s.push_str("    h->ctx->randReset(rand_reset);\n    if (rand_reset) h->ctx->randSeed(seed);\n");
     s.push_str("    h->top = new Vhitnet_top{h->ctx};\n");
     if trace {
         s.push_str("    h->vcd = nullptr;\n    if (vcd_path && vcd_path[0]) {\n        h->vcd = new VerilatedVcdC;\n        h->top->trace(h->vcd, 99);\n        h->vcd->open(vcd_path);\n    }\n");

@@ -26,7 +26,7 @@ fn tokens(seed: u64, n: usize, input: usize, reset_every: usize) -> Vec<Token> {
 
 /// Generates the RTL, writes its images, runs the three models.
 fn three_way(m: &IntModel, plan: &Plan, stim: &Stimulus, images: Option<&dyn Fn(&Path)>) -> Report {
-    three_way_in(m, plan, stim, Bram::Inferred, images, None)
+    three_way_in(m, plan, stim, Bram::Inferred, images, None, None)
 }
 
 /// `three_way` with the weight banks built as `bram` says; `edit` changes
@@ -38,7 +38,22 @@ fn three_way_in(
     bram: Bram,
     images: Option<&dyn Fn(&Path)>,
     edit: Option<&dyn Fn(&str) -> String>,
+    random_init: Option<u32>,
 ) -> Report {
+    three_way_try(m, plan, stim, bram, images, edit, random_init).unwrap()
+}
+
+/// `three_way_in`, or the error a broken design gives (a protocol error,
+/// a hang).
+fn three_way_try(
+    m: &IntModel,
+    plan: &Plan,
+    stim: &Stimulus,
+    bram: Bram,
+    images: Option<&dyn Fn(&Path)>,
+    edit: Option<&dyn Fn(&str) -> String>,
+    random_init: Option<u32>,
+) -> Result<Report, hitnet_cosim::CosimError> {
     let d = hitnet_rtl::generate_with(plan, serde_json::json!({}), bram);
     let verilog = match edit {
         Some(f) => f(d.verilog()),
@@ -58,13 +73,14 @@ fn three_way_in(
         memdir: dir.path(),
         cache: &cache(),
         opt: 0,
+        random_init,
         vcd: Some(&vcd),
     };
-    let r = hitnet_cosim::run(&tc, &setup, stim).unwrap();
+    let r = hitnet_cosim::run(&tc, &setup, stim)?;
     if let Some(v) = &r.vcd {
         assert!(std::fs::metadata(v).unwrap().len() > 1000, "VCD written");
     }
-    r
+    Ok(r)
 }
 
 fn assert_exact(r: &Report, what: &str) {
@@ -195,49 +211,74 @@ fn extremes_all_plus_minus_zero_and_saturation() {
 }
 
 /// Biases swept across units so the stream looks up every table entry.
-#[test]
-fn every_table_entry() {
+/// A model whose biases spread every unit's pre-activations over the whole
+/// table range, and a token stream long enough to read every entry.
+fn table_case(cell: CellKind, i: usize, h: usize, n: usize) -> (IntModel, Vec<Token>) {
     let q = QuantParams {
         lut_bits: 6,
         ..QuantParams::default()
     };
-    let (i, h) = (6, 48);
-    let fm = hitnet_model::defaults::default_float_model(CellKind::Lstm, i, h, 1, 3);
+    let fm = hitnet_model::defaults::default_float_model(cell, i, h, 1, 3);
     let mut qm = fm.quantize(&q).unwrap();
-    for gate in &mut qm.layers[0].gates {
+    for (g, gate) in qm.layers[0].gates.iter_mut().enumerate() {
         for (j, b) in gate.bias.iter_mut().enumerate() {
             // Spread -6 .. 6 across units (the table covers about [-4, 4)).
-            *b = -6.0 + 12.0 * j as f64 / (h - 1) as f64;
+            let spread = -6.0 + 12.0 * j as f64 / (h - 1) as f64;
+            // LSTM: i and o held open (about 0.98), so that every g and
+            // every tanh(c) reaches h and a wrong entry can show; f and g
+            // sweep the sigmoid and tanh ranges. GRU: every gate sweeps.
+            *b = match (cell, g) {
+                (CellKind::Lstm, 0 | 3) => 4.0,
+                _ => spread,
+            };
         }
         gate.scale = 0.3;
     }
     let m = IntModel::new(&qm, &q).unwrap();
-    let toks = tokens(9, 120, i, 40);
-    let mut g = Golden::new(&m);
-    g.track_coverage();
-    for t in &toks {
-        if t.first {
-            g.reset();
+    (m, tokens(9, n, i, 40))
+}
+
+/// Every reachable entry of both ROMs the hardware reads (act.hex in the
+/// post lanes, tanh.hex in the element-wise units), counted per ROM, is
+/// read by the stream, and the three models agree on it: LSTM and GRU.
+#[test]
+fn every_table_entry() {
+    for (cell, n) in [(CellKind::Lstm, 120), (CellKind::Gru, 200)] {
+        let (i, h) = (6, 48);
+        let (m, toks) = table_case(cell, i, h, n);
+        let mut g = Golden::new(&m);
+        g.track_coverage();
+        for t in &toks {
+            if t.first {
+                g.reset();
+            }
+            g.step(&t.x);
         }
-        g.step(&t.x);
+        let cov = g.coverage.take().unwrap();
+        assert_eq!(
+            cov.missing(),
+            (0, 0),
+            "{cell:?}: entries of (act.hex, tanh.hex) never read"
+        );
+        let plan = Plan::new(
+            &m,
+            Shape {
+                rows: 8,
+                cols: 6,
+                lanes: None,
+            },
+        )
+        .unwrap();
+        let stim = Stimulus {
+            tokens: toks,
+            valid: Pattern::Always,
+            ready: Pattern::Always,
+        };
+        assert_exact(
+            &three_way(&m, &plan, &stim, None),
+            &format!("{cell:?} table coverage"),
+        );
     }
-    let cov = g.coverage.take().unwrap();
-    assert_eq!(cov.missing(), (0, 0), "stream covers both tables");
-    let plan = Plan::new(
-        &m,
-        Shape {
-            rows: 8,
-            cols: 6,
-            lanes: None,
-        },
-    )
-    .unwrap();
-    let stim = Stimulus {
-        tokens: toks,
-        valid: Pattern::Always,
-        ready: Pattern::Always,
-    };
-    assert_exact(&three_way(&m, &plan, &stim, None), "table coverage");
 }
 
 #[test]
@@ -353,7 +394,7 @@ fn dp16kd_banks_every_mode() {
                 percent: 60,
             },
         };
-        let r = three_way_in(&m, &plan, &stim, Bram::Dp16kd, None, None);
+        let r = three_way_in(&m, &plan, &stim, Bram::Dp16kd, None, None, None);
         assert_exact(&r, &format!("DP16KD {rows}x{cols}"));
     }
     let mut rng = Rng::new(78);
@@ -366,7 +407,7 @@ fn dp16kd_banks_every_mode() {
             valid: Pattern::Always,
             ready: Pattern::Always,
         };
-        let r = three_way_in(&m, &plan, &stim, Bram::Dp16kd, None, None);
+        let r = three_way_in(&m, &plan, &stim, Bram::Dp16kd, None, None, None);
         assert_exact(&r, &format!("DP16KD case {case}: {rc:?}"));
     }
 }
@@ -375,7 +416,7 @@ fn dp16kd_banks_every_mode() {
 fn a_flipped_weight_in_initval_is_caught() {
     let (m, plan, stim) = fault_case();
     assert_exact(
-        &three_way_in(&m, &plan, &stim, Bram::Dp16kd, None, None),
+        &three_way_in(&m, &plan, &stim, Bram::Dp16kd, None, None, None),
         "unmodified",
     );
     // Negate bank 2's first nonzero weight (lowest address, lowest trit):
@@ -397,8 +438,120 @@ fn a_flipped_weight_in_initval_is_caught() {
         b[k] = char::from_digit(nd, 16).unwrap() as u8;
         String::from_utf8(b).unwrap()
     };
-    let r = three_way_in(&m, &plan, &stim, Bram::Dp16kd, None, Some(&flip));
+    let r = three_way_in(&m, &plan, &stim, Bram::Dp16kd, None, Some(&flip), None);
     assert!(!r.bit_exact);
     assert!(r.sim_vs_rtl > 0);
     assert_eq!(r.golden_vs_sim, 0);
+}
+
+/// Two-state Verilator with zero initial values would hide a register the
+/// reset forgets (it starts at the value reset would give it). Here every
+/// register and memory starts from random bits (`--x-initial unique`), on
+/// random configurations with stalls, for both weight-bank builds.
+#[test]
+fn random_initial_state_changes_nothing() {
+    let mut rng = Rng::new(4242);
+    for case in 0..6u64 {
+        let rc = RandomConfig::draw(&mut rng, 24, 2);
+        let m = rc.model();
+        let plan = rc.plan(&m);
+        let stim = Stimulus {
+            tokens: tokens(case, 10, rc.input, 4),
+            valid: Pattern::Random {
+                seed: case,
+                percent: 75,
+            },
+            ready: Pattern::Random {
+                seed: case + 50,
+                percent: 70,
+            },
+        };
+        let bram = if case % 3 == 2 {
+            Bram::Dp16kd
+        } else {
+            Bram::Inferred
+        };
+        let seed = 1 + case as u32;
+        let r = three_way_in(&m, &plan, &stim, bram, None, None, Some(seed));
+        assert_exact(&r, &format!("case {case}, init seed {seed}: {rc:?}"));
+    }
+}
+
+/// The check above can fail: the same design with the reset of its output
+/// queue's count removed passes from zero initial values (the count then
+/// starts as reset would leave it) and fails from random ones (the queue
+/// then holds beats nobody pushed).
+#[test]
+fn a_forgotten_reset_is_caught_by_random_init() {
+    let (m, plan, stim) = fault_case();
+    let forget = |v: &str| {
+        let from = "if (rst) begin qn <= 2'd0; en <= 1'b1; end";
+        assert!(v.contains(from), "the queue reset moved; update this test");
+        v.replace(from, "if (rst) begin en <= 1'b1; end")
+    };
+    let zero = three_way_in(&m, &plan, &stim, Bram::Inferred, None, Some(&forget), None);
+    assert_exact(&zero, "no reset, zero init");
+    // A 2-bit count starts at 0 on one seed in four: try four seeds.
+    let caught = (1..=4u32)
+        .filter(|&seed| {
+            match three_way_try(
+                &m,
+                &plan,
+                &stim,
+                Bram::Inferred,
+                None,
+                Some(&forget),
+                Some(seed),
+            ) {
+                Ok(r) => !r.bit_exact,
+                Err(_) => true, // a protocol error or a hang: also caught
+            }
+        })
+        .count();
+    assert!(
+        caught >= 1,
+        "a forgotten reset went unseen on 4 random seeds"
+    );
+    let unchanged = three_way_in(&m, &plan, &stim, Bram::Inferred, None, None, Some(3));
+    assert_exact(&unchanged, "with reset, random init");
+}
+
+/// Full coverage means a wrong entry anywhere can show: the first entry of
+/// act.hex's tanh half (the g gate's most negative input, about -1) and the
+/// last of tanh.hex (about +1), each set to 0 in the RTL's image only, are
+/// both caught. (A one-LSB change of one entry is not, on this stream: the
+/// outputs are trits, and a small change to one unit's g or tanh(c) rarely
+/// moves a threshold or a Bernoulli draw.)
+#[test]
+fn a_flipped_table_entry_is_caught() {
+    let (i, h) = (6, 48);
+    let (m, toks) = table_case(CellKind::Lstm, i, h, 120);
+    let plan = Plan::new(
+        &m,
+        Shape {
+            rows: 8,
+            cols: 6,
+            lanes: None,
+        },
+    )
+    .unwrap();
+    let stim = Stimulus {
+        tokens: toks,
+        valid: Pattern::Always,
+        ready: Pattern::Always,
+    };
+    let k = 1usize << 6; // lut_bits
+    for (file, entry) in [("act.hex", k), ("tanh.hex", k - 1)] {
+        let flip = move |dir: &Path| {
+            let p = dir.join(file);
+            let text = std::fs::read_to_string(&p).unwrap();
+            let mut lines: Vec<String> = text.lines().map(String::from).collect();
+            assert!(u64::from_str_radix(&lines[entry], 16).unwrap() != 0);
+            lines[entry] = "0".repeat(lines[entry].len());
+            std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+        };
+        let r = three_way(&m, &plan, &stim, Some(&flip));
+        assert!(!r.bit_exact, "{file} entry {entry} set to 0, not caught");
+        assert_eq!(r.golden_vs_sim, 0);
+    }
 }

@@ -161,7 +161,24 @@ mod tests {
     }
 
     #[test]
-    fn finds_sh() {
-        assert!(find_program("sh").is_some());
+    fn finds_programs_on_path_and_by_path() {
+        // On PATH: an executable file of that name.
+        let sh = find_program("sh").expect("sh on PATH");
+        assert!(
+            sh.is_absolute() && sh.ends_with("sh") && is_executable(&sh),
+            "{sh:?}"
+        );
+        assert_eq!(find_program("hitnet-no-such-program-xyz"), None);
+        // By path: only if it is an executable file.
+        assert_eq!(find_program(sh.to_str().unwrap()), Some(sh.clone()));
+        assert_eq!(find_program("/"), None); // a folder
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("tool");
+        std::fs::write(&f, "#!/bin/sh\n").unwrap();
+        let p = f.to_str().unwrap();
+        assert_eq!(find_program(p), None);
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(find_program(p), Some(f.clone()));
     }
 }

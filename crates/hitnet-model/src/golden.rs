@@ -214,22 +214,39 @@ pub struct Golden<'a> {
 
 /// Which entries of the two tables a stream has looked up.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Per physical table of the hardware (hitnet_arch::Images): the post
+/// lanes' `act.hex` (sigmoid entries, then tanh entries for the LSTM's g
+/// gate) and the element-wise units' `tanh.hex` (the LSTM's tanh(c), the
+/// GRU's tanh(n)). The same tanh entries live in both ROMs, so a lookup is
+/// marked in the one the hardware reads it from.
 pub struct TableCoverage {
-    pub sigmoid: Vec<bool>,
+    /// `act.hex`, 2^(K+1) entries: sigmoid at [0, 2^K), tanh at [2^K, 2^(K+1)).
+    pub act: Vec<bool>,
+    /// `tanh.hex`, 2^K entries.
     pub tanh: Vec<bool>,
+    /// Entries of `act.hex` the cell can read: a GRU's post lanes apply
+    /// only the sigmoid (n's tanh is taken in the element-wise unit).
+    act_reachable: usize,
 }
 
 impl TableCoverage {
-    fn new(k: u32) -> TableCoverage {
+    fn new(k: u32, cell: CellKind) -> TableCoverage {
         TableCoverage {
-            sigmoid: vec![false; 1 << k],
+            act: vec![false; 2 << k],
             tanh: vec![false; 1 << k],
+            act_reachable: match cell {
+                CellKind::Lstm => 2 << k,
+                CellKind::Gru => 1 << k,
+            },
         }
     }
-    /// Entries never looked up: (sigmoid, tanh).
+    /// Reachable entries never looked up: (act.hex, tanh.hex).
     pub fn missing(&self) -> (usize, usize) {
         (
-            self.sigmoid.iter().filter(|&&b| !b).count(),
+            self.act[..self.act_reachable]
+                .iter()
+                .filter(|&&b| !b)
+                .count(),
             self.tanh.iter().filter(|&&b| !b).count(),
         )
     }
@@ -249,7 +266,10 @@ impl<'a> Golden<'a> {
 
     /// Records every table entry looked up from now on.
     pub fn track_coverage(&mut self) {
-        self.coverage = Some(TableCoverage::new(self.model.formats.lut_bits));
+        self.coverage = Some(TableCoverage::new(
+            self.model.formats.lut_bits,
+            self.model.cell,
+        ));
     }
 
     /// Records the range of every intermediate value from now on.
@@ -323,7 +343,7 @@ impl<'a> Golden<'a> {
             let cov = &mut self.coverage;
             let mut sig = |idx: i64| {
                 if let Some(c) = cov.as_mut() {
-                    c.sigmoid[(idx + half) as usize] = true;
+                    c.act[(idx + half) as usize] = true;
                 }
                 m.sigmoid.lookup(idx)
             };
@@ -339,7 +359,8 @@ impl<'a> Golden<'a> {
                     let ci = f.cell_to_index(c);
                     let tc = m.tanh.lookup(ci);
                     if let Some(cv) = self.coverage.as_mut() {
-                        cv.tanh[(gi + half) as usize] = true;
+                        // g: the post lane's table; tanh(c): the unit's.
+                        cv.act[(2 * half + gi + half) as usize] = true;
                         cv.tanh[(ci + half) as usize] = true;
                     }
                     let prod = o * tc;

@@ -144,13 +144,3 @@ mod tests {
         assert!(v.contains("32'h80200003"), "{v}");
     }
 }
-#[cfg(test)]
-#[test]
-fn show_leaf_verilog() {
-    let mut pe = TernaryPe::default();
-    pe.connect_all();
-    println!("{}", generate_verilog(&pe));
-    let mut st = LfsrStep::default();
-    st.connect_all();
-    println!("{}", generate_verilog(&st));
-}

@@ -465,8 +465,12 @@ ERROR: something broke\n";
             "Info: Device utilisation:\nInfo: X: 1/",
             "Info: 1.0 ns logic",
         ] {
-            let _ = parse_log(s);
+            // Truncated lines are not half-parsed into numbers.
+            assert_eq!(parse_log(s), Log::default(), "{s:?}");
         }
+        let l = parse_log("ERROR: \u{0}bad\nInfo: Program finished normally.");
+        assert_eq!(l.errors, ["\u{0}bad"]);
+        assert!(l.finished_normally && !l.routed);
         assert!(Report::parse("{ not json").is_err());
         let r = Report::parse("{}").unwrap();
         assert!(r.fmax.is_empty());

@@ -311,6 +311,10 @@ src/rom.v:3: ERROR:Can not open file `rom.hex` for \\$readmemh.\n",
     #[test]
     fn garbage_does_not_panic() {
         assert!(Stat::parse("[").is_err());
-        let _ = parse_log("Latch inferred for signal `\n ERROR:\u{0}");
+        let l = parse_log("Latch inferred for signal `\n ERROR:\u{0}");
+        // No half-parsed latch name; the error line is kept.
+        assert!(l.latches.is_empty(), "{l:?}");
+        assert_eq!(l.errors.len(), 1, "{l:?}");
+        assert_eq!(parse_log(""), YosysLog::default());
     }
 }
