@@ -16,6 +16,12 @@ fn run_json_is_deterministic_and_has_the_contract_keys() {
         "run", "--config", &cfg, "--tokens", "50", "--seed", "3", "--json",
     ]));
     assert_eq!(a["digest"], b["digest"]);
+    // Pinned: it moves only with a deliberate change of the arithmetic,
+    // the default weights or the stimulus (then update it with that change).
+    assert_eq!(
+        a["digest"],
+        "cfec1688abac399a085a301c77d27d91165c0c91ea4add7ba5f10b630f41513f"
+    );
     assert_eq!(a["tokens"], 50);
     assert_eq!(a["layers"], 2);
     let c = json(&hitnet(&[
@@ -493,4 +499,80 @@ fn train_and_eval_refuse_bad_paths_up_front() {
     // Nothing was trained or left behind.
     assert!(!dir.path().join("m.json").exists());
     assert!(!dir.path().join("m.json.ckpt").exists());
+}
+
+/// `eval --json` after a short `train`: what it reports is checked, not
+/// only that it ran (per variant: tokens, bits, perplexity = 2^bits; the
+/// golden model close to the quantized float one; generated text from the
+/// corpus's characters, the same on a second run).
+#[test]
+fn train_then_eval_reports_what_it_measured() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = write(dir.path(), "c.txt", &"the cat sat on the mat.\n".repeat(40));
+    let model = dir.path().join("m.json").display().to_string();
+    let o = hitnet(&[
+        "train",
+        "--corpus",
+        &corpus,
+        "--out",
+        &model,
+        "--hidden",
+        "8",
+        "--batch",
+        "4",
+        "--seq-len",
+        "8",
+        "--epochs",
+        "1",
+        "--max-steps",
+        "2",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let eval = || {
+        json(&hitnet(&[
+            "eval",
+            "--model",
+            &model,
+            "--corpus",
+            &corpus,
+            "--generate",
+            "20",
+            "--json",
+        ]))
+    };
+    let j = eval();
+    assert_eq!(j["cell"], "lstm");
+    assert_eq!(j["hidden_size"], 8);
+    let vocab = j["vocab"].as_u64().unwrap();
+    assert_eq!(vocab, 12, "distinct characters of the corpus: {j}");
+    let results = j["results"].as_array().unwrap();
+    let names: Vec<&str> = results
+        .iter()
+        .map(|r| r["variant"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"golden") && names.contains(&"quantized_float"),
+        "{names:?}"
+    );
+    for r in results {
+        let bits = r["bits_per_token"].as_f64().unwrap();
+        let ppl = r["perplexity"].as_f64().unwrap();
+        assert!(r["tokens"].as_u64().unwrap() > 0, "{r}");
+        // Two steps of training: no better than a perfect model, no worse
+        // than twice a uniform guess.
+        assert!(bits > 0.0 && bits < 2.0 * (vocab as f64).log2(), "{r}");
+        assert!((ppl - bits.exp2()).abs() < 1e-9 * ppl, "{r}");
+    }
+    let gap = j["golden_vs_quantized_float"].as_f64().unwrap();
+    assert!(gap.abs() < 0.5, "golden vs quantized float: {gap} bits");
+    let text = j["generated"]["text"].as_str().unwrap();
+    // The default prompt (a newline), then the 20 sampled characters.
+    assert!(text.starts_with('\n'), "{text:?}");
+    assert_eq!(text.chars().count(), 1 + 20, "{text:?}");
+    assert!(
+        text.chars().all(|c| "the casonm.\n".contains(c)),
+        "{text:?}"
+    );
+    assert_eq!(eval()["generated"], j["generated"], "generation is seeded");
 }

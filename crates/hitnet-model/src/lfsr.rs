@@ -160,6 +160,26 @@ mod tests {
         assert_eq!(s, t);
     }
 
+    /// Known answers from an independent Python implementation of the
+    /// contract (Galois, right shift, mask 0x80200003, first bit out is the
+    /// MSB; seeds from SplitMix64), not from this code.
+    #[test]
+    fn known_answers() {
+        let mut s = 1u32;
+        let d: Vec<u32> = (0..4).map(|_| draw(&mut s, 10)).collect();
+        assert_eq!(d, [877, 731, 276, 487]);
+        assert_eq!(s, 0xe7b3_cf3f);
+        let mut s = 0xDEAD_BEEFu32;
+        let d: Vec<u32> = (0..3).map(|_| draw(&mut s, 12)).collect();
+        assert_eq!(d, [2546, 1951, 1691]);
+        assert_eq!(s, 0xd959_c5aa);
+        assert_eq!(
+            [unit_seed(1, 0, 0), unit_seed(1, 0, 1), unit_seed(1, 0, 2)],
+            [0x2a78_ca16, 0x3fa7_9257, 0x2aaa_dddf]
+        );
+        assert_eq!(unit_seed(7, 2, 299), 0xc42f_21f7);
+    }
+
     #[test]
     fn seeds_are_nonzero_and_distinct() {
         let mut seen = std::collections::HashSet::new();

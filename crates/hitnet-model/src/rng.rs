@@ -67,10 +67,22 @@ mod tests {
         // Pinned so a change of the generator (which would silently change
         // every default model and digest) fails loudly.
         assert_eq!(splitmix64(0), 0xE220_A839_7B1D_CDAF);
+        // Values from an independent Python implementation of SplitMix64
+        // and of this file's seeding (not from this code).
         let mut r = Rng::new(1);
-        let a = r.next_u64();
-        let mut r2 = Rng::new(1);
-        assert_eq!(a, r2.next_u64());
+        assert_eq!(
+            [r.next_u64(), r.next_u64(), r.next_u64()],
+            [
+                0xbf87_3b39_4da5_2c75,
+                0xa73b_804e_5cc1_5185,
+                0xa00a_ef42_12a7_ff2b
+            ]
+        );
+        assert_eq!(
+            random_input(1, 0, 12),
+            [-1, 0, 0, -1, 1, -1, -1, -1, 1, 1, 0, 1]
+        );
+        assert_eq!(random_input(5, 7, 8), [-1, 1, -1, 1, 0, -1, -1, 0]);
     }
 
     #[test]

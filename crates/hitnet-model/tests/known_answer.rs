@@ -95,17 +95,25 @@ fn bernoulli_decision_uses_the_unit_lfsr() {
     m.quant = q.clone();
     let im = IntModel::new(&m, &q).unwrap();
     let mut g = Golden::new(&im);
-    let seeds = g.state.layers[0].lfsr.clone();
-    assert_eq!(seeds[0], hitnet_model::lfsr::unit_seed(q.lfsr_seed, 0, 0));
+    // By hand from the contract (docs/arithmetic.md), with an independent
+    // Python LFSR, not with this crate's draw: layer 0's unit seeds for
+    // lfsr_seed 1 are 0x2a78ca16 and 0x3fa79257; 10 bits (F) drawn from each
+    // are u = 346 and 570, leaving 0x5a9c3e33 and 0x5c58f9e5. A unit is
+    // +-1 when u < |h_pre|, else 0.
+    assert_eq!(g.state.layers[0].lfsr, vec![0x2a78_ca16, 0x3fa7_9257]);
     let out = g.step(&[1, -1]);
-    for (j, &seed) in seeds.iter().enumerate() {
-        let mut s = seed;
-        let u = hitnet_model::lfsr::draw(&mut s, q.frac_bits) as i64;
-        let hp = out[0].h_pre[j];
-        let want = if u < hp.abs() { hp.signum() as i8 } else { 0 };
-        assert_eq!(out[0].h[j], want, "unit {j}: u {u}, h_pre {hp}");
-        assert_eq!(g.state.layers[0].lfsr[j], s);
+    let hp = &out[0].h_pre;
+    for (j, u) in [346i64, 570].into_iter().enumerate() {
+        let want = if u < hp[j].abs() {
+            hp[j].signum() as i8
+        } else {
+            0
+        };
+        assert_eq!(out[0].h[j], want, "unit {j}: u {u}, h_pre {}", hp[j]);
     }
+    // (Bernoulli's tables give h_pre = [376, -305] here: +1 and 0.)
+    assert_eq!(out[0].h, vec![1, 0]);
+    assert_eq!(g.state.layers[0].lfsr, vec![0x5a9c_3e33, 0x5c58_f9e5]);
 }
 
 #[test]

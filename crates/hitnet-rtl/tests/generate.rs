@@ -63,6 +63,46 @@ fn output_is_deterministic() {
     assert_eq!(a.manifest, b.manifest);
 }
 
+/// What every generated design must hold, checked without a tool (so on
+/// every random shape, not only the linted sample): each module declared
+/// once, every image the Verilog reads among the files and every file read,
+/// the manifest's sizes and cycle count those of the plan.
+fn structure_holds(d: &hitnet_rtl::Design, plan: &hitnet_arch::Plan, what: &str) {
+    let v = d.verilog();
+    let mut modules: Vec<&str> = v
+        .lines()
+        .filter_map(|l| l.strip_prefix("module "))
+        .map(|l| l.split('(').next().unwrap().trim())
+        .collect();
+    let n = modules.len();
+    modules.sort();
+    modules.dedup();
+    assert_eq!(modules.len(), n, "{what}: a module declared twice");
+    assert!(modules.contains(&"hitnet_top"), "{what}");
+    let read: std::collections::BTreeSet<&str> = v
+        .match_indices("$readmemh(\"")
+        .map(|(k, m)| {
+            let rest = &v[k + m.len()..];
+            &rest[..rest.find('"').unwrap()]
+        })
+        .collect();
+    let files: std::collections::BTreeSet<&str> = d
+        .files
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .filter(|n| n.ends_with(".hex"))
+        .collect();
+    assert_eq!(read, files, "{what}: images read vs images written");
+    let i = &d.manifest["interface"];
+    assert_eq!(i["input_size"], plan.layers[0].input_size, "{what}");
+    assert_eq!(i["hidden_size"], plan.layers[0].hidden_size, "{what}");
+    assert_eq!(i["layers"], plan.layers.len(), "{what}");
+    assert_eq!(
+        d.manifest["cycles_per_token"], plan.cycles.per_token,
+        "{what}"
+    );
+}
+
 #[test]
 fn random_shapes_generate_and_lint_clean() {
     let mut rng = Rng::new(31);
@@ -78,6 +118,7 @@ fn random_shapes_generate_and_lint_clean() {
             hitnet_rtl::Bram::Inferred
         };
         let d = hitnet_rtl::generate_with(&plan, serde_json::json!({}), bram);
+        structure_holds(&d, &plan, &format!("case {case} {rc:?}"));
         // Lint a sample with Verilator -Wall (each takes a fraction of a second).
         if case % 10 == 0 {
             let out = dir.path().join(format!("d{case}"));
