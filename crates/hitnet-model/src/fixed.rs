@@ -203,6 +203,44 @@ mod tests {
         assert_eq!(f.act_threshold, 512);
     }
 
+    /// The index functions by hand from docs/arithmetic.md ("Tables"),
+    /// default formats: F = 10, K = 8, range [-4, 4) so Fi = 5; an index
+    /// is sat(rshift_round(x, F - Fi), -128, 127), ties towards +inf.
+    #[test]
+    fn index_functions_known_answers() {
+        let f = Formats::derive(&QuantParams::default(), Some(0.05)).unwrap();
+        assert_eq!(
+            (f.frac, f.lut_frac, f.index_min(), f.index_max()),
+            (10, 5, -128, 127)
+        );
+        for (c, want) in [
+            (0, 0),
+            (1024, 32), // 1.0 = 32 steps of 2^-5
+            (16, 1),    // half a step: rounds up
+            (15, 0),
+            (-16, 0), // -half a step: ties towards +inf
+            (-17, -1),
+            (4095, 127),   // 3.999: 128 rounds past the top, saturates
+            (-4096, -128), // -4.0 exactly
+            (-16384, -128),
+            (16383, 127),
+        ] {
+            assert_eq!(f.cell_to_index(c), want, "c = {c}");
+        }
+        // Pre-activations have Fp fraction bits: the same with s = Fp - 5.
+        let s = f.pre_frac - 5;
+        let one = 1i64 << f.pre_frac;
+        assert_eq!(f.pre_to_index(one), 32);
+        assert_eq!(f.pre_to_index(1i64 << (s - 1)), 1);
+        assert_eq!(f.pre_to_index(-(1i64 << (s - 1))), 0);
+        assert_eq!(f.pre_to_index(-(1i64 << (s - 1)) - 1), -1);
+        assert_eq!(f.pre_to_index(5 * one), 127);
+        assert_eq!(f.pre_to_index(-5 * one), -128);
+        assert_eq!(sat(5, -3, 3), 3);
+        assert_eq!(sat(-5, -3, 3), -3);
+        assert_eq!(sat(2, -3, 3), 2);
+    }
+
     #[test]
     fn table_range_covers_saturation() {
         for slope in [0.25, 0.5, 1.0, 2.0, 3.0, 8.0, 64.0] {
