@@ -576,3 +576,40 @@ fn train_then_eval_reports_what_it_measured() {
     );
     assert_eq!(eval()["generated"], j["generated"], "generation is seeded");
 }
+
+/// A co-simulation that runs and disagrees exits 1 (not 2: the input was
+/// fine), with the first mismatch on stderr and a VCD: here one weight of
+/// the generated design's image (every weight of row 0's first word)
+/// is negated behind the golden model's back.
+#[test]
+fn cosim_mismatch_exits_1_with_the_first_mismatch() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = write(dir.path(), "c.toml", CFG);
+    let design = dir.path().join("d");
+    let d = design.display().to_string();
+    assert!(hitnet(&["gen", "--config", &cfg, "--out", &d])
+        .status
+        .success());
+    let img = design.join("w_0.hex");
+    let text = std::fs::read_to_string(&img).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let k = lines
+        .iter()
+        .position(|l| l.chars().any(|c| c != '0'))
+        .unwrap();
+    let v = u128::from_str_radix(&lines[k], 16).unwrap();
+    // +1 (01) <-> -1 (11): flip the high bit of every nonzero trit.
+    let neg = (0..64)
+        .filter(|t| v >> (2 * t) & 1 == 1)
+        .fold(v, |w, t| w ^ (2u128 << (2 * t)));
+    lines[k] = format!("{neg:0w$x}", w = lines[k].len());
+    std::fs::write(&img, lines.join("\n") + "\n").unwrap();
+    let vcd = dir.path().join("m.vcd").display().to_string();
+    let o = hitnet(&[
+        "cosim", "--config", &cfg, "--design", &d, "--tokens", "200", "--vcd", &vcd,
+    ]);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{e}");
+    assert!(e.contains("mismatch") && e.contains("sim-vs-rtl"), "{e}");
+    assert!(std::path::Path::new(&vcd).exists(), "no VCD: {e}");
+}
