@@ -164,7 +164,7 @@ pub fn default_cache() -> PathBuf {
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> CosimError + '_ {
-    move |e| CosimError::Io(format!("{}: {e}", path.display()))
+    CosimError::io(path)
 }
 
 fn cc_build(tc: &Toolchain, out: &Path, opt: u32, trace: bool) -> cc::Build {

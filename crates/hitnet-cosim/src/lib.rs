@@ -23,8 +23,15 @@ pub enum CosimError {
     /// A build step failed; the log is saved at the path.
     #[error("{msg}; see the log at {}", log.display())]
     Build { msg: String, log: PathBuf },
-    #[error("{0}")]
-    Io(String),
+    /// Reading or writing a file or folder failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A path the Verilated model cannot take (C strings end at NUL).
+    #[error("{what} {} contains a NUL byte; use another path", path.display())]
+    BadPath { what: &'static str, path: PathBuf },
     #[error("RTL protocol error: {0}")]
     Protocol(String),
     #[error("the RTL stopped producing output at cycle {cycle}: {beats} of {expected} beats after a long silence")]
@@ -35,11 +42,40 @@ pub enum CosimError {
     },
 }
 
+impl CosimError {
+    /// The error of an I/O failure on `path`.
+    pub fn io(path: &Path) -> impl Fn(std::io::Error) -> CosimError + '_ {
+        move |source| CosimError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// Which two models disagree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Between {
+    GoldenVsSim,
+    SimVsRtl,
+    /// The synthesized netlist (hitnet-verify).
+    SimVsNetlist,
+}
+
+impl std::fmt::Display for Between {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Between::GoldenVsSim => "golden-vs-sim",
+            Between::SimVsRtl => "sim-vs-rtl",
+            Between::SimVsNetlist => "sim-vs-netlist",
+        })
+    }
+}
+
 /// The first disagreement found, with everything needed to look at it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Mismatch {
-    /// "golden-vs-sim" or "sim-vs-rtl".
-    pub between: String,
+    pub between: Between,
     pub token: usize,
     pub layer: usize,
     /// Hidden unit (element of h_t), when the values differ.
@@ -121,11 +157,11 @@ pub fn golden_step(g: &mut Golden, t: &Token) -> Vec<Vec<i8>> {
 
 /// Writes the design's memory images into `dir` (for `+hitnet_mem`).
 pub fn write_images(design: &hitnet_rtl::Design, dir: &Path) -> Result<(), CosimError> {
-    std::fs::create_dir_all(dir).map_err(|e| CosimError::Io(format!("{}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(CosimError::io(dir))?;
     for (n, b) in &design.files {
         if n.ends_with(".hex") {
             let p = dir.join(n);
-            std::fs::write(&p, b).map_err(|e| CosimError::Io(format!("{}: {e}", p.display())))?;
+            std::fs::write(&p, b).map_err(CosimError::io(&p))?;
         }
     }
     Ok(())
@@ -148,7 +184,7 @@ pub fn golden_vs_sim(
                 n += 1;
                 if first.is_none() {
                     first = Some(Mismatch {
-                        between: "golden-vs-sim".into(),
+                        between: Between::GoldenVsSim,
                         token: b.token,
                         layer: b.layer,
                         element: Some(j),
@@ -172,12 +208,12 @@ pub fn golden_vs_sim(
 /// 0b10, decoded as [`ILLEGAL_TRIT`]) is a value mismatch.
 pub fn compare_beat(
     plan: &Plan,
-    between: &str,
+    between: Between,
     expected: Option<&Beat>,
     got: &Beat,
 ) -> Option<Mismatch> {
     let m = |token: usize, layer: usize, what: String| Mismatch {
-        between: between.into(),
+        between,
         token,
         layer,
         element: None,
@@ -281,7 +317,7 @@ pub fn run(tc: &Toolchain, s: &Setup, stim: &Stimulus) -> Result<Report, CosimEr
     let mut n = 0usize;
     let mut rtl_first: Option<Mismatch> = None;
     let rtl_stats = rtl.run(plan, &stim.tokens, stim.valid, stim.ready, max_idle, |b| {
-        let bad = compare_beat(plan, "sim-vs-rtl", sim_beats.get(n), b);
+        let bad = compare_beat(plan, Between::SimVsRtl, sim_beats.get(n), b);
         if let Some(m) = bad {
             sim_vs_rtl += 1;
             if rtl_first.is_none() {

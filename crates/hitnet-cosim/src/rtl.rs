@@ -63,10 +63,15 @@ impl Rtl {
             if !dir.ends_with('/') {
                 dir.push('/');
             }
-            let dir = CString::new(dir)
-                .map_err(|_| CosimError::Io("memory folder path has a NUL".into()))?;
+            let dir = CString::new(dir).map_err(|_| CosimError::BadPath {
+                what: "memory folder",
+                path: memdir.to_path_buf(),
+            })?;
             let vcd_c = CString::new(vcd.map(|p| p.display().to_string()).unwrap_or_default())
-                .map_err(|_| CosimError::Io("VCD path has a NUL".into()))?;
+                .map_err(|_| CosimError::BadPath {
+                    what: "VCD file",
+                    path: vcd.map(Path::to_path_buf).unwrap_or_default(),
+                })?;
             let (rand_reset, seed) = match random_init {
                 Some(s) => (2, s as c_int),
                 None => (0, 0),

@@ -353,7 +353,7 @@ fn a_flipped_weight_is_caught() {
     assert!(r.sim_vs_rtl > 0);
     assert_eq!(r.golden_vs_sim, 0);
     let first = r.first.expect("a first mismatch");
-    assert_eq!(first.between, "sim-vs-rtl");
+    assert_eq!(first.between, hitnet_cosim::Between::SimVsRtl);
     assert!(first.element.is_some() && first.cycle.is_some());
     assert!(r.vcd.is_some());
 }

@@ -27,7 +27,7 @@ pub mod routed;
 use std::path::{Path, PathBuf};
 
 use hitnet_arch::Plan;
-use hitnet_cosim::{compare_beat, golden_outputs, golden_vs_sim, Mismatch, Stimulus};
+use hitnet_cosim::{compare_beat, golden_outputs, golden_vs_sim, Between, Mismatch, Stimulus};
 use hitnet_model::IntModel;
 use hitnet_sim::{Beat, Sim};
 use serde::Serialize;
@@ -153,7 +153,7 @@ pub fn verify(s: &Setup, stim: &Stimulus) -> Result<Report> {
     let run = run_bench(s.netlist, plan, stim, ncyc, max_idle, s.work_dir, None)?;
     let mut sim_vs_netlist = 0u64;
     for (n, b) in run.beats.iter().enumerate() {
-        if let Some(m) = compare_beat(plan, "sim-vs-netlist", sim_beats.get(n), b) {
+        if let Some(m) = compare_beat(plan, Between::SimVsNetlist, sim_beats.get(n), b) {
             sim_vs_netlist += 1;
             first.get_or_insert(m);
         }
@@ -163,7 +163,7 @@ pub fn verify(s: &Setup, stim: &Stimulus) -> Result<Report> {
         sim_vs_netlist += missing;
         let e = &sim_beats[run.beats.len()];
         first.get_or_insert(Mismatch {
-            between: "sim-vs-netlist".into(),
+            between: Between::SimVsNetlist,
             token: e.token,
             layer: e.layer,
             element: None,
@@ -180,7 +180,7 @@ pub fn verify(s: &Setup, stim: &Stimulus) -> Result<Report> {
     let unknown_control = run.unknown_control.len() as u64;
     if let Some((cycle, what)) = run.unknown_control.first() {
         first.get_or_insert(Mismatch {
-            between: "sim-vs-netlist".into(),
+            between: Between::SimVsNetlist,
             token: 0,
             layer: 0,
             element: None,

@@ -368,5 +368,5 @@ fn catches_the_dsp_packing_bug() {
     );
     assert!(r.sim_vs_netlist > 0);
     let m = r.first.expect("a first mismatch");
-    assert_eq!(m.between, "sim-vs-netlist");
+    assert_eq!(m.between, hitnet_cosim::Between::SimVsNetlist);
 }
