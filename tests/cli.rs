@@ -382,8 +382,13 @@ fn check_refuses_what_the_plan_and_targets_refuse() {
 /// Flags out of range are refused up front, not clamped or run anyway.
 #[test]
 fn out_of_range_flags_are_refused() {
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 11] = [
         (&["sim", "--stall-percent", "99"], "0..=95"),
+        (&["sim", "--clock-mhz", "1e308"], "(0, 2000]"),
+        (&["sim", "--clock-mhz", "nan"], "--clock-mhz"),
+        (&["bench", "--tokens", "0"], "1..=100000"),
+        (&["bench", "--tokens", "1000000000000"], "1..=100000"),
+        (&["cosim", "--random-init", "0"], "--random-init"),
         (&["cosim", "--stall-percent", "96"], "0..=95"),
         (&["bench", "--batches", "0"], "1..=10000"),
         (&["cosim", "--vcd", "/no/such/dir/x.vcd"], "--vcd"),

@@ -18,9 +18,9 @@ pub struct Args {
     /// Timed batches (the median is reported).
     #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     pub batches: u64,
-    /// Tokens per batch.
-    #[arg(long, default_value_t = 200)]
-    pub tokens: usize,
+    /// Tokens per batch (1..=100000; each batch's stimulus is held in memory).
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub tokens: u64,
     /// Compare the cycle simulator with Verilator instead (PTB-size design on a 16x32 array by default).
     #[arg(long)]
     pub sim: bool,
@@ -45,7 +45,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let m = &cfg.model;
     let fm = defaults::default_float_model(m.cell, m.input_size, m.hidden_size, m.layers, m.seed);
     let fnet = FloatNet::full_precision(&fm, &loaded.params);
-    let xs: Vec<Vec<i8>> = (0..a.tokens as u64)
+    let xs: Vec<Vec<i8>> = (0..a.tokens)
         .map(|t| random_input(1, t, m.input_size))
         .collect();
     let xf: Vec<Vec<f32>> = xs
@@ -134,7 +134,7 @@ fn sim_vs_verilator(a: Args) -> Result<ExitCode> {
     );
     sp.finish_and_clear();
     let built = built?;
-    let tokens = crate::common::stimulus(1, a.tokens as u64, loaded.int.input_size);
+    let tokens = crate::common::stimulus(1, a.tokens, loaded.int.input_size);
     let mut simr = Vec::new();
     let mut rtlr = Vec::new();
     let (mut sim_cycles, mut rtl_cycles) = (0, 0);

@@ -29,8 +29,12 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let p = &pl.plan;
     let im = &pl.loaded.int;
     let clock = a.clock_mhz.unwrap_or(pl.loaded.config.hw.clock_mhz);
-    if !(clock.is_finite() && clock > 0.0) {
-        anyhow::bail!("invalid value for `--clock-mhz`: {clock} is not a positive frequency");
+    // The range hw.clock_mhz has (hitnet_model::config): a number beyond
+    // it is a typo, not a clock.
+    if !(clock.is_finite() && clock > 0.0 && clock <= 2000.0) {
+        return Err(common::bad_input(format!(
+            "invalid value for `--clock-mhz`: {clock} is not a frequency in (0, 2000] MHz"
+        )));
     }
     // Stimulus, golden model and comparison stream token by token, so
     // memory does not grow with --tokens: the golden outputs wait in a queue
