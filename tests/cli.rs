@@ -382,7 +382,9 @@ fn check_refuses_what_the_plan_and_targets_refuse() {
 /// Flags out of range are refused up front, not clamped or run anyway.
 #[test]
 fn out_of_range_flags_are_refused() {
-    let cases: [(&[&str], &str); 11] = [
+    let cases: [(&[&str], &str); 13] = [
+        (&["eval", "--generate", "1000000000000"], "1..=1000000"),
+        (&["eval", "--generate", "0"], "1..=1000000"),
         (&["sim", "--stall-percent", "99"], "0..=95"),
         (&["sim", "--clock-mhz", "1e308"], "(0, 2000]"),
         (&["sim", "--clock-mhz", "nan"], "--clock-mhz"),

@@ -98,9 +98,10 @@ pub struct Args {
     /// Only these variants [default: every one the model has].
     #[arg(long, value_enum, value_delimiter = ',')]
     pub variants: Vec<VariantArg>,
-    /// Sample N tokens from the model and print them.
-    #[arg(long, value_name = "N")]
-    pub generate: Option<usize>,
+    /// Sample N tokens from the model and print them (1..=1000000: the
+    /// text is kept until it is printed).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub generate: Option<u64>,
     /// The variant that generates (`simulator`: the simulated accelerator).
     #[arg(long, value_enum, default_value = "golden")]
     pub generate_with: VariantArg,
@@ -320,7 +321,7 @@ pub fn run(mut a: Args) -> Result<ExitCode> {
             }
         }
     }
-    if let Some(n) = a.generate {
+    if let Some(n) = a.generate.map(|n| n as usize) {
         let tk = Tokenizer::new(lm.vocab())?;
         let prompt = match &a.prompt {
             Some(p) if !p.is_empty() => tk.encode_prompt(p)?,
