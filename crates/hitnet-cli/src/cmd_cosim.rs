@@ -108,6 +108,13 @@ pub fn run(a: Args) -> Result<ExitCode> {
             r.build_seconds,
             r.rtl_cycles_per_second
         );
+        crate::outln!(
+            "initial: {}",
+            match r.random_init {
+                Some(s) => format!("RTL registers and memories from random bits (seed {s})"),
+                None => "RTL registers and memories from zero".into(),
+            }
+        );
         crate::outln!("cycles:  RTL {}, simulator {}", r.rtl_cycles, r.sim_cycles);
         crate::outln!(
             "compare: golden vs sim {} differing trits; sim vs RTL {} differing beats",

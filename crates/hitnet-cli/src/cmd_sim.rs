@@ -29,11 +29,11 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let p = &pl.plan;
     let im = &pl.loaded.int;
     let clock = a.clock_mhz.unwrap_or(pl.loaded.config.hw.clock_mhz);
-    // The range hw.clock_mhz has (hitnet_model::config): a number beyond
-    // it is a typo, not a clock.
-    if !(clock.is_finite() && clock > 0.0 && clock <= 2000.0) {
+    // The range hw.clock_mhz has: a number beyond it is a typo, not a clock.
+    if !hitnet_model::config::clock_ok(clock) {
         return Err(common::bad_input(format!(
-            "invalid value for `--clock-mhz`: {clock} is not a frequency in (0, 2000] MHz"
+            "invalid value for `--clock-mhz`: {clock} is not a frequency in (0, {}] MHz",
+            hitnet_model::config::MAX_CLOCK_MHZ
         )));
     }
     // Stimulus, golden model and comparison stream token by token, so

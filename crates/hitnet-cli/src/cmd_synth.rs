@@ -97,11 +97,12 @@ pub(crate) fn prepare_out(out: &Path) -> Result<()> {
 }
 
 pub(crate) fn check_clock(mhz: f64) -> Result<f64> {
-    if mhz.is_finite() && mhz > 0.0 && mhz <= 1000.0 {
+    if hitnet_model::config::clock_ok(mhz) {
         Ok(mhz)
     } else {
         Err(common::bad_input(format!(
-            "invalid value for `--clock-mhz` / `hw.clock_mhz`: {mhz} is not a frequency in (0, 1000] MHz"
+            "invalid value for `--clock-mhz` / `hw.clock_mhz`: {mhz} is not a frequency in (0, {}] MHz",
+            hitnet_model::config::MAX_CLOCK_MHZ
         )))
     }
 }

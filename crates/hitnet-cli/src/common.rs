@@ -52,9 +52,14 @@ pub fn ignored_note(l: &hitnet_model::Loaded) -> String {
     if t.len() > SHOWN {
         list.push_str(&format!(" and {} more", t.len() - SHOWN));
     }
+    let file = match &l.source {
+        hitnet_model::ModelSource::Safetensors(p) | hitnet_model::ModelSource::File(p) => {
+            p.display().to_string()
+        }
+        other => other.to_string(),
+    };
     format!(
-        "{} holds {} tensor{} besides the {} layers, not used: {list}. The accelerator computes the recurrent layers' h only; an embedding or output layer runs on the host",
-        l.source,
+        "{file}: {} tensor{} besides the {} layers not used by hitnet: {list}. The accelerator computes the recurrent layers only; apply an embedding or output layer in your own host code",
         t.len(),
         if t.len() == 1 { "" } else { "s" },
         l.model.cell.name().to_uppercase()
@@ -172,7 +177,8 @@ pub fn load_plan(path: Option<&Path>) -> Result<Planned> {
 }
 
 /// The weight-bank build for a target: DP16KD on the ECP5 family, inferred
-/// elsewhere (and for a name that is no target: gen and cosim need none).
+/// elsewhere. (Config::validate has refused an unknown hw.target already;
+/// a `--target` flag is looked up by the command that takes it.)
 pub fn bram_for_target(name: &str) -> hitnet_rtl::Bram {
     match hitnet_fpga::Target::from_name(name) {
         Ok(t) if t.family == hitnet_fpga::Family::Ecp5 => hitnet_rtl::Bram::Dp16kd,

@@ -24,11 +24,20 @@ fn tmp_name(cache: &Path, final_name: &str) -> PathBuf {
 }
 
 /// Removes temporary build folders (`.<name>.tmp<pid>-<n>`) left by
-/// processes that no longer run: an interrupted build (Ctrl-C, a killed CI
-/// job) cannot clean up after itself, and each one holds a Verilated model.
-/// A folder of a live process (a parallel build) is kept. Where /proc is
-/// absent, folders older than a day count as stale. Returns how many went.
+/// interrupted builds (Ctrl-C, a killed CI job), which cannot clean up after
+/// themselves; each holds a Verilated model. Called under BUILD_LOCK before
+/// a build, so a folder with this process's pid is a leftover of an earlier
+/// process that had the same pid (containers reuse pids). Another pid's
+/// folder goes only when that pid does not run here AND the folder is over
+/// an hour old: the cache may be shared with another pid namespace whose
+/// live builds this one cannot see, and a failed build's log stays
+/// readable for an hour. Anything over a day old goes. Returns how many
+/// went.
 pub fn clean_stale(cache: &Path) -> usize {
+    clean_stale_older_than(cache, std::time::Duration::from_secs(3600))
+}
+
+fn clean_stale_older_than(cache: &Path, min_age: std::time::Duration) -> usize {
     let Ok(entries) = std::fs::read_dir(cache) else {
         return 0;
     };
@@ -45,17 +54,15 @@ pub fn clean_stale(cache: &Path) -> usize {
         else {
             continue;
         };
-        let stale = if pid == me {
-            false
-        } else if proc_fs {
-            !Path::new(&format!("/proc/{pid}")).exists()
-        } else {
-            e.metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| t.elapsed().ok())
-                .is_some_and(|age| age > std::time::Duration::from_secs(86_400))
-        };
+        let age = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .unwrap_or_default();
+        let gone = proc_fs && !Path::new(&format!("/proc/{pid}")).exists();
+        let stale =
+            pid == me || (gone && age >= min_age) || age > std::time::Duration::from_secs(86_400);
         if stale && std::fs::remove_dir_all(e.path()).is_ok() {
             removed += 1;
         }
@@ -389,17 +396,30 @@ mod tests {
         let cache = tempfile::tempdir().unwrap();
         // Linux pids stay below 2^22: 999999999 never runs.
         let dead = cache.path().join(".model-0123.tmp999999999-0");
+        // Our own pid: an earlier process's (we are not building now).
         let mine = cache
             .path()
             .join(format!(".model-4567.tmp{}-3", std::process::id()));
+        // A live process (our parent) building in parallel.
+        let live = cache.path().join(format!(
+            ".model-89ab.tmp{}-0",
+            std::os::unix::process::parent_id()
+        ));
         let done = cache.path().join("model-0123");
         let odd = cache.path().join(".model-89.tmpabc-1");
-        for d in [&dead, &mine, &done, &odd] {
+        for d in [&dead, &mine, &live, &done, &odd] {
             std::fs::create_dir_all(d.join("obj")).unwrap();
         }
+        // A dead pid's folder younger than the minimum age stays (another
+        // pid namespace may be building it).
         assert_eq!(clean_stale(cache.path()), 1);
+        assert!(!mine.exists() && dead.exists());
+        assert_eq!(
+            clean_stale_older_than(cache.path(), std::time::Duration::ZERO),
+            1
+        );
         assert!(!dead.exists());
-        assert!(mine.exists() && done.exists() && odd.exists());
+        assert!(live.exists() && done.exists() && odd.exists());
     }
 
     #[test]

@@ -29,6 +29,10 @@ pub enum CosimError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A random-init seed Verilator cannot take reproducibly (0 means "a
+    /// fresh seed each run" to it; it holds a C int).
+    #[error("random-init seed {0} is not in 1..=2147483647")]
+    BadSeed(u32),
     /// A path the Verilated model cannot take (C strings end at NUL).
     #[error("{what} {} contains a NUL byte; use another path", path.display())]
     BadPath { what: &'static str, path: PathBuf },
@@ -130,6 +134,9 @@ pub struct Report {
     pub rtl_cycles_per_second: f64,
     pub sim_seconds: f64,
     pub vcd: Option<PathBuf>,
+    /// The RTL started from random register and memory contents of this
+    /// seed (None: from zero).
+    pub random_init: Option<u32>,
 }
 
 /// Stimulus and port behaviour of a run.
@@ -381,5 +388,6 @@ pub fn run(tc: &Toolchain, s: &Setup, stim: &Stimulus) -> Result<Report, CosimEr
         rtl_cycles_per_second: rtl_cycles as f64 / rtl_seconds.max(1e-9),
         sim_seconds,
         vcd,
+        random_init: s.random_init,
     })
 }

@@ -14,6 +14,8 @@ type SetFn = unsafe extern "C" fn(*mut c_void, c_int, c_int, *const u32, c_int, 
 type GetFn = unsafe extern "C" fn(*mut c_void, *mut u32);
 type TickFn = unsafe extern "C" fn(*mut c_void, c_int);
 
+static INIT_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// One instance of the Verilated accelerator.
 pub struct Rtl {
     _lib: libloading::Library,
@@ -73,9 +75,15 @@ impl Rtl {
                     path: vcd.map(Path::to_path_buf).unwrap_or_default(),
                 })?;
             let (rand_reset, seed) = match random_init {
+                Some(s) if s == 0 || s > i32::MAX as u32 => return Err(CosimError::BadSeed(s)),
                 Some(s) => (2, s as c_int),
                 None => (0, 0),
             };
+            // Verilator's seed epoch is process-wide and its generator per
+            // thread: models built at once in two threads would draw from
+            // each other's seeds. One construction at a time keeps a seed's
+            // initial state the same in every run.
+            let _guard = INIT_LOCK.lock().unwrap_or_else(|e| e.into_inner());
             let h = new(dir.as_ptr(), vcd_c.as_ptr(), rand_reset, seed);
             Ok(Rtl {
                 _lib: lib,

@@ -141,6 +141,16 @@ fn default_target() -> String {
     "ice40-up5k".into()
 }
 
+/// The fastest clock any command accepts, in MHz (hw.clock_mhz, and the
+/// `--clock-mhz` of sim, synth and explore): far above what iCE40 or ECP5
+/// fabric reaches, so a larger number is a typo.
+pub const MAX_CLOCK_MHZ: f64 = 1000.0;
+
+/// A clock every command accepts: finite, in (0, MAX_CLOCK_MHZ].
+pub fn clock_ok(mhz: f64) -> bool {
+    mhz.is_finite() && mhz > 0.0 && mhz <= MAX_CLOCK_MHZ
+}
+
 /// The names `hw.target` accepts (case-insensitive), as hitnet-fpga's
 /// target table spells them; a test there keeps the two equal. Checked
 /// here so every command, not only `synth`, refuses an unknown target.
@@ -301,17 +311,26 @@ impl Config {
         }
     }
 
-    pub fn validate(&self) -> Result<()> {
+    /// Ternary weights of the model: G*H*(I+H) + (layers-1)*G*H*2H.
+    /// (Sizes are checked against MAX_SIZE / MAX_LAYERS first, so this
+    /// does not overflow on a validated config.)
+    pub fn weight_count(&self) -> u64 {
         let m = &self.model;
-        range_usize("model.input_size", m.input_size, 1, MAX_SIZE)?;
-        range_usize("model.hidden_size", m.hidden_size, 1, MAX_SIZE)?;
-        range_usize("model.layers", m.layers, 1, MAX_LAYERS)?;
         let (i, h, g) = (
             m.input_size as u64,
             m.hidden_size as u64,
             m.cell.gates() as u64,
         );
-        let weights = g * h * (i + h) + (m.layers as u64 - 1) * g * h * (2 * h);
+        g * h * (i + h) + (m.layers as u64).saturating_sub(1) * g * h * (2 * h)
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        let m = &self.model;
+        range_usize("model.input_size", m.input_size, 1, MAX_SIZE)?;
+        range_usize("model.hidden_size", m.hidden_size, 1, MAX_SIZE)?;
+        range_usize("model.layers", m.layers, 1, MAX_LAYERS)?;
+        let (i, h) = (m.input_size, m.hidden_size);
+        let weights = self.weight_count();
         if weights > MAX_WEIGHTS {
             return Err(ModelError::invalid(
                 "model.hidden_size",
@@ -326,13 +345,10 @@ impl Config {
         if let Some(p) = self.hw.post_lanes {
             range_usize("hw.post_lanes", p, 1, MAX_ARRAY)?;
         }
-        if !(self.hw.clock_mhz.is_finite()
-            && self.hw.clock_mhz > 0.0
-            && self.hw.clock_mhz <= 2000.0)
-        {
+        if !clock_ok(self.hw.clock_mhz) {
             return Err(ModelError::invalid(
                 "hw.clock_mhz",
-                format!("{} is not in (0, 2000]", self.hw.clock_mhz),
+                format!("{} is not in (0, {MAX_CLOCK_MHZ}]", self.hw.clock_mhz),
             ));
         }
         let t = self.hw.target.trim().to_ascii_lowercase();

@@ -52,28 +52,45 @@ pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 /// checkpoint of 64 M parameters, far above what any target holds.
 pub const MAX_MODEL_BYTES: u64 = 256 << 20;
 /// Largest training corpus read (PTB's training split is 5 MB,
-/// tinyshakespeare 1 MB).
-pub const MAX_CORPUS_BYTES: u64 = 256 << 20;
-/// Largest training checkpoint read (f32 weights and two Adam moments).
-pub const MAX_CHECKPOINT_BYTES: u64 = 256 << 20;
+/// tinyshakespeare 1 MB, enwik9 1 GB).
+pub const MAX_CORPUS_BYTES: u64 = 2 << 30;
+/// Largest training checkpoint read: f32 weights and two Adam moments,
+/// 12 bytes a parameter; `train --hidden 4096 --embed 4096` makes ~1.6 GB.
+pub const MAX_CHECKPOINT_BYTES: u64 = 2 << 30;
+/// What is read from something that is not a regular file (a device, a
+/// pipe), whatever the limit: /dev/zero never ends, and its size is not
+/// known before reading.
+pub const MAX_STREAM_BYTES: u64 = 256 << 20;
 
-/// Reads at most `limit` bytes of `path` (a device such as /dev/zero never
-/// ends); a longer file is refused, naming it and the limit.
+/// Reads at most `limit` bytes of `path`; a longer file is refused, naming
+/// it and the limit. A regular file is measured before it is read (a file
+/// over the limit costs nothing); anything else is read up to
+/// [`MAX_STREAM_BYTES`] at most.
 pub fn read_limited(path: &std::path::Path, limit: u64, what: &str) -> Result<Vec<u8>> {
     use std::io::Read;
     let f = std::fs::File::open(path).map_err(|e| ModelError::io(path, e))?;
+    let meta = f.metadata().map_err(|e| ModelError::io(path, e))?;
+    let limit = if meta.is_file() {
+        limit
+    } else {
+        limit.min(MAX_STREAM_BYTES)
+    };
+    let too_big = || ModelError::ModelFile {
+        file: path.display().to_string(),
+        msg: format!(
+            "larger than {} MiB, the limit for a {what}; is this the right file?",
+            limit >> 20
+        ),
+    };
+    if meta.is_file() && meta.len() > limit {
+        return Err(too_big());
+    }
     let mut buf = Vec::new();
     f.take(limit + 1)
         .read_to_end(&mut buf)
         .map_err(|e| ModelError::io(path, e))?;
     if buf.len() as u64 > limit {
-        return Err(ModelError::ModelFile {
-            file: path.display().to_string(),
-            msg: format!(
-                "larger than {} MiB, the limit for a {what}; is this the right file?",
-                limit >> 20
-            ),
-        });
+        return Err(too_big());
     }
     Ok(buf)
 }

@@ -47,7 +47,19 @@ impl IntModel {
     /// Lowers `m` with the resolved quantization parameters `q`.
     pub fn new(m: &QuantModel, q: &QuantParams) -> Result<IntModel> {
         m.validate()?;
-        let formats = Formats::derive(q, m.min_scale())?;
+        let formats = Formats::derive(q, m.min_scale()).map_err(|e| match e {
+            // The smallest scale sets the format: name its gate.
+            ModelError::Invalid { key, msg } if key == "scale" => {
+                let at = m.layers.iter().enumerate().find_map(|(l, ql)| {
+                    ql.gates
+                        .iter()
+                        .find(|g| Some(g.scale) == m.min_scale())
+                        .map(|g| format!("layers[{l}].gates.{}.scale", g.name))
+                });
+                ModelError::invalid(at.unwrap_or(key), msg)
+            }
+            other => other,
+        })?;
         let layers = m
             .layers
             .iter()
@@ -212,13 +224,13 @@ pub struct Golden<'a> {
     pub coverage: Option<TableCoverage>,
 }
 
-/// Which entries of the two tables a stream has looked up.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-/// Per physical table of the hardware (hitnet_arch::Images): the post
-/// lanes' `act.hex` (sigmoid entries, then tanh entries for the LSTM's g
-/// gate) and the element-wise units' `tanh.hex` (the LSTM's tanh(c), the
-/// GRU's tanh(n)). The same tanh entries live in both ROMs, so a lookup is
-/// marked in the one the hardware reads it from.
+/// Which entries of the two tables a stream has looked up, per physical
+/// table of the hardware (hitnet_arch::Images): the post lanes' `act.hex`
+/// (sigmoid entries, then tanh entries for the LSTM's g gate) and the
+/// element-wise units' `tanh.hex` (the LSTM's tanh(c), the GRU's tanh(n)).
+/// The same tanh entries live in both ROMs, so a lookup is marked in the
+/// one the hardware reads it from.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TableCoverage {
     /// `act.hex`, 2^(K+1) entries: sigmoid at [0, 2^K), tanh at [2^K, 2^(K+1)).
     pub act: Vec<bool>,

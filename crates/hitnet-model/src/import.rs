@@ -186,17 +186,17 @@ pub fn import_bytes_all(bytes: &[u8], file: &str, expect: Expect) -> Result<Impo
         layers,
     };
     m.validate()?;
-    let used = |n: &str| {
-        n.strip_prefix(prefix.as_str())
-            .and_then(|r| r.rsplit_once("_l"))
-            .is_some_and(|(short, l)| {
-                ["weight_ih", "weight_hh", "bias_ih", "bias_hh"].contains(&short)
-                    && l.parse::<usize>().is_ok_and(|l| l < layers_in_file)
-            })
-    };
+    // Exactly the names read above: anything else (also a look-alike such
+    // as `weight_hh_l00`) was not used.
+    let used: std::collections::HashSet<String> = (0..layers_in_file)
+        .flat_map(|l| {
+            ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
+                .map(|short| format!("{prefix}{short}_l{l}"))
+        })
+        .collect();
     let mut ignored: Vec<String> = names
         .iter()
-        .filter(|n| !used(n))
+        .filter(|n| !used.contains(*n))
         .map(|n| match st.tensor(n) {
             Ok(t) => format!("{n} {:?}", t.shape()),
             Err(_) => n.clone(),

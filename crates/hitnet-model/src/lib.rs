@@ -142,7 +142,16 @@ pub fn load(cfg: &Config) -> Result<Loaded> {
             }
         }
     };
-    let int = IntModel::new(&model, &params)?;
+    // A model file's numbers are the file's fault: name it.
+    let int = IntModel::new(&model, &params).map_err(|e| match (&source, e) {
+        (ModelSource::File(p) | ModelSource::Safetensors(p), e @ ModelError::Invalid { .. }) => {
+            ModelError::ModelFile {
+                file: p.display().to_string(),
+                msg: e.to_string(),
+            }
+        }
+        (_, e) => e,
+    })?;
     Ok(Loaded {
         config: cfg.clone(),
         source,

@@ -301,6 +301,8 @@ fn a_language_model_state_dict_says_what_it_did_not_import() {
     sd.push(("encoder.weight".into(), vec![11, 7], vec![0.5; 77]));
     sd.push(("decoder.weight".into(), vec![11, 5], vec![0.5; 55]));
     sd.push(("decoder.bias".into(), vec![11], vec![0.5; 11]));
+    // A look-alike of a used name is reported too, not silently dropped.
+    sd.push(("rnn.weight_hh_l00".into(), vec![1], vec![0.5]));
     let bytes = hitnet_model::import::serialize_f32(&sd);
     let imp =
         hitnet_model::import::import_bytes_all(&bytes, "lm.safetensors", expect(CellKind::Lstm))
@@ -310,7 +312,8 @@ fn a_language_model_state_dict_says_what_it_did_not_import() {
         [
             "decoder.bias [11]",
             "decoder.weight [11, 5]",
-            "encoder.weight [11, 7]"
+            "encoder.weight [11, 7]",
+            "rnn.weight_hh_l00 [1]"
         ]
     );
     // The RNN itself is imported in full.
