@@ -250,12 +250,13 @@ fn model_stops_on_what_it_does_not_model() {
 /// output register loads the array's read data on a clock edge with OCE
 /// high). Our model with OUTREG must equal our model with NOREG (the mode
 /// the tests above tie to Yosys's mapping) followed by a register with
-/// enable OCE, every cycle of a random stream of addresses, CE and OCE.
-/// (Without the enable on that register the comparison fails at once.)
-#[test]
-fn outreg_is_noreg_followed_by_the_oce_register() {
-    // 64 random 36-bit words in INITVAL_00..07 (8 words of 2 slots each).
-    let mut s = 0x2545_f491_4f6c_dd1du64;
+/// enable OCE, every cycle of a random stream of addresses, CE and OCE, in
+/// each way the generator reads: 36 bits through port B (pseudo-dual-port,
+/// both REGMODEs OUTREG), 18 and 9 bits through port A (REGMODE_A OUTREG,
+/// port B idle). (Without the enable on that register it fails at once.)
+fn outreg_is_noreg_then_oce_register(w: usize) {
+    // 8 random INITVALs (16 slots of 18 bits each): 64 words at any width.
+    let mut s = 0x2545_f491_4f6c_dd1du64 ^ w as u64;
     let mut next = move || {
         s ^= s << 13;
         s ^= s >> 7;
@@ -272,47 +273,102 @@ fn outreg_is_noreg_followed_by_the_oce_register() {
             format!(", .INITVAL_{k:02X}({{{}}})", rev.join(", "))
         })
         .collect();
+    // The reading port, its lowest word-address pin, its width parameters.
+    let (port, a0, widths) = match w {
+        36 => ('B', 5, "    .DATA_WIDTH_A(36), .DATA_WIDTH_B(36)"),
+        18 => ('A', 4, "    .DATA_WIDTH_A(18), .DATA_WIDTH_B(18)"),
+        9 => ('A', 3, "    .DATA_WIDTH_A(9), .DATA_WIDTH_B(18)"),
+        _ => unreachable!(),
+    };
     let inst = |name: &str, mode: &str, q: &str| {
+        let (ra, rb) = if w == 36 {
+            (mode, mode)
+        } else {
+            (mode, "NOREG")
+        };
+        let pins = |p: char| {
+            let read = p == port;
+            let ad: Vec<String> = (0..14)
+                .map(|i| {
+                    let v = if read && (a0..a0 + 6).contains(&i) {
+                        format!("a[{}]", i - a0)
+                    } else {
+                        "1'b0".into()
+                    };
+                    format!(".AD{p}{i}({v})")
+                })
+                .collect();
+            // At 36 bits port A's output register carries DOA: clock, OCE.
+            let (clk, ce, oce) = match (read, w == 36) {
+                (true, _) => ("clk", "ce", "oce"),
+                (false, true) => ("clk", "1'b0", "oce"),
+                (false, false) => ("1'b0", "1'b0", "1'b0"),
+            };
+            format!(
+                "  .CLK{p}({clk}), .CE{p}({ce}), .OCE{p}({oce}), .WE{p}(1'b0), .RST{p}(1'b0), .CS{p}0(1'b0), .CS{p}1(1'b0), .CS{p}2(1'b0),\n  {},\n",
+                ad.join(", ")
+            )
+        };
+        let outs: Vec<String> = (0..w)
+            .map(|i| match (w, i) {
+                (36, i) if i < 18 => format!(".DOA{i}({q}[{i}])"),
+                (36, i) => format!(".DOB{}({q}[{i}])", i - 18),
+                (_, i) => format!(".DO{port}{i}({q}[{i}])"),
+            })
+            .collect();
         format!(
-            "DP16KD #(.DATA_WIDTH_A(36), .DATA_WIDTH_B(36), .REGMODE_A(\"{mode}\"), .REGMODE_B(\"{mode}\"){inits}) {name} (\n\
-             \x20 .CLKB(clk), .CEB(ce), .OCEB(oce), .WEB(1'b0), .RSTB(1'b0), .CSB0(1'b0), .CSB1(1'b0), .CSB2(1'b0),\n\
-             \x20 .ADB0(1'b0), .ADB1(1'b0), .ADB2(1'b0), .ADB3(1'b0), .ADB4(1'b0), .ADB5(a[0]), .ADB6(a[1]), .ADB7(a[2]),\n\
-             \x20 .ADB8(a[3]), .ADB9(a[4]), .ADB10(a[5]), .ADB11(1'b0), .ADB12(1'b0), .ADB13(1'b0),\n\
-             \x20 .CLKA(clk), .CEA(1'b0), .OCEA(oce), .WEA(1'b0), .RSTA(1'b0), .CSA0(1'b0), .CSA1(1'b0), .CSA2(1'b0),\n\
-             {}\n\
-             \x20 .ADA0(1'b0));\n",
-            (0..18)
-                .map(|i| format!("  .DOA{i}({q}[{i}]), .DOB{i}({q}[{}]),", 18 + i))
-                .collect::<Vec<_>>()
-                .join("\n")
+            "DP16KD #(\n{widths}, .REGMODE_A(\"{ra}\"), .REGMODE_B(\"{rb}\"){inits}) {name} (\n{}{}  {});\n",
+            pins('A'),
+            pins('B'),
+            outs.join(", ")
         )
     };
     let tb = format!(
         "module tb;\n\
-         reg clk = 0, ce = 0, oce = 0; reg [5:0] a = 0; wire [35:0] qn, qo; reg [35:0] r = 0;\n\
+         reg clk = 0, ce = 0, oce = 0; reg [5:0] a = 0; wire [{m}:0] qn, qo; reg [{m}:0] r = 0;\n\
          {}{}\
          always @(posedge clk) if (oce) r <= qn;\n\
-         integer i, bad = 0, loads = 0, seed = 7;\n\
+         integer i, bad = 0, loads = 0, xs = 0, nonzero = 0, seed = 7;\n\
          initial begin\n\
          \x20 for (i = 0; i < 3000; i = i + 1) begin\n\
          \x20   a = $random(seed); ce = ($random(seed) & 3) != 0; oce = ($random(seed) & 3) != 0;\n\
          \x20   loads = loads + oce;\n\
          \x20   #1 clk = 1; #1 clk = 0;\n\
          \x20   if (i > 1 && qo !== r) begin bad = bad + 1; if (bad < 5) $display(\"cycle %0d: OUTREG %h, NOREG+register %h\", i, qo, r); end\n\
+         \x20   if (i > 1 && ^qo === 1'bx) xs = xs + 1;\n\
+         \x20   if (qo != 0) nonzero = nonzero + 1;\n\
          \x20 end\n\
          \x20 $display(\"compared %0d cycles (%0d output loads), %0d mismatches\", i, loads, bad);\n\
+         \x20 $display(\"unknown %0d, nonzero %0d\", xs, nonzero);\n\
          \x20 $finish;\n\
          end\n\
          endmodule\n",
         inst("mn", "NOREG", "qn"),
         inst("mo", "OUTREG", "qo"),
+        m = w - 1,
     );
     let out = sim_with_model(&tb);
-    assert!(out.contains("compared 3000 cycles"), "{out}");
-    assert!(out.contains(", 0 mismatches"), "{out}");
-    // The stream really loads and holds the register.
+    assert!(out.contains("compared 3000 cycles"), "{w} bits: {out}");
+    assert!(out.contains(", 0 mismatches"), "{w} bits: {out}");
+    // The stream really loads and holds the register, and reads known,
+    // changing words (x on both sides would compare equal).
     assert!(
         !out.contains("(0 output loads)") && !out.contains("(3000 output loads)"),
         "{out}"
     );
+    assert!(out.contains("unknown 0, nonzero"), "{w} bits: {out}");
+    let nonzero: u32 = out
+        .split("nonzero ")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    assert!(nonzero > 2500, "{w} bits: {out}");
+}
+
+#[test]
+fn outreg_is_noreg_followed_by_the_oce_register() {
+    for w in [36, 18, 9] {
+        outreg_is_noreg_then_oce_register(w);
+    }
 }
