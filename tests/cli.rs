@@ -589,9 +589,9 @@ fn train_then_eval_reports_what_it_measured() {
 }
 
 /// A co-simulation that runs and disagrees exits 1 (not 2: the input was
-/// fine), with the first mismatch on stderr and a VCD: here one weight of
-/// the generated design's image (every weight of row 0's first word)
-/// is negated behind the golden model's back.
+/// fine), with the first mismatch on stderr and a VCD: here every nonzero
+/// weight of the first nonzero word of row 0's image is negated behind the
+/// golden model's back.
 #[test]
 fn cosim_mismatch_exits_1_with_the_first_mismatch() {
     let dir = tempfile::tempdir().unwrap();

@@ -194,8 +194,8 @@ pub fn run(a: Args) -> Result<ExitCode> {
         // Read by the tensor library's thread pool when it starts.
         std::env::set_var("RAYON_NUM_THREADS", n.to_string());
     }
-    let corpus = Corpus::read(&a.corpus)?;
     if let Some(steps) = a.bench {
+        let corpus = Corpus::read(&a.corpus)?;
         return bench(&a, &corpus, steps);
     }
     let out = a
@@ -207,9 +207,11 @@ pub fn run(a: Args) -> Result<ExitCode> {
         p.push(".ckpt");
         PathBuf::from(p)
     });
-    // Refuse an unwritable --out or --checkpoint now, not after training.
+    // Refuse an unwritable --out or --checkpoint now, before reading the
+    // corpus and long before training ends.
     common::check_output_file(&out, "--out")?;
     common::check_output_file(&ckpt_path, "--checkpoint")?;
+    let corpus = Corpus::read(&a.corpus)?;
     let (config, resume) = if a.resume {
         let ck = Checkpoint::load(&ckpt_path)
             .with_context(|| "--resume needs the checkpoint of an earlier run".to_string())?;

@@ -37,8 +37,8 @@ fn ecp5_25k_ulx3s_generated_accelerator() {
     assert_eq!(r.yosys_version, "0.70");
     assert_eq!(r.nextpnr_version.as_deref(), Some("0.11.1"));
     let fmax = r.fmax_mhz.expect("fmax");
-    // Timing met at this build's own target (the wrapper's 50 MHz), with
-    // the margin this small design has (about 2x) not needed for it.
+    // Timing met at this build's own target, the wrapper's 50 MHz (this
+    // small design has about twice that; the bound asks only for the target).
     assert!((50.0..500.0).contains(&fmax), "{fmax}");
     assert_eq!(r.timing_met, Some(true), "timing missed at 50 MHz: {fmax}");
     let c = &r.clocks[0];

@@ -245,7 +245,7 @@ fn training_lowers_the_loss() {
     eprintln!("bits per token {bits:?}; scored {}", s.bits_per_token());
     assert!(
         s.bits_per_token() < 0.8 * uniform,
-        "{} bits per char vs uniform {uniform}",
+        "{} bits per token vs uniform {uniform}",
         s.bits_per_token()
     );
 }
