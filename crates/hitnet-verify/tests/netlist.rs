@@ -231,19 +231,24 @@ fn run_routed(config: &str, target: &str, ntok: usize) -> hitnet_verify::routed:
     rr
 }
 
+/// `run_routed`, then what every routed check requires: bit-exact, every
+/// expected byte, and some bytes at all.
+fn assert_routed(config: &str, target: &str, ntok: usize) -> hitnet_verify::routed::RoutedReport {
+    let r = run_routed(config, target, ntok);
+    assert!(r.bit_exact, "{target}: {:?}", r.first);
+    assert_eq!(r.bytes, r.expected_bytes, "{target}");
+    assert!(r.bytes > 0, "{target}");
+    r
+}
+
 #[test]
 fn up5k_routed_lstm_at_the_pins() {
-    let r = run_routed(LSTM1, "ice40-up5k", 3);
-    assert!(r.bit_exact, "{:?}", r.first);
-    assert_eq!(r.bytes, r.expected_bytes);
-    assert!(r.bytes > 0);
+    assert_routed(LSTM1, "ice40-up5k", 3);
 }
 
 #[test]
 fn up5k_routed_gru_two_layers_at_the_pins() {
-    let r = run_routed(GRU2, "ice40-up5k", 2);
-    assert!(r.bit_exact, "{:?}", r.first);
-    assert_eq!(r.bytes, r.expected_bytes);
+    assert_routed(GRU2, "ice40-up5k", 2);
 }
 
 /// The other two of the four cell x layer combinations on the iCEBreaker.
@@ -251,10 +256,7 @@ fn up5k_routed_gru_two_layers_at_the_pins() {
 fn up5k_routed_lstm_two_layers_and_gru_one_layer_at_the_pins() {
     // One token each: these add to CI's slowest binary.
     for cfg in [LSTM2, GRU1] {
-        let r = run_routed(cfg, "ice40-up5k", 1);
-        assert!(r.bit_exact, "{:?}", r.first);
-        assert_eq!(r.bytes, r.expected_bytes);
-        assert!(r.bytes > 0);
+        assert_routed(cfg, "ice40-up5k", 1);
     }
 }
 
@@ -262,10 +264,7 @@ fn up5k_routed_lstm_two_layers_and_gru_one_layer_at_the_pins() {
 #[test]
 fn hx8k_routed_lstm_and_gru_at_the_pins() {
     for (cfg, n) in [(LSTM1, 2), (GRU2, 2)] {
-        let r = run_routed(cfg, "ice40-hx8k", n);
-        assert!(r.bit_exact, "{:?}", r.first);
-        assert_eq!(r.bytes, r.expected_bytes);
-        assert!(r.bytes > 0);
+        assert_routed(cfg, "ice40-hx8k", n);
     }
 }
 
@@ -274,9 +273,7 @@ fn hx8k_routed_lstm_and_gru_at_the_pins() {
 /// MULT18X18D, TRELLIS_RAMW for the UART FIFO, DCCA).
 #[test]
 fn ecp5_25k_routed_lstm_two_layers_at_the_pins() {
-    let r = run_routed(LSTM2, "ecp5-25k", 2);
-    assert!(r.bit_exact, "{:?}", r.first);
-    assert_eq!(r.bytes, r.expected_bytes);
+    let r = assert_routed(LSTM2, "ecp5-25k", 2);
     let n = r
         .ecp5_normalized
         .as_ref()
@@ -291,28 +288,20 @@ fn ecp5_25k_routed_lstm_two_layers_at_the_pins() {
 #[test]
 fn hx8k_routed_lstm_two_layers_and_gru_one_layer_at_the_pins() {
     for cfg in [LSTM2, GRU1] {
-        let r = run_routed(cfg, "ice40-hx8k", 1);
-        assert!(r.bit_exact, "{:?}", r.first);
-        assert_eq!(r.bytes, r.expected_bytes);
-        assert!(r.bytes > 0);
+        assert_routed(cfg, "ice40-hx8k", 1);
     }
 }
 
 #[test]
 fn ecp5_25k_routed_lstm_one_layer_and_gru_two_layers_at_the_pins() {
     for cfg in [LSTM1, GRU2] {
-        let r = run_routed(cfg, "ecp5-25k", 1);
-        assert!(r.bit_exact, "{:?}", r.first);
-        assert_eq!(r.bytes, r.expected_bytes);
-        assert!(r.bytes > 0);
+        assert_routed(cfg, "ecp5-25k", 1);
     }
 }
 
 #[test]
 fn ecp5_25k_routed_gru_one_layer_at_the_pins() {
-    let r = run_routed(GRU1, "ecp5-25k", 2);
-    assert!(r.bit_exact, "{:?}", r.first);
-    assert_eq!(r.bytes, r.expected_bytes);
+    assert_routed(GRU1, "ecp5-25k", 2);
 }
 
 /// The old generator: the i*g product (`a`-bit operands) sign-extended to
