@@ -61,6 +61,33 @@ struct Tally {
 }
 
 impl Tally {
+    /// Counts a case; with `cosim` = (config, input, budget), an accepted
+    /// input is also co-simulated while the budget lasts.
+    fn record(&mut self, ok: bool, cosim: Option<(&str, &str, u64)>) -> Result<(), TestCaseError> {
+        self.cases += 1;
+        if !ok {
+            self.refused += 1;
+            return Ok(());
+        }
+        self.accepted += 1;
+        match cosim {
+            Some((cfg, input, budget)) if self.cosim < budget => crate::cosim(cfg, input, self),
+            _ => Ok(()),
+        }
+    }
+
+    /// Prints the tally and checks that the family exercised both sides of
+    /// the contract and ran the co-simulations the README counts.
+    fn finish(self, family: &str, cosim_budget: u64) {
+        self.print(family);
+        let t = &self;
+        assert!(
+            t.accepted >= t.cases / 10 && t.refused >= t.cases / 10,
+            "{t:?}"
+        );
+        assert_eq!(t.cosim, cosim_budget, "{t:?}");
+    }
+
     fn print(&self, family: &str) {
         println!(
             "fuzz {family}: {} inputs, {} accepted, {} refused, {} co-simulated bit-exact ({} beats), 0 failures",
@@ -356,28 +383,13 @@ fn fuzz_configs() {
         .run(&config_text(), |text| {
             let cfg = write(dir.path(), "c.toml", &text);
             let ok = check_gen_sim(dir.path(), &cfg, &["c.toml"], &text)?;
-            let mut t = tally.borrow_mut();
-            t.cases += 1;
-            if ok {
-                t.accepted += 1;
-                if t.cosim < cosim_budget && weight_count(&text).is_some_and(|w| w <= 2000) {
-                    cosim(&cfg, &text, &mut t)?;
-                }
-            } else {
-                t.refused += 1;
-            }
-            Ok(())
+            let sample = weight_count(&text).is_some_and(|w| w <= 2000);
+            tally
+                .borrow_mut()
+                .record(ok, sample.then_some((&cfg, &text, cosim_budget)))
         })
         .unwrap();
-    let t = tally.into_inner();
-    t.print("configs");
-    // The generator must exercise both sides of the contract.
-    assert!(
-        t.accepted >= t.cases / 10 && t.refused >= t.cases / 10,
-        "{t:?}"
-    );
-    // The co-simulations the README counts ran.
-    assert_eq!(t.cosim, cosim_budget, "{t:?}");
+    tally.into_inner().finish("configs", cosim_budget);
 }
 
 // ---- model files ---------------------------------------------------------
@@ -617,28 +629,14 @@ fn fuzz_model_files() {
             let cfg = write(dir.path(), "c.toml", &cfg_text);
             let input = format!("{cfg_text}edits: {edits:?}");
             let ok = check_gen_sim(dir.path(), &cfg, &["m.json"], &input)?;
-            let mut t = tally.borrow_mut();
-            t.cases += 1;
-            if ok {
-                t.accepted += 1;
-                // Edited models first: they are where the bugs were.
-                if t.cosim < cosim_budget && !edits.is_empty() {
-                    cosim(&cfg, &input, &mut t)?;
-                }
-            } else {
-                t.refused += 1;
-            }
-            Ok(())
+            // Edited models first: they are where the bugs were.
+            let sample = !edits.is_empty();
+            tally
+                .borrow_mut()
+                .record(ok, sample.then_some((&cfg, &input, cosim_budget)))
         })
         .unwrap();
-    let t = tally.into_inner();
-    t.print("model files");
-    assert!(
-        t.accepted >= t.cases / 10 && t.refused >= t.cases / 10,
-        "{t:?}"
-    );
-    // The co-simulations the README counts ran.
-    assert_eq!(t.cosim, cosim_budget, "{t:?}");
+    tally.into_inner().finish("model files", cosim_budget);
 }
 
 // ---- safetensors ---------------------------------------------------------
@@ -804,27 +802,12 @@ fn fuzz_safetensors() {
             let cfg = write(dir.path(), "c.toml", &cfg_text);
             let input = format!("{cfg_text}prefix {prefix:?}, {file_dt:?}, edits: {edits:?}");
             let ok = check_gen_sim(dir.path(), &cfg, &["w.safetensors"], &input)?;
-            let mut t = tally.borrow_mut();
-            t.cases += 1;
-            if ok {
-                t.accepted += 1;
-                if t.cosim < cosim_budget {
-                    cosim(&cfg, &input, &mut t)?;
-                }
-            } else {
-                t.refused += 1;
-            }
-            Ok(())
+            tally
+                .borrow_mut()
+                .record(ok, Some((&cfg, &input, cosim_budget)))
         })
         .unwrap();
-    let t = tally.into_inner();
-    t.print("safetensors");
-    assert!(
-        t.accepted >= t.cases / 10 && t.refused >= t.cases / 10,
-        "{t:?}"
-    );
-    // The co-simulations the README counts ran.
-    assert_eq!(t.cosim, cosim_budget, "{t:?}");
+    tally.into_inner().finish("safetensors", cosim_budget);
 }
 
 // ---- bytes that are no config and no model file --------------------------
@@ -872,14 +855,7 @@ fn fuzz_bad_bytes() {
                 String::from_utf8_lossy(&bytes)
             );
             let ok = check_gen_sim(dir.path(), &cfg, &[file], &input)?;
-            let mut t = tally.borrow_mut();
-            t.cases += 1;
-            if ok {
-                t.accepted += 1;
-            } else {
-                t.refused += 1;
-            }
-            Ok(())
+            tally.borrow_mut().record(ok, None)
         })
         .unwrap();
     let t = tally.into_inner();
