@@ -213,7 +213,10 @@ fn extremes_all_plus_minus_zero_and_saturation() {
 /// Biases swept across units so the stream looks up every table entry.
 /// A model whose biases spread every unit's pre-activations over the whole
 /// table range, and a token stream long enough to read every entry.
-fn table_case(cell: CellKind, i: usize, h: usize, n: usize) -> (IntModel, Vec<Token>) {
+/// The table model (6 inputs, 48 units, K = 6) on an 8 x 6 array with `n`
+/// tokens, no stalls.
+fn table_case(cell: CellKind, n: usize) -> (IntModel, Plan, Stimulus) {
+    let (i, h) = (6, 48);
     let q = QuantParams {
         lut_bits: 6,
         ..QuantParams::default()
@@ -235,7 +238,21 @@ fn table_case(cell: CellKind, i: usize, h: usize, n: usize) -> (IntModel, Vec<To
         gate.scale = 0.3;
     }
     let m = IntModel::new(&qm, &q).unwrap();
-    (m, tokens(9, n, i, 40))
+    let plan = Plan::new(
+        &m,
+        Shape {
+            rows: 8,
+            cols: 6,
+            lanes: None,
+        },
+    )
+    .unwrap();
+    let stim = Stimulus {
+        tokens: tokens(9, n, i, 40),
+        valid: Pattern::Always,
+        ready: Pattern::Always,
+    };
+    (m, plan, stim)
 }
 
 /// Every reachable entry of both ROMs the hardware reads (act.hex in the
@@ -244,11 +261,10 @@ fn table_case(cell: CellKind, i: usize, h: usize, n: usize) -> (IntModel, Vec<To
 #[test]
 fn every_table_entry() {
     for (cell, n) in [(CellKind::Lstm, 120), (CellKind::Gru, 200)] {
-        let (i, h) = (6, 48);
-        let (m, toks) = table_case(cell, i, h, n);
+        let (m, plan, stim) = table_case(cell, n);
         let mut g = Golden::new(&m);
         g.track_coverage();
-        for t in &toks {
+        for t in &stim.tokens {
             if t.first {
                 g.reset();
             }
@@ -260,20 +276,6 @@ fn every_table_entry() {
             (0, 0),
             "{cell:?}: entries of (act.hex, tanh.hex) never read"
         );
-        let plan = Plan::new(
-            &m,
-            Shape {
-                rows: 8,
-                cols: 6,
-                lanes: None,
-            },
-        )
-        .unwrap();
-        let stim = Stimulus {
-            tokens: toks,
-            valid: Pattern::Always,
-            ready: Pattern::Always,
-        };
         assert_exact(
             &three_way(&m, &plan, &stim, None),
             &format!("{cell:?} table coverage"),
@@ -529,22 +531,7 @@ fn a_forgotten_reset_is_caught_by_random_init() {
 /// moves a threshold or a Bernoulli draw.)
 #[test]
 fn a_flipped_table_entry_is_caught() {
-    let (i, h) = (6, 48);
-    let (m, toks) = table_case(CellKind::Lstm, i, h, 120);
-    let plan = Plan::new(
-        &m,
-        Shape {
-            rows: 8,
-            cols: 6,
-            lanes: None,
-        },
-    )
-    .unwrap();
-    let stim = Stimulus {
-        tokens: toks,
-        valid: Pattern::Always,
-        ready: Pattern::Always,
-    };
+    let (m, plan, stim) = table_case(CellKind::Lstm, 120);
     let k = 1usize << 6; // lut_bits
     for (file, entry) in [("act.hex", k), ("tanh.hex", k - 1)] {
         let flip = move |dir: &Path| {
