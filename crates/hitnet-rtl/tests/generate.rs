@@ -72,27 +72,39 @@ fn structure_holds(d: &hitnet_rtl::Design, plan: &hitnet_arch::Plan, what: &str)
     let mut modules: Vec<&str> = v
         .lines()
         .filter_map(|l| l.strip_prefix("module "))
-        .map(|l| l.split('(').next().unwrap().trim())
+        .map(|l| l.split(['(', '#', ' ']).next().unwrap())
         .collect();
     let n = modules.len();
     modules.sort();
     modules.dedup();
     assert_eq!(modules.len(), n, "{what}: a module declared twice");
     assert!(modules.contains(&"hitnet_top"), "{what}");
-    let read: std::collections::BTreeSet<&str> = v
-        .match_indices("$readmemh(\"")
-        .map(|(k, m)| {
-            let rest = &v[k + m.len()..];
-            &rest[..rest.find('"').unwrap()]
-        })
-        .collect();
     let files: std::collections::BTreeSet<&str> = d
         .files
         .iter()
         .map(|(n, _)| n.as_str())
         .filter(|n| n.ends_with(".hex"))
         .collect();
-    assert_eq!(read, files, "{what}: images read vs images written");
+    // Each image is read in three forms (a plain name for Icarus, the
+    // +hitnet_mem plusarg prefix for Verilator, `HITNET_MEM_DIR): each form
+    // must name exactly the images written.
+    for form in [
+        "$readmemh(\"",
+        "$readmemh({d, \"",
+        "$readmemh({`HITNET_MEM_DIR, \"",
+    ] {
+        let read: std::collections::BTreeSet<&str> = v
+            .match_indices(form)
+            .map(|(k, m)| {
+                let rest = &v[k + m.len()..];
+                &rest[..rest.find('"').unwrap()]
+            })
+            .collect();
+        assert_eq!(
+            read, files,
+            "{what}: images read by {form:?} vs images written"
+        );
+    }
     let i = &d.manifest["interface"];
     assert_eq!(i["input_size"], plan.layers[0].input_size, "{what}");
     assert_eq!(i["hidden_size"], plan.layers[0].hidden_size, "{what}");
