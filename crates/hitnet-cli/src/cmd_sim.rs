@@ -28,14 +28,9 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let pl = common::load_plan(a.config.as_deref())?;
     let p = &pl.plan;
     let im = &pl.loaded.int;
-    let clock = a.clock_mhz.unwrap_or(pl.loaded.config.hw.clock_mhz);
     // The range hw.clock_mhz has: a number beyond it is a typo, not a clock.
-    if !hitnet_model::config::clock_ok(clock) {
-        return Err(common::bad_input(format!(
-            "invalid value for `--clock-mhz`: {clock} is not a frequency in (0, {}] MHz",
-            hitnet_model::config::MAX_CLOCK_MHZ
-        )));
-    }
+    let clock =
+        crate::cmd_synth::check_clock(a.clock_mhz.unwrap_or(pl.loaded.config.hw.clock_mhz))?;
     // Stimulus, golden model and comparison stream token by token, so
     // memory does not grow with --tokens: the golden outputs wait in a queue
     // only while their token is in flight in the simulated pipeline.

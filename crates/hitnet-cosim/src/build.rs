@@ -170,10 +170,6 @@ pub fn default_cache() -> PathBuf {
     home.join(".cache").join("hitnet")
 }
 
-fn io(path: &Path) -> impl Fn(std::io::Error) -> CosimError + '_ {
-    CosimError::io(path)
-}
-
 fn cc_build(tc: &Toolchain, out: &Path, opt: u32, trace: bool) -> cc::Build {
     let target = env!("HITNET_TARGET");
     let mut b = cc::Build::new();
@@ -214,7 +210,7 @@ fn runtime_objects(tc: &Toolchain, cache: &Path, trace: bool) -> Result<Vec<Path
     }
     let tmp = tmp_name(cache, &format!("runtime-{key}"));
     let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+    std::fs::create_dir_all(&tmp).map_err(CosimError::io(&tmp))?;
     let mut files = vec![
         tc.include.join("verilated.cpp"),
         tc.include.join("verilated_threads.cpp"),
@@ -242,7 +238,7 @@ fn runtime_objects(tc: &Toolchain, cache: &Path, trace: bool) -> Result<Vec<Path
             .map(|o| format!("{}\n", o.display()))
             .collect::<String>(),
     )
-    .map_err(io(&list))?;
+    .map_err(CosimError::io(&list))?;
     Ok(objs)
 }
 
@@ -285,14 +281,14 @@ pub fn build(
             ports,
         });
     }
-    std::fs::create_dir_all(cache).map_err(io(cache))?;
+    std::fs::create_dir_all(cache).map_err(CosimError::io(cache))?;
     clean_stale(cache);
     let rt = runtime_objects(tc, cache, opts.trace)?;
     let tmp = tmp_name(cache, &format!("model-{key}"));
     let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
-    std::fs::write(tmp.join("hitnet_top.v"), verilog).map_err(io(&tmp))?;
-    std::fs::write(tmp.join("shim.cpp"), &shim).map_err(io(&tmp))?;
+    std::fs::create_dir_all(&tmp).map_err(CosimError::io(&tmp))?;
+    std::fs::write(tmp.join("hitnet_top.v"), verilog).map_err(CosimError::io(&tmp))?;
+    std::fs::write(tmp.join("shim.cpp"), &shim).map_err(CosimError::io(&tmp))?;
     let log = tmp.join("verilator.log");
     // Initial values come from Verilator's run-time reset policy (zero,
     // or random bits of a seed: Rtl::new), so one build serves both.
@@ -326,7 +322,7 @@ pub fn build(
     })?;
     let mut text = String::from_utf8_lossy(&out.stdout).to_string();
     text.push_str(&String::from_utf8_lossy(&out.stderr));
-    std::fs::write(&log, &text).map_err(io(&log))?;
+    std::fs::write(&log, &text).map_err(CosimError::io(&log))?;
     if !out.status.success() {
         return Err(CosimError::Build {
             msg: "verilator failed".into(),
@@ -334,7 +330,7 @@ pub fn build(
         });
     }
     let mut sources: Vec<PathBuf> = std::fs::read_dir(tmp.join("obj"))
-        .map_err(io(&tmp))?
+        .map_err(CosimError::io(&tmp))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "cpp"))
         .collect();
