@@ -124,6 +124,33 @@ fn twenty_random_configs() {
     }
 }
 
+/// The RTL leg is the only one independent of the helpers golden model and
+/// simulator share (rshift_round, sat, the LFSR, the tables), so it gets
+/// larger configs too: sizes 49..=160, 1 to 3 layers, up to 32 x 64, the
+/// lane count drawn, long sequences with resets and stalls.
+#[test]
+fn eight_larger_random_configs() {
+    let mut rng = Rng::new(2026_12_01);
+    for case in 0..8u64 {
+        let rc = RandomConfig::draw_large(&mut rng, 3);
+        let m = rc.model();
+        let plan = rc.plan(&m);
+        let stim = Stimulus {
+            tokens: tokens(case + 1000, 16, rc.input, 7),
+            valid: Pattern::Random {
+                seed: case,
+                percent: 80,
+            },
+            ready: Pattern::Random {
+                seed: case + 500,
+                percent: 75,
+            },
+        };
+        let r = three_way(&m, &plan, &stim, None);
+        assert_exact(&r, &format!("large case {case}: {rc:?}"));
+    }
+}
+
 /// A model whose every weight is `w` and every bias `bias`.
 fn uniform(
     cell: CellKind,

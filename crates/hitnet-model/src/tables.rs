@@ -133,4 +133,46 @@ mod tests {
         // tanh(1.0) = 0.7615942 -> 779.87 -> 780.
         assert_eq!(t.lookup(16), 780);
     }
+
+    /// Whole tables against an independent Python generator written from
+    /// docs/arithmetic.md (entries[a] = round half away from zero of
+    /// f(slope (a - 2^(K-1)) / 2^Fi) 2^F, with math.exp / math.tanh): the
+    /// sum and the position-weighted sum of the entries pin every entry,
+    /// which golden model and ROMs share and so cannot check each other.
+    #[test]
+    fn whole_tables_known_answers() {
+        let alt = QuantParams {
+            slope: 0.5,
+            frac_bits: 12,
+            lut_bits: 10,
+            ..QuantParams::default()
+        };
+        let cases = [
+            (
+                QuantParams::default(),
+                (8, 5),
+                [(130_560, 24_735_836), (-1024, 16_430_288)],
+            ),
+            (
+                alt,
+                (10, 4),
+                [(2_095_104, 1_603_719_410), (-4096, 1_068_193_368)],
+            ),
+        ];
+        for (q, (k, fi), sums) in cases {
+            let f = Formats::derive(&q, Some(0.1)).unwrap();
+            assert_eq!((f.lut_bits, f.lut_frac), (k, fi), "slope {}", q.slope);
+            for (func, want) in [ActFn::Sigmoid, ActFn::Tanh].into_iter().zip(sums) {
+                let t = act_table(func, q.slope, &f);
+                let sum: i64 = t.entries.iter().map(|&e| e as i64).sum();
+                let weighted: i64 = t
+                    .entries
+                    .iter()
+                    .enumerate()
+                    .map(|(a, &e)| (a as i64 + 1) * e as i64)
+                    .sum();
+                assert_eq!((sum, weighted), want, "{} slope {}", func.name(), q.slope);
+            }
+        }
+    }
 }

@@ -77,6 +77,35 @@ impl RandomConfig {
         }
     }
 
+    /// A config larger than `draw` gives: input and hidden in 49..=160,
+    /// up to 32 rows and 64 columns, and an explicit lane count drawn
+    /// from the divisors of `rows` the plan accepts (`draw` lets the plan
+    /// choose), so the serialiser runs with 1 to `rows` lanes.
+    pub fn draw_large(rng: &mut Rng, max_layers: usize) -> RandomConfig {
+        let mut rc = RandomConfig::draw(rng, 160, max_layers);
+        rc.input = 49 + rng.below(112) as usize;
+        rc.hidden = 49 + rng.below(112) as usize;
+        rc.rows = 1 + rng.below(32) as usize;
+        rc.cols = 1 + rng.below(64) as usize;
+        let m = rc.model();
+        let lanes: Vec<usize> = (1..=rc.rows)
+            .filter(|&d| {
+                rc.rows % d == 0
+                    && Plan::new(
+                        &m,
+                        Shape {
+                            rows: rc.rows,
+                            cols: rc.cols,
+                            lanes: Some(d),
+                        },
+                    )
+                    .is_ok()
+            })
+            .collect();
+        rc.lanes = Some(lanes[rng.below(lanes.len() as u64) as usize]);
+        rc
+    }
+
     pub fn model(&self) -> IntModel {
         let fm = defaults::default_float_model(
             self.cell,
