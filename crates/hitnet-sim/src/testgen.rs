@@ -90,7 +90,7 @@ impl RandomConfig {
         let m = rc.model();
         let lanes: Vec<usize> = (1..=rc.rows)
             .filter(|&d| {
-                rc.rows % d == 0
+                rc.rows.is_multiple_of(d)
                     && Plan::new(
                         &m,
                         Shape {
