@@ -125,7 +125,7 @@ fn sim_vs_verilator(a: Args) -> Result<ExitCode> {
     let built = build::build(
         &tc,
         &plan,
-        design.verilog(),
+        &design.verilog(),
         build::BuildOptions {
             trace: false,
             opt: 2,

@@ -58,13 +58,13 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let tmp = tempfile::tempdir().context("creating a temporary folder")?;
     let (verilog, memdir) = match &a.design {
         Some(dir) => {
-            let v = std::fs::read_to_string(dir.join("hitnet_top.v"))
-                .with_context(|| format!("reading {}", dir.join("hitnet_top.v").display()))?;
+            let v = hitnet_rtl::read_verilog(dir)
+                .with_context(|| format!("reading the design in {}", dir.display()))?;
             (v, dir.clone())
         }
         None => {
             hitnet_cosim::write_images(&design, tmp.path())?;
-            (design.verilog().to_string(), tmp.path().to_path_buf())
+            (design.verilog(), tmp.path().to_path_buf())
         }
     };
     let cache = hitnet_cosim::build::default_cache();

@@ -56,8 +56,8 @@ fn three_way_try(
 ) -> Result<Report, hitnet_cosim::CosimError> {
     let d = hitnet_rtl::generate_with(plan, serde_json::json!({}), bram);
     let verilog = match edit {
-        Some(f) => f(d.verilog()),
-        None => d.verilog().to_string(),
+        Some(f) => f(&d.verilog()),
+        None => d.verilog(),
     };
     let dir = tempfile::tempdir().unwrap();
     hitnet_cosim::write_images(&d, dir.path()).unwrap();
@@ -451,7 +451,7 @@ fn a_flipped_weight_in_initval_is_caught() {
     // Negate bank 2's first nonzero weight (lowest address, lowest trit):
     // INITVAL hex is MSB first, and a trit's two bits share a hex digit.
     let flip = |v: &str| -> String {
-        let start = v.find("module hitnet_top$wbank2(").unwrap();
+        let start = v.find("module hitnet_wbank2 (").unwrap();
         let key = ".INITVAL_00(320'h";
         let at = start + v[start..].find(key).unwrap() + key.len();
         let mut b = v.as_bytes().to_vec();

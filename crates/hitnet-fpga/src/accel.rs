@@ -29,12 +29,6 @@ pub mod sources {
     pub const HITNET_CHAR: &str = include_str!("../../../fpga/hitnet_char.v");
 }
 
-/// Yosys selection of the generated weight banks (`hitnet_top$wbank<r>`,
-/// memory `mem`). Yosys 0.23 and 0.70 keep ROMs of up to ~1 Kbit in logic
-/// by default (a 64 x 16 bank cost ~110 LCs on the UP5K); the design
-/// intends block RAM, so the flow asks for it.
-pub const WEIGHT_BANKS: &str = "hitnet_top$wbank*/m:*";
-
 /// The generated accelerator's module: kept as its own module in the
 /// netlist (see [`Design::keep_module`]).
 pub const ACCEL_MODULE: &str = "hitnet_top";
@@ -265,7 +259,24 @@ pub fn wrap(
     let manifest: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| FpgaError::InvalidDesign(format!("{}: {e}", manifest_path.display())))?;
     let iface = AccelInterface::from_manifest(&manifest)?;
-    let top_v = gen_dir.join("hitnet_top.v");
+    let design_v: Vec<PathBuf> = match manifest["verilog"].as_array() {
+        Some(a) if !a.is_empty() => a
+            .iter()
+            .map(|n| n.as_str().map(|n| gen_dir.join(n)))
+            .collect::<Option<_>>()
+            .ok_or_else(|| {
+                FpgaError::InvalidDesign(format!(
+                    "{}: \"verilog\" must list file names",
+                    manifest_path.display()
+                ))
+            })?,
+        _ => {
+            return Err(FpgaError::InvalidDesign(format!(
+                "{}: no \"verilog\" file list; regenerate the design with `hitnet gen`",
+                manifest_path.display()
+            )))
+        }
+    };
     let mut hex: Vec<PathBuf> = std::fs::read_dir(gen_dir)
         .map_err(|e| FpgaError::io("cannot list", gen_dir, e))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -291,7 +302,7 @@ pub fn wrap(
             ] {
                 files.push(write_file(wrapper_dir, n, t)?);
             }
-            files.push(top_v);
+            files.extend(design_v);
             let pins = write_file(wrapper_dir, b.pins.0, b.pins.1)?;
             let p = iface.uart_params(b.clk_hz, false);
             p.validate()?;
@@ -300,10 +311,12 @@ pub fn wrap(
             (d, Some(b.name), Some(p))
         }
         WrapperKind::Char => {
-            let files = vec![
-                write_file(wrapper_dir, "hitnet_char.v", sources::HITNET_CHAR)?,
-                top_v,
-            ];
+            let mut files = vec![write_file(
+                wrapper_dir,
+                "hitnet_char.v",
+                sources::HITNET_CHAR,
+            )?];
+            files.extend(design_v);
             let d = Design::new(files, "hitnet_char", clock_mhz)
                 .with_param("IN_TRITS", iface.in_trits as i64)
                 .with_param("OUT_TRITS", iface.out_trits as i64)
@@ -311,7 +324,7 @@ pub fn wrap(
             (d, None, None)
         }
     };
-    let mut design = design.with_data_files(hex).with_block_ram(WEIGHT_BANKS);
+    let mut design = design.with_data_files(hex);
     design.keep_module = Some(ACCEL_MODULE.to_string());
     Ok(Wrapped {
         design,
@@ -374,7 +387,7 @@ mod tests {
         std::fs::create_dir(&gen).unwrap();
         std::fs::write(gen.join("hitnet_top.v"), "module hitnet_top; endmodule\n").unwrap();
         std::fs::write(gen.join("w_0.hex"), "00\n").unwrap();
-        let m = serde_json::json!({"interface": {"input_size": 10, "hidden_size": 7,
+        let m = serde_json::json!({"verilog": ["hitnet_top.v"], "interface": {"input_size": 10, "hidden_size": 7,
             "layers": 2, "in_trits": 3, "out_trits": 1, "layer_bits": 1}});
         std::fs::write(gen.join("manifest.json"), m.to_string()).unwrap();
         let up = Target::from_name("ice40-up5k").unwrap();
@@ -383,7 +396,8 @@ mod tests {
         assert_eq!(w.design.params["I"], 10);
         assert_eq!(w.design.params["OUT_TRITS"], 1);
         assert_eq!(w.design.data_files.len(), 1);
-        assert_eq!(w.design.block_ram, vec![WEIGHT_BANKS.to_string()]);
+        // The generated banks ask for block RAM themselves (ram_style).
+        assert!(w.design.block_ram.is_empty());
         assert!(w.design.validate().is_ok());
         let hx = Target::from_name("ice40-hx8k").unwrap();
         let b = wrap(&gen, &dir.path().join("w"), WrapperKind::Uart, hx, 50.0).unwrap();

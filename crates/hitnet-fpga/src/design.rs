@@ -78,7 +78,7 @@ impl Design {
     }
 
     /// Asks for the memories matched by the yosys selection `sel` (e.g.
-    /// `hitnet_top$wbank*/m:*`) to be mapped to block RAM.
+    /// `hitnet_wbank*/m:*`) to be mapped to block RAM.
     pub fn with_block_ram(mut self, sel: impl Into<String>) -> Design {
         self.block_ram.push(sel.into());
         self
@@ -260,7 +260,7 @@ mod tests {
             .unwrap_err();
         assert!(e.to_string().contains("block RAM selection"), "{e}");
         assert!(Design::new(vec![a], "a", 12.0)
-            .with_block_ram("hitnet_top$wbank*/m:*")
+            .with_block_ram("hitnet_wbank*/m:*")
             .validate()
             .is_ok());
     }

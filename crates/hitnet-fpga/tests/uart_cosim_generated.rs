@@ -60,7 +60,7 @@ fn check_in(config: &str, all_layers: bool, n: usize, restart: usize, simulator:
     let toks = tokens(n, iface.input_size, restart, 7);
     let mut sim = UartCosim::new(
         p.clone(),
-        vec![g.dir.join("hitnet_top.v")],
+        hitnet_rtl::verilog_files(&g.dir).unwrap(),
         dir.path().join(format!("sim-{simulator:?}")),
     );
     sim.data_files = common::images(&g.dir);

@@ -11,10 +11,17 @@ use std::process::Command;
 /// rejects things Verilator lets through (a net declared twice, a
 /// bit-select of a part-select), and users do simulate with it.
 fn lint(dir: &Path) -> String {
+    let files: Vec<String> = hitnet_rtl::verilog_files(dir)
+        .unwrap()
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let files: Vec<&str> = files.iter().map(|f| f.as_str()).collect();
     let run = |cmd: &str, args: &[&str]| {
         let out = Command::new(cmd)
             .current_dir(dir)
             .args(args)
+            .args(&files)
             .output()
             .unwrap_or_else(|e| panic!("{cmd}: {e} (scripts/setup installs it)"));
         format!(
@@ -23,11 +30,12 @@ fn lint(dir: &Path) -> String {
             String::from_utf8_lossy(&out.stderr)
         )
     };
-    let mut text = run("verilator", &["--lint-only", "-Wall", "hitnet_top.v"]);
-    text += &run(
-        "iverilog",
-        &["-g2005", "-Wall", "-o", "/dev/null", "hitnet_top.v"],
+    // No waiver: one module per file, so DECLFILENAME holds too.
+    let mut text = run(
+        "verilator",
+        &["--lint-only", "-Wall", "--top-module", "hitnet_top"],
     );
+    text += &run("iverilog", &["-g2005", "-Wall", "-o", "/dev/null"]);
     text
 }
 
@@ -85,26 +93,38 @@ fn structure_holds(d: &hitnet_rtl::Design, plan: &hitnet_arch::Plan, what: &str)
         .map(|(n, _)| n.as_str())
         .filter(|n| n.ends_with(".hex"))
         .collect();
-    // Each image is read in three forms (a plain name for Icarus, the
-    // +hitnet_mem plusarg prefix for Verilator, `HITNET_MEM_DIR): each form
-    // must name exactly the images written.
-    for form in [
-        "$readmemh(\"",
-        "$readmemh({d, \"",
-        "$readmemh({`HITNET_MEM_DIR, \"",
-    ] {
-        let read: std::collections::BTreeSet<&str> = v
-            .match_indices(form)
+    // Each memory is loaded in three forms (a plain name for Icarus and
+    // synthesis, the +hitnet_mem plusarg prefix for Verilator,
+    // `HITNET_MEM_DIR): all three must read the same names, a literal or a
+    // parameter. The images read are the literals and the instances'
+    // values of the image parameters, and must be exactly those written.
+    let args = |form: &str| -> std::collections::BTreeSet<&str> {
+        v.match_indices(form)
             .map(|(k, m)| {
                 let rest = &v[k + m.len()..];
-                &rest[..rest.find('"').unwrap()]
+                &rest[..rest.find([',', '}']).unwrap()]
             })
-            .collect();
-        assert_eq!(
-            read, files,
-            "{what}: images read by {form:?} vs images written"
-        );
+            .collect()
+    };
+    let mut plain = args("$readmemh(");
+    plain.retain(|a| !a.starts_with('{'));
+    assert_eq!(args("$readmemh({d, "), plain, "{what}: plusarg form");
+    assert_eq!(
+        args("$readmemh({`HITNET_MEM_DIR, "),
+        plain,
+        "{what}: define form"
+    );
+    let mut read: std::collections::BTreeSet<&str> = plain
+        .iter()
+        .filter_map(|a| a.strip_prefix('"').and_then(|a| a.strip_suffix('"')))
+        .collect();
+    for (k, m) in v.match_indices("IMAGE(\"") {
+        if matches!(v.as_bytes()[k - 1], b'.' | b'_') {
+            let rest = &v[k + m.len()..];
+            read.insert(&rest[..rest.find('"').unwrap()]);
+        }
     }
+    assert_eq!(read, files, "{what}: images read vs images written");
     let i = &d.manifest["interface"];
     assert_eq!(i["input_size"], plan.layers[0].input_size, "{what}");
     assert_eq!(i["hidden_size"], plan.layers[0].hidden_size, "{what}");

@@ -73,10 +73,16 @@ fn run(
     let gen = d.join("gen");
     design.write(&gen).unwrap();
     if let Some(p) = patch {
-        let v = std::fs::read_to_string(gen.join("hitnet_top.v")).unwrap();
-        let nv = p(&v);
-        assert_ne!(v, nv, "the patch changed nothing");
-        std::fs::write(gen.join("hitnet_top.v"), nv).unwrap();
+        let mut changed = 0;
+        for f in hitnet_rtl::verilog_files(&gen).unwrap() {
+            let v = std::fs::read_to_string(&f).unwrap();
+            let nv = p(&v);
+            if nv != v {
+                std::fs::write(&f, nv).unwrap();
+                changed += 1;
+            }
+        }
+        assert_eq!(changed, 1, "the patch must change exactly one module");
     }
     let w = wrap(
         &gen,

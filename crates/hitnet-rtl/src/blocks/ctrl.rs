@@ -2,12 +2,12 @@
 //! vector is buffered, then for each layer RUN (one issue per cycle: group,
 //! gate segment, column block) and WAIT (the layer's tail), then IDLE.
 use super::Ctx;
-use crate::dynblock::DynBlock;
+use crate::hier::Module;
 use crate::vlog::{lit, Body};
 
-pub fn build(c: &Ctx) -> DynBlock {
+pub fn build(c: &Ctx) -> Module {
     let p = c.p;
-    let mut m = DynBlock::new();
+    let mut m = Module::new("ctrl");
     m.input("clk", 1)
         .input("rst", 1)
         .input("en", 1)

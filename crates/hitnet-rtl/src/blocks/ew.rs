@@ -1,14 +1,14 @@
 //! An element-wise lane: gate stores, cell (or GRU state) memory, LFSR
 //! memory and seeds, the cell update, tanh table, the h quantizer, and the
 //! output register of its trit (E1..E7, docs/architecture.md).
-use super::{readmem, Ctx};
-use crate::dynblock::DynBlock;
+use super::{quoted, readmem, Ctx};
+use crate::hier::{Leaf, Module};
 use crate::leaf::LfsrStep;
 use crate::vlog::{lit, mul_reg, rsr, sat, sx, Body};
 use hitnet_model::config::{ActMode, CellKind};
-use rust_hdl::core::prelude::Block;
 
-pub fn build(c: &Ctx, lane: usize) -> DynBlock {
+/// One module for every lane; a lane's seed image is its SEED_IMAGE.
+pub fn build(c: &Ctx) -> Module {
     let p = c.p;
     let w = &p.widths;
     let f = &p.formats;
@@ -17,7 +17,10 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
     let fb = f.frac;
     let bern = p.activation == ActMode::Bernoulli;
     let steps = p.steps;
-    let mut m = DynBlock::new();
+    let mut m = Module::new("ew");
+    if bern {
+        m.param("SEED_IMAGE", &quoted("seed_0.hex"));
+    }
     m.input("clk", 1)
         .input("rst", 1)
         .input("en", 1)
@@ -39,10 +42,18 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
         .output("wl", lb as usize)
         .output("wlast", 1);
     if bern {
+        // F LFSR steps (native rust-hdl LfsrStep), chained from lf1.
         for i in 0..fb {
-            let mut st = LfsrStep::default();
-            st.connect_all();
-            m.child(&format!("step{i}"), Box::new(st));
+            let from = if i == 0 {
+                "lf1".to_string()
+            } else {
+                format!("step{}_s_next", i - 1)
+            };
+            m.inst(
+                &format!("step{i}"),
+                Leaf::new("lfsr_step", LfsrStep::default()),
+            )
+            .to("s", from);
         }
     }
     let mut b = Body::default();
@@ -83,7 +94,7 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
     if bern {
         b.line(format!("reg [31:0] lmem [0:{}];", sd - 1));
         b.line(format!("reg [31:0] seeds [0:{}];", sd - 1));
-        b.line(readmem("seeds", &format!("seed_{lane}.hex")));
+        b.line(readmem("seeds", "SEED_IMAGE"));
         b.line("reg [31:0] l_rd;");
         b.line("reg [31:0] sd_rd;");
         b.line("reg [31:0] lf0;");
@@ -96,20 +107,14 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
         b.line("always @(posedge clk) begin");
         b.line("    if (en) lf1 <= lf0;");
         b.line("end");
-        b.comment("F LFSR steps (native rust-hdl LfsrStep); bits out first-is-MSB.");
-        b.line("always @(*) begin");
-        b.line("    step0$s = lf1;");
-        for i in 1..fb {
-            b.line(format!("    step{i}$s = step{}$s_next;", i - 1));
-        }
-        b.line("end");
-        let bits: Vec<String> = (0..fb).map(|i| format!("step{i}$out_bit")).collect();
+        b.comment("The F LFSR steps' bits out, first-is-MSB.");
+        let bits: Vec<String> = (0..fb).map(|i| format!("step{i}_out_bit")).collect();
         b.line(format!(
             "wire [{}:0] u_draw = {{{}}};",
             fb - 1,
             bits.join(", ")
         ));
-        b.line(format!("wire [31:0] lf_new = step{}$s_next;", fb - 1));
+        b.line(format!("wire [31:0] lf_new = step{}_s_next;", fb - 1));
     }
 
     // Control of the element-wise pipeline: valid beat flags and addresses,
@@ -410,7 +415,7 @@ fn tanh_rom(b: &mut Body, actw: u32, kw: u32, idx: &str, out: &str) {
         actw - 1,
         (1usize << kw) - 1
     ));
-    b.line(readmem("trom", "tanh.hex"));
+    b.line(readmem("trom", &quoted("tanh.hex")));
     b.line(format!("reg [{}:0] {out};", actw - 1));
     b.line("always @(posedge clk) begin");
     b.line(format!(

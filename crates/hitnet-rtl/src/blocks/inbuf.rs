@@ -2,14 +2,14 @@
 //! valid/ready) while the controller computes with the other. Not stalled by
 //! the output: a stalled output does not block input.
 use super::Ctx;
-use crate::dynblock::DynBlock;
+use crate::hier::Module;
 use crate::vlog::{lit, ubits, Body};
 
-pub fn build(c: &Ctx) -> DynBlock {
+pub fn build(c: &Ctx) -> Module {
     let p = c.p;
     let c2 = 2 * p.in_trits;
     let xw = 2 * p.xbuf_trits();
-    let mut m = DynBlock::new();
+    let mut m = Module::new("inbuf");
     m.input("clk", 1)
         .input("rst", 1)
         .input("s_valid", 1)

@@ -69,24 +69,31 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// The `$readmemh` of a memory. Synthesis reads the image next to the
-/// Verilog, or under the define HITNET_MEM_DIR (a string ending in `/`).
-/// Co-simulation defines HITNET_PLUSARG_MEM and passes `+hitnet_mem=DIR/` at
-/// run time, so one Verilator build can run any set of images (e.g. a
-/// corrupted copy). No empty-string default: `{"", "w.hex"}` is a NUL byte
-/// followed by the name in Verilog, which Icarus rightly refuses to open.
+/// The `$readmemh` of a memory; `file` is a Verilog string expression (a
+/// literal or a parameter such as `IMAGE`). Synthesis reads the image next
+/// to the Verilog, or under the define HITNET_MEM_DIR (a string ending in
+/// `/`). Co-simulation defines HITNET_PLUSARG_MEM and passes
+/// `+hitnet_mem=DIR/` at run time, so one Verilator build can run any set of
+/// images (e.g. a corrupted copy). No empty-string default: `{"", "w.hex"}`
+/// is a NUL byte followed by the name in Verilog, which Icarus rightly
+/// refuses to open.
 pub fn readmem(mem: &str, file: &str) -> String {
     format!(
         "`ifdef HITNET_PLUSARG_MEM\n\
          initial begin : load_{mem}\n\
          \x20   string d;\n\
          \x20   if ($value$plusargs(\"hitnet_mem=%s\", d) == 0) d = \"\";\n\
-         \x20   $readmemh({{d, \"{file}\"}}, {mem});\n\
+         \x20   $readmemh({{d, {file}}}, {mem});\n\
          end\n\
          `elsif HITNET_MEM_DIR\n\
-         initial $readmemh({{`HITNET_MEM_DIR, \"{file}\"}}, {mem});\n\
+         initial $readmemh({{`HITNET_MEM_DIR, {file}}}, {mem});\n\
          `else\n\
-         initial $readmemh(\"{file}\", {mem});\n\
+         initial $readmemh({file}, {mem});\n\
          `endif"
     )
+}
+
+/// A Verilog string literal.
+pub fn quoted(s: &str) -> String {
+    format!("\"{s}\"")
 }

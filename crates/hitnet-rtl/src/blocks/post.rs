@@ -2,13 +2,14 @@
 //! PL1 operands (bias memory read), PL2 product m * acc, PL3 + bias,
 //! PL4 table index (rounding shift, saturation), PL5 table read. GRU's
 //! n_x and n_h bypass the table as raw pre-activations.
-use super::{readmem, Ctx};
-use crate::dynblock::DynBlock;
+use super::{quoted, readmem, Ctx};
+use crate::hier::Module;
 use crate::vlog::{delay_line, lit, mul_reg, rsr, sat, sx, Body};
 use hitnet_arch::POST_STAGES;
 use hitnet_model::config::CellKind;
 
-pub fn build(c: &Ctx, lane: usize) -> DynBlock {
+/// One module for every lane; a lane's bias image is its BIAS_IMAGE.
+pub fn build(c: &Ctx) -> Module {
     let p = c.p;
     let w = &p.widths;
     let f = &p.formats;
@@ -16,7 +17,8 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
     let (aw, mw, bw, prw, pw, kw, actw, sw) = (
         w.acc, w.mult, w.bias, w.prod, w.pre, w.index, w.act, w.store,
     );
-    let mut m = DynBlock::new();
+    let mut m = Module::new("post");
+    m.param("BIAS_IMAGE", &quoted("b_0.hex"));
     m.input("clk", 1)
         .input("rst", 1)
         .input("en", 1)
@@ -54,7 +56,7 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
     b.comment("PL1: operands. The bias memory is read in serial order.");
     let bd = p.bias_depth;
     b.line(format!("reg [{}:0] bmem [0:{}];", bw - 1, bd - 1));
-    b.line(readmem("bmem", &format!("b_{lane}.hex")));
+    b.line(readmem("bmem", "BIAS_IMAGE"));
     b.line(format!("reg [{}:0] b1;", bw - 1));
     b.line(format!("reg [{}:0] a1;", aw - 1));
     b.line(format!("reg [{}:0] m1;", mw - 1));
@@ -117,7 +119,7 @@ pub fn build(c: &Ctx, lane: usize) -> DynBlock {
         actw - 1,
         (2usize << kw) - 1
     ));
-    b.line(readmem("rom", "act.hex"));
+    b.line(readmem("rom", &quoted("act.hex")));
     b.line(format!("reg [{}:0] lut5;", actw - 1));
     b.line(format!("reg [{}:0] pre5;", pw - 1));
     b.line("always @(posedge clk) begin");

@@ -3,17 +3,16 @@
 //! unpipelined reduction closes timing at 13 MHz on ECP5, the pipelined one
 //! at 250 MHz), the row accumulator and its output-bank register.
 use super::Ctx;
-use crate::dynblock::DynBlock;
+use crate::hier::{Leaf, Module};
 use crate::leaf::TernaryPe;
 use crate::vlog::{delay_line, sx, Body};
-use rust_hdl::core::prelude::Block;
 
-pub fn build(c: &Ctx) -> DynBlock {
+pub fn build(c: &Ctx) -> Module {
     let p = c.p;
     let cols = p.cols;
     let cw = 2 * cols;
     let a = p.widths.acc;
-    let mut m = DynBlock::new();
+    let mut m = Module::new("row");
     m.input("clk", 1)
         .input("en", 1)
         .input("w", cw)
@@ -22,11 +21,6 @@ pub fn build(c: &Ctx) -> DynBlock {
         .input("cf", 1)
         .input("cl", 1);
     m.output("bank", a as usize);
-    for k in 0..cols {
-        let mut pe = TernaryPe::default();
-        pe.connect_all();
-        m.child(&format!("pe{k}"), Box::new(pe));
-    }
     let mut b = Body::default();
     // The weight word passes WORD_REGS registers after the block-RAM read
     // (hitnet_arch::WORD_REGS says why): the bank's output register, then
@@ -39,20 +33,15 @@ pub fn build(c: &Ctx) -> DynBlock {
         hitnet_arch::WORD_REGS as usize - 1,
         false,
     );
-    b.line("always @(*) begin");
     for k in 0..cols {
-        b.line(format!(
-            "    pe{k}$w = {wq}[{}:{}]; pe{k}$z = z[{}:{}];",
-            2 * k + 1,
-            2 * k,
-            2 * k + 1,
-            2 * k
-        ));
+        let bits = format!("[{}:{}]", 2 * k + 1, 2 * k);
+        m.inst(&format!("pe{k}"), Leaf::new("pe", TernaryPe::default()))
+            .to("w", format!("{wq}{bits}"))
+            .to("z", format!("z{bits}"));
     }
-    b.line("end");
     // Level 0: the products (2-bit two's complement trits).
     let tw = &p.widths.tree;
-    let mut names: Vec<String> = (0..cols).map(|k| format!("pe{k}$p")).collect();
+    let mut names: Vec<String> = (0..cols).map(|k| format!("pe{k}_p")).collect();
     for (lvl, &w) in tw.iter().enumerate().skip(1) {
         let prev_w = tw[lvl - 1];
         let n = names.len().div_ceil(2);

@@ -2,17 +2,17 @@
 //! hands them to the `lanes` post lanes, `lanes` per cycle over `steps`
 //! cycles, and counts the bias and state addresses in that same order.
 use super::Ctx;
-use crate::dynblock::DynBlock;
+use crate::hier::Module;
 use crate::vlog::{lit, ubits, zx, Body};
 
-pub fn build(c: &Ctx) -> DynBlock {
+pub fn build(c: &Ctx) -> Module {
     let p = c.p;
     let a = p.widths.acc as usize;
     let (lb, qb, kb) = (c.lb, c.qb, c.kb);
     let steps = p.steps;
     let h = p.layers[0].hidden_size;
     let groups = p.layers[0].groups;
-    let mut m = DynBlock::new();
+    let mut m = Module::new("serial");
     m.input("clk", 1)
         .input("rst", 1)
         .input("en", 1)

@@ -1,14 +1,14 @@
 //! hitnet_top: the blocks wired together, the control delay line from issue
 //! to accumulator, the output-bank event, and the output FIFO whose fill
 //! level (through a register) enables the whole pipeline.
-use super::{ctrl, ew, inbuf, post, row, serial, wbank, zbuf, Ctx};
-use crate::dynblock::DynBlock;
+use super::{ctrl, ew, inbuf, post, quoted, row, serial, wbank, zbuf, Ctx};
+use crate::hier::Module;
 use crate::vlog::{delay_line, Body};
 
-pub fn build(c: &Ctx) -> DynBlock {
+pub fn build(c: &Ctx) -> Module {
     let p = c.p;
     let (lb, qb) = (c.lb, c.qb);
-    let mut m = DynBlock::new();
+    let mut m = Module::new("top");
     m.input("clk", 1)
         .input("rst", 1)
         .input("s_valid", 1)
@@ -21,26 +21,81 @@ pub fn build(c: &Ctx) -> DynBlock {
         .output("m_layer", lb as usize)
         .output("m_last", 1)
         .output("idle", 1);
-    m.child("ctrl", Box::new(ctrl::build(c)));
-    m.child("inbuf", Box::new(inbuf::build(c)));
-    m.child("zbuf", Box::new(zbuf::build(c)));
+    let hn_all: Vec<String> = (0..p.lanes).rev().map(|l| format!("ew{l}_hn")).collect();
+    m.inst("ctrl", ctrl::build(c))
+        .same(&["clk", "rst", "en"])
+        .to("fill_full", "inbuf_fill_full");
+    m.inst("inbuf", inbuf::build(c))
+        .same(&["clk", "rst", "s_valid", "s_data", "s_first"])
+        .to("start", "ctrl_start");
+    m.inst("zbuf", zbuf::build(c))
+        .same(&["clk", "rst", "en"])
+        .to("start", "ctrl_start")
+        .to("token_first", "inbuf_token_first")
+        .to("x_active", "inbuf_x_active")
+        .to("zsel", "ctrl_zsel")
+        .to("hw_valid", "ew0_wv")
+        .to("hw_layer", "ew0_wl")
+        .to("hw_data", format!("{{{}}}", hn_all.join(", ")));
     for r in 0..p.rows {
-        m.child(&format!("wbank{r}"), Box::new(wbank::build(c, r)));
-        m.child(&format!("row{r}"), Box::new(row::build(c)));
+        let bank = m
+            .inst(&format!("wbank{r}"), wbank::build(c, r))
+            .same(&["clk", "en"])
+            .to("addr", "ctrl_waddr");
+        if let Some(image) = wbank::image_param(c, r) {
+            bank.param("IMAGE", image);
+        }
+        m.inst(&format!("row{r}"), row::build(c))
+            .same(&["clk", "en", "cv", "cf", "cl"])
+            .to("w", format!("wbank{r}_data"))
+            .to("z", "zbuf_zword");
     }
-    m.child("serial", Box::new(serial::build(c)));
+    let serial = m
+        .inst("serial", serial::build(c))
+        .same(&[
+            "clk",
+            "rst",
+            "en",
+            "bank_ev",
+            "bank_gate",
+            "bank_layer",
+            "bank_group",
+        ])
+        .to("start", "ctrl_start");
+    for r in 0..p.rows {
+        serial.to(&format!("bank{r}"), format!("row{r}_bank"));
+    }
     for lane in 0..p.lanes {
-        m.child(&format!("post{lane}"), Box::new(post::build(c, lane)));
-        m.child(&format!("ew{lane}"), Box::new(ew::build(c, lane)));
+        let pl = format!("post{lane}");
+        let post = m
+            .inst(&pl, post::build(c))
+            .param("BIAS_IMAGE", quoted(&format!("b_{lane}.hex")))
+            .same(&["clk", "rst", "en"])
+            .to("inr", format!("serial_inr{lane}"))
+            .to("acc", format!("serial_acc{lane}"));
+        for f in ["sv", "k", "gate", "layer", "bv", "blast", "baddr", "saddr"] {
+            post.to(f, format!("serial_{f}"));
+        }
+        let ew = m
+            .inst(&format!("ew{lane}"), ew::build(c))
+            .same(&["clk", "rst", "en"])
+            .to("first", "inbuf_token_first");
+        if p.activation == hitnet_model::ActMode::Bernoulli {
+            ew.param("SEED_IMAGE", quoted(&format!("seed_{lane}.hex")));
+        }
+        for f in [
+            "ra", "v5", "g5", "k5", "l5", "bv5", "last5", "inr5", "sa5", "val5",
+        ] {
+            ew.to(f, format!("{pl}_{f}"));
+        }
     }
 
     let mut b = Body::default();
     b.comment("Output FIFO (2 beats). Its fill level alone enables the pipeline, through a");
     b.comment("register: m_ready never reaches the enable net that fans out to every stage.");
     let bw = 2 * p.out_trits + lb as usize + 1;
-    let hn_all: Vec<String> = (0..p.lanes).rev().map(|l| format!("ew{l}$hn")).collect();
     b.line(format!(
-        "wire [{}:0] qin = {{ew0$wlast, ew0$wl, {}}};",
+        "wire [{}:0] qin = {{ew0_wlast, ew0_wl, {}}};",
         bw - 1,
         hn_all.join(", ")
     ));
@@ -48,7 +103,7 @@ pub fn build(c: &Ctx) -> DynBlock {
     b.line(format!("reg [{}:0] q1;", bw - 1));
     b.line("reg [1:0] qn;");
     b.line("reg en;");
-    b.line("wire push = en & ew0$wv;");
+    b.line("wire push = en & ew0_wv;");
     b.line("wire pop = (qn != 2'd0) & m_ready;");
     b.line("wire [1:0] qn_next = qn + {1'b0, push} - {1'b0, pop};");
     b.line("always @(posedge clk) begin");
@@ -60,23 +115,13 @@ pub fn build(c: &Ctx) -> DynBlock {
     b.line("    else if (pop) q0 <= q1;");
     b.line("    if (push & ~pop & (qn == 2'd1)) q1 <= qin;");
     b.line("end");
-    b.line("always @(*) begin");
-    b.line("    ctrl$clk = clk; ctrl$rst = rst; ctrl$en = en; ctrl$fill_full = inbuf$fill_full;");
-    b.line("    inbuf$clk = clk; inbuf$rst = rst; inbuf$s_valid = s_valid; inbuf$s_data = s_data;");
-    b.line("    inbuf$s_first = s_first; inbuf$start = ctrl$start;");
-    b.line("    zbuf$clk = clk; zbuf$rst = rst; zbuf$en = en; zbuf$start = ctrl$start;");
-    b.line("    zbuf$token_first = inbuf$token_first; zbuf$x_active = inbuf$x_active; zbuf$zsel = ctrl$zsel;");
-    b.line("    zbuf$hw_valid = ew0$wv; zbuf$hw_layer = ew0$wl;");
-    b.line(format!("    zbuf$hw_data = {{{}}};", hn_all.join(", ")));
-    b.line("end");
-
     // Issue-stage control delayed to the accumulator stage: the plan's bank
     // latency less the accumulator register itself.
     let d = p.bank_latency as usize - 1;
     let ctl_w = 3 + 2 + lb + qb;
     b.comment("Issue control delayed to the accumulator stage.");
     b.line(format!(
-        "wire [{}:0] dl0 = {{ctrl$issue, ctrl$first, ctrl$last, ctrl$gate, ctrl$layer, ctrl$group}};",
+        "wire [{}:0] dl0 = {{ctrl_issue, ctrl_first, ctrl_last, ctrl_gate, ctrl_layer, ctrl_group}};",
         ctl_w - 1
     ));
     delay_line(&mut b, "dl", ctl_w, "dl0", d, true);
@@ -107,55 +152,18 @@ pub fn build(c: &Ctx) -> DynBlock {
     b.line("end");
 
     b.line("always @(*) begin");
-    for r in 0..p.rows {
-        b.line(format!(
-            "    wbank{r}$clk = clk; wbank{r}$en = en; wbank{r}$addr = ctrl$waddr;"
-        ));
-        b.line(format!(
-            "    row{r}$clk = clk; row{r}$en = en; row{r}$w = wbank{r}$data; row{r}$z = zbuf$zword;"
-        ));
-        b.line(format!(
-            "    row{r}$cv = cv; row{r}$cf = cf; row{r}$cl = cl;"
-        ));
-        b.line(format!("    serial$bank{r} = row{r}$bank;"));
-    }
-    b.line("    serial$clk = clk; serial$rst = rst; serial$en = en; serial$start = ctrl$start;");
-    b.line("    serial$bank_ev = bank_ev; serial$bank_gate = bank_gate;");
-    b.line("    serial$bank_layer = bank_layer; serial$bank_group = bank_group;");
-    for lane in 0..p.lanes {
-        let pl = format!("post{lane}");
-        let el = format!("ew{lane}");
-        b.line(format!(
-            "    {pl}$clk = clk; {pl}$rst = rst; {pl}$en = en; {pl}$sv = serial$sv; {pl}$k = serial$k;"
-        ));
-        b.line(format!(
-            "    {pl}$gate = serial$gate; {pl}$layer = serial$layer; {pl}$bv = serial$bv;"
-        ));
-        b.line(format!("    {pl}$blast = serial$blast; {pl}$inr = serial$inr{lane}; {pl}$acc = serial$acc{lane};"));
-        b.line(format!(
-            "    {pl}$baddr = serial$baddr; {pl}$saddr = serial$saddr;"
-        ));
-        b.line(format!(
-            "    {el}$clk = clk; {el}$rst = rst; {el}$en = en; {el}$first = inbuf$token_first; {el}$ra = {pl}$ra;"
-        ));
-        for f in [
-            "v5", "g5", "k5", "l5", "bv5", "last5", "inr5", "sa5", "val5",
-        ] {
-            b.line(format!("    {el}${f} = {pl}${f};"));
-        }
-    }
-    b.line("    s_ready = inbuf$s_ready;");
+    b.line("    s_ready = inbuf_s_ready;");
     b.line("    m_valid = qn != 2'd0;");
     b.line(format!("    m_data = q0[{}:0];", 2 * p.out_trits - 1));
     b.line(format!("    m_layer = q0[{}:{}];", bw - 2, 2 * p.out_trits));
     b.line(format!("    m_last = q0[{}];", bw - 1));
-    b.line("    idle = ctrl$idle_st & (qn == 2'd0);");
+    b.line("    idle = ctrl_idle_st & (qn == 2'd0);");
     b.line("end");
     // Lanes other than 0 duplicate the beat flags; only lane 0's are used.
     let mut sinks: Vec<String> = Vec::new();
     for lane in 1..p.lanes {
         for f in ["wv", "wl", "wlast"] {
-            sinks.push(format!("ew{lane}${f}"));
+            sinks.push(format!("ew{lane}_{f}"));
         }
     }
     if !sinks.is_empty() {

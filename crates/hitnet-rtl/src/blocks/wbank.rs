@@ -8,30 +8,43 @@
 //! ECP5, DP16KD primitives with the weights in INITVAL and REGMODE OUTREG,
 //! so the block RAM's own register drives the long wires to the array
 //! (0.96 ns clock-to-out instead of 5.83 ns, nextpnr-ecp5's timing model).
-use super::{readmem, Ctx};
-use crate::dynblock::DynBlock;
+use super::{quoted, readmem, Ctx};
+use crate::hier::Module;
 use crate::vlog::Body;
 use crate::Bram;
 use serde::Serialize;
 
-pub fn build(c: &Ctx, row: usize) -> DynBlock {
+/// Bank `row`: inferred banks are one module whose IMAGE names the row's
+/// image ([`image_param`]); DP16KD banks carry the row's weights in their
+/// INITVALs and so are one module per row.
+pub fn build(c: &Ctx, row: usize) -> Module {
     let p = c.p;
     let cw = 2 * p.cols;
-    let mut m = DynBlock::new();
+    let ebr = layout(c);
+    let mut m = Module::new(&match ebr {
+        Some(_) => format!("wbank{row}"),
+        None => "wbank".to_string(),
+    });
+    if ebr.is_none() {
+        m.param("IMAGE", &quoted("w_0.hex"));
+    }
     m.input("clk", 1)
         .input("en", 1)
         .input("addr", c.ab as usize);
     m.output("data", cw);
     let mut b = Body::default();
-    match layout(c) {
+    match ebr {
         Some(e) => dp16kd(c, row, &e, &mut b),
         None => {
+            // Yosys 0.23 and 0.70 keep ROMs up to about 1 Kbit in logic
+            // (a 64 x 16 bank cost ~110 LCs on the UP5K); the design means
+            // block RAM, so the bank says so itself.
             b.line(format!(
-                "reg [{}:0] mem [0:{}];",
+                "(* ram_style = \"block\", rom_style = \"block\" *) reg [{}:0] mem [0:{}];",
                 cw - 1,
                 p.weight_depth - 1
             ));
-            b.line(readmem("mem", &format!("w_{row}.hex")));
+            b.line(readmem("mem", "IMAGE"));
             b.line(format!("reg [{}:0] rd;", cw - 1));
             b.line("always @(posedge clk) begin");
             b.line("    if (en) begin rd <= mem[addr]; data <= rd; end");
@@ -40,6 +53,11 @@ pub fn build(c: &Ctx, row: usize) -> DynBlock {
     }
     m.body = b.s;
     m
+}
+
+/// The IMAGE parameter of inferred bank `row`.
+pub fn image_param(c: &Ctx, row: usize) -> Option<String> {
+    layout(c).is_none().then(|| quoted(&format!("w_{row}.hex")))
 }
 
 /// How a bank maps onto DP16KD: `blocks` side by side, each `width` bits of

@@ -2,11 +2,11 @@
 //! (ping-pong shift registers, filled in unit order by the element-wise
 //! lanes) and the mux that presents z word `zsel` of z = [x; h] to the array.
 use super::Ctx;
-use crate::dynblock::DynBlock;
+use crate::hier::Module;
 use crate::vlog::{delay_line, lit, Body};
 use hitnet_arch::ZSrc;
 
-pub fn build(c: &Ctx) -> DynBlock {
+pub fn build(c: &Ctx) -> Module {
     let p = c.p;
     let cw = 2 * p.cols;
     let xw = 2 * p.xbuf_trits();
@@ -15,7 +15,7 @@ pub fn build(c: &Ctx) -> DynBlock {
     let nl = p.layers.len();
     let h = p.layers[0].hidden_size;
     let i0 = p.layers[0].input_size;
-    let mut m = DynBlock::new();
+    let mut m = Module::new("zbuf");
     m.input("clk", 1)
         .input("rst", 1)
         .input("en", 1)
