@@ -7,15 +7,7 @@ module hitnet_ew #(
     input wire en,
     input wire first,
     input wire [5:0] ra,
-    input wire v5,
-    input wire [1:0] g5,
-    input wire [2:0] k5,
-    input wire l5,
-    input wire bv5,
-    input wire last5,
-    input wire inr5,
-    input wire [5:0] sa5,
-    input wire [11:0] val5,
+    input wire [27:0] res,
     output reg [1:0] hn,
     output reg wv,
     output reg wl,
@@ -41,21 +33,31 @@ module hitnet_ew #(
     wire step8_out_bit;
     wire [31:0] step9_s_next;
     wire step9_out_bit;
+    // The post lane's result, by field.
+    wire r_valid = res[27];
+    wire [1:0] r_gate = res[26:25];
+    wire [2:0] r_step = res[24:22];
+    wire r_layer = res[21];
+    wire r_bv = res[20];
+    wire r_last = res[19];
+    wire r_inr = res[18];
+    wire [5:0] r_saddr = res[17:12];
+    wire [11:0] r_val = res[11:0];
     // Gate stores: the segments before the last one, indexed by serial step.
     reg [11:0] st0 [0:7];
     reg [11:0] st1 [0:7];
     reg [11:0] st2 [0:7];
     always @(posedge clk) begin
-        if (en & v5) begin
-            if (g5 == 2'd0) st0[k5] <= val5;
-            if (g5 == 2'd1) st1[k5] <= val5;
-            if (g5 == 2'd2) st2[k5] <= val5;
+        if (en & r_valid) begin
+            if (r_gate == 2'd0) st0[r_step] <= r_val;
+            if (r_gate == 2'd1) st1[r_step] <= r_val;
+            if (r_gate == 2'd2) st2[r_step] <= r_val;
         end
     end
-    wire [11:0] s0 = st0[k5];
-    wire [11:0] s1 = st1[k5];
-    wire [11:0] s2 = st2[k5];
-    wire proc5 = v5 & (g5 == 2'd3);
+    wire [11:0] s0 = st0[r_step];
+    wire [11:0] s1 = st1[r_step];
+    wire [11:0] s2 = st2[r_step];
+    wire r_proc = r_valid & (r_gate == 2'd3);
     // State memories: read at PL3 (address ra), then registered again, so the
     // E1 multiplier starts from a flip-flop, not from a block-RAM output.
     reg [14:0] cmem [0:63];
@@ -92,7 +94,7 @@ module hitnet_ew #(
     // The F LFSR steps' bits out, first-is-MSB.
     wire [9:0] u_draw = {step0_out_bit, step1_out_bit, step2_out_bit, step3_out_bit, step4_out_bit, step5_out_bit, step6_out_bit, step7_out_bit, step8_out_bit, step9_out_bit};
     wire [31:0] lf_new = step9_s_next;
-    wire [10:0] e0 = {proc5, l5, bv5, last5, inr5, sa5};
+    wire [10:0] e0 = {r_proc, r_layer, r_bv, r_last, r_inr, r_saddr};
     reg [10:0] e1;
     reg [10:0] e2;
     reg [9:0] u2;
@@ -119,7 +121,7 @@ module hitnet_ew #(
     wire [11:0] gi = s0[11:0];
     wire [11:0] gf = s1[11:0];
     wire [11:0] gg = s2[11:0];
-    wire [11:0] go = val5[11:0];
+    wire [11:0] go = r_val[11:0];
     wire [25:0] fc1_m_f = $signed({{14{gf[11]}}, gf}) * $signed({{11{c_old[14]}}, c_old});
     wire [25:0] fc1_m = fc1_m_f;
     reg [25:0] fc1_q;
@@ -210,7 +212,7 @@ module hitnet_ew #(
     always @(*) begin
         hn = hq;
         wv = bvalid;
-        wl = e8[9:9];
+        wl = e8[9];
         wlast = e8[7];
     end
     wire unused_e = ^{e8[5:0]};

@@ -16,15 +16,7 @@ module hitnet_post #(
     input wire [7:0] baddr,
     input wire [5:0] saddr,
     output reg [5:0] ra,
-    output reg v5,
-    output reg [1:0] g5,
-    output reg [2:0] k5,
-    output reg l5,
-    output reg bv5,
-    output reg last5,
-    output reg inr5,
-    output reg [5:0] sa5,
-    output reg [11:0] val5
+    output reg [27:0] res
 );
     wire [15:0] ctl0 = {sv, gate, k, layer, bv, blast, inr, saddr};
     reg [15:0] ctl1;
@@ -112,15 +104,7 @@ module hitnet_post #(
     end
     wire unused_pre5 = ^pre5;
     always @(*) begin
-        val5 = 1'b0 ? lut5 : lut5;
-        v5 = ctl5[15:15];
-        g5 = ctl5[14:13];
-        k5 = ctl5[12:10];
-        l5 = ctl5[9:9];
-        bv5 = ctl5[8:8];
-        last5 = ctl5[7:7];
-        inr5 = ctl5[6:6];
-        sa5 = ctl5[5:0];
+        res = {ctl5[15], ctl5[14:13], ctl5[12:10], ctl5[9], ctl5[8], ctl5[7], ctl5[6], ctl5[5:0], lut5};
         ra = ctl3[5:0];
     end
 endmodule

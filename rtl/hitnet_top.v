@@ -58,15 +58,7 @@ module hitnet_top (
     wire [7:0] serial_acc0;
     wire serial_inr0;
     wire [5:0] post0_ra;
-    wire post0_v5;
-    wire [1:0] post0_g5;
-    wire [2:0] post0_k5;
-    wire post0_l5;
-    wire post0_bv5;
-    wire post0_last5;
-    wire post0_inr5;
-    wire [5:0] post0_sa5;
-    wire [11:0] post0_val5;
+    wire [27:0] post0_res;
     wire [1:0] ew0_hn;
     wire ew0_wv;
     wire ew0_wl;
@@ -115,14 +107,14 @@ module hitnet_top (
         if (rst) bank_ev <= 1'b0;
         else if (en) begin
             bank_ev <= cv & cl;
-            if (cv & cl) begin bank_gate <= dl7[5:4]; bank_layer <= dl7[3:3]; bank_group <= dl7[2:0]; end
+            if (cv & cl) begin bank_gate <= dl7[5:4]; bank_layer <= dl7[3]; bank_group <= dl7[2:0]; end
         end
     end
     always @(*) begin
         s_ready = inbuf_s_ready;
         m_valid = qn != 2'd0;
         m_data = q0[1:0];
-        m_layer = q0[2:2];
+        m_layer = q0[2];
         m_last = q0[3];
         idle = ctrl_idle_st & (qn == 2'd0);
     end
@@ -164,7 +156,7 @@ module hitnet_top (
         .zsel(ctrl_zsel),
         .hw_valid(ew0_wv),
         .hw_layer(ew0_wl),
-        .hw_data({ew0_hn}),
+        .hw_data(ew0_hn),
         .zword(zbuf_zword)
     );
     hitnet_wbank #(.IMAGE("w_0.hex")) wbank0 (
@@ -338,15 +330,7 @@ module hitnet_top (
         .baddr(serial_baddr),
         .saddr(serial_saddr),
         .ra(post0_ra),
-        .v5(post0_v5),
-        .g5(post0_g5),
-        .k5(post0_k5),
-        .l5(post0_l5),
-        .bv5(post0_bv5),
-        .last5(post0_last5),
-        .inr5(post0_inr5),
-        .sa5(post0_sa5),
-        .val5(post0_val5)
+        .res(post0_res)
     );
     hitnet_ew #(.SEED_IMAGE("seed_0.hex")) ew0 (
         .clk(clk),
@@ -354,15 +338,7 @@ module hitnet_top (
         .en(en),
         .first(inbuf_token_first),
         .ra(post0_ra),
-        .v5(post0_v5),
-        .g5(post0_g5),
-        .k5(post0_k5),
-        .l5(post0_l5),
-        .bv5(post0_bv5),
-        .last5(post0_last5),
-        .inr5(post0_inr5),
-        .sa5(post0_sa5),
-        .val5(post0_val5),
+        .res(post0_res),
         .hn(ew0_hn),
         .wv(ew0_wv),
         .wl(ew0_wl),

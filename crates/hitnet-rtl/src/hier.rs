@@ -340,3 +340,63 @@ pub fn print(top: &Module) -> Vec<(String, String)> {
         .map(|n| (format!("{PREFIX}{n}"), seen.text[n].clone()))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaf_user(name: &str, body: &str) -> Module {
+        let mut m = Module::new(name);
+        m.input("a", 2).output("y", 2);
+        m.inst("pe0", Leaf::new("pe", crate::leaf::TernaryPe::default()))
+            .to("w", "a")
+            .to("z", "a");
+        m.body = body.to_string();
+        m
+    }
+
+    #[test]
+    fn equal_modules_print_once_and_names_carry_no_dollar() {
+        let mut top = Module::new("top");
+        top.input("a", 2).output("y", 2);
+        for k in 0..3 {
+            top.inst(
+                &format!("u{k}"),
+                leaf_user("user", "always @(*) y = pe0_p;"),
+            )
+            .to("a", "a");
+        }
+        top.body = "always @(*) y = u0_y ^ u1_y ^ u2_y;".into();
+        let mods = print(&top);
+        let names: Vec<&str> = mods.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["hitnet_top", "hitnet_user", "hitnet_pe"]);
+        let all: String = mods.iter().map(|(_, t)| t.as_str()).collect();
+        assert!(!all.contains('$'), "{all}");
+        assert!(
+            mods[0].1.contains("hitnet_user u2 (.a(a), .y(u2_y));"),
+            "{}",
+            mods[0].1
+        );
+        assert!(mods[1].1.contains("wire [1:0] pe0_p;"), "{}", mods[1].1);
+    }
+
+    #[test]
+    #[should_panic(expected = "two different modules named hitnet_user")]
+    fn equal_names_with_different_text_are_refused() {
+        let mut top = Module::new("top");
+        top.input("a", 2);
+        top.inst("u0", leaf_user("user", "always @(*) y = pe0_p;"))
+            .to("a", "a");
+        top.inst("u1", leaf_user("user", "always @(*) y = ~pe0_p;"))
+            .to("a", "a");
+        print(&top);
+    }
+
+    #[test]
+    #[should_panic(expected = "u0.a: input not connected")]
+    fn an_unconnected_input_is_refused() {
+        let mut top = Module::new("top");
+        top.inst("u0", leaf_user("user", ""));
+        print(&top);
+    }
+}

@@ -55,6 +55,134 @@ pub fn lit(w: u32, v: i64) -> String {
     format!("{w}'h{:x}", (v as u64) & mask)
 }
 
+/// Trit `k` of a trit vector: bits [2k+1:2k] (hitnet_arch::TritWord's
+/// code, 00 = 0, 01 = +1, 11 = -1).
+pub fn trit(bus: &str, k: usize) -> String {
+    format!("{bus}[{}:{}]", 2 * k + 1, 2 * k)
+}
+
+/// A packed record: named fields, the first in the most significant bits.
+/// Packing and every field select are computed from the field list, so no
+/// bit offset is written by hand and adding a field moves nothing else.
+#[derive(Clone, Debug)]
+pub struct Record {
+    fields: Vec<(String, u32)>,
+}
+
+impl Record {
+    pub fn new(fields: &[(&str, u32)]) -> Record {
+        let mut r = Record { fields: Vec::new() };
+        for &(n, w) in fields {
+            r = r.with(n, w);
+        }
+        r
+    }
+    /// The record with one more field (least significant).
+    pub fn with(mut self, name: &str, width: u32) -> Record {
+        assert!(width > 0, "field {name} has zero width");
+        assert!(
+            !self.fields.iter().any(|(n, _)| n == name),
+            "field {name} twice"
+        );
+        self.fields.push((name.to_string(), width));
+        self
+    }
+    pub fn width(&self) -> u32 {
+        self.fields.iter().map(|f| f.1).sum()
+    }
+    /// Width and lowest bit of field `name`.
+    fn place(&self, name: &str) -> (u32, u32) {
+        let mut hi = self.width();
+        for (n, w) in &self.fields {
+            if n == name {
+                return (*w, hi - w);
+            }
+            hi -= w;
+        }
+        panic!("no field {name} in {:?}", self.fields)
+    }
+    /// `{a, b, ...}`, or `a` alone.
+    pub fn concat(parts: &[String]) -> String {
+        if parts.len() == 1 {
+            parts[0].clone()
+        } else {
+            format!("{{{}}}", parts.join(", "))
+        }
+    }
+    /// `{a, b, ...}`: each field's value from `value(field name)`.
+    pub fn pack(&self, value: impl Fn(&str) -> String) -> String {
+        let parts: Vec<String> = self.fields.iter().map(|(n, _)| value(n)).collect();
+        format!("{{{}}}", parts.join(", "))
+    }
+    /// Field `name` of the packed vector `bus`.
+    pub fn get(&self, bus: &str, name: &str) -> String {
+        let (w, lo) = self.place(name);
+        if self.width() == 1 {
+            bus.to_string()
+        } else if w == 1 {
+            format!("{bus}[{lo}]")
+        } else {
+            format!("{bus}[{}:{lo}]", lo + w - 1)
+        }
+    }
+    /// Bit `i` of field `name` of `bus` (a bit-select of a part-select is
+    /// not Verilog-2005).
+    pub fn bit(&self, bus: &str, name: &str, i: u32) -> String {
+        let (w, lo) = self.place(name);
+        assert!(i < w, "bit {i} of the {w}-bit field {name}");
+        format!("{bus}[{}]", lo + i)
+    }
+    /// `wire [..] prefix<field> = bus[..];` for every field.
+    pub fn unpack(&self, b: &mut Body, bus: &str, prefix: &str) {
+        for (n, w) in &self.fields {
+            let range = if *w == 1 {
+                String::new()
+            } else {
+                format!("[{}:0] ", w - 1)
+            };
+            b.line(format!("wire {range}{prefix}{n} = {};", self.get(bus, n)));
+        }
+    }
+}
+
+/// The registers of a delay line: stage `k` is `{base}{k}`, 0 the input.
+/// Stage names are computed, never written: asking for a stage the line
+/// does not have is a generator bug, caught here.
+#[derive(Clone, Debug)]
+pub struct Pipe {
+    base: String,
+    stages: usize,
+}
+
+impl Pipe {
+    pub fn at(&self, k: usize) -> String {
+        assert!(
+            k <= self.stages,
+            "{}: stage {k} of {}",
+            self.base,
+            self.stages
+        );
+        format!("{}{k}", self.base)
+    }
+    pub fn last(&self) -> String {
+        self.at(self.stages)
+    }
+    pub fn stages(&self) -> usize {
+        self.stages
+    }
+}
+
+/// A delay line of `n` enabled registers `{base}1 .. {base}n` (width `w`)
+/// fed by `src`, in one always block; with `reset`, a synchronous reset
+/// clears them (control that carries valid bits).
+pub fn pipe(b: &mut Body, base: &str, w: u32, src: &str, n: usize, reset: bool) -> Pipe {
+    delay_line(b, base, w, src, n, reset);
+    Pipe {
+        base: base.to_string(),
+        stages: n,
+    }
+}
+
 /// A delay line of `n` enabled registers `{base}1 .. {base}n` (width `w`)
 /// fed by `src`, in one always block; with `reset`, a synchronous reset
 /// clears them (control that carries valid bits). Returns the last name.
@@ -210,5 +338,47 @@ mod tests {
             b.s
         );
         assert!(b.s.contains("wire [5:0] r = r_t[8:3];"), "{}", b.s);
+    }
+
+    #[test]
+    fn records_place_fields_by_name() {
+        let r = Record::new(&[("valid", 1), ("gate", 2), ("addr", 6)]);
+        assert_eq!(r.width(), 9);
+        assert_eq!(r.get("c", "valid"), "c[8]");
+        assert_eq!(r.get("c", "gate"), "c[7:6]");
+        assert_eq!(r.get("c", "addr"), "c[5:0]");
+        assert_eq!(r.bit("c", "gate", 1), "c[7]");
+        assert_eq!(r.pack(|f| format!("x_{f}")), "{x_valid, x_gate, x_addr}");
+        // A field added at the end moves no other field's offset up from 0.
+        let r2 = r.clone().with("val", 12);
+        assert_eq!(r2.get("c", "addr"), "c[17:12]");
+        assert_eq!(r2.get("c", "val"), "c[11:0]");
+        let one = Record::new(&[("v", 1)]);
+        assert_eq!(one.get("c", "v"), "c");
+        let mut b = Body::default();
+        r.unpack(&mut b, "c", "r_");
+        assert_eq!(
+            b.s,
+            "wire r_valid = c[8];\nwire [1:0] r_gate = c[7:6];\nwire [5:0] r_addr = c[5:0];\n"
+        );
+        assert_eq!(trit("w", 3), "w[7:6]");
+    }
+
+    #[test]
+    #[should_panic(expected = "no field nope")]
+    fn a_missing_field_is_a_generator_bug() {
+        Record::new(&[("a", 1)]).get("c", "nope");
+    }
+
+    #[test]
+    fn pipes_name_their_stages_and_refuse_others() {
+        let mut b = Body::default();
+        let p = pipe(&mut b, "ctl", 4, "ctl0", 5, true);
+        assert_eq!(
+            (p.at(0), p.at(3), p.last()),
+            ("ctl0".into(), "ctl3".into(), "ctl5".into())
+        );
+        assert!(b.s.contains("reg [3:0] ctl5;") && !b.s.contains("ctl6"));
+        assert!(std::panic::catch_unwind(|| p.at(6)).is_err());
     }
 }

@@ -4,15 +4,24 @@
 use super::{quoted, readmem, Ctx};
 use crate::hier::{Leaf, Module};
 use crate::leaf::LfsrStep;
-use crate::vlog::{lit, mul_reg, rsr, sat, sx, Body};
+use crate::vlog::{lit, mul_reg, rsr, sat, sx, Body, Record};
 use hitnet_model::config::{ActMode, CellKind};
+
+// The lane below is E1..E8 plus the quantizer, each stage a fixed piece of
+// the cell update (E3 writes c' back while the next unit's read is in
+// flight), so a different EW_STAGES needs a different lane: refused here
+// rather than silently mistimed.
+const _: () = assert!(
+    hitnet_arch::EW_STAGES == 9,
+    "hitnet_arch::EW_STAGES changed: blocks/ew.rs implements 9 stages (E1..E8, then the quantizer)"
+);
 
 /// One module for every lane; a lane's seed image is its SEED_IMAGE.
 pub fn build(c: &Ctx) -> Module {
     let p = c.p;
     let w = &p.widths;
     let f = &p.formats;
-    let (lb, kb, sab) = (c.lb, c.kb, c.sab);
+    let (lb, sab) = (c.lb, c.sab);
     let (actw, sw, kw, cellw, csw) = (w.act, w.store, w.index, w.cell, w.cell_sum);
     let fb = f.frac;
     let bern = p.activation == ActMode::Bernoulli;
@@ -26,15 +35,7 @@ pub fn build(c: &Ctx) -> Module {
         .input("en", 1)
         .input("first", 1)
         .input("ra", sab as usize)
-        .input("v5", 1)
-        .input("g5", 2)
-        .input("k5", kb as usize)
-        .input("l5", lb as usize)
-        .input("bv5", 1)
-        .input("last5", 1)
-        .input("inr5", 1)
-        .input("sa5", sab as usize)
-        .input("val5", sw as usize);
+        .input("res", super::post::result(c).width() as usize);
     // The quantizer's beat (E8), written by the top into the output FIFO and
     // the h buffer at the end of the cycle.
     m.output("hn", 2)
@@ -58,9 +59,11 @@ pub fn build(c: &Ctx) -> Module {
     }
     let mut b = Body::default();
     let sd = p.state_depth;
+    b.comment("The post lane's result, by field.");
+    super::post::result(c).unpack(&mut b, "res", "r_");
 
     b.comment("Gate stores: the segments before the last one, indexed by serial step.");
-    let idx = if steps > 1 { "[k5]" } else { "" };
+    let idx = if steps > 1 { "[r_step]" } else { "" };
     for g in 0..3 {
         if steps > 1 {
             b.line(format!("reg [{}:0] st{g} [0:{}];", sw - 1, steps - 1));
@@ -69,16 +72,18 @@ pub fn build(c: &Ctx) -> Module {
         }
     }
     b.line("always @(posedge clk) begin");
-    b.line("    if (en & v5) begin");
+    b.line("    if (en & r_valid) begin");
     for g in 0..3 {
-        b.line(format!("        if (g5 == 2'd{g}) st{g}{idx} <= val5;"));
+        b.line(format!(
+            "        if (r_gate == 2'd{g}) st{g}{idx} <= r_val;"
+        ));
     }
     b.line("    end");
     b.line("end");
     for g in 0..3 {
         b.line(format!("wire [{}:0] s{g} = st{g}{idx};", sw - 1));
     }
-    b.line("wire proc5 = v5 & (g5 == 2'd3);");
+    b.line("wire r_proc = r_valid & (r_gate == 2'd3);");
 
     b.comment("State memories: read at PL3 (address ra), then registered again, so the");
     b.comment("E1 multiplier starts from a flip-flop, not from a block-RAM output.");
@@ -120,10 +125,19 @@ pub fn build(c: &Ctx) -> Module {
     // Control of the element-wise pipeline: valid beat flags and addresses,
     // and the LFSR draw, registered alongside the data through E1..E7.
     let last_stage = (hitnet_arch::EW_STAGES - 1) as usize;
-    let cw = 1 + lb + 3 + sab;
+    let ctl = Record::new(&[
+        ("proc", 1),
+        ("layer", lb),
+        ("bv", 1),
+        ("last", 1),
+        ("inr", 1),
+        ("saddr", sab),
+    ]);
+    let cw = ctl.width();
     b.line(format!(
-        "wire [{}:0] e0 = {{proc5, l5, bv5, last5, inr5, sa5}};",
-        cw - 1
+        "wire [{}:0] e0 = {};",
+        cw - 1,
+        ctl.pack(|f| format!("r_{f}"))
     ));
     let ubw = if bern { fb } else { 1 };
     for s in 1..=last_stage {
@@ -154,8 +168,8 @@ pub fn build(c: &Ctx) -> Module {
     b.line(format!("    if (rst) begin {} end", clear.join(" ")));
     b.line(format!("    else if (en) begin {} end", chain.join(" ")));
     b.line("end");
-    let sa_of = |s: usize| format!("e{s}[{}:0]", sab - 1);
-    let proc_of = |s: usize| format!("e{s}[{}]", cw - 1);
+    let sa_of = |s: usize| ctl.get(&format!("e{s}"), "saddr");
+    let proc_of = |s: usize| ctl.get(&format!("e{s}"), "proc");
     if bern {
         b.line("always @(posedge clk) begin");
         b.line(format!(
@@ -198,10 +212,10 @@ pub fn build(c: &Ctx) -> Module {
             b.line(format!("wire [{}:0] gi = s0[{}:0];", actw - 1, actw - 1));
             b.line(format!("wire [{}:0] gf = s1[{}:0];", actw - 1, actw - 1));
             b.line(format!("wire [{}:0] gg = s2[{}:0];", actw - 1, actw - 1));
-            b.line(format!("wire [{}:0] go = val5[{}:0];", actw - 1, actw - 1));
+            b.line(format!("wire [{}:0] go = r_val[{}:0];", actw - 1, actw - 1));
             if sw > actw {
                 b.line(format!(
-                    "wire unused_st = ^{{s0[{}:{actw}], s1[{}:{actw}], s2[{}:{actw}], val5[{}:{actw}]}};",
+                    "wire unused_st = ^{{s0[{}:{actw}], s1[{}:{actw}], s2[{}:{actw}], r_val[{}:{actw}]}};",
                     sw - 1,
                     sw - 1,
                     sw - 1,
@@ -261,13 +275,13 @@ pub fn build(c: &Ctx) -> Module {
             b.line(format!("wire [{}:0] gr = s0[{}:0];", actw - 1, actw - 1));
             b.line(format!("wire [{}:0] gu = s1[{}:0];", actw - 1, actw - 1));
             b.line(format!("wire [{}:0] nx = s2[{}:0];", pw - 1, pw - 1));
-            b.line(format!("wire [{}:0] nh = val5[{}:0];", pw - 1, pw - 1));
+            b.line(format!("wire [{}:0] nh = r_val[{}:0];", pw - 1, pw - 1));
             let mut sink = Vec::new();
             if sw > actw {
                 sink.push(format!("s0[{}:{actw}], s1[{}:{actw}]", sw - 1, sw - 1));
             }
             if sw > pw {
-                sink.push(format!("s2[{}:{pw}], val5[{}:{pw}]", sw - 1, sw - 1));
+                sink.push(format!("s2[{}:{pw}], r_val[{}:{pw}]", sw - 1, sw - 1));
             }
             if !sink.is_empty() {
                 b.line(format!("wire unused_st = ^{{{}}};", sink.join(", ")));
@@ -379,21 +393,20 @@ pub fn build(c: &Ctx) -> Module {
     b.line(format!("wire hnz = qt[{}];", qw - 1));
     b.line(format!("wire unused_qt = ^qt[{}:0];", qw - 2));
     let e = format!("e{last_stage}");
-    // e fields: proc, layer, bv, last, inr, sa
-    let lhi = cw - 2;
-    let llo = cw - 1 - lb;
-    let bv = sab + 2;
-    let last = sab + 1;
-    let inr = sab;
     b.line(format!(
-        "wire [1:0] hq = (hnz & {e}[{inr}]) ? (hneg ? 2'b11 : 2'b01) : 2'b00;"
+        "wire [1:0] hq = (hnz & {}) ? (hneg ? 2'b11 : 2'b01) : 2'b00;",
+        ctl.get(&e, "inr")
     ));
-    b.line(format!("wire bvalid = {e}[{}] & {e}[{bv}];", cw - 1));
+    b.line(format!(
+        "wire bvalid = {} & {};",
+        ctl.get(&e, "proc"),
+        ctl.get(&e, "bv")
+    ));
     b.line("always @(*) begin");
     b.line("    hn = hq;");
     b.line("    wv = bvalid;");
-    b.line(format!("    wl = {e}[{lhi}:{llo}];"));
-    b.line(format!("    wlast = {e}[{last}];"));
+    b.line(format!("    wl = {};", ctl.get(&e, "layer")));
+    b.line(format!("    wlast = {};", ctl.get(&e, "last")));
     b.line("end");
     // Unused control bits in stages whose addresses are not needed.
     if p.cell == CellKind::Lstm {
@@ -401,7 +414,7 @@ pub fn build(c: &Ctx) -> Module {
         b.line(format!("wire unused_e = ^{{{}}};", sa_of(last_stage)));
     }
     if steps == 1 {
-        b.line("wire unused_k = ^k5;");
+        b.line("wire unused_k = ^r_step;");
     }
     m.body = b.s;
     m

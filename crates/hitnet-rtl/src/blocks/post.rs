@@ -4,9 +4,38 @@
 //! n_x and n_h bypass the table as raw pre-activations.
 use super::{quoted, readmem, Ctx};
 use crate::hier::Module;
-use crate::vlog::{delay_line, lit, mul_reg, rsr, sat, sx, Body};
+use crate::vlog::{lit, mul_reg, pipe, rsr, sat, sx, Body, Record};
 use hitnet_arch::POST_STAGES;
 use hitnet_model::config::CellKind;
+
+// The lane below is PL1..PL5 (operands, product, bias, index, table); a
+// different POST_STAGES needs a different lane, so it is refused here
+// rather than silently mistimed.
+const _: () = assert!(
+    POST_STAGES == 5,
+    "hitnet_arch::POST_STAGES changed: blocks/post.rs implements 5 stages (PL1..PL5)"
+);
+
+/// The control that travels with a row sum through the lane: valid, gate,
+/// serial step, layer, beat flags (bv, last, inr) and the state address.
+pub fn control(c: &Ctx) -> Record {
+    Record::new(&[
+        ("valid", 1),
+        ("gate", 2),
+        ("step", c.kb),
+        ("layer", c.lb),
+        ("bv", 1),
+        ("last", 1),
+        ("inr", 1),
+        ("saddr", c.sab),
+    ])
+}
+
+/// The lane's result, one per cycle, to the element-wise lane: the control
+/// and the activation (or, for GRU's n_x and n_h, the raw pre-activation).
+pub fn result(c: &Ctx) -> Record {
+    control(c).with("val", c.p.widths.store)
+}
 
 /// One module for every lane; a lane's bias image is its BIAS_IMAGE.
 pub fn build(c: &Ctx) -> Module {
@@ -32,27 +61,31 @@ pub fn build(c: &Ctx) -> Module {
         .input("acc", aw as usize)
         .input("baddr", c.bab as usize)
         .input("saddr", sab as usize);
+    let ctl_rec = control(c);
+    let res = result(c);
     m.output("ra", sab as usize)
-        .output("v5", 1)
-        .output("g5", 2)
-        .output("k5", kb as usize)
-        .output("l5", lb as usize)
-        .output("bv5", 1)
-        .output("last5", 1)
-        .output("inr5", 1)
-        .output("sa5", sab as usize)
-        .output("val5", sw as usize);
+        .output("res", res.width() as usize);
     let mut b = Body::default();
-    // Control travels with the data: valid, gate, step, layer, beat flags, state address.
-    let cw = 1 + 2 + kb + lb + 3 + sab;
-    b.line(format!(
-        "wire [{}:0] ctl0 = {{sv, gate, k, layer, bv, blast, inr, saddr}};",
-        cw - 1
-    ));
+    let ctl0 = ctl_rec.pack(|f| {
+        match f {
+            "valid" => "sv",
+            "step" => "k",
+            "last" => "blast",
+            other => other,
+        }
+        .to_string()
+    });
+    b.line(format!("wire [{}:0] ctl0 = {ctl0};", ctl_rec.width() - 1));
     // Reset, so no valid bit is unknown after reset in a four-state simulator
     // (the data registers need none: nothing reads them without a valid).
-    delay_line(&mut b, "ctl", cw, "ctl0", POST_STAGES as usize, true);
-
+    let ctl = pipe(
+        &mut b,
+        "ctl",
+        ctl_rec.width(),
+        "ctl0",
+        POST_STAGES as usize,
+        true,
+    );
     b.comment("PL1: operands. The bias memory is read in serial order.");
     let bd = p.bias_depth;
     b.line(format!("reg [{}:0] bmem [0:{}];", bw - 1, bd - 1));
@@ -109,7 +142,7 @@ pub fn build(c: &Ctx) -> Module {
     b.line("end");
 
     b.comment("PL5: the table (sigmoid entries, then tanh entries).");
-    let g4 = format!("ctl4[{}:{}]", cw - 2, cw - 3);
+    let g4 = ctl_rec.get(&ctl.at(4), "gate");
     let tanh_sel = match p.cell {
         CellKind::Lstm => format!("({g4} == 2'd2)"),
         CellKind::Gru => "1'b0".to_string(),
@@ -129,39 +162,30 @@ pub fn build(c: &Ctx) -> Module {
         kw - 2
     ));
     b.line("end");
-    let raw = match p.cell {
-        CellKind::Lstm => "1'b0".to_string(),
-        // The high bit of the gate field, indexed directly: a bit-select of a
-        // part-select is not Verilog-2005 (Icarus rejects it).
-        CellKind::Gru => format!("ctl5[{}]", cw - 2),
-    };
+    // GRU's n_x and n_h (the gate field's high bit set) bypass the table as
+    // raw pre-activations; LSTM has none, so its pre5 goes unread.
     let lut_ext = sx("lut5", actw, sw);
-    let pre_ext = if sw >= pw {
-        sx("pre5", pw, sw)
-    } else {
-        // LSTM: raw pre-activations never reach the stores.
-        b.line("wire unused_pre5 = ^pre5;");
-        lut_ext.clone()
+    let val = match p.cell {
+        CellKind::Lstm => {
+            b.line("wire unused_pre5 = ^pre5;");
+            lut_ext
+        }
+        CellKind::Gru => {
+            assert!(sw >= pw, "GRU stores hold raw pre-activations");
+            // The gate field's bit indexed directly: a bit-select of a
+            // part-select is not Verilog-2005 (Icarus rejects it).
+            let raw = ctl_rec.bit(&ctl.at(5), "gate", 1);
+            format!("({raw} ? {} : {lut_ext})", sx("pre5", pw, sw))
+        }
     };
     b.line("always @(*) begin");
-    b.line(format!("    val5 = {raw} ? {pre_ext} : {lut_ext};"));
-    let mut o = cw;
-    let mut field = |name: &str, width: u32, b: &mut Body| {
-        let hi = o - 1;
-        let lo = o - width;
-        o = lo;
-        b.line(format!("    {name} = ctl5[{hi}:{lo}];"));
-    };
-    field("v5", 1, &mut b);
-    field("g5", 2, &mut b);
-    field("k5", kb, &mut b);
-    field("l5", lb, &mut b);
-    field("bv5", 1, &mut b);
-    field("last5", 1, &mut b);
-    field("inr5", 1, &mut b);
-    field("sa5", sab, &mut b);
+    let out = res.pack(|f| match f {
+        "val" => val.clone(),
+        other => ctl_rec.get(&ctl.at(5), other),
+    });
+    b.line(format!("    res = {out};"));
     // The element-wise lane reads its state memories two cycles ahead of PL5.
-    b.line(format!("    ra = ctl3[{}:0];", sab - 1));
+    b.line(format!("    ra = {};", ctl_rec.get(&ctl.at(3), "saddr")));
     b.line("end");
     m.body = b.s;
     m

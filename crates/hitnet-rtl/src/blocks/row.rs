@@ -5,7 +5,7 @@
 use super::Ctx;
 use crate::hier::{Leaf, Module};
 use crate::leaf::TernaryPe;
-use crate::vlog::{delay_line, sx, Body};
+use crate::vlog::{delay_line, sx, trit, Body};
 
 pub fn build(c: &Ctx) -> Module {
     let p = c.p;
@@ -34,10 +34,9 @@ pub fn build(c: &Ctx) -> Module {
         false,
     );
     for k in 0..cols {
-        let bits = format!("[{}:{}]", 2 * k + 1, 2 * k);
         m.inst(&format!("pe{k}"), Leaf::new("pe", TernaryPe::default()))
-            .to("w", format!("{wq}{bits}"))
-            .to("z", format!("z{bits}"));
+            .to("w", trit(&wq, k))
+            .to("z", trit("z", k));
     }
     // Level 0: the products (2-bit two's complement trits).
     let tw = &p.widths.tree;

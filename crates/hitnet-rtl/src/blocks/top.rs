@@ -3,7 +3,7 @@
 //! level (through a register) enables the whole pipeline.
 use super::{ctrl, ew, inbuf, post, quoted, row, serial, wbank, zbuf, Ctx};
 use crate::hier::Module;
-use crate::vlog::{delay_line, Body};
+use crate::vlog::{pipe, Body, Record};
 
 pub fn build(c: &Ctx) -> Module {
     let p = c.p;
@@ -36,7 +36,7 @@ pub fn build(c: &Ctx) -> Module {
         .to("zsel", "ctrl_zsel")
         .to("hw_valid", "ew0_wv")
         .to("hw_layer", "ew0_wl")
-        .to("hw_data", format!("{{{}}}", hn_all.join(", ")));
+        .to("hw_data", Record::concat(&hn_all));
     for r in 0..p.rows {
         let bank = m
             .inst(&format!("wbank{r}"), wbank::build(c, r))
@@ -83,9 +83,7 @@ pub fn build(c: &Ctx) -> Module {
         if p.activation == hitnet_model::ActMode::Bernoulli {
             ew.param("SEED_IMAGE", quoted(&format!("seed_{lane}.hex")));
         }
-        for f in [
-            "ra", "v5", "g5", "k5", "l5", "bv5", "last5", "inr5", "sa5", "val5",
-        ] {
+        for f in ["ra", "res"] {
             ew.to(f, format!("{pl}_{f}"));
         }
     }
@@ -93,11 +91,16 @@ pub fn build(c: &Ctx) -> Module {
     let mut b = Body::default();
     b.comment("Output FIFO (2 beats). Its fill level alone enables the pipeline, through a");
     b.comment("register: m_ready never reaches the enable net that fans out to every stage.");
-    let bw = 2 * p.out_trits + lb as usize + 1;
+    let beat = Record::new(&[("last", 1), ("layer", lb), ("data", 2 * p.out_trits as u32)]);
+    let bw = beat.width();
     b.line(format!(
-        "wire [{}:0] qin = {{ew0_wlast, ew0_wl, {}}};",
+        "wire [{}:0] qin = {};",
         bw - 1,
-        hn_all.join(", ")
+        beat.pack(|f| match f {
+            "data" => hn_all.join(", "),
+            "layer" => "ew0_wl".to_string(),
+            _ => "ew0_wlast".to_string(),
+        })
     ));
     b.line(format!("reg [{}:0] q0;", bw - 1));
     b.line(format!("reg [{}:0] q1;", bw - 1));
@@ -118,22 +121,24 @@ pub fn build(c: &Ctx) -> Module {
     // Issue-stage control delayed to the accumulator stage: the plan's bank
     // latency less the accumulator register itself.
     let d = p.bank_latency as usize - 1;
-    let ctl_w = 3 + 2 + lb + qb;
+    let ctl = Record::new(&[
+        ("issue", 1),
+        ("first", 1),
+        ("last", 1),
+        ("gate", 2),
+        ("layer", lb),
+        ("group", qb),
+    ]);
     b.comment("Issue control delayed to the accumulator stage.");
     b.line(format!(
-        "wire [{}:0] dl0 = {{ctrl_issue, ctrl_first, ctrl_last, ctrl_gate, ctrl_layer, ctrl_group}};",
-        ctl_w - 1
+        "wire [{}:0] dl0 = {};",
+        ctl.width() - 1,
+        ctl.pack(|f| format!("ctrl_{f}"))
     ));
-    delay_line(&mut b, "dl", ctl_w, "dl0", d, true);
-    let cv = ctl_w - 1;
-    let cf = ctl_w - 2;
-    let cl = ctl_w - 3;
-    let g_hi = ctl_w - 4;
-    let l_hi = ctl_w - 6;
-    let q_hi = qb - 1;
-    b.line(format!("wire cv = dl{d}[{cv}];"));
-    b.line(format!("wire cf = dl{d}[{cf}];"));
-    b.line(format!("wire cl = dl{d}[{cl}];"));
+    let dl = pipe(&mut b, "dl", ctl.width(), "dl0", d, true).last();
+    b.line(format!("wire cv = {};", ctl.get(&dl, "issue")));
+    b.line(format!("wire cf = {};", ctl.get(&dl, "first")));
+    b.line(format!("wire cl = {};", ctl.get(&dl, "last")));
     b.comment("The output bank event: a segment's sums are complete.");
     b.line("reg bank_ev;");
     b.line("reg [1:0] bank_gate;");
@@ -144,9 +149,10 @@ pub fn build(c: &Ctx) -> Module {
     b.line("    else if (en) begin");
     b.line("        bank_ev <= cv & cl;");
     b.line(format!(
-        "        if (cv & cl) begin bank_gate <= dl{d}[{g_hi}:{}]; bank_layer <= dl{d}[{l_hi}:{}]; bank_group <= dl{d}[{q_hi}:0]; end",
-        g_hi - 1,
-        l_hi + 1 - lb
+        "        if (cv & cl) begin bank_gate <= {}; bank_layer <= {}; bank_group <= {}; end",
+        ctl.get(&dl, "gate"),
+        ctl.get(&dl, "layer"),
+        ctl.get(&dl, "group")
     ));
     b.line("    end");
     b.line("end");
@@ -154,9 +160,9 @@ pub fn build(c: &Ctx) -> Module {
     b.line("always @(*) begin");
     b.line("    s_ready = inbuf_s_ready;");
     b.line("    m_valid = qn != 2'd0;");
-    b.line(format!("    m_data = q0[{}:0];", 2 * p.out_trits - 1));
-    b.line(format!("    m_layer = q0[{}:{}];", bw - 2, 2 * p.out_trits));
-    b.line(format!("    m_last = q0[{}];", bw - 1));
+    for f in ["data", "layer", "last"] {
+        b.line(format!("    m_{f} = {};", beat.get("q0", f)));
+    }
     b.line("    idle = ctrl_idle_st & (qn == 2'd0);");
     b.line("end");
     // Lanes other than 0 duplicate the beat flags; only lane 0's are used.

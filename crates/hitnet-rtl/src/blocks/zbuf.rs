@@ -3,7 +3,7 @@
 //! lanes) and the mux that presents z word `zsel` of z = [x; h] to the array.
 use super::Ctx;
 use crate::hier::Module;
-use crate::vlog::{delay_line, lit, Body};
+use crate::vlog::{delay_line, lit, trit, Body};
 use hitnet_arch::ZSrc;
 
 pub fn build(c: &Ctx) -> Module {
@@ -80,9 +80,9 @@ pub fn build(c: &Ctx) -> Module {
                 .into_iter()
                 .rev()
                 .map(|s| match s {
-                    ZSrc::X(k) => format!("x_active[{}:{}]", 2 * k + 1, 2 * k),
-                    ZSrc::New(ll, j) => format!("hnew_{ll}[{}:{}]", 2 * j + 1, 2 * j),
-                    ZSrc::Old(ll, j) => format!("hold_{ll}[{}:{}]", 2 * j + 1, 2 * j),
+                    ZSrc::X(k) => trit("x_active", k),
+                    ZSrc::New(ll, j) => trit(&format!("hnew_{ll}"), j),
+                    ZSrc::Old(ll, j) => trit(&format!("hold_{ll}"), j),
                     ZSrc::Zero => "2'b00".to_string(),
                 })
                 .collect();
