@@ -14,7 +14,7 @@ pub fn build(c: &Ctx) -> Module {
         .input("fill_full", 1);
     m.output("start", 1)
         .output("issue", 1)
-        .output("waddr", c.ab as usize)
+        .output("waddr", c.wa_bits as usize)
         .output("zsel", c.zb as usize)
         .output("first", 1)
         .output("last", 1)
@@ -23,7 +23,7 @@ pub fn build(c: &Ctx) -> Module {
         .output("group", c.qb as usize)
         .output("idle_st", 1);
 
-    let (lb, qb, bb, zb, tb, ab) = (c.lb, c.qb, c.bb, c.zb, c.tb, c.ab);
+    let (lb, qb, bb, zb, tb, wa_bits) = (c.lb, c.qb, c.bb, c.zb, c.tb, c.wa_bits);
     let nl = p.layers.len();
     let mut b = Body::default();
     b.line("localparam [1:0] IDLE = 2'd0, RUN = 2'd1, WAIT = 2'd2;");
@@ -32,7 +32,7 @@ pub fn build(c: &Ctx) -> Module {
     b.line(format!("reg [{}:0] q;", qb - 1));
     b.line("reg [1:0] s;");
     b.line(format!("reg [{}:0] bk;", bb - 1));
-    b.line(format!("reg [{}:0] wa;", ab - 1));
+    b.line(format!("reg [{}:0] wa;", wa_bits - 1));
     b.line(format!("reg [{}:0] tc;", tb - 1));
     b.comment("zs: the z word of the current issue, kept in a register so the z mux");
     b.comment("is driven straight from a flip-flop (no adder in front of it).");
@@ -117,7 +117,7 @@ pub fn build(c: &Ctx) -> Module {
         lit(lb, 0),
         lit(qb, 0),
         lit(bb, 0),
-        lit(ab, 0),
+        lit(wa_bits, 0),
         lit(tb, 0),
         lit(zb, 0)
     ));
@@ -128,11 +128,11 @@ pub fn build(c: &Ctx) -> Module {
         lit(lb, 0),
         lit(qb, 0),
         lit(bb, 0),
-        lit(ab, 0),
+        lit(wa_bits, 0),
         lit(zb, p.layers[0].segments[0].block_start as i64)
     ));
     b.line("        RUN: begin");
-    b.line(format!("            wa <= wa + {};", lit(ab, 1)));
+    b.line(format!("            wa <= wa + {};", lit(wa_bits, 1)));
     b.line("            if (last_blk) begin");
     b.line(format!("                bk <= {};", lit(bb, 0)));
     b.line("                if (s == 2'd3) begin");

@@ -21,7 +21,7 @@ pub fn build(c: &Ctx) -> Module {
     let p = c.p;
     let w = &p.widths;
     let f = &p.formats;
-    let (lb, sab) = (c.lb, c.sab);
+    let (lb, sa_bits) = (c.lb, c.sa_bits);
     let (actw, sw, kw, cellw, csw) = (w.act, w.store, w.index, w.cell, w.cell_sum);
     let fb = f.frac;
     let bern = p.activation == ActMode::Bernoulli;
@@ -34,7 +34,7 @@ pub fn build(c: &Ctx) -> Module {
         .input("rst", 1)
         .input("en", 1)
         .input("first", 1)
-        .input("ra", sab as usize)
+        .input("ra", sa_bits as usize)
         .input("res", super::post::result(c).width() as usize);
     // The quantizer's beat (E8), written by the top into the output FIFO and
     // the h buffer at the end of the cycle.
@@ -131,7 +131,7 @@ pub fn build(c: &Ctx) -> Module {
         ("bv", 1),
         ("last", 1),
         ("inr", 1),
-        ("saddr", sab),
+        ("saddr", sa_bits),
     ]);
     let cw = ctl.width();
     b.line(format!(
@@ -205,7 +205,7 @@ pub fn build(c: &Ctx) -> Module {
     // and what closes timing on iCE40): rounding constants are folded into
     // an operand's free low bits where that is exact.
     let hpw = w.h_pre;
-    let q = last_stage; // h_pre is in stage `q`; the quantizer is stage q + 1
+    let hp_stage = last_stage; // h_pre is in this stage; the quantizer follows
     match p.cell {
         CellKind::Lstm => {
             b.comment("E1: f * c and i * g.");
@@ -258,7 +258,7 @@ pub fn build(c: &Ctx) -> Module {
             let hw = rsr(&mut b, "hr", "hp7", pw, fb);
             stage(
                 &mut b,
-                &format!("hp{q}"),
+                &format!("hp{hp_stage}"),
                 hpw,
                 &format!("hr[{}:0]", hpw - 1),
             );
@@ -346,16 +346,16 @@ pub fn build(c: &Ctx) -> Module {
             ));
             stage(
                 &mut b,
-                &format!("hp{q}"),
+                &format!("hp{hp_stage}"),
                 hpw,
                 &format!("ssum[{}:{fb}]", fb + hpw - 1),
             );
             b.line("always @(posedge clk) begin");
             b.line(format!(
                 "    if (en & {}) cmem[{}] <= {};",
-                proc_of(q),
-                sa_of(q),
-                sx(&format!("hp{q}"), hpw, cellw)
+                proc_of(hp_stage),
+                sa_of(hp_stage),
+                sx(&format!("hp{hp_stage}"), hpw, cellw)
             ));
             b.line("end");
         }
@@ -363,7 +363,7 @@ pub fn build(c: &Ctx) -> Module {
 
     b.comment("The last stage: the quantizer (one add or subtract).");
     let qw = hpw + 1;
-    let hpq = format!("hp{q}");
+    let hpq = format!("hp{hp_stage}");
     b.line(format!("wire hneg = {hpq}[{}];", hpw - 1));
     b.line(format!("wire [{}:0] hpx = {};", qw - 1, sx(&hpq, hpw, qw)));
     if bern {

@@ -31,9 +31,10 @@ pub struct Ctx<'a> {
     pub zb: u32,
     /// Tail counter.
     pub tb: u32,
-    pub ab: u32,
-    pub bab: u32,
-    pub sab: u32,
+    /// Weight-bank, bias-memory and state-memory address widths.
+    pub wa_bits: u32,
+    pub ba_bits: u32,
+    pub sa_bits: u32,
     /// Total z words over all layers.
     pub zwords: usize,
 }
@@ -57,9 +58,9 @@ impl<'a> Ctx<'a> {
             bb: ubits(max_blocks as u64 - 1),
             zb: ubits(zwords as u64 - 1),
             tb: ubits(max_tail - 1),
-            ab: p.widths.weight_addr,
-            bab: p.widths.bias_addr,
-            sab: p.widths.state_addr,
+            wa_bits: p.widths.weight_addr,
+            ba_bits: p.widths.bias_addr,
+            sa_bits: p.widths.state_addr,
             zwords,
         }
     }

@@ -27,7 +27,7 @@ pub fn control(c: &Ctx) -> Record {
         ("bv", 1),
         ("last", 1),
         ("inr", 1),
-        ("saddr", c.sab),
+        ("saddr", c.sa_bits),
     ])
 }
 
@@ -42,7 +42,7 @@ pub fn build(c: &Ctx) -> Module {
     let p = c.p;
     let w = &p.widths;
     let f = &p.formats;
-    let (lb, kb, sab) = (c.lb, c.kb, c.sab);
+    let (lb, kb, sa_bits) = (c.lb, c.kb, c.sa_bits);
     let (aw, mw, bw, prw, pw, kw, actw, sw) = (
         w.acc, w.mult, w.bias, w.prod, w.pre, w.index, w.act, w.store,
     );
@@ -59,11 +59,11 @@ pub fn build(c: &Ctx) -> Module {
         .input("blast", 1)
         .input("inr", 1)
         .input("acc", aw as usize)
-        .input("baddr", c.bab as usize)
-        .input("saddr", sab as usize);
+        .input("baddr", c.ba_bits as usize)
+        .input("saddr", sa_bits as usize);
     let ctl_rec = control(c);
     let res = result(c);
-    m.output("ra", sab as usize)
+    m.output("ra", sa_bits as usize)
         .output("res", res.width() as usize);
     let mut b = Body::default();
     let ctl0 = ctl_rec.pack(|f| {

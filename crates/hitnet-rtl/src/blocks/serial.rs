@@ -28,8 +28,8 @@ pub fn build(c: &Ctx) -> Module {
         .output("k", kb as usize)
         .output("gate", 2)
         .output("layer", lb as usize)
-        .output("baddr", c.bab as usize)
-        .output("saddr", c.sab as usize)
+        .output("baddr", c.ba_bits as usize)
+        .output("saddr", c.sa_bits as usize)
         .output("bv", 1)
         .output("blast", 1);
     for lane in 0..p.lanes {
@@ -39,8 +39,8 @@ pub fn build(c: &Ctx) -> Module {
     let mut b = Body::default();
     b.line("reg act;");
     b.line(format!("reg [{}:0] kr;", kb - 1));
-    b.line(format!("reg [{}:0] ba;", c.bab - 1));
-    b.line(format!("reg [{}:0] sa;", c.sab - 1));
+    b.line(format!("reg [{}:0] ba;", c.ba_bits - 1));
+    b.line(format!("reg [{}:0] sa;", c.sa_bits - 1));
     b.line("wire stepv = bank_ev | act;");
     b.line(format!(
         "wire [{}:0] kc = bank_ev ? {} : kr;",
@@ -71,18 +71,18 @@ pub fn build(c: &Ctx) -> Module {
     b.line("always @(posedge clk) begin");
     b.line(format!(
         "    if (rst) begin ba <= {}; sa <= {}; end",
-        lit(c.bab, 0),
-        lit(c.sab, 0)
+        lit(c.ba_bits, 0),
+        lit(c.sa_bits, 0)
     ));
     b.line(format!(
         "    else if (en) begin if (start) begin ba <= {}; sa <= {}; end",
-        lit(c.bab, 0),
-        lit(c.sab, 0)
+        lit(c.ba_bits, 0),
+        lit(c.sa_bits, 0)
     ));
     b.line(format!(
         "        else if (stepv) begin ba <= ba + {}; if (bank_gate == 2'd3) sa <= sa + {}; end",
-        lit(c.bab, 1),
-        lit(c.sab, 1)
+        lit(c.ba_bits, 1),
+        lit(c.sa_bits, 1)
     ));
     b.line("    end");
     b.line("end");

@@ -30,7 +30,7 @@ pub fn build(c: &Ctx, row: usize) -> Module {
     }
     m.input("clk", 1)
         .input("en", 1)
-        .input("addr", c.ab as usize);
+        .input("addr", c.wa_bits as usize);
     m.output("data", cw);
     let mut b = Body::default();
     match ebr {
@@ -88,7 +88,7 @@ pub fn layout(c: &Ctx) -> Option<Ebr> {
         1025..=2048 => (9, 3),
         _ => return None,
     };
-    if c.ab + shift > 14 {
+    if c.wa_bits + shift > 14 {
         return None;
     }
     Some(Ebr {
@@ -105,7 +105,7 @@ fn dp16kd(c: &Ctx, row: usize, e: &Ebr, b: &mut Body) {
     let words = &p.images().weights[row];
     // Bit i of word a, in the images' encoding (TritWord::code).
     let bit = |a: usize, i: usize| i < cw && (words[a].code(i / 2) >> (i % 2)) & 1 == 1;
-    let pad = (14 - e.shift - c.ab) as usize;
+    let pad = (14 - e.shift - c.wa_bits) as usize;
     let ad = if pad > 0 {
         format!("{{{pad}'d0, addr, {}'d0}}", e.shift)
     } else {
