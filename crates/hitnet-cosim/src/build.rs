@@ -151,7 +151,7 @@ impl PortWidths {
         PortWidths {
             s_data: 2 * plan.in_trits,
             m_data: 2 * plan.out_trits,
-            m_layer: hitnet_rtl::vlog::ubits(plan.layers.len() as u64 - 1) as usize,
+            m_layer: plan.layer_bits() as usize,
         }
     }
 }

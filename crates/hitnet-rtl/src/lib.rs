@@ -59,17 +59,19 @@ pub struct Design {
     pub manifest: serde_json::Value,
 }
 
+/// A top-level port, as the manifest describes it.
 #[derive(Serialize)]
-struct Port {
-    name: &'static str,
-    dir: &'static str,
-    width: usize,
-    description: &'static str,
+pub struct Port {
+    pub name: &'static str,
+    pub dir: &'static str,
+    pub width: usize,
+    pub description: &'static str,
 }
 
-/// The top-level ports (docs/architecture.md, "Interface").
-fn ports(p: &Plan) -> Vec<Port> {
-    let lb = vlog::ubits(p.layers.len() as u64 - 1) as usize;
+/// The top-level ports (docs/architecture.md, "Interface"): the one list
+/// the top module is built from and the manifest describes.
+pub fn ports(p: &Plan) -> Vec<Port> {
+    let lb = p.layer_bits() as usize;
     vec![
         Port {
             name: "clk",
@@ -281,7 +283,7 @@ pub fn generate_with(plan: &Plan, config: serde_json::Value, bram: Bram) -> Desi
             "in_beats": plan.in_beats,
             "out_trits": plan.out_trits,
             "out_beats_per_layer": plan.out_beats,
-            "layer_bits": vlog::ubits(plan.layers.len() as u64 - 1),
+            "layer_bits": plan.layer_bits(),
             "trit_encoding": "00 = 0, 01 = +1, 11 = -1; trit k in bits [2k+1:2k]",
         },
         "ports": ports(plan),

@@ -22,10 +22,8 @@ impl Body {
     }
 }
 
-/// Bits needed to count 0..=max (at least 1).
-pub fn ubits(max: u64) -> u32 {
-    (64 - max.leading_zeros()).max(1)
-}
+/// Bits needed to count 0..=max (at least 1): the model's one definition.
+pub use hitnet_model::fixed::unsigned_bits as ubits;
 
 /// Sign-extends the identifier `x` from `from` to `to` bits.
 pub fn sx(x: &str, from: u32, to: u32) -> String {

@@ -52,7 +52,7 @@ impl<'a> Ctx<'a> {
         Ctx {
             p,
             bram,
-            lb: ubits(p.layers.len() as u64 - 1),
+            lb: p.layer_bits(),
             qb: ubits(p.layers[0].groups as u64 - 1),
             kb: ubits(p.steps as u64 - 1),
             bb: ubits(max_blocks as u64 - 1),

@@ -9,18 +9,14 @@ pub fn build(c: &Ctx) -> Module {
     let p = c.p;
     let (lb, qb) = (c.lb, c.qb);
     let mut m = Module::new("top");
-    m.input("clk", 1)
-        .input("rst", 1)
-        .input("s_valid", 1)
-        .input("s_data", 2 * p.in_trits)
-        .input("s_first", 1)
-        .input("m_ready", 1);
-    m.output("s_ready", 1)
-        .output("m_valid", 1)
-        .output("m_data", 2 * p.out_trits)
-        .output("m_layer", lb as usize)
-        .output("m_last", 1)
-        .output("idle", 1);
+    // The manifest's port list, inputs first.
+    let ports = crate::ports(p);
+    for port in ports.iter().filter(|x| x.dir == "in") {
+        m.input(port.name, port.width);
+    }
+    for port in ports.iter().filter(|x| x.dir == "out") {
+        m.output(port.name, port.width);
+    }
     let hn_all: Vec<String> = (0..p.lanes).rev().map(|l| format!("ew{l}_hn")).collect();
     m.inst("ctrl", ctrl::build(c))
         .same(&["clk", "rst", "en"])
