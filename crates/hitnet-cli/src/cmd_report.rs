@@ -2,9 +2,9 @@
 //! plan, cycles per token (plan and cycle simulator) and, when `hitnet
 //! synth` left a run for the same config in the build folder, resources,
 //! Fmax and tokens per second.
-use crate::cmd_synth::SUMMARY_FILE;
 use crate::common;
 use anyhow::Result;
+use hitnet_flow::synth::{SynthSummary, SUMMARY_FILE};
 use hitnet_sim::{Pattern, Sim};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -35,34 +35,32 @@ enum SynthRun {
     None,
     /// A run of another config (its array shape, for the message).
     Other(String),
-    Found(serde_json::Value),
+    Found(Box<SynthSummary>),
     /// The file exists but cannot be read.
     Unreadable(String),
 }
 
 fn find_run(dir: &Path, config: &serde_json::Value) -> SynthRun {
-    let path = dir.join(SUMMARY_FILE);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return SynthRun::None,
-        Err(e) => return SynthRun::Unreadable(format!("{}: {e}", path.display())),
-    };
-    match serde_json::from_str::<serde_json::Value>(&text) {
-        Err(e) => SynthRun::Unreadable(format!("{}: {e}", path.display())),
-        Ok(v) if &v["config"] == config => SynthRun::Found(v),
-        Ok(v) => SynthRun::Other(format!(
-            "{} x {} array",
-            v["array"]["rows"], v["array"]["cols"]
-        )),
+    if !dir.join(SUMMARY_FILE).exists() {
+        return SynthRun::None;
+    }
+    match hitnet_flow::synth::read_summary(dir) {
+        Err(e) => SynthRun::Unreadable(e.to_string()),
+        Ok(v) if &v.config == config => SynthRun::Found(Box::new(v)),
+        Ok(v) => SynthRun::Other(format!("{} x {} array", v.array.rows, v.array.cols)),
     }
 }
 
-fn num(v: &serde_json::Value) -> String {
-    match v.as_f64() {
-        Some(f) if f.fract() == 0.0 => format!("{f:.0}"),
-        Some(f) => format!("{f:.2}"),
-        None => "-".into(),
+fn num(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
     }
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(num).unwrap_or_else(|| "-".into())
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
@@ -96,25 +94,28 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let config = common::config_json(&pl.loaded);
     let run = find_run(&dir, &config);
     let fpga = match &run {
-        SynthRun::Found(v) => serde_json::json!({
-            "target": v["target"],
-            "build_dir": dir,
-            "fits": v["fits"],
-            "overflow": v["overflow"],
-            "utilization": v["utilization"],
-            "fmax_mhz": v["fmax_mhz"],
-            "clock_mhz_target": v["clock_mhz_target"],
-            "timing_met": v["timing_met"],
-            "tokens_per_second": v["tokens_per_second"],
-            "cycles_per_token": v["cycles_per_token"],
-            "wrapper": v["wrapper"],
-            "weight_banks_in_bram": v["weight_banks_in_bram"],
-            "yosys_version": v["yosys_version"],
-            "yosys_tool": v["yosys_tool"],
-            "nextpnr_version": v["nextpnr_version"],
-            "critical_path": v["clocks"][0]["critical_path"],
-            "bitstream": v["bitstream"],
-        }),
+        SynthRun::Found(v) => {
+            let r = &v.report;
+            serde_json::json!({
+                "target": r.target,
+                "build_dir": dir,
+                "fits": r.fits,
+                "overflow": r.overflow,
+                "utilization": r.utilization,
+                "fmax_mhz": r.fmax_mhz,
+                "clock_mhz_target": r.clock_mhz_target,
+                "timing_met": r.timing_met,
+                "tokens_per_second": v.tokens_per_second,
+                "cycles_per_token": v.cycles_per_token,
+                "wrapper": v.wrapper,
+                "weight_banks_in_bram": v.weight_banks_in_bram,
+                "yosys_version": r.yosys_version,
+                "yosys_tool": r.yosys_tool,
+                "nextpnr_version": r.nextpnr_version,
+                "critical_path": r.clocks.first().map(|c| &c.critical_path),
+                "bitstream": r.bitstream,
+            })
+        }
         _ => serde_json::Value::Null,
     };
     let fpga_note = match &run {
@@ -239,66 +240,55 @@ pub fn run(a: Args) -> Result<ExitCode> {
     );
     let _ = writeln!(s, "## FPGA: {}\n", target.name);
     if let SynthRun::Found(v) = &run {
+        let r = &v.report;
         let _ = writeln!(
             s,
             "Build folder {}, wrapper {}, yosys {} ({}), nextpnr {}.\n",
             dir.display(),
-            v["wrapper"].as_str().unwrap_or("?"),
-            v["yosys_version"].as_str().unwrap_or("?"),
-            v["yosys_tool"].as_str().unwrap_or("?"),
-            v["nextpnr_version"].as_str().unwrap_or("?")
+            v.wrapper,
+            r.yosys_version,
+            r.yosys_tool,
+            r.nextpnr_version.as_deref().unwrap_or("?")
         );
         let _ = writeln!(s, "| resource | used | available | % |\n|---|---|---|---|");
-        if let Some(u) = v["utilization"].as_object() {
-            for (k, x) in u {
-                let _ = writeln!(
-                    s,
-                    "| {k} | {} | {} | {} |",
-                    num(&x["used"]),
-                    num(&x["available"]),
-                    num(&x["percent"])
-                );
-            }
+        for (k, x) in &r.utilization {
+            let _ = writeln!(
+                s,
+                "| {k} | {} | {} | {} |",
+                x.used,
+                x.available,
+                num(x.percent)
+            );
         }
         let _ = writeln!(s);
-        if v["fits"] == true {
+        if r.fits {
             let _ = writeln!(
                 s,
                 "- Fmax post-route: {} MHz (target {} MHz, {})\n- tokens per second at Fmax: {} ({} cycles per token)\n- weight banks in block RAM: {} of {}",
-                num(&v["fmax_mhz"]),
-                num(&v["clock_mhz_target"]),
-                if v["timing_met"] == true { "met" } else { "missed" },
-                v["tokens_per_second"]
-                    .as_f64()
+                opt(r.fmax_mhz),
+                num(r.clock_mhz_target),
+                if r.timing_met == Some(true) { "met" } else { "missed" },
+                v.tokens_per_second
                     .map(|t| format!("{t:.0}"))
                     .unwrap_or_else(|| "-".into()),
-                v["cycles_per_token"],
-                v["weight_banks_in_bram"],
-                v["weight_banks"]
+                v.cycles_per_token,
+                v.weight_banks_in_bram,
+                v.weight_banks
             );
-            if let Some(cp) = v["clocks"][0]["critical_path"].as_array() {
-                let sig: Vec<String> = cp
-                    .iter()
-                    .filter_map(|x| x.as_str().map(str::to_string))
-                    .collect();
-                if !sig.is_empty() {
-                    let _ = writeln!(
-                        s,
-                        "- critical path: `{}`",
-                        hitnet_fpga::report::short_path(&sig)
-                    );
-                }
+            if let Some(c) = r.clocks.first().filter(|c| !c.critical_path.is_empty()) {
+                let _ = writeln!(
+                    s,
+                    "- critical path: `{}`",
+                    hitnet_fpga::report::short_path(&c.critical_path)
+                );
             }
         } else {
             let _ = writeln!(s, "Does not fit:");
-            for o in v["overflow"].as_array().into_iter().flatten() {
+            for o in &r.overflow {
                 let _ = writeln!(
                     s,
                     "- {}: {} used, {} available ({} over)",
-                    o["resource"].as_str().unwrap_or("?"),
-                    o["used"],
-                    o["available"],
-                    o["excess"]
+                    o.resource, o.used, o.available, o.excess
                 );
             }
         }

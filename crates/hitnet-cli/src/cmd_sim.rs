@@ -29,8 +29,8 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let p = &pl.plan;
     let im = &pl.loaded.int;
     // The range hw.clock_mhz has: a number beyond it is a typo, not a clock.
-    let clock =
-        crate::cmd_synth::check_clock(a.clock_mhz.unwrap_or(pl.loaded.config.hw.clock_mhz))?;
+    let clock = hitnet_flow::check_clock(a.clock_mhz.unwrap_or(pl.loaded.config.hw.clock_mhz))
+        .map_err(crate::common::flow_error)?;
     // Stimulus, golden model and comparison stream token by token, so
     // memory does not grow with --tokens: the golden outputs wait in a queue
     // only while their token is in flight in the simulated pipeline.

@@ -102,7 +102,8 @@ pub fn run(a: Args) -> Result<ExitCode> {
     }
     let pl = common::load_plan(a.config.as_deref())?;
     let target = common::fpga_target(a.target.as_deref(), &pl.loaded)?;
-    let wrapper = crate::cmd_synth::wrapper_kind(a.wrapper.as_deref(), target)?;
+    let wrapper = hitnet_flow::wrapper_kind(a.wrapper.as_deref(), target)
+        .map_err(crate::common::flow_error)?;
     // Refuse before a long flow run what the routed stage cannot judge.
     if a.stage == StageArg::Routed && wrapper != hitnet_fpga::WrapperKind::Uart {
         return Err(common::bad_input(format!(
@@ -114,7 +115,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("build").join(format!("verify-{}", target.name)));
-    crate::cmd_synth::prepare_out(&out)?;
+    hitnet_flow::prepare_out(&out).map_err(crate::common::flow_error)?;
     let gen_dir = out.join("gen");
     let design = hitnet_rtl::generate_with(
         &pl.plan,

@@ -131,36 +131,11 @@ pub fn print_json(v: &serde_json::Value) -> Result<()> {
     )
 }
 
-/// Model summary as JSON (shared by run, check and report).
-pub fn model_json(l: &hitnet_model::Loaded) -> serde_json::Value {
-    let m = &l.model;
-    serde_json::json!({
-        "cell": m.cell.name(),
-        "input_size": m.input_size,
-        "hidden_size": m.hidden_size,
-        "layers": m.layers.len(),
-        "source": l.source.to_string(),
-        "weights": m.weight_count(),
-        "zero_fraction": m.zero_fraction(),
-        "quant": l.params,
-        "ignored_tensors": l.ignored_tensors,
-    })
-}
-
-pub fn model_line(l: &hitnet_model::Loaded) -> String {
-    let m = &l.model;
-    format!(
-        "{} {} in, {} hidden, {} layer{} ({}); {} ternary weights, {:.1}% zero",
-        m.cell.name().to_uppercase(),
-        m.input_size,
-        m.hidden_size,
-        m.layers.len(),
-        if m.layers.len() == 1 { "" } else { "s" },
-        l.source,
-        m.weight_count(),
-        100.0 * m.zero_fraction()
-    )
-}
+// The helpers the flows share live in hitnet-flow; the commands use them
+// from here.
+pub use hitnet_flow::{
+    bram_for_target, config_json, model_json, model_line, patterns, stimulus, stimulus_stream,
+};
 
 /// Config, model and plan: the input of gen, sim, cosim, synth and report.
 pub struct Planned {
@@ -174,16 +149,6 @@ pub fn load_plan(path: Option<&Path>) -> Result<Planned> {
     let plan = hitnet_arch::Plan::new(&loaded.int, hitnet_arch::Shape::of(hw))
         .with_context(|| format!("planning the accelerator of {}", config_name(path)))?;
     Ok(Planned { loaded, plan })
-}
-
-/// The weight-bank build for a target: DP16KD on the ECP5 family, inferred
-/// elsewhere. (Config::validate has refused an unknown hw.target already;
-/// a `--target` flag is looked up by the command that takes it.)
-pub fn bram_for_target(name: &str) -> hitnet_rtl::Bram {
-    match hitnet_fpga::Target::from_name(name) {
-        Ok(t) if t.family == hitnet_fpga::Family::Ecp5 => hitnet_rtl::Bram::Dp16kd,
-        _ => hitnet_rtl::Bram::Inferred,
-    }
 }
 
 /// `--bram` of gen and cosim: how the weight banks are built.
@@ -206,13 +171,6 @@ impl BramArg {
             BramArg::Dp16kd => hitnet_rtl::Bram::Dp16kd,
         }
     }
-}
-
-/// The config as JSON for manifests and reports.
-pub fn config_json(l: &hitnet_model::Loaded) -> serde_json::Value {
-    let mut v = serde_json::to_value(&l.config).expect("config serializes");
-    v["quant_resolved"] = serde_json::to_value(&l.params).expect("params serialize");
-    v
 }
 
 /// A spinner on stderr for long steps (hidden when stderr is not a terminal).
@@ -238,41 +196,16 @@ pub fn bar(n: u64, msg: &str) -> indicatif::ProgressBar {
     pb
 }
 
-/// The stimulus of run, sim and cosim: seeded random ternary vectors, the
-/// first one starting a sequence.
-pub fn stimulus(seed: u64, tokens: u64, input_size: usize) -> Vec<hitnet_sim::Token> {
-    stimulus_stream(seed, tokens, input_size).collect()
-}
-
-/// [`stimulus`] one token at a time (memory does not grow with `tokens`).
-pub fn stimulus_stream(
-    seed: u64,
-    tokens: u64,
-    input_size: usize,
-) -> impl Iterator<Item = hitnet_sim::Token> {
-    (0..tokens).map(move |t| hitnet_sim::Token {
-        x: hitnet_model::rng::random_input(seed, t, input_size),
-        first: t == 0,
-    })
-}
-
-/// Port patterns from a backpressure percentage (0 = always ready/valid).
-pub fn patterns(seed: u64, stall_percent: u32) -> (hitnet_sim::Pattern, hitnet_sim::Pattern) {
-    use hitnet_sim::Pattern;
-    if stall_percent == 0 {
-        (Pattern::Always, Pattern::Always)
-    } else {
-        let p = 100 - stall_percent.min(95);
-        (
-            Pattern::Random {
-                seed: seed ^ 0x5a5a,
-                percent: p,
-            },
-            Pattern::Random {
-                seed: seed ^ 0xa5a5,
-                percent: p,
-            },
-        )
+/// A flow error with its exit code: 2 for input, 1 when a netlist check
+/// ran and failed; FPGA and verification errors as their own mappings say.
+pub fn flow_error(e: hitnet_flow::FlowError) -> anyhow::Error {
+    use hitnet_flow::FlowError as E;
+    match e {
+        E::Input(m) => bad_input(m),
+        E::Fpga(e) => fpga_error(e),
+        E::Verify(e) => crate::cmd_verify::verify_error(e),
+        E::NetlistDiffers(msg) => CliError { code: 1, msg }.into(),
+        other => anyhow::Error::new(other),
     }
 }
 

@@ -1,0 +1,184 @@
+//! # hitnet-flow: the build flows behind the CLI
+//!
+//! What a command does beyond parsing and printing lives here, with typed
+//! errors: a synthesis job (generate, wrap, Yosys + nextpnr, the netlist
+//! check, the summary file `hitnet report` reads) in [`synth`], and the
+//! array-shape sweep (a pool of such jobs, the Pareto front, Markdown and
+//! CSV tables, the plot) in [`explore`]. The CLI turns a [`FlowError`] into
+//! its exit code: 2 for what the user can fix, 1 when a tool or a check
+//! ran and failed.
+pub mod explore;
+pub mod synth;
+
+use hitnet_fpga::{Target, WrapperKind};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum FlowError {
+    /// Input the user can fix (a flag, a folder): exit 2.
+    #[error("{0}")]
+    Input(String),
+    #[error(transparent)]
+    Fpga(#[from] hitnet_fpga::FpgaError),
+    #[error(transparent)]
+    Verify(#[from] hitnet_verify::VerifyError),
+    #[error(transparent)]
+    Rtl(#[from] hitnet_rtl::RtlError),
+    /// Drawing the sweep's plot failed.
+    #[error("drawing the plot: {0}")]
+    Plot(String),
+    /// The synthesized netlist was simulated and differs: exit 1.
+    #[error("{0}")]
+    NetlistDiffers(String),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+pub type Result<T> = std::result::Result<T, FlowError>;
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> FlowError + '_ {
+    move |source| FlowError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// The config as JSON for manifests and reports.
+pub fn config_json(l: &hitnet_model::Loaded) -> serde_json::Value {
+    let mut v = serde_json::to_value(&l.config).expect("config serializes");
+    v["quant_resolved"] = serde_json::to_value(&l.params).expect("params serialize");
+    v
+}
+
+/// Model summary as JSON (run, check, report, synth).
+pub fn model_json(l: &hitnet_model::Loaded) -> serde_json::Value {
+    let m = &l.model;
+    serde_json::json!({
+        "cell": m.cell.name(),
+        "input_size": m.input_size,
+        "hidden_size": m.hidden_size,
+        "layers": m.layers.len(),
+        "source": l.source.to_string(),
+        "weights": m.weight_count(),
+        "zero_fraction": m.zero_fraction(),
+        "quant": l.params,
+        "ignored_tensors": l.ignored_tensors,
+    })
+}
+
+/// The model in one line.
+pub fn model_line(l: &hitnet_model::Loaded) -> String {
+    let m = &l.model;
+    format!(
+        "{} {} in, {} hidden, {} layer{} ({}); {} ternary weights, {:.1}% zero",
+        m.cell.name().to_uppercase(),
+        m.input_size,
+        m.hidden_size,
+        m.layers.len(),
+        if m.layers.len() == 1 { "" } else { "s" },
+        l.source,
+        m.weight_count(),
+        100.0 * m.zero_fraction()
+    )
+}
+
+/// The weight-bank build for a target: DP16KD on the ECP5 family, inferred
+/// elsewhere.
+pub fn bram_for_target(name: &str) -> hitnet_rtl::Bram {
+    match Target::from_name(name) {
+        Ok(t) if t.family == hitnet_fpga::Family::Ecp5 => hitnet_rtl::Bram::Dp16kd,
+        _ => hitnet_rtl::Bram::Inferred,
+    }
+}
+
+/// The stimulus of run, sim, cosim and the netlist checks: seeded random
+/// ternary vectors, the first one starting a sequence.
+pub fn stimulus(seed: u64, tokens: u64, input_size: usize) -> Vec<hitnet_sim::Token> {
+    stimulus_stream(seed, tokens, input_size).collect()
+}
+
+/// [`stimulus`] one token at a time (memory does not grow with `tokens`).
+pub fn stimulus_stream(
+    seed: u64,
+    tokens: u64,
+    input_size: usize,
+) -> impl Iterator<Item = hitnet_sim::Token> {
+    (0..tokens).map(move |t| hitnet_sim::Token {
+        x: hitnet_model::rng::random_input(seed, t, input_size),
+        first: t == 0,
+    })
+}
+
+/// Port patterns from a backpressure percentage (0 = always ready/valid).
+pub fn patterns(seed: u64, stall_percent: u32) -> (hitnet_sim::Pattern, hitnet_sim::Pattern) {
+    use hitnet_sim::Pattern;
+    if stall_percent == 0 {
+        (Pattern::Always, Pattern::Always)
+    } else {
+        let p = 100 - stall_percent.min(95);
+        (
+            Pattern::Random {
+                seed: seed ^ 0x5a5a,
+                percent: p,
+            },
+            Pattern::Random {
+                seed: seed ^ 0xa5a5,
+                percent: p,
+            },
+        )
+    }
+}
+
+/// Makes the build folder `out` and checks it is writable.
+pub fn prepare_out(out: &Path) -> Result<()> {
+    std::fs::create_dir_all(out).map_err(|e| {
+        FlowError::Input(format!(
+            "cannot create the build folder {}: {e}; choose another --out",
+            out.display()
+        ))
+    })?;
+    let probe = out.join(".hitnet-write-test");
+    std::fs::write(&probe, b"").map_err(|e| {
+        FlowError::Input(format!(
+            "cannot write into the build folder {}: {e}; choose another --out",
+            out.display()
+        ))
+    })?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+/// A timing target in MHz, from `--clock-mhz` or `hw.clock_mhz`.
+pub fn check_clock(mhz: f64) -> Result<f64> {
+    if hitnet_model::config::clock_ok(mhz) {
+        Ok(mhz)
+    } else {
+        Err(FlowError::Input(format!(
+            "invalid value for `--clock-mhz` / `hw.clock_mhz`: {mhz} is not a frequency in (0, {}] MHz",
+            hitnet_model::config::MAX_CLOCK_MHZ
+        )))
+    }
+}
+
+/// The wrapper `--wrapper` names (uart, char), or the target's default.
+pub fn wrapper_kind(name: Option<&str>, target: &Target) -> Result<WrapperKind> {
+    let kind = match name {
+        Some(n) => WrapperKind::from_name(n).map_err(|_| {
+            FlowError::Input(format!(
+                "invalid value for `--wrapper`: '{n}'; valid: uart, char"
+            ))
+        })?,
+        None => WrapperKind::default_for(target),
+    };
+    if kind == WrapperKind::Uart && hitnet_fpga::Board::for_target(target).is_none() {
+        return Err(FlowError::Input(format!(
+            "no board with a UART top for {}; use --wrapper char",
+            target.name
+        )));
+    }
+    Ok(kind)
+}

@@ -1,0 +1,220 @@
+//! One synthesis job: generate the accelerator, wrap it for a board (or the
+//! characterization wrapper), run Yosys + nextpnr, check the synthesized
+//! netlist against the golden model, and leave a [`SynthSummary`] in the
+//! build folder. docs/fpga-flow.md describes the folder.
+use crate::{io, FlowError, Result};
+use hitnet_fpga::{
+    uart::UartParams, AccelInterface, FlowOptions, Progress, SynthReport, Target, Wrapped,
+    WrapperKind,
+};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// One synthesis job: a planned design on a target in a folder.
+pub struct Job<'a> {
+    pub loaded: &'a hitnet_model::Loaded,
+    pub plan: &'a hitnet_arch::Plan,
+    /// The config as JSON, with the shape actually planned.
+    pub config_json: serde_json::Value,
+    pub target: &'static Target,
+    pub wrapper: WrapperKind,
+    pub out: &'a Path,
+    pub clock_mhz: f64,
+    pub bitstream: bool,
+    pub progress: Progress,
+    /// nextpnr seed.
+    pub seed: u64,
+    /// Tokens simulated on the synthesized netlist (0: no check).
+    pub verify_tokens: u64,
+}
+
+/// The array a job planned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Array {
+    pub rows: usize,
+    pub cols: usize,
+    pub lanes: usize,
+}
+
+/// What a job measured: the flow's report plus what only the job knows
+/// (plan, cycles, tokens/s, the netlist check). `hitnet synth --json`
+/// prints it, [`SUMMARY_FILE`] holds it and `hitnet report` reads it back.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SynthSummary {
+    #[serde(flatten)]
+    pub report: SynthReport,
+    pub cycles_per_token: u64,
+    pub tokens_per_second: Option<f64>,
+    /// uart or char.
+    pub wrapper: String,
+    pub board: Option<String>,
+    pub uart: Option<UartParams>,
+    pub interface: AccelInterface,
+    pub array: Array,
+    pub weight_banks: usize,
+    /// Weight banks Yosys put in block RAM.
+    pub weight_banks_in_bram: usize,
+    /// manifest.json's `memories.weight_bram`: inferred or DP16KD.
+    pub weight_bram: serde_json::Value,
+    /// Whether and how the synthesized netlist was verified.
+    pub netlist_verification: serde_json::Value,
+    /// SHA-256 of the generated design (hitnet_rtl::design_sha256).
+    pub design_sha256: String,
+    pub pnr_seed: u64,
+    pub model: serde_json::Value,
+    pub config: serde_json::Value,
+}
+
+/// A job's summary and the wrapped design it built.
+pub struct Outcome {
+    pub summary: SynthSummary,
+    pub wrapped: Wrapped,
+}
+
+/// The summary file a synth run leaves in its folder (read by `report`).
+pub const SUMMARY_FILE: &str = "hitnet_synth.json";
+
+/// Reads the [`SUMMARY_FILE`] in `dir`.
+pub fn read_summary(dir: &Path) -> Result<SynthSummary> {
+    let path = dir.join(SUMMARY_FILE);
+    let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+    serde_json::from_str(&text).map_err(|e| {
+        FlowError::Input(format!(
+            "{}: not a summary this hitnet writes ({e}); run hitnet synth again",
+            path.display()
+        ))
+    })
+}
+
+/// Netlists up to this many cells (LUTs + FFs + carries) are verified by
+/// `hitnet synth` by default: every iCE40 design and small ECP5 ones.
+/// Bigger ones take longer in Icarus than place and route (the PTB LSTM on
+/// ecp5-85k, ~40,000 cells, spent over 10 minutes compiling the bench
+/// alone): `hitnet verify --stage synth` runs them on request.
+pub const MAX_VERIFY_CELLS: u64 = 20_000;
+
+/// Generates, wraps and builds one design, checks its netlist and writes
+/// the summary.
+pub fn run(job: &Job) -> Result<Outcome> {
+    // A failed run must not leave the previous summary for `report` to show.
+    let _ = std::fs::remove_file(job.out.join(SUMMARY_FILE));
+    let gen_dir = job.out.join("gen");
+    let design = hitnet_rtl::generate_with(
+        job.plan,
+        job.config_json.clone(),
+        crate::bram_for_target(job.target.name),
+    );
+    design.write(&gen_dir)?;
+    let wrapped = hitnet_fpga::wrap(
+        &gen_dir,
+        &job.out.join("wrapper"),
+        job.wrapper,
+        job.target,
+        job.clock_mhz,
+    )?;
+    let opts = FlowOptions {
+        toolchain: None,
+        progress: job.progress.clone(),
+        bitstream: job.bitstream,
+        dsp_fallback: true,
+    };
+    let mut design_in = wrapped.design.clone();
+    design_in.pnr_seed = job.seed;
+    let report = hitnet_fpga::run_flow(&design_in, job.target, job.out, &opts)?;
+    let netlist_verification = verify_netlist(job, &report)?;
+    let cycles = job.plan.cycles.per_token;
+    // DP16KD banks are block RAM by construction (instantiated primitives,
+    // not memories Yosys could map to logic), provided Yosys kept them all.
+    let wb = &design.manifest["memories"]["weight_bram"];
+    let in_bram = if wb["primitive"] == "DP16KD" {
+        let blocks = wb["blocks"].as_u64().unwrap_or(u64::MAX);
+        if report.yosys_summary.bram >= blocks {
+            job.plan.rows
+        } else {
+            0
+        }
+    } else {
+        report
+            .memories
+            .iter()
+            .filter(|m| m.memory.contains(".wbank") && m.in_block_ram())
+            .count()
+    };
+    let p = job.plan;
+    let summary = SynthSummary {
+        tokens_per_second: report.tokens_per_second(cycles),
+        cycles_per_token: cycles,
+        wrapper: wrapped.kind.name().to_string(),
+        board: wrapped.board.map(str::to_string),
+        uart: wrapped.uart.clone(),
+        interface: wrapped.interface,
+        array: Array {
+            rows: p.rows,
+            cols: p.cols,
+            lanes: p.lanes,
+        },
+        weight_banks: p.rows,
+        weight_banks_in_bram: in_bram,
+        weight_bram: wb.clone(),
+        netlist_verification,
+        design_sha256: design.sha256(),
+        pnr_seed: job.seed,
+        model: crate::model_json(job.loaded),
+        config: job.config_json.clone(),
+        report,
+    };
+    let path = job.out.join(SUMMARY_FILE);
+    let text = serde_json::to_string_pretty(&summary).expect("summary serializes") + "\n";
+    std::fs::write(&path, text).map_err(io(&path))?;
+    Ok(Outcome { summary, wrapped })
+}
+
+/// The synth-stage netlist check: the netlist's hitnet_top against the
+/// simulator and the golden model for `verify_tokens` tokens (two
+/// sequences), four-state in Icarus with the vendor cell models (and ours
+/// for MULT18X18D and DP16KD on ECP5).
+fn verify_netlist(job: &Job, report: &SynthReport) -> Result<serde_json::Value> {
+    let skip = |why: &str| serde_json::json!({"stage": "synth", "verified": false, "reason": why});
+    if job.verify_tokens == 0 {
+        return Ok(skip("skipped (--verify-tokens 0)"));
+    }
+    // Icarus runs a netlist at roughly 5e5 / cells cycles per second (90
+    // cycles/s for the 4,700-cell UP5K design).
+    let cells = report.yosys_summary.luts + report.yosys_summary.ffs + report.yosys_summary.carries;
+    if cells > MAX_VERIFY_CELLS {
+        return Ok(skip(&format!(
+            "not verified automatically: {cells} cells exceed {MAX_VERIFY_CELLS}; run hitnet verify --stage synth"
+        )));
+    }
+    let mut tokens = crate::stimulus(1, job.verify_tokens, job.plan.layers[0].input_size);
+    if let Some(t) = tokens.get_mut(job.verify_tokens as usize / 2) {
+        t.first = true;
+    }
+    let (valid, ready) = crate::patterns(1, 0);
+    let stim = hitnet_cosim::Stimulus {
+        tokens,
+        valid,
+        ready,
+    };
+    let r = hitnet_verify::verify_synth_build(
+        job.plan,
+        &job.loaded.int,
+        job.target,
+        &report.yosys_tool,
+        job.out,
+        &stim,
+        Some(&job.out.join("verify_mismatch.vcd")),
+    )?;
+    if !r.bit_exact {
+        return Err(FlowError::NetlistDiffers(format!(
+            "the synthesized netlist differs from the golden model: {} mismatches{}; the bitstream in {} is wrong (see {})",
+            r.mismatches,
+            r.first.as_ref().map(|m| format!("; first: {m}")).unwrap_or_default(),
+            job.out.display(),
+            r.vcd.as_ref().map(|v| v.display().to_string()).unwrap_or_default()
+        )));
+    }
+    let mut v = serde_json::to_value(&r).expect("report serializes");
+    v["verified"] = serde_json::Value::Bool(true);
+    Ok(v)
+}
