@@ -38,11 +38,7 @@ impl TritWord {
     /// The 2-bit code of trit c as the memories store it (00 = 0,
     /// 01 = +1, 11 = -1), in bits [2c+1:2c] of a word.
     pub fn code(&self, c: usize) -> u8 {
-        match self.get(c) {
-            1 => 0b01,
-            -1 => 0b11,
-            _ => 0,
-        }
+        hitnet_model::trit::encode(self.get(c)).expect("a word holds trits")
     }
     /// Hex digits of the 2*width-bit encoding (MSB first), as $readmemh reads.
     pub fn hex(&self, width: usize) -> String {

@@ -135,11 +135,7 @@ impl Rtl {
             if have {
                 for k in 0..c {
                     let t = tokens[tok].x.get(beat * c + k).copied().unwrap_or(0);
-                    let code = match t {
-                        1 => 1u32,
-                        -1 => 3,
-                        _ => 0,
-                    };
+                    let code = hitnet_model::trit::encode(t).unwrap_or(0) as u32;
                     data[(2 * k) / 32] |= code << ((2 * k) % 32);
                 }
             }
@@ -174,13 +170,8 @@ impl Rtl {
                 let trits = (0..plan.out_trits)
                     .map(|k| {
                         let bits = (out[STATUS_WORDS + (2 * k) / 32] >> ((2 * k) % 32)) & 3;
-                        match bits {
-                            0 => 0i8,
-                            1 => 1,
-                            3 => -1,
-                            // The unused code: a mismatch, never read as 0.
-                            _ => crate::ILLEGAL_TRIT,
-                        }
+                        // The unused code is a mismatch, never read as 0.
+                        hitnet_model::trit::decode(bits as u8).unwrap_or(crate::ILLEGAL_TRIT)
                     })
                     .collect();
                 let b = Beat {

@@ -112,23 +112,13 @@ impl UartParams {
 
 /// Code of one trit: 0 -> 00, +1 -> 01, -1 -> 11.
 pub fn trit_code(t: i8) -> Result<u8> {
-    match t {
-        0 => Ok(0b00),
-        1 => Ok(0b01),
-        -1 => Ok(0b11),
-        other => Err(FpgaError::InvalidDesign(format!(
-            "trit value {other} is not -1, 0 or +1"
-        ))),
-    }
+    hitnet_model::trit::encode(t)
+        .ok_or_else(|| FpgaError::InvalidDesign(format!("trit value {t} is not -1, 0 or +1")))
 }
 
 /// Trit of a code; `10` never occurs on the wire and reads as 0.
 pub fn trit_value(code: u8) -> i8 {
-    match code & 0b11 {
-        0b01 => 1,
-        0b11 => -1,
-        _ => 0,
-    }
+    hitnet_model::trit::decode(code).unwrap_or(0)
 }
 
 /// Packs trits four per byte, zero-padded.

@@ -78,3 +78,26 @@ fn decode_matches_rust() {
     let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(host_py(&["decode", "--H", "7", &hex.join(" ")]), show(&h));
 }
+
+/// host.py's trit table is the one encoding (hitnet_model::trit).
+#[test]
+fn host_trit_codes_are_the_model_encoding() {
+    let out = Command::new("python3")
+        .current_dir(repo_fpga_dir())
+        .args([
+            "-c",
+            "import host; print(host.CODE[0], host.CODE[1], host.CODE[-1])",
+        ])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let want: Vec<String> = [0i8, 1, -1]
+        .iter()
+        .map(|&t| hitnet_model::trit::encode(t).unwrap().to_string())
+        .collect();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), want.join(" "));
+}

@@ -16,6 +16,7 @@ pub mod lfsr;
 pub mod model;
 pub mod rng;
 pub mod tables;
+pub mod trit;
 pub mod widths;
 
 pub use config::{ActMode, CellKind, Config, QuantParams};

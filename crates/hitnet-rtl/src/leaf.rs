@@ -95,11 +95,7 @@ mod tests {
     }
 
     fn code(t: i8) -> u64 {
-        match t {
-            1 => 1,
-            -1 => 3,
-            _ => 0,
-        }
+        hitnet_model::trit::encode(t).unwrap() as u64
     }
 
     #[test]
