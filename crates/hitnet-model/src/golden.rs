@@ -160,26 +160,7 @@ impl IntModel {
     /// Ternarizes h_pre (Q.F, in [-2^F, 2^F]) for unit state `lfsr_state`.
     #[inline]
     pub fn quantize_h(&self, h_pre: i64, lfsr_state: &mut u32) -> i8 {
-        match self.quant.activation {
-            ActMode::Bernoulli => {
-                let u = lfsr::draw(lfsr_state, self.formats.frac) as i64;
-                if u < h_pre.abs() {
-                    h_pre.signum() as i8
-                } else {
-                    0
-                }
-            }
-            ActMode::Threshold => {
-                let t = self.formats.act_threshold;
-                if h_pre > t {
-                    1
-                } else if h_pre < -t {
-                    -1
-                } else {
-                    0
-                }
-            }
-        }
+        quantize_h(self.quant.activation, &self.formats, h_pre, lfsr_state)
     }
 }
 
@@ -208,6 +189,34 @@ pub struct LayerOut {
     pub h_pre: Vec<i64>,
     /// New cell state (LSTM) or continuous state (GRU), Q.F.
     pub c: Vec<i64>,
+}
+
+/// The h quantizer (docs/arithmetic.md, "Activation quantizer"): BTQ draws
+/// F bits u from the unit's LFSR and gives sign(h_pre) when u < |h_pre|;
+/// the threshold quantizer gives sign(h_pre) when |h_pre| > T. The golden
+/// model and the cycle simulator both call this one definition.
+#[inline]
+pub fn quantize_h(mode: ActMode, f: &Formats, h_pre: i64, lfsr_state: &mut u32) -> i8 {
+    match mode {
+        ActMode::Bernoulli => {
+            let u = lfsr::draw(lfsr_state, f.frac) as i64;
+            if u < h_pre.abs() {
+                h_pre.signum() as i8
+            } else {
+                0
+            }
+        }
+        ActMode::Threshold => {
+            let t = f.act_threshold;
+            if h_pre > t {
+                1
+            } else if h_pre < -t {
+                -1
+            } else {
+                0
+            }
+        }
+    }
 }
 
 type MatVec = fn(&TernaryMatrix, &[u64], &[u64], &mut [i64]);
@@ -445,32 +454,11 @@ fn matvec_body(w: &TernaryMatrix, zp: &[u64], zn: &[u64], out: &mut [i64]) {
     }
 }
 
-fn matvec_portable(w: &TernaryMatrix, zp: &[u64], zn: &[u64], out: &mut [i64]) {
-    matvec_body(w, zp, zn, out)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "popcnt")]
-unsafe fn matvec_popcnt_inner(w: &TernaryMatrix, zp: &[u64], zn: &[u64], out: &mut [i64]) {
-    matvec_body(w, zp, zn, out)
-}
-
-#[cfg(target_arch = "x86_64")]
-fn matvec_popcnt(w: &TernaryMatrix, zp: &[u64], zn: &[u64], out: &mut [i64]) {
-    // SAFETY: selected only after `is_x86_feature_detected!("popcnt")`.
-    unsafe { matvec_popcnt_inner(w, zp, zn, out) }
-}
-
-/// The baseline x86-64 target has no POPCNT instruction; pick it at run time.
-fn select_matvec() -> MatVec {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::is_x86_feature_detected!("popcnt") {
-            return matvec_popcnt;
-        }
-    }
-    matvec_portable
-}
+crate::popcnt_dispatch!(
+    select_matvec,
+    matvec_body,
+    fn(w: &TernaryMatrix, zp: &[u64], zn: &[u64], out: &mut [i64])
+);
 
 /// Ternary matrix-vector product, for callers outside the golden model.
 pub fn ternary_matvec(w: &TernaryMatrix, z: &TritPlanes) -> Vec<i64> {

@@ -4,6 +4,39 @@
 //! config, TTQ/BTQ quantizers, the activation table generator, the
 //! integer-exact golden model, the float reference, model files and import.
 //! The arithmetic contract is docs/arithmetic.md.
+/// `fn $select() -> fn(args)`: `$body` compiled twice, with and without
+/// POPCNT, and the fast one chosen at run time (baseline x86-64 has no
+/// POPCNT instruction; `count_ones` is a loop without it). `$body` must be
+/// `#[inline(always)]` so the target feature reaches it. Used by the golden
+/// model's matrix-vector product and the simulator's array.
+#[macro_export]
+macro_rules! popcnt_dispatch {
+    ($select:ident, $body:ident, fn($($arg:ident: $ty:ty),*)) => {
+        fn $select() -> fn($($ty),*) {
+            fn portable($($arg: $ty),*) {
+                $body($($arg),*)
+            }
+            #[cfg(target_arch = "x86_64")]
+            #[target_feature(enable = "popcnt")]
+            unsafe fn with_popcnt($($arg: $ty),*) {
+                $body($($arg),*)
+            }
+            #[cfg(target_arch = "x86_64")]
+            fn fast($($arg: $ty),*) {
+                // SAFETY: chosen only when the CPU has POPCNT (below).
+                unsafe { with_popcnt($($arg),*) }
+            }
+            #[cfg(target_arch = "x86_64")]
+            {
+                if std::is_x86_feature_detected!("popcnt") {
+                    return fast;
+                }
+            }
+            portable
+        }
+    };
+}
+
 pub mod config;
 pub mod defaults;
 pub mod error;

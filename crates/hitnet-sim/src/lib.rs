@@ -15,7 +15,6 @@
 use hitnet_arch::{Plan, TritWord, ZSrc, EW_STAGES, POST_STAGES};
 use hitnet_model::config::{ActMode, CellKind};
 use hitnet_model::fixed::{rshift_round, sat};
-use hitnet_model::lfsr;
 use hitnet_model::model::GateAct;
 use hitnet_model::rng::splitmix64;
 
@@ -126,32 +125,11 @@ fn dots_body(banks: &[Vec<TritWord>], addr: usize, z: &[TritWord], acc: &mut [i6
     }
 }
 
-fn dots_portable(banks: &[Vec<TritWord>], addr: usize, z: &[TritWord], acc: &mut [i64]) {
-    dots_body(banks, addr, z, acc)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "popcnt")]
-unsafe fn dots_popcnt_inner(banks: &[Vec<TritWord>], addr: usize, z: &[TritWord], acc: &mut [i64]) {
-    dots_body(banks, addr, z, acc)
-}
-
-#[cfg(target_arch = "x86_64")]
-fn dots_popcnt(banks: &[Vec<TritWord>], addr: usize, z: &[TritWord], acc: &mut [i64]) {
-    // SAFETY: selected only when the CPU has POPCNT.
-    unsafe { dots_popcnt_inner(banks, addr, z, acc) }
-}
-
-/// Baseline x86-64 has no POPCNT instruction; choose at run time.
-fn select_dots() -> Dots {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::is_x86_feature_detected!("popcnt") {
-            return dots_popcnt;
-        }
-    }
-    dots_portable
-}
+hitnet_model::popcnt_dispatch!(
+    select_dots,
+    dots_body,
+    fn(banks: &[Vec<TritWord>], addr: usize, z: &[TritWord], acc: &mut [i64])
+);
 
 impl<'a> Sim<'a> {
     pub fn new(plan: &'a Plan) -> Sim<'a> {
@@ -315,27 +293,11 @@ impl<'a> Sim<'a> {
                                     s_new
                                 }
                             };
-                            let h = match p.activation {
-                                ActMode::Bernoulli => {
-                                    let u = lfsr::draw(&mut lf, fb) as i64;
-                                    self.hw.lmem[lane][saddr] = lf;
-                                    if u < hpre.abs() {
-                                        hpre.signum() as i8
-                                    } else {
-                                        0
-                                    }
-                                }
-                                ActMode::Threshold => {
-                                    let th = f.act_threshold;
-                                    if hpre > th {
-                                        1
-                                    } else if hpre < -th {
-                                        -1
-                                    } else {
-                                        0
-                                    }
-                                }
-                            };
+                            let h =
+                                hitnet_model::golden::quantize_h(p.activation, f, hpre, &mut lf);
+                            if p.activation == ActMode::Bernoulli {
+                                self.hw.lmem[lane][saddr] = lf;
+                            }
                             let j = p.unit(q, k, lane);
                             *hb = if j < lp.hidden_size { h } else { 0 };
                         }
