@@ -65,7 +65,7 @@ pub struct Images {
     /// `seeds[lane][address]`: LFSR seed of the unit at that state address.
     pub seeds: Vec<Vec<u32>>,
     /// `mults[layer][gate]`.
-    pub mults: Vec<[i64; 4]>,
+    pub mults: Vec<[i64; crate::SEGMENTS]>,
     /// Post-lane table: sigmoid entries then tanh entries (2^(K+1)).
     pub post_table: Vec<i64>,
     /// Element-wise table: tanh (2^K).
@@ -125,7 +125,7 @@ impl Images {
                 }
             }
             debug_assert_eq!(addr, lp.weight_base + lp.mvm_cycles as usize);
-            let mut ms = [0i64; 4];
+            let mut ms = [0i64; crate::SEGMENTS];
             for (g, gate) in layer.gates.iter().enumerate() {
                 ms[g] = gate.mult;
             }

@@ -31,6 +31,12 @@ fn shape_err(key: &str, msg: String) -> PlanError {
 
 /// Fixed pipeline latencies (register stages) of the datapath. They are
 /// constants of the microarchitecture; docs/architecture.md draws them.
+/// Segments per layer: LSTM's i, f, g, o; GRU's r, u, n_x, n_h. The
+/// element-wise lane stores the first ones' values; the last one's sums
+/// trigger the element-wise update.
+pub const SEGMENTS: usize = 4;
+/// The segment whose sums trigger the element-wise stage.
+pub const EW_SEGMENT: usize = SEGMENTS - 1;
 pub const POST_STAGES: u64 = 5;
 pub const EW_STAGES: u64 = 9;
 /// Registers on the weight and z words between the block-RAM read register

@@ -301,7 +301,7 @@ impl<'a> Sim<'a> {
                             let j = p.unit(q, k, lane);
                             *hb = if j < lp.hidden_size { h } else { 0 };
                         }
-                        if seg.gate == 3 {
+                        if seg.gate == hitnet_arch::EW_SEGMENT {
                             let j0 = p.unit(q, k, 0);
                             if j0 < lp.hidden_size {
                                 hnew[j0..j0 + p.lanes].copy_from_slice(&hbeat);

@@ -135,7 +135,10 @@ pub fn build(c: &Ctx) -> Module {
     b.line(format!("            wa <= wa + {};", lit(wa_bits, 1)));
     b.line("            if (last_blk) begin");
     b.line(format!("                bk <= {};", lit(bb, 0)));
-    b.line("                if (s == 2'd3) begin");
+    b.line(format!(
+        "                if (s == 2'd{}) begin",
+        hitnet_arch::EW_SEGMENT
+    ));
     b.line("                    s <= 2'd0;");
     b.line(format!(
         "                    if (last_q) begin q <= {}; st <= WAIT; tc <= tail_m1; end",

@@ -5,6 +5,7 @@ use super::{quoted, readmem, Ctx};
 use crate::hier::{Leaf, Module};
 use crate::leaf::LfsrStep;
 use crate::vlog::{lit, mul_reg, rsr, sat, sx, Body, Record};
+use hitnet_arch::EW_SEGMENT;
 use hitnet_model::config::{ActMode, CellKind};
 
 // The lane below is E1..E8 plus the quantizer, each stage a fixed piece of
@@ -64,7 +65,7 @@ pub fn build(c: &Ctx) -> Module {
 
     b.comment("Gate stores: the segments before the last one, indexed by serial step.");
     let idx = if steps > 1 { "[r_step]" } else { "" };
-    for g in 0..3 {
+    for g in 0..EW_SEGMENT {
         if steps > 1 {
             b.line(format!("reg [{}:0] st{g} [0:{}];", sw - 1, steps - 1));
         } else {
@@ -73,17 +74,19 @@ pub fn build(c: &Ctx) -> Module {
     }
     b.line("always @(posedge clk) begin");
     b.line("    if (en & r_valid) begin");
-    for g in 0..3 {
+    for g in 0..EW_SEGMENT {
         b.line(format!(
             "        if (r_gate == 2'd{g}) st{g}{idx} <= r_val;"
         ));
     }
     b.line("    end");
     b.line("end");
-    for g in 0..3 {
+    for g in 0..EW_SEGMENT {
         b.line(format!("wire [{}:0] s{g} = st{g}{idx};", sw - 1));
     }
-    b.line("wire r_proc = r_valid & (r_gate == 2'd3);");
+    b.line(format!(
+        "wire r_proc = r_valid & (r_gate == 2'd{EW_SEGMENT});"
+    ));
 
     b.comment("State memories: read at PL3 (address ra), then registered again, so the");
     b.comment("E1 multiplier starts from a flip-flop, not from a block-RAM output.");

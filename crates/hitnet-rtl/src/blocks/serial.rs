@@ -80,8 +80,9 @@ pub fn build(c: &Ctx) -> Module {
         lit(c.sa_bits, 0)
     ));
     b.line(format!(
-        "        else if (stepv) begin ba <= ba + {}; if (bank_gate == 2'd3) sa <= sa + {}; end",
+        "        else if (stepv) begin ba <= ba + {}; if (bank_gate == 2'd{}) sa <= sa + {}; end",
         lit(c.ba_bits, 1),
+        hitnet_arch::EW_SEGMENT,
         lit(c.sa_bits, 1)
     ));
     b.line("    end");
