@@ -105,7 +105,7 @@ impl Images {
                     }
                     // Biases in serial order: step k, lane p holds row k*lanes + p.
                     for k in 0..p.steps {
-                        let a = lp.bias_base + (q * 4 + seg.gate) * p.steps + k;
+                        let a = p.bias_addr(l, q, seg.gate, k);
                         for (lane, lane_biases) in biases.iter_mut().enumerate() {
                             let j = p.unit(q, k, lane);
                             if j < lp.hidden_size {
@@ -115,7 +115,7 @@ impl Images {
                     }
                 }
                 for k in 0..p.steps {
-                    let a = lp.state_base + q * p.steps + k;
+                    let a = p.state_addr(l, q, k);
                     for (lane, lane_seeds) in seeds.iter_mut().enumerate() {
                         let j = p.unit(q, k, lane);
                         if j < lp.hidden_size {

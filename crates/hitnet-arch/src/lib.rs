@@ -468,6 +468,18 @@ impl Plan {
             .collect()
     }
 
+    /// Bias-memory address of layer `layer`'s segment `seg` in group
+    /// `group` at serial step `step`: biases are stored in serial order.
+    pub fn bias_addr(&self, layer: usize, group: usize, seg: usize, step: usize) -> usize {
+        self.layers[layer].bias_base + (group * SEGMENTS + seg) * self.steps + step
+    }
+
+    /// State-memory address (cell or GRU state, LFSR state, seed) of the
+    /// units of layer `layer`, group `group`, serial step `step`.
+    pub fn state_addr(&self, layer: usize, group: usize, step: usize) -> usize {
+        self.layers[layer].state_base + group * self.steps + step
+    }
+
     /// Unit j handled by lane `lane` at serial step `step` of group `group`.
     pub fn unit(&self, group: usize, step: usize, lane: usize) -> usize {
         group * self.rows + step * self.lanes + lane

@@ -247,8 +247,8 @@ impl<'a> Sim<'a> {
                     let e = issue + (addr - lp.weight_base) as u64 - 1 + p.bank_latency;
                     let m = im.mults[l][seg.gate];
                     for k in 0..p.steps {
-                        let baddr = lp.bias_base + (q * 4 + seg.gate) * p.steps + k;
-                        let saddr = lp.state_base + q * p.steps + k;
+                        let baddr = p.bias_addr(l, q, seg.gate, k);
+                        let saddr = p.state_addr(l, q, k);
                         let mut hbeat = vec![0i8; p.lanes];
                         for (lane, hb) in hbeat.iter_mut().enumerate() {
                             let row = k * p.lanes + lane;
