@@ -1,7 +1,9 @@
 // Behavioural stand-in for the generated `hitnet_top`: same ports and stream
-// rules, a simple stateful ternary function instead of an LSTM. It exists to
-// test the board wrappers until the generator emits the real module; its
-// reference model is `hitnet_fpga::standin::model` (Rust), keep both in step.
+// rules, a simple stateful ternary function instead of an LSTM. It tests the
+// board wrappers on cheap protocol edge cases the generated designs do not
+// reach (beats wider than a token, 1-trit beats); the generated module is
+// tested behind the same wrappers too. Its reference model is
+// `hitnet_fpga::standin::model` (Rust), keep both in step.
 //
 // Per token x (I trits) and layer l, with u = x for l = 0 and u = the new h of
 // layer l-1 otherwise (length U), and h_prev = this layer's h of the previous
@@ -13,7 +15,7 @@
 // last input beat and leave layer by layer, OUT_BEATS beats each.
 //
 // Sizes come from macros so a test can pick them without touching the
-// wrapper, which instantiates hitnet_top without parameters (as it will the
+// wrapper, which instantiates hitnet_top without parameters (as it does the
 // generated module).
 `default_nettype none
 `ifndef HITNET_STANDIN_I
