@@ -1,14 +1,12 @@
 //! `hitnet check`: validates a config and model, prints formats and widths.
 use crate::common;
 use anyhow::Result;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Config file (TOML); the built-in default config when absent.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub cfg: crate::args::ConfigArg,
     #[arg(long)]
     pub json: bool,
 }
@@ -17,7 +15,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
     // The same validation every other command runs: the plan (array shape,
     // lanes) and the target table, so exit 0 here means they accept it.
     // (Config::validate refuses an unknown hw.target, for every command.)
-    let pl = common::load_plan(a.config.as_deref())?;
+    let pl = common::load_plan(a.cfg.config.as_deref())?;
     let target = common::fpga_target(None, &pl.loaded)?;
     let loaded = &pl.loaded;
     let im = &loaded.int;

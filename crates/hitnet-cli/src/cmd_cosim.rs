@@ -8,9 +8,8 @@ use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Config file (TOML); the built-in default config when absent.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub cfg: crate::args::ConfigArg,
     /// Tokens to co-simulate. At most 1,000,000: the RTL bench reads its
     /// whole stimulus from a file and every beat is compared after the run,
     /// so memory grows with this (`sim` streams, for longer runs).
@@ -46,7 +45,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
     if let Some(v) = &a.vcd {
         common::check_output_file(v, "--vcd")?;
     }
-    let pl = common::load_plan(a.config.as_deref())?;
+    let pl = common::load_plan(a.cfg.config.as_deref())?;
     let p = &pl.plan;
     let im = &pl.loaded.int;
     let tc = Toolchain::find()?;

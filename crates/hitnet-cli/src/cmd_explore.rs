@@ -9,12 +9,8 @@ use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Config file (TOML); the built-in default config when absent.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    /// FPGA target (default: hw.target of the config).
-    #[arg(long)]
-    pub target: Option<String>,
+    #[command(flatten)]
+    pub design: crate::args::DesignArgs,
     /// Array shapes ROWSxCOLS, comma-separated: 8x8,8x16,16x16.
     #[arg(long)]
     pub shapes: String,
@@ -25,12 +21,8 @@ pub struct Args {
     /// (default: build/explore-<target>).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// uart or char (default: uart where the target has a board).
-    #[arg(long)]
-    pub wrapper: Option<String>,
-    /// Timing target for place and route in MHz (default: hw.clock_mhz).
-    #[arg(long)]
-    pub clock_mhz: Option<f64>,
+    #[command(flatten)]
+    pub build: crate::args::BuildArgs,
     /// Also write bitstreams (off by default: the sweep measures).
     #[arg(long)]
     pub bitstream: bool,
@@ -41,10 +33,11 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<ExitCode> {
     let shapes = explore::parse_shapes(&a.shapes).map_err(flow_error)?;
-    let loaded = common::load_model(a.config.as_deref())?;
-    let target = common::fpga_target(a.target.as_deref(), &loaded)?;
-    let wrapper = hitnet_flow::wrapper_kind(a.wrapper.as_deref(), target).map_err(flow_error)?;
-    let clock = hitnet_flow::check_clock(a.clock_mhz.unwrap_or(loaded.config.hw.clock_mhz))
+    let loaded = common::load_model(a.design.config.as_deref())?;
+    let target = common::fpga_target(a.design.target.as_deref(), &loaded)?;
+    let wrapper =
+        hitnet_flow::wrapper_kind(a.build.wrapper.as_deref(), target).map_err(flow_error)?;
+    let clock = hitnet_flow::check_clock(a.build.clock_mhz.unwrap_or(loaded.config.hw.clock_mhz))
         .map_err(flow_error)?;
     let out = a
         .out

@@ -6,9 +6,8 @@ use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Config file (TOML); the built-in default config when absent.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub cfg: crate::args::ConfigArg,
     /// Output folder (replaced atomically; refused if it holds other files).
     #[arg(long)]
     pub out: PathBuf,
@@ -21,7 +20,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<ExitCode> {
     let t0 = std::time::Instant::now();
-    let pl = common::load_plan(a.config.as_deref())?;
+    let pl = common::load_plan(a.cfg.config.as_deref())?;
     let bram = a.bram.resolve(&pl.loaded);
     let design = hitnet_rtl::generate_with(&pl.plan, common::config_json(&pl.loaded), bram);
     design

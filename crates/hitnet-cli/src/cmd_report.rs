@@ -12,12 +12,9 @@ use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Config file (TOML); the built-in default config when absent.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    /// FPGA target whose synth run to include (default: hw.target).
-    #[arg(long)]
-    pub target: Option<String>,
+    /// The run of this config on this target is reported.
+    #[command(flatten)]
+    pub design: crate::args::DesignArgs,
     /// Build folder of that run (default: build/<target>).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -69,8 +66,8 @@ pub fn run(a: Args) -> Result<ExitCode> {
             "invalid value for `--tokens`: at least 2 tokens are needed to measure a period",
         ));
     }
-    let pl = common::load_plan(a.config.as_deref())?;
-    let target = common::fpga_target(a.target.as_deref(), &pl.loaded)?;
+    let pl = common::load_plan(a.design.config.as_deref())?;
+    let target = common::fpga_target(a.design.target.as_deref(), &pl.loaded)?;
     let dir = a
         .out
         .clone()
@@ -123,7 +120,8 @@ pub fn run(a: Args) -> Result<ExitCode> {
             "no synth run in {}; run `hitnet synth --target {}{}`",
             dir.display(),
             target.name,
-            a.config
+            a.design
+                .config
                 .as_ref()
                 .map(|c| format!(" --config {}", c.display()))
                 .unwrap_or_default()

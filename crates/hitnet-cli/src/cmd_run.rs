@@ -2,15 +2,13 @@
 use crate::common;
 use anyhow::Result;
 use hitnet_model::{rng::random_input, Golden, OutputDigest};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Config file (TOML); the built-in default config when absent.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub cfg: crate::args::ConfigArg,
     /// Number of input vectors (tokens) to run.
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
     pub tokens: u64,
@@ -23,7 +21,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
-    let loaded = common::load_model(a.config.as_deref())?;
+    let loaded = common::load_model(a.cfg.config.as_deref())?;
     let im = &loaded.int;
     let mut g = Golden::new(im);
     let mut digest = OutputDigest::default();

@@ -2,14 +2,12 @@
 use crate::common;
 use anyhow::Result;
 use hitnet_sim::Sim;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Config file (TOML); the built-in default config when absent.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub cfg: crate::args::ConfigArg,
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
     pub tokens: u64,
     #[arg(long, default_value_t = 1)]
@@ -25,7 +23,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
-    let pl = common::load_plan(a.config.as_deref())?;
+    let pl = common::load_plan(a.cfg.config.as_deref())?;
     let p = &pl.plan;
     let im = &pl.loaded.int;
     // The range hw.clock_mhz has: a number beyond it is a typo, not a clock.

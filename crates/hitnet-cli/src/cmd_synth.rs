@@ -10,23 +10,13 @@ use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Config file (TOML); the built-in default config when absent.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    /// FPGA target (ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-45k, ecp5-85k);
-    /// default: hw.target of the config.
-    #[arg(long)]
-    pub target: Option<String>,
+    #[command(flatten)]
+    pub design: crate::args::DesignArgs,
     /// Build folder (default: build/<target>).
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// uart: the board's UART top (iCEBreaker, iCE40-HX8K Breakout, ULX3S); char: the
-    /// characterization wrapper. Default: uart where the target has a board.
-    #[arg(long)]
-    pub wrapper: Option<String>,
-    /// Timing target for place and route in MHz (default: hw.clock_mhz).
-    #[arg(long)]
-    pub clock_mhz: Option<f64>,
+    #[command(flatten)]
+    pub build: crate::args::BuildArgs,
     /// Stop after place and route (no bitstream).
     #[arg(long)]
     pub no_bitstream: bool,
@@ -93,11 +83,13 @@ pub(crate) fn print_text(o: &Outcome) -> Result<()> {
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
-    let pl = common::load_plan(a.config.as_deref())?;
-    let target = common::fpga_target(a.target.as_deref(), &pl.loaded)?;
-    let wrapper = hitnet_flow::wrapper_kind(a.wrapper.as_deref(), target).map_err(flow_error)?;
-    let clock = hitnet_flow::check_clock(a.clock_mhz.unwrap_or(pl.loaded.config.hw.clock_mhz))
-        .map_err(flow_error)?;
+    let pl = common::load_plan(a.design.config.as_deref())?;
+    let target = common::fpga_target(a.design.target.as_deref(), &pl.loaded)?;
+    let wrapper =
+        hitnet_flow::wrapper_kind(a.build.wrapper.as_deref(), target).map_err(flow_error)?;
+    let clock =
+        hitnet_flow::check_clock(a.build.clock_mhz.unwrap_or(pl.loaded.config.hw.clock_mhz))
+            .map_err(flow_error)?;
     let out = a
         .out
         .clone()

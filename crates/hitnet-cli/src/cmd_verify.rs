@@ -18,12 +18,8 @@ pub enum StageArg {
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Config file (TOML); the built-in default config when absent.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    /// FPGA target; default: hw.target of the config.
-    #[arg(long)]
-    pub target: Option<String>,
+    #[command(flatten)]
+    pub design: crate::args::DesignArgs,
     /// Which artefact to judge: the Yosys netlist (synth) or the routed design.
     #[arg(long, value_enum, default_value_t = StageArg::Synth)]
     pub stage: StageArg,
@@ -100,8 +96,8 @@ pub fn run(a: Args) -> Result<ExitCode> {
     if let Some(v) = &a.vcd {
         common::check_output_file(v, "--vcd")?;
     }
-    let pl = common::load_plan(a.config.as_deref())?;
-    let target = common::fpga_target(a.target.as_deref(), &pl.loaded)?;
+    let pl = common::load_plan(a.design.config.as_deref())?;
+    let target = common::fpga_target(a.design.target.as_deref(), &pl.loaded)?;
     let wrapper = hitnet_flow::wrapper_kind(a.wrapper.as_deref(), target)
         .map_err(crate::common::flow_error)?;
     // Refuse before a long flow run what the routed stage cannot judge.

@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+mod args;
 mod cmd_bench;
 mod cmd_check;
 mod cmd_cosim;
