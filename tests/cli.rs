@@ -586,6 +586,30 @@ fn train_then_eval_reports_what_it_measured() {
         "{text:?}"
     );
     assert_eq!(eval()["generated"], j["generated"], "generation is seeded");
+    // The simulated accelerator: 8 x 16 unless --rows / --cols say otherwise.
+    let sim_array = |extra: &[&str]| {
+        let mut args = vec![
+            "eval",
+            "--model",
+            &model,
+            "--corpus",
+            &corpus,
+            "--simulator",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let j = json(&hitnet(&args));
+        let r = j["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["variant"] == "simulator")
+            .cloned();
+        assert_eq!(j["simulator_matches_golden"], true, "{j}");
+        r.unwrap()["array"].as_str().unwrap().to_string()
+    };
+    assert_eq!(sim_array(&[]), "8x16");
+    assert_eq!(sim_array(&["--rows", "2", "--cols=4"]), "2x4");
 }
 
 /// A co-simulation that runs and disagrees exits 1 (not 2: the input was

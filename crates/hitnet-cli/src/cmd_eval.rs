@@ -43,15 +43,12 @@ impl VariantArg {
 /// The accelerator that `--simulator` and `--generate-with simulator` run:
 /// the array of the model's config when --model is a config, else --rows/--cols.
 fn accelerator(a: &Args, lm: &Lm) -> Result<hitnet_arch::Plan> {
-    let (mut rows, mut cols, mut lanes) = (a.rows, a.cols, None);
+    // A flag wins over the config's array, the config over 8 x 16.
+    let (mut rows, mut cols, mut lanes) = (a.rows.unwrap_or(8), a.cols.unwrap_or(16), None);
     if a.model.extension().is_some_and(|e| e == "toml") {
         let cfg = hitnet_model::Config::load(&a.model)?;
-        if !a.rows_given {
-            rows = cfg.hw.rows;
-        }
-        if !a.cols_given {
-            cols = cfg.hw.cols;
-        }
+        rows = a.rows.unwrap_or(cfg.hw.rows);
+        cols = a.cols.unwrap_or(cfg.hw.cols);
         lanes = cfg.hw.post_lanes;
     }
     hitnet_arch::Plan::new(&lm.int, hitnet_arch::Shape { rows, cols, lanes })
@@ -110,15 +107,11 @@ pub struct Args {
     #[arg(long)]
     pub simulator: bool,
     /// Array rows of the simulated accelerator (default: the config's, else 8).
-    #[arg(long, default_value_t = 8)]
-    pub rows: usize,
+    #[arg(long)]
+    pub rows: Option<usize>,
     /// Array columns of the simulated accelerator (default: the config's, else 16).
-    #[arg(long, default_value_t = 16)]
-    pub cols: usize,
-    #[arg(skip)]
-    pub rows_given: bool,
-    #[arg(skip)]
-    pub cols_given: bool,
+    #[arg(long)]
+    pub cols: Option<usize>,
     /// Text that starts generation [default: a newline / <eos>].
     #[arg(long)]
     pub prompt: Option<String>,
@@ -133,14 +126,7 @@ pub struct Args {
     pub json: bool,
 }
 
-pub fn run(mut a: Args) -> Result<ExitCode> {
-    let argv: Vec<String> = std::env::args().collect();
-    a.rows_given = argv
-        .iter()
-        .any(|x| x == "--rows" || x.starts_with("--rows="));
-    a.cols_given = argv
-        .iter()
-        .any(|x| x == "--cols" || x.starts_with("--cols="));
+pub fn run(a: Args) -> Result<ExitCode> {
     anyhow::ensure!(
         a.corpus.is_some() || a.generate.is_some(),
         "nothing to do: give --corpus FILE to score and/or --generate N to sample"
