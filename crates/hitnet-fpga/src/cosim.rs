@@ -1,7 +1,7 @@
 //! Co-simulation of the UART board wrapper with Icarus Verilog: bytes in on
 //! the serial line, bytes out, exactly as a host would see them.
 //!
-//! The bench is `fpga/sim/tb_hitnet_uart.v`; the accelerator is whatever
+//! The bench is `sim/tb_hitnet_uart.v`; the accelerator is whatever
 //! `hitnet_top` the caller passes: today the stand-in
 //! (`fpga/standin/hitnet_top.v`), later the generated one, with the golden
 //! model's outputs (through [`crate::uart::encode_reply`]) as the expected
@@ -137,7 +137,7 @@ impl UartCosim {
             .fpga_dir
             .canonicalize()
             .map_err(|e| FpgaError::io("cannot find the fpga folder", &self.fpga_dir, e))?;
-        let mut sources = vec![fpga.join("sim/tb_hitnet_uart.v")];
+        let mut sources = vec![fpga.join("../sim/tb_hitnet_uart.v")];
         for f in ["hitnet_uart.v", "hitnet_uart_rx.v", "hitnet_uart_tx.v"] {
             sources.push(fpga.join(f));
         }

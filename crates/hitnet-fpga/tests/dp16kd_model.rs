@@ -1,5 +1,5 @@
 //! The DP16KD simulation model the generator ships for ECP5
-//! (crates/hitnet-rtl/verilog/dp16kd_model.v) against Yosys's own DP16KD
+//! (sim/models/dp16kd_model.v) against Yosys's own DP16KD
 //! mapping: behavioural ROMs in every mode the generator uses (36 bits
 //! through port B, 18 and 9 bits through port A, and a word split over
 //! several blocks) go through `synth_ecp5`; the mapped netlist, simulated in

@@ -22,7 +22,7 @@ pub const TOP: &str = "hitnet_top";
 
 /// Simulation model of the ECP5 DP16KD block RAM, appended to hitnet_top.v
 /// when the design instantiates it (Yosys skips it: `ifndef SYNTHESIS).
-pub const DP16KD_MODEL: &str = include_str!("../verilog/dp16kd_model.v");
+pub const DP16KD_MODEL: &str = include_str!("../../../sim/models/dp16kd_model.v");
 
 /// How the weight banks are built on block RAM.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]

@@ -11,13 +11,13 @@ use crate::{Netlist, Result, VerifyError};
 
 /// Our DP16KD model (reads, writes, both ports, PDP mode), the one the
 /// generated ECP5 design carries; checked against Yosys's DP16KD mapping.
-pub const DP16KD_MODEL: &str = include_str!("../../hitnet-rtl/verilog/dp16kd_model.v");
+pub const DP16KD_MODEL: &str = include_str!("../../../sim/models/dp16kd_model.v");
 /// nextpnr-ice40's ICESTORM_DSP as Yosys's SB_MAC16 (bit ports renamed).
-pub const ICESTORM_DSP_MODEL: &str = include_str!("../verilog/icestorm_dsp_model.v");
+pub const ICESTORM_DSP_MODEL: &str = include_str!("../../../sim/models/icestorm_dsp_model.v");
 /// nextpnr-ecp5's TRELLIS_RAMW and DCCA (routed netlists only).
-pub const NEXTPNR_ECP5_MODELS: &str = include_str!("../verilog/nextpnr_ecp5_models.v");
+pub const NEXTPNR_ECP5_MODELS: &str = include_str!("../../../sim/models/nextpnr_ecp5_models.v");
 /// Our MULT18X18D model (registers bypassed, as Yosys instantiates it).
-pub const MULT18X18D_MODEL: &str = include_str!("../verilog/mult18x18d_model.v");
+pub const MULT18X18D_MODEL: &str = include_str!("../../../sim/models/mult18x18d_model.v");
 
 /// Yosys's ECP5 simulation library (`cells_sim.v` and the files it
 /// includes) as one text Icarus 11 compiles: each include expanded once

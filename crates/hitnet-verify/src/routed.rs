@@ -1,6 +1,6 @@
 //! The routed stage: nextpnr's placed and routed netlist (`routed.json`,
 //! `--write`) back through Yosys to Verilog (`routed.v`), simulated as the
-//! whole chip at its pins. The bench (`fpga/sim/tb_hitnet_uart.v`) plays the
+//! whole chip at its pins. The bench (`sim/tb_hitnet_uart.v`) plays the
 //! host on the board's serial line; the same bench runs the RTL of the same
 //! board top (wrapper + generated accelerator). The routed chip must send
 //! exactly the RTL chip's bytes, each starting on the same clock cycle, and
