@@ -11,6 +11,7 @@
 //! otherwise, and the printer says so), so 128 PEs or 32 rows are one
 //! module each, and what differs between otherwise equal modules (a
 //! memory image) is a parameter.
+use crate::vlog::range;
 use rust_hdl::core::prelude::*;
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -167,7 +168,9 @@ impl From<Leaf> for Child {
     }
 }
 
-/// A native rust-hdl block with fixed widths, printed by rust-hdl.
+/// A native rust-hdl block with fixed widths, printed by rust-hdl. Make
+/// one and clone it for each instance: rust-hdl prints it once.
+#[derive(Clone)]
 pub struct Leaf {
     pub name: String,
     pub ports: Vec<Port>,
@@ -212,14 +215,6 @@ impl Leaf {
             ports: probe.ports,
             text: defines.defines().trim().to_string(),
         }
-    }
-}
-
-fn range(width: usize) -> String {
-    if width == 1 {
-        String::new()
-    } else {
-        format!("[{}:0] ", width - 1)
     }
 }
 

@@ -231,12 +231,8 @@ pub fn generate_with(plan: &Plan, config: serde_json::Value, bram: Bram) -> Desi
             };
             (
                 format!("{name}.v"),
-                format!("{head}{}", text.trim_end()).into_bytes(),
+                format!("{head}{}\n", text.trim_end()).into_bytes(),
             )
-        })
-        .map(|(n, mut b)| {
-            b.push(b'\n');
-            (n, b)
         })
         .collect();
     if ebr.is_some() {

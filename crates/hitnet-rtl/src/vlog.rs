@@ -53,6 +53,16 @@ pub fn lit(w: u32, v: i64) -> String {
     format!("{w}'h{:x}", (v as u64) & mask)
 }
 
+/// The range of a declaration of `width` bits: `[w-1:0] `, or nothing for
+/// one bit.
+pub fn range(width: usize) -> String {
+    if width == 1 {
+        String::new()
+    } else {
+        format!("[{}:0] ", width - 1)
+    }
+}
+
 /// Trit `k` of a trit vector: bits [2k+1:2k] (hitnet_arch::TritWord's
 /// code, 00 = 0, 01 = +1, 11 = -1).
 pub fn trit(bus: &str, k: usize) -> String {
@@ -133,12 +143,11 @@ impl Record {
     /// `wire [..] prefix<field> = bus[..];` for every field.
     pub fn unpack(&self, b: &mut Body, bus: &str, prefix: &str) {
         for (n, w) in &self.fields {
-            let range = if *w == 1 {
-                String::new()
-            } else {
-                format!("[{}:0] ", w - 1)
-            };
-            b.line(format!("wire {range}{prefix}{n} = {};", self.get(bus, n)));
+            b.line(format!(
+                "wire {}{prefix}{n} = {};",
+                range(*w as usize),
+                self.get(bus, n)
+            ));
         }
     }
 }

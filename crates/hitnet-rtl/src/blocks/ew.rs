@@ -45,17 +45,14 @@ pub fn build(c: &Ctx) -> Module {
         .output("wlast", 1);
     if bern {
         // F LFSR steps (native rust-hdl LfsrStep), chained from lf1.
+        let step = Leaf::new("lfsr_step", LfsrStep::default());
         for i in 0..fb {
             let from = if i == 0 {
                 "lf1".to_string()
             } else {
                 format!("step{}_s_next", i - 1)
             };
-            m.inst(
-                &format!("step{i}"),
-                Leaf::new("lfsr_step", LfsrStep::default()),
-            )
-            .to("s", from);
+            m.inst(&format!("step{i}"), step.clone()).to("s", from);
         }
     }
     let mut b = Body::default();

@@ -33,8 +33,9 @@ pub fn build(c: &Ctx) -> Module {
         hitnet_arch::WORD_REGS as usize - 1,
         false,
     );
+    let pe = Leaf::new("pe", TernaryPe::default());
     for k in 0..cols {
-        m.inst(&format!("pe{k}"), Leaf::new("pe", TernaryPe::default()))
+        m.inst(&format!("pe{k}"), pe.clone())
             .to("w", trit(&wq, k))
             .to("z", trit("z", k));
     }

@@ -95,7 +95,8 @@ pub fn build(c: &Ctx) -> Module {
         beat.pack(|f| match f {
             "data" => hn_all.join(", "),
             "layer" => "ew0_wl".to_string(),
-            _ => "ew0_wlast".to_string(),
+            "last" => "ew0_wlast".to_string(),
+            other => unreachable!("output beat field {other}"),
         })
     ));
     b.line(format!("reg [{}:0] q0;", bw - 1));
