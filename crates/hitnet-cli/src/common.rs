@@ -68,17 +68,7 @@ pub fn ignored_note(l: &hitnet_model::Loaded) -> String {
 
 /// An error chain on one line: "outer: inner: root".
 pub fn one_line(e: &anyhow::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for c in e.chain() {
-        let p = c.to_string().replace('\n', " ");
-        // A message that already quotes its source ("file: os error") is
-        // not followed by the source again.
-        if parts.last().is_some_and(|last| last.ends_with(&p)) {
-            continue;
-        }
-        parts.push(p);
-    }
-    parts.join(": ")
+    hitnet_flow::one_line(e.as_ref())
 }
 
 /// Standard output failed (a full disk, a closed pipe): the command stops

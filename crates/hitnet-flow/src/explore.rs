@@ -320,7 +320,7 @@ fn build_one(sw: &Sweep, r: usize, c: usize, multi: &indicatif::MultiProgress) -
     match crate::prepare_out(&dir).and_then(|_| synth::run(&job)) {
         Err(e) => {
             row.status = "failed".into();
-            row.detail = e.to_string().lines().next().unwrap_or("").to_string();
+            row.detail = crate::one_line(&e);
         }
         Ok(o) => {
             let rep = &o.summary.report;

@@ -47,6 +47,22 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> FlowError + '_ {
     }
 }
 
+/// An error and its sources in one line: each message once (a message
+/// that already quotes its source, "file: os error", is not followed by
+/// the source again), newlines folded.
+pub fn one_line(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(e);
+    while let Some(c) = next {
+        let p = c.to_string().replace('\n', " ");
+        if !parts.last().is_some_and(|last| last.ends_with(&p)) {
+            parts.push(p);
+        }
+        next = c.source();
+    }
+    parts.join(": ")
+}
+
 /// The config as JSON for manifests and reports.
 pub fn config_json(l: &hitnet_model::Loaded) -> serde_json::Value {
     let mut v = serde_json::to_value(&l.config).expect("config serializes");
@@ -87,7 +103,8 @@ pub fn model_line(l: &hitnet_model::Loaded) -> String {
 }
 
 /// The weight-bank build for a target: DP16KD on the ECP5 family, inferred
-/// elsewhere.
+/// elsewhere. (Config::validate has refused an unknown hw.target already;
+/// a `--target` flag is looked up by the command that takes it.)
 pub fn bram_for_target(name: &str) -> hitnet_rtl::Bram {
     match Target::from_name(name) {
         Ok(t) if t.family == hitnet_fpga::Family::Ecp5 => hitnet_rtl::Bram::Dp16kd,

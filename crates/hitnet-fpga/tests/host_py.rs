@@ -6,9 +6,10 @@ use std::process::Command;
 use hitnet_fpga::cosim::repo_fpga_dir;
 use hitnet_fpga::uart::{self, Token, UartParams};
 
-fn host_py(args: &[&str]) -> String {
+/// python3 with `args`, in fpga/ (where host.py imports from); its stdout.
+fn python(args: &[&str]) -> String {
     let out = Command::new("python3")
-        .arg(repo_fpga_dir().join("host.py"))
+        .current_dir(repo_fpga_dir())
         .args(args)
         .output()
         .expect("python3 runs");
@@ -18,6 +19,12 @@ fn host_py(args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+fn host_py(args: &[&str]) -> String {
+    let mut all = vec!["host.py"];
+    all.extend_from_slice(args);
+    python(&all)
 }
 
 fn params(i: usize, h: usize) -> UartParams {
@@ -82,22 +89,13 @@ fn decode_matches_rust() {
 /// host.py's trit table is the one encoding (hitnet_model::trit).
 #[test]
 fn host_trit_codes_are_the_model_encoding() {
-    let out = Command::new("python3")
-        .current_dir(repo_fpga_dir())
-        .args([
-            "-c",
-            "import host; print(host.CODE[0], host.CODE[1], host.CODE[-1])",
-        ])
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let codes = python(&[
+        "-c",
+        "import host; print(host.CODE[0], host.CODE[1], host.CODE[-1])",
+    ]);
     let want: Vec<String> = [0i8, 1, -1]
         .iter()
         .map(|&t| hitnet_model::trit::encode(t).unwrap().to_string())
         .collect();
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), want.join(" "));
+    assert_eq!(codes, want.join(" "));
 }
