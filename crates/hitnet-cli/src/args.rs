@@ -33,3 +33,35 @@ pub struct BuildArgs {
     #[arg(long)]
     pub clock_mhz: Option<f64>,
 }
+
+/// `--executor` and the SLURM options: where the flow's steps run.
+#[derive(clap::Args, Debug)]
+pub struct ExecutorArgs {
+    /// local: here; slurm: each step a SLURM job (`srun`; the build folder
+    /// must be on a path the nodes share; SLURM_CONF as for srun).
+    #[arg(long, default_value = "local", value_parser = ["local", "slurm"])]
+    pub executor: String,
+    /// SLURM partition (default: the cluster's default partition).
+    #[arg(long)]
+    pub slurm_partition: Option<String>,
+    /// Extra srun argument, repeatable (e.g. --srun-arg=--time=02:00:00).
+    #[arg(long = "srun-arg", allow_hyphen_values = true)]
+    pub srun_args: Vec<String>,
+}
+
+impl ExecutorArgs {
+    pub fn executor(&self) -> hitnet_fpga::Executor {
+        match self.executor.as_str() {
+            "slurm" => hitnet_fpga::Executor::Slurm(hitnet_fpga::Slurm {
+                partition: self.slurm_partition.clone(),
+                extra: self.srun_args.clone(),
+            }),
+            _ => hitnet_fpga::Executor::Local,
+        }
+    }
+}
+
+/// A flow step named on the command line.
+pub fn step(s: &str) -> Result<hitnet_fpga::Step, String> {
+    hitnet_fpga::Step::parse(s)
+}

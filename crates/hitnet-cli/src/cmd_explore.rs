@@ -14,7 +14,8 @@ pub struct Args {
     /// Array shapes ROWSxCOLS, comma-separated: 8x8,8x16,16x16.
     #[arg(long)]
     pub shapes: String,
-    /// Builds run at the same time (each runs yosys, then nextpnr).
+    /// Builds run at the same time (each runs yosys, then nextpnr; with
+    /// --executor slurm, builds in the cluster's queue at once).
     #[arg(long, default_value_t = 1)]
     pub jobs: usize,
     /// Folder for the tables, the plot and one build folder per shape
@@ -26,6 +27,8 @@ pub struct Args {
     /// Also write bitstreams (off by default: the sweep measures).
     #[arg(long)]
     pub bitstream: bool,
+    #[command(flatten)]
+    pub exec: crate::args::ExecutorArgs,
     /// Print one JSON object (every shape) instead of the Markdown table.
     #[arg(long)]
     pub json: bool,
@@ -50,7 +53,12 @@ pub fn run(a: Args) -> Result<ExitCode> {
         wrapper,
         out: &out,
         clock_mhz: clock,
-        bitstream: a.bitstream,
+        to: if a.bitstream {
+            hitnet_fpga::Step::Pack
+        } else {
+            hitnet_fpga::Step::Pnr
+        },
+        executor: a.exec.executor(),
         jobs: a.jobs,
     };
     let multi = indicatif::MultiProgress::new();

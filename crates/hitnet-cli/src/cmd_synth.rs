@@ -17,9 +17,19 @@ pub struct Args {
     pub out: Option<PathBuf>,
     #[command(flatten)]
     pub build: crate::args::BuildArgs,
-    /// Stop after place and route (no bitstream).
+    /// Stop after place and route (no bitstream); the same as --to pnr.
     #[arg(long)]
     pub no_bitstream: bool,
+    /// First flow step to run (synth, verify, pnr, pack): the earlier ones
+    /// are read back from --out, which must hold them, run on the same
+    /// inputs (e.g. --from pnr --seed 2 places again without synthesizing).
+    #[arg(long, default_value = "synth", value_parser = crate::args::step)]
+    pub from: hitnet_fpga::Step,
+    /// Last flow step to run: pnr or pack.
+    #[arg(long, default_value = "pack", value_parser = crate::args::step)]
+    pub to: hitnet_fpga::Step,
+    #[command(flatten)]
+    pub exec: crate::args::ExecutorArgs,
     /// nextpnr placement seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -103,7 +113,13 @@ pub fn run(a: Args) -> Result<ExitCode> {
         wrapper,
         out: &out,
         clock_mhz: clock,
-        bitstream: !a.no_bitstream,
+        from: a.from,
+        to: if a.no_bitstream {
+            a.to.min(hitnet_fpga::Step::Pnr)
+        } else {
+            a.to
+        },
+        executor: a.exec.executor(),
         progress: Progress::Stderr,
         seed: a.seed,
         verify_tokens: a.verify_tokens,

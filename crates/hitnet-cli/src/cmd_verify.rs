@@ -131,7 +131,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
     .map_err(common::fpga_error)?;
     let opts = FlowOptions {
         progress: Progress::Stderr,
-        bitstream: false,
+        to: hitnet_fpga::Step::Pnr,
         ..FlowOptions::default()
     };
     // The synth stage needs only synthesis; the routed stage the whole flow

@@ -269,7 +269,11 @@ pub struct Sweep<'a> {
     /// Folder for the tables, the plot and one build folder per shape.
     pub out: &'a Path,
     pub clock_mhz: f64,
-    pub bitstream: bool,
+    /// Last flow step (pnr: no bitstreams).
+    pub to: hitnet_fpga::Step,
+    /// Where the steps run: here or as SLURM jobs (then `jobs` is how many
+    /// builds are in the cluster's queue at once).
+    pub executor: hitnet_fpga::Executor,
     /// Builds at the same time.
     pub jobs: usize,
 }
@@ -310,7 +314,9 @@ fn build_one(sw: &Sweep, r: usize, c: usize, multi: &indicatif::MultiProgress) -
         wrapper: sw.wrapper,
         out: &dir,
         clock_mhz: sw.clock_mhz,
-        bitstream: sw.bitstream,
+        from: hitnet_fpga::Step::Synth,
+        to: sw.to,
+        executor: sw.executor.clone(),
         progress: Progress::Multi(multi.clone()),
         seed: 1,
         // A sweep ranks shapes; `hitnet synth` verifies the one built.

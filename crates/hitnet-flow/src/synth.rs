@@ -4,8 +4,8 @@
 //! build folder. docs/fpga-flow.md describes the folder.
 use crate::{io, FlowError, Result};
 use hitnet_fpga::{
-    uart::UartParams, AccelInterface, FlowOptions, Progress, SynthReport, Target, Wrapped,
-    WrapperKind,
+    uart::UartParams, AccelInterface, Executor, FlowOptions, Progress, Step, SynthOnly,
+    SynthReport, Target, Wrapped, WrapperKind,
 };
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -20,7 +20,11 @@ pub struct Job<'a> {
     pub wrapper: WrapperKind,
     pub out: &'a Path,
     pub clock_mhz: f64,
-    pub bitstream: bool,
+    /// The steps to run (hitnet_fpga::Step; `to` is pnr or pack); the
+    /// earlier ones are read back from `out`.
+    pub from: Step,
+    pub to: Step,
+    pub executor: Executor,
     pub progress: Progress,
     /// nextpnr seed.
     pub seed: u64,
@@ -112,16 +116,30 @@ pub fn run(job: &Job) -> Result<Outcome> {
         job.target,
         job.clock_mhz,
     )?;
+    if job.to < Step::Pnr || job.from > job.to {
+        return Err(FlowError::Input(format!(
+            "--from {} --to {}: a build ends with pnr or pack and starts no later (hitnet verify --stage synth stops after synthesis)",
+            job.from, job.to
+        )));
+    }
+    let mut design_in = wrapped.design.clone();
+    design_in.pnr_seed = job.seed;
     let opts = FlowOptions {
         toolchain: None,
         progress: job.progress.clone(),
-        bitstream: job.bitstream,
-        dsp_fallback: true,
+        from: job.from,
+        to: job.to,
+        dsp: hitnet_fpga::DspPolicy::Fallback,
+        executor: job.executor.clone(),
     };
-    let mut design_in = wrapped.design.clone();
-    design_in.pnr_seed = job.seed;
+    hitnet_fpga::flow::check_tools(job.target, &opts)?;
+    let synthesized = hitnet_fpga::run_synth(&design_in, job.target, job.out, &opts)?;
+    let netlist_verification = verify_step(job, &synthesized)?;
+    let opts = FlowOptions {
+        from: job.from.max(Step::Pnr),
+        ..opts
+    };
     let report = hitnet_fpga::run_flow(&design_in, job.target, job.out, &opts)?;
-    let netlist_verification = verify_netlist(job, &report)?;
     let cycles = job.plan.cycles.per_token;
     // DP16KD banks are block RAM by construction (instantiated primitives,
     // not memories Yosys could map to logic), provided Yosys kept them all.
@@ -169,18 +187,68 @@ pub fn run(job: &Job) -> Result<Outcome> {
     Ok(Outcome { summary, wrapped })
 }
 
+/// `reports/verify.json`: the netlist check and the synthesis it checked.
+#[derive(Serialize, Deserialize)]
+struct VerifyFile {
+    step: String,
+    /// `inputs_sha256` of the synthesis step whose netlist was checked.
+    inputs_sha256: String,
+    result: serde_json::Value,
+}
+
+/// The verify step: runs the netlist check on the netlist just
+/// synthesized, or, when the run starts later, reads back the check of
+/// that same netlist.
+fn verify_step(job: &Job, syn: &SynthOnly) -> Result<serde_json::Value> {
+    let path = Step::Verify.report_file(job.out);
+    if job.from > Step::Verify {
+        let resume = |reason: String| {
+            FlowError::Fpga(hitnet_fpga::FpgaError::Resume {
+                dir: job.out.to_path_buf(),
+                step: job.from.name(),
+                reason,
+            })
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            resume(format!(
+                "no report of the verify step ({}: {e})",
+                path.display()
+            ))
+        })?;
+        let f: VerifyFile = serde_json::from_str(&text)
+            .map_err(|e| resume(format!("{} is not a verify report ({e})", path.display())))?;
+        if f.inputs_sha256 != syn.inputs_sha256 {
+            return Err(resume(
+                "the verify step checked another synthesis run".into(),
+            ));
+        }
+        return Ok(f.result);
+    }
+    let _ = std::fs::remove_file(&path);
+    let result = verify_netlist(job, syn)?;
+    let f = VerifyFile {
+        step: Step::Verify.name().into(),
+        inputs_sha256: syn.inputs_sha256.clone(),
+        result,
+    };
+    let text = serde_json::to_string_pretty(&f).expect("verify report serializes") + "\n";
+    std::fs::write(&path, text).map_err(io(&path))?;
+    Ok(f.result)
+}
+
 /// The synth-stage netlist check: the netlist's hitnet_top against the
 /// simulator and the golden model for `verify_tokens` tokens (two
 /// sequences), four-state in Icarus with the vendor cell models (and ours
 /// for MULT18X18D and DP16KD on ECP5).
-fn verify_netlist(job: &Job, report: &SynthReport) -> Result<serde_json::Value> {
+fn verify_netlist(job: &Job, syn: &SynthOnly) -> Result<serde_json::Value> {
     let skip = |why: &str| serde_json::json!({"stage": "synth", "verified": false, "reason": why});
     if job.verify_tokens == 0 {
         return Ok(skip("skipped (--verify-tokens 0)"));
     }
     // Icarus runs a netlist at roughly 5e5 / cells cycles per second (90
     // cycles/s for the 4,700-cell UP5K design).
-    let cells = report.yosys_summary.luts + report.yosys_summary.ffs + report.yosys_summary.carries;
+    let y = &syn.yosys_summary;
+    let cells = y.luts + y.ffs + y.carries;
     if cells > MAX_VERIFY_CELLS {
         return Ok(skip(&format!(
             "not verified automatically: {cells} cells exceed {MAX_VERIFY_CELLS}; run hitnet verify --stage synth"
@@ -200,7 +268,7 @@ fn verify_netlist(job: &Job, report: &SynthReport) -> Result<serde_json::Value> 
         job.plan,
         &job.loaded.int,
         job.target,
-        &report.yosys_tool,
+        &syn.yosys_tool,
         job.out,
         &stim,
         Some(&job.out.join("verify_mismatch.vcd")),

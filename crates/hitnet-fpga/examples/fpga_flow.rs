@@ -12,7 +12,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use hitnet_fpga::{run_flow, Design, FlowOptions, Progress, Target};
+use hitnet_fpga::{run_flow, Design, FlowOptions, Progress, Step, Target};
 
 fn main() -> ExitCode {
     match run() {
@@ -70,7 +70,7 @@ fn run() -> Result<(), String> {
     }
     let opts = FlowOptions {
         progress: Progress::Stderr,
-        bitstream,
+        to: if bitstream { Step::Pack } else { Step::Pnr },
         ..FlowOptions::default()
     };
     let report = run_flow(&d, target, &out, &opts).map_err(|e| e.to_string())?;

@@ -51,6 +51,25 @@ pub enum FpgaError {
         source: std::io::Error,
     },
 
+    /// The executor could not run a step (SLURM absent, submission refused,
+    /// a job that left no output).
+    #[error("{executor} executor: job {job}: {reason}; {hint}")]
+    Executor {
+        executor: &'static str,
+        job: String,
+        reason: String,
+        hint: String,
+    },
+
+    /// `--from STEP` asked to resume a build folder that cannot be resumed
+    /// there (an earlier step missing, failed, or run on other inputs).
+    #[error("cannot resume {dir} from {step}: {reason}; run the flow from an earlier step")]
+    Resume {
+        dir: PathBuf,
+        step: &'static str,
+        reason: String,
+    },
+
     /// The UART co-simulation ran but did not finish as expected.
     #[error("co-simulation failed: {reason}; see {log}")]
     Cosim { reason: String, log: PathBuf },

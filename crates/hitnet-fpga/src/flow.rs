@@ -1,17 +1,24 @@
-//! Running the flow: one step, one job (Yosys-style), each through the
-//! script `write_scripts` generated, each with its log and a JSON report in
-//! `reports/` (FINN-style output folder), then `synth_report.json`.
+//! Running the flow as a list of steps (FINN's build steps, Yosys's
+//! `-run from:to`): synthesis, the netlist check (run by `hitnet-flow`),
+//! place and route, bitstream. Each step runs the script `write_scripts`
+//! generated, through an [`Executor`] (here or on SLURM), and leaves its log
+//! and a JSON report in `reports/<step>.json` that records a hash of the
+//! step's inputs. `--from STEP` resumes a folder: the steps before STEP are
+//! not run again but read back from their outputs, after checking that
+//! their inputs are still the ones given now. The DSP fallback is a policy
+//! ([`DspPolicy`]) applied between synthesis attempts, not part of a step.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::design::Design;
 use crate::error::{FpgaError, Result};
+pub use crate::exec::{Executor, Ran, ScriptJob, Slurm, Status};
 use crate::parse::yosys;
 use crate::report::{self, Logs, PnrProblem, StepReport, SynthReport};
 use crate::scripts::{self, files, write_scripts};
@@ -30,17 +37,106 @@ pub enum Progress {
     Multi(MultiProgress),
 }
 
-/// Knobs of `run_flow`.
+/// The flow's steps, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Step {
+    /// Yosys: design.json, netlist.v, stat.json.
+    Synth,
+    /// The synthesized netlist against the golden model. `hitnet-flow`
+    /// runs it (hitnet-verify needs this crate); [`run_flow`] skips it.
+    Verify,
+    /// nextpnr: the routed design and report.json.
+    Pnr,
+    /// The bitstream.
+    Pack,
+}
+
+impl Step {
+    pub const ALL: [Step; 4] = [Step::Synth, Step::Verify, Step::Pnr, Step::Pack];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Synth => "synth",
+            Step::Verify => "verify",
+            Step::Pnr => "pnr",
+            Step::Pack => "pack",
+        }
+    }
+
+    /// Parses a step name; the error lists the valid ones.
+    pub fn parse(s: &str) -> std::result::Result<Step, String> {
+        Step::ALL
+            .into_iter()
+            .find(|t| t.name() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown flow step '{s}'; the steps are {}",
+                    Step::ALL.map(Step::name).join(", ")
+                )
+            })
+    }
+
+    /// `reports/<step>.json`.
+    pub fn report_file(self, dir: &Path) -> PathBuf {
+        dir.join(files::REPORTS_DIR)
+            .join(format!("{}.json", self.name()))
+    }
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What to do when Yosys maps more multipliers to DSPs than the device has.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DspPolicy {
+    /// Synthesize again with every multiplier in logic (the design may
+    /// still fit; place and route decides).
+    #[default]
+    Fallback,
+    /// Keep Yosys's mapping (place and route then reports the overflow).
+    Keep,
+}
+
+impl DspPolicy {
+    /// After a synthesis attempt that mapped `dsps` multipliers: the note
+    /// explaining a second attempt with multipliers in logic, or None to
+    /// accept this one. Yosys maps every multiplier it can to a DSP, with no
+    /// regard for how many the device has.
+    pub fn retry(
+        self,
+        dsps: u64,
+        target: &Target,
+        design: &Design,
+        seconds: f64,
+    ) -> Option<String> {
+        let dsp_on = target.use_dsp && design.use_dsp.unwrap_or(true);
+        (self == DspPolicy::Fallback && dsp_on && dsps > target.capacity.dsp).then(|| {
+            format!(
+                "yosys mapped multipliers to {dsps} {} but {} has {}; synthesized again with all multipliers in logic (first attempt {seconds:.1} s)",
+                target.dsp_kind.unwrap_or("DSP"),
+                target.device,
+                target.capacity.dsp,
+            )
+        })
+    }
+}
+
+/// Knobs of [`run_flow`] and [`run_synth`].
 #[derive(Debug, Clone)]
 pub struct FlowOptions {
     /// Programs to run; None takes the target family's defaults.
     pub toolchain: Option<Toolchain>,
     pub progress: Progress,
-    /// Write a bitstream when the design fits (step 3).
-    pub bitstream: bool,
-    /// When yosys maps more multipliers to DSPs than the device has,
-    /// synthesize again with every multiplier in logic.
-    pub dsp_fallback: bool,
+    /// First step to run; the earlier ones are read back from the folder.
+    pub from: Step,
+    /// Last step to run (`Pnr`: no bitstream).
+    pub to: Step,
+    pub dsp: DspPolicy,
+    pub executor: Executor,
 }
 
 impl Default for FlowOptions {
@@ -48,64 +144,147 @@ impl Default for FlowOptions {
         FlowOptions {
             toolchain: None,
             progress: Progress::Hidden,
-            bitstream: true,
-            dsp_fallback: true,
+            from: Step::Synth,
+            to: Step::Pack,
+            dsp: DspPolicy::default(),
+            executor: Executor::Local,
         }
     }
 }
 
-/// Per-step report written to `reports/<step>.json`.
-#[derive(Debug, Serialize)]
-struct StepFile<'a, T: Serialize> {
+impl FlowOptions {
+    fn runs(&self, step: Step) -> bool {
+        self.from <= step && step <= self.to
+    }
+}
+
+/// `reports/<step>.json`: the step, a hash of its inputs, what it measured.
+#[derive(Debug, Serialize, Deserialize)]
+struct StepFile<T> {
     #[serde(flatten)]
-    step: &'a StepReport,
+    step: StepReport,
+    /// SHA-256 over the step's inputs (its script and the files it reads,
+    /// the earlier steps' inputs included): what `--from` checks.
+    inputs_sha256: String,
     summary: T,
 }
 
-struct Ran {
-    status: ExitStatus,
-    seconds: f64,
-    /// stdout + stderr of the script (the tools log to files; this holds
-    /// the script's own messages and anything a crashing tool printed).
-    console: String,
+/// What a synthesis report records beyond Yosys's own outputs: the
+/// policy's decision, which a resumed run must repeat.
+#[derive(Debug, Serialize, Deserialize)]
+struct SynthRecord {
+    dsp_in_logic: bool,
+    notes: Vec<String>,
+    #[serde(flatten)]
+    measured: serde_json::Value,
 }
 
-fn status_text(s: &ExitStatus) -> String {
-    match s.code() {
-        // The shell reports a child killed by signal n as 128 + n.
-        Some(c @ 129..=159) => format!("exit status {c}: crashed or killed by signal {}", c - 128),
-        Some(c) => format!("exit status {c}"),
-        None => {
-            #[cfg(unix)]
-            {
-                use std::os::unix::process::ExitStatusExt;
-                if let Some(sig) = s.signal() {
-                    return format!("killed by signal {sig}");
-                }
-            }
-            "no exit status".into()
+fn sha_files<'a>(h: &mut Sha256, paths: impl IntoIterator<Item = &'a PathBuf>) -> Result<()> {
+    for p in paths {
+        let bytes = std::fs::read(p).map_err(|e| FpgaError::io("cannot read", p, e))?;
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+        h.update(format!("{} {}\n", name.unwrap_or_default(), bytes.len()));
+        h.update(&bytes);
+    }
+    Ok(())
+}
+
+/// Inputs of synthesis: synth.ys, synth.sh and the sources and images
+/// copied into hdl/.
+fn synth_inputs(s: &crate::Scripts, design: &Design) -> Result<String> {
+    let hdl = s.dir.join(scripts::HDL_DIR);
+    let sources: Vec<PathBuf> = design
+        .files
+        .iter()
+        .chain(&design.data_files)
+        .filter_map(|f| f.file_name().map(|n| hdl.join(n)))
+        .collect();
+    let mut h = Sha256::new();
+    sha_files(&mut h, [&s.synth_ys, &s.synth_sh])?;
+    sha_files(&mut h, &sources)?;
+    Ok(format!("{:x}", h.finalize()))
+}
+
+/// Inputs of place and route: synthesis's, pnr.sh (seed, clock, device)
+/// and the constraints.
+fn pnr_inputs(s: &crate::Scripts, synth: &str) -> Result<String> {
+    let mut h = Sha256::new();
+    h.update(synth);
+    sha_files(&mut h, [&s.pnr_sh])?;
+    sha_files(&mut h, &s.constraints)?;
+    Ok(format!("{:x}", h.finalize()))
+}
+
+fn pack_inputs(s: &crate::Scripts, pnr: &str) -> Result<String> {
+    let mut h = Sha256::new();
+    h.update(pnr);
+    sha_files(&mut h, [&s.pack_sh])?;
+    Ok(format!("{:x}", h.finalize()))
+}
+
+/// Reads `reports/<step>.json` of an earlier run for a resume from `from`,
+/// and checks that it succeeded on the same inputs.
+fn read_step<T: serde::de::DeserializeOwned>(
+    dir: &Path,
+    step: Step,
+    from: Step,
+    inputs: Option<&str>,
+) -> Result<StepFile<T>> {
+    let resume = |reason: String| FpgaError::Resume {
+        dir: dir.to_path_buf(),
+        step: from.name(),
+        reason,
+    };
+    let path = step.report_file(dir);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        resume(format!(
+            "no report of the {step} step ({}: {e})",
+            path.display()
+        ))
+    })?;
+    let f: StepFile<T> = serde_json::from_str(&text)
+        .map_err(|e| resume(format!("{} is not a step report ({e})", path.display())))?;
+    if f.step.status != Status::Exited(0).text() {
+        return Err(resume(format!(
+            "the {step} step ended with {}; see {}",
+            f.step.status,
+            f.step.log.display()
+        )));
+    }
+    if let Some(i) = inputs {
+        if f.inputs_sha256 != i {
+            return Err(resume(format!(
+                "the inputs of the {step} step changed since it ran (design, scripts, seed or tools)"
+            )));
         }
     }
+    Ok(f)
 }
 
-fn run_script(dir: &Path, script: &str, tools: &Toolchain) -> Result<Ran> {
-    let start = Instant::now();
-    let out = Command::new("sh")
-        .arg(script)
-        .current_dir(dir)
-        .env("YOSYS", &tools.yosys)
-        .env("NEXTPNR", &tools.nextpnr)
-        .env("PACKER", &tools.packer)
-        .output()
-        .map_err(|e| FpgaError::io("cannot run sh for", dir.join(script), e))?;
-    Ok(Ran {
-        status: out.status,
-        seconds: start.elapsed().as_secs_f64(),
-        console: format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
+fn run_script(
+    opts: &FlowOptions,
+    dir: &Path,
+    step: Step,
+    script: &str,
+    tools: &Toolchain,
+) -> Result<Ran> {
+    let name = format!(
+        "hitnet-{}-{}",
+        dir.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        step.name()
+    );
+    opts.executor.run(&ScriptJob {
+        name,
+        step: step.name(),
+        dir,
+        script,
+        env: vec![
+            ("YOSYS", tools.yosys.clone()),
+            ("NEXTPNR", tools.nextpnr.clone()),
+            ("PACKER", tools.packer.clone()),
+        ],
     })
 }
 
@@ -162,14 +341,12 @@ struct Synthesized {
     tools: Toolchain,
     scripts: crate::Scripts,
     dir: PathBuf,
-    reports_dir: PathBuf,
     design: Design,
     notes: Vec<String>,
     ylog: yosys::YosysLog,
     stat: yosys::Stat,
-    steps: Vec<StepReport>,
-    synth_log: PathBuf,
-    pb: ProgressBar,
+    step: StepReport,
+    inputs: String,
 }
 
 /// What [`run_synth`] produced: the netlist that goes on to place and route.
@@ -184,17 +361,29 @@ pub struct SynthOnly {
     pub yosys_summary: yosys::CellSummary,
     pub seconds: f64,
     pub log: PathBuf,
+    /// SHA-256 of the synthesis inputs (`reports/synth.json`); the netlist
+    /// check records it so that a resumed run knows what it checked.
+    pub inputs_sha256: String,
+    /// Whether this call ran Yosys (false: read back for `--from`).
+    pub ran: bool,
 }
 
-/// Runs only the synthesis step of [`run_flow`] (same scripts).
+/// Runs (or, with `from` past it, reads back) only the synthesis step of
+/// [`run_flow`], with the same scripts.
 pub fn run_synth(
     design: &Design,
     target: &Target,
     out_dir: &Path,
     opts: &FlowOptions,
 ) -> Result<SynthOnly> {
-    let y = synth_step(design, target, out_dir, opts, false)?;
-    y.pb.finish_and_clear();
+    let opts = &FlowOptions {
+        to: Step::Synth,
+        ..opts.clone()
+    };
+    let pb = bar(&opts.progress, format!("{} {}", target.name, design.top), 1);
+    let y = synthesize(design, target, out_dir, opts, &pb);
+    pb.finish_and_clear();
+    let y = y?;
     Ok(SynthOnly {
         out_dir: y.dir.clone(),
         netlist_json: y.dir.join(files::NETLIST_JSON),
@@ -202,82 +391,142 @@ pub fn run_synth(
         yosys_tool: y.tools.yosys.clone(),
         yosys_version: y.stat.version(),
         yosys_summary: yosys::summarize(&y.stat.cells(), target.family),
-        seconds: y.steps.iter().map(|s| s.seconds).sum(),
-        log: y.synth_log,
+        seconds: y.step.seconds,
+        log: y.step.log.clone(),
+        inputs_sha256: y.inputs.clone(),
+        ran: opts.runs(Step::Synth),
     })
 }
 
-fn synth_step(
+/// Checks that the programs of the steps `opts` runs are installed and
+/// that the executor takes jobs; returns the toolchain.
+pub fn check_tools(target: &Target, opts: &FlowOptions) -> Result<Toolchain> {
+    let tools = opts.toolchain.clone().unwrap_or_else(|| target.toolchain());
+    for (step, prog) in [
+        (Step::Synth, &tools.yosys),
+        (Step::Pnr, &tools.nextpnr),
+        (Step::Pack, &tools.packer),
+    ] {
+        if opts.runs(step) {
+            tools::require(prog)?;
+        }
+    }
+    opts.executor.check()?;
+    Ok(tools)
+}
+
+/// Removes what the steps from `from` on produce, so that a failed run
+/// leaves nothing stale for a report to show.
+fn remove_outputs(dir: &Path, from: Step) {
+    let mut stale = vec![files::SYNTH_REPORT];
+    if from <= Step::Pnr {
+        stale.extend([files::PNR_LOG, files::PNR_REPORT]);
+    }
+    stale.extend([files::ICE40_BIN, files::ECP5_BIT, files::PACK_LOG]);
+    for f in stale {
+        let _ = std::fs::remove_file(dir.join(f));
+    }
+    for step in Step::ALL
+        .into_iter()
+        .filter(|s| *s >= from && *s != Step::Verify)
+    {
+        let _ = std::fs::remove_file(step.report_file(dir));
+    }
+}
+
+/// Parses what Yosys left in `dir` (synth.log, stat.json).
+fn read_synth_outputs(dir: &Path, tools: &Toolchain) -> Result<(yosys::YosysLog, yosys::Stat)> {
+    let synth_log = dir.join(files::SYNTH_LOG);
+    let ylog = yosys::parse_log(&read_lossy(&synth_log).unwrap_or_default());
+    let stat_path = dir.join(files::STAT_JSON);
+    let stat = match std::fs::read(&stat_path) {
+        Err(e) => Err(format!("{e}")),
+        Ok(b) => yosys::Stat::parse(&String::from_utf8_lossy(&b)).map_err(|e| e.to_string()),
+    }
+    .map_err(|reason| FpgaError::ReportUnreadable {
+        tool: format!("yosys ({})", tools.yosys),
+        path: stat_path.clone(),
+        reason,
+        log: synth_log.clone(),
+    })?;
+    Ok((ylog, stat))
+}
+
+/// The synthesis step under the DSP policy, or its outputs read back when
+/// the run starts later.
+fn synthesize(
     design: &Design,
     target: &Target,
     out_dir: &Path,
     opts: &FlowOptions,
-    full: bool,
+    pb: &ProgressBar,
 ) -> Result<Synthesized> {
-    let tools = opts.toolchain.clone().unwrap_or_else(|| target.toolchain());
-    tools::require(&tools.yosys)?;
-    if full {
-        tools::require(&tools.nextpnr)?;
-    }
-    if full && opts.bitstream {
-        tools::require(&tools.packer)?;
-    }
+    let tools = check_tools(target, opts)?;
+    let runs = |s| opts.runs(s);
     std::fs::create_dir_all(out_dir).map_err(|e| FpgaError::io("cannot create", out_dir, e))?;
-    let s = write_scripts(design, target, out_dir, &tools)?;
+    let mut design = design.clone();
+    let mut notes = Vec::new();
+    let dir_for_resume = out_dir.to_path_buf();
+    let resumed: Option<StepFile<SynthRecord>> = if runs(Step::Synth) {
+        None
+    } else {
+        // Repeat the policy's decision before the scripts are written.
+        let f: StepFile<SynthRecord> = read_step(&dir_for_resume, Step::Synth, opts.from, None)?;
+        if f.summary.dsp_in_logic {
+            design.use_dsp = Some(false);
+        }
+        notes = f.summary.notes.clone();
+        Some(f)
+    };
+    let s = write_scripts(&design, target, out_dir, &tools)?;
     let dir = s.dir.clone();
     let reports_dir = dir.join(files::REPORTS_DIR);
     std::fs::create_dir_all(&reports_dir)
         .map_err(|e| FpgaError::io("cannot create", &reports_dir, e))?;
-    for stale in [
-        files::SYNTH_REPORT,
-        files::ICE40_BIN,
-        files::ECP5_BIT,
-        files::PACK_LOG,
-        files::PNR_LOG,
-        files::PNR_REPORT,
-    ] {
-        let _ = std::fs::remove_file(dir.join(stale));
-    }
-    for step in ["synth", "pnr", "pack"] {
-        let _ = std::fs::remove_file(reports_dir.join(format!("{step}.json")));
+    if let Some(f) = resumed {
+        let inputs = synth_inputs(&s, &design)?;
+        if f.inputs_sha256 != inputs {
+            return Err(FpgaError::Resume {
+                dir,
+                step: opts.from.name(),
+                reason: "the design or the synthesis script changed since it was synthesized"
+                    .into(),
+            });
+        }
+        let (ylog, stat) = read_synth_outputs(&dir, &tools)?;
+        // Only a resume that is going ahead clears the later steps' outputs.
+        remove_outputs(&dir, opts.from);
+        return Ok(Synthesized {
+            tools,
+            scripts: s,
+            dir,
+            design,
+            notes,
+            ylog,
+            stat,
+            step: f.step,
+            inputs,
+        });
     }
 
-    let nsteps = if !full {
-        1
-    } else if opts.bitstream {
-        3
-    } else {
-        2
-    };
-    let pb = bar(
-        &opts.progress,
-        format!("{} {}", target.name, design.top),
-        nsteps,
-    );
-    let mut steps = Vec::new();
-
-    // ---- step 1: synthesis (twice when the DSP fallback applies)
-    let mut design = design.clone();
-    let mut notes = Vec::new();
-    let mut attempt = 0;
-    let (ylog, stat, step, synth_log) = loop {
-        attempt += 1;
-        pb.set_message(format!("synth ({})", tools.yosys));
-        let ran = run_script(&dir, files::SYNTH_SH, &tools)?;
+    remove_outputs(&dir, opts.from);
+    let mut s = s;
+    loop {
+        pb.set_message(format!("synth ({}, {})", tools.yosys, opts.executor.name()));
+        let ran = run_script(opts, &dir, Step::Synth, files::SYNTH_SH, &tools)?;
         let synth_log = dir.join(files::SYNTH_LOG);
-        let ylog = yosys::parse_log(&read_lossy(&synth_log).unwrap_or_default());
         let step = StepReport {
-            step: "synth".into(),
+            step: Step::Synth.name().into(),
             tool: tools.yosys.clone(),
             version: None,
             script: s.synth_sh.clone(),
-            status: status_text(&ran.status),
+            status: ran.status.text(),
             seconds: ran.seconds,
             log: synth_log.clone(),
             outputs: vec![dir.join(files::NETLIST_JSON), dir.join(files::STAT_JSON)],
         };
         if !ran.status.success() {
-            pb.finish_and_clear();
+            let ylog = yosys::parse_log(&read_lossy(&synth_log).unwrap_or_default());
             return Err(FpgaError::ToolFailed {
                 tool: format!("yosys ({})", tools.yosys),
                 status: step.status,
@@ -285,235 +534,299 @@ fn synth_step(
                 log: synth_log,
             });
         }
-        let stat_path = dir.join(files::STAT_JSON);
-        let stat = match std::fs::read(&stat_path) {
-            Err(e) => Err(format!("{e}")),
-            Ok(b) => yosys::Stat::parse(&String::from_utf8_lossy(&b)).map_err(|e| e.to_string()),
-        }
-        .map_err(|reason| FpgaError::ReportUnreadable {
-            tool: format!("yosys ({})", tools.yosys),
-            path: stat_path.clone(),
-            reason,
-            log: synth_log.clone(),
-        })?;
+        let (ylog, stat) = read_synth_outputs(&dir, &tools)?;
         let dsps = yosys::summarize(&stat.cells(), target.family).dsp;
-        let dsp_on = target.use_dsp && design.use_dsp.unwrap_or(true);
-        if attempt == 1 && opts.dsp_fallback && dsp_on && dsps > target.capacity.dsp {
-            // yosys maps every multiplier it can to a DSP, with no regard
-            // for how many the device has; in logic the design may still fit.
-            notes.push(format!(
-                "yosys mapped multipliers to {dsps} {} but {} has {}; synthesized again with all multipliers in logic (first attempt {:.1} s)",
-                target.dsp_kind.unwrap_or("DSP"),
-                target.device,
-                target.capacity.dsp,
-                ran.seconds
-            ));
-            design.use_dsp = Some(false);
-            write_scripts(&design, target, out_dir, &tools)?;
-            continue;
+        if notes.is_empty() {
+            if let Some(note) = opts.dsp.retry(dsps, target, &design, ran.seconds) {
+                notes.push(note);
+                design.use_dsp = Some(false);
+                s = write_scripts(&design, target, out_dir, &tools)?;
+                continue;
+            }
         }
-        break (ylog, stat, step, synth_log);
-    };
-    let yosys_cells = stat.cells();
-    let yosys_summary = yosys::summarize(&yosys_cells, target.family);
-    let step = StepReport {
-        version: Some(stat.version()),
-        ..step
-    };
-    write_json(
-        &reports_dir.join("synth.json"),
-        &StepFile {
-            step: &step,
-            summary: serde_json::json!({
-                "yosys_version": stat.creator,
-                "cells": yosys_cells,
-                "summary": yosys_summary,
-                "latches": ylog.latches,
-                "memories": ylog.memories,
-                "check_problems": ylog.check_problems,
-                "warnings": ylog.warnings,
-            }),
-        },
-    )?;
-    steps.push(step);
-    pb.inc(1);
-
-    Ok(Synthesized {
-        tools,
-        scripts: s,
-        dir,
-        reports_dir,
-        design,
-        notes,
-        ylog,
-        stat,
-        steps,
-        synth_log,
-        pb,
-    })
+        let inputs = synth_inputs(&s, &design)?;
+        let yosys_cells = stat.cells();
+        let step = StepReport {
+            version: Some(stat.version()),
+            ..step
+        };
+        write_json(
+            &Step::Synth.report_file(&dir),
+            &StepFile {
+                step: step.clone(),
+                inputs_sha256: inputs.clone(),
+                summary: SynthRecord {
+                    dsp_in_logic: design.use_dsp == Some(false),
+                    notes: notes.clone(),
+                    measured: serde_json::json!({
+                        "yosys_version": stat.creator,
+                        "summary": yosys::summarize(&yosys_cells, target.family),
+                        "cells": yosys_cells,
+                        "latches": ylog.latches,
+                        "memories": ylog.memories,
+                        "check_problems": ylog.check_problems,
+                        "warnings": ylog.warnings,
+                    }),
+                },
+            },
+        )?;
+        pb.inc(1);
+        return Ok(Synthesized {
+            tools,
+            scripts: s,
+            dir,
+            design,
+            notes,
+            ylog,
+            stat,
+            step,
+            inputs,
+        });
+    }
 }
 
-/// Runs synthesis, place and route and (optionally) bitstream packing of
-/// `design` for `target` in `out_dir`, and returns what was measured.
+/// Runs the flow's steps from `opts.from` to `opts.to` (at least place
+/// and route: [`run_synth`] stops after synthesis) for `design` on
+/// `target` in `out_dir`, and returns what was measured. Steps before
+/// `from` are read back from the folder (`reports/<step>.json` must show
+/// they succeeded on the same inputs).
 ///
 /// Errors: unknown tools (`ToolMissing`), a tool failing for another reason
 /// than "does not fit" (`ToolFailed`, naming its log), a report that is
-/// missing or unreadable (`ReportUnreadable`). Not fitting and missing the
-/// timing target are results: `fits: false` / `timing_met: Some(false)`.
+/// missing or unreadable (`ReportUnreadable`), a folder that cannot be
+/// resumed (`Resume`), an executor that cannot run a step (`Executor`).
+/// Not fitting and missing the timing target are results: `fits: false` /
+/// `timing_met: Some(false)`.
 pub fn run_flow(
     design: &Design,
     target: &Target,
     out_dir: &Path,
     opts: &FlowOptions,
 ) -> Result<SynthReport> {
+    if opts.to < Step::Pnr || opts.from > opts.to {
+        return Err(FpgaError::InvalidDesign(format!(
+            "the flow runs from {} to {}: it must end with pnr or pack (run_synth stops after synth) and not start after its end",
+            opts.from, opts.to
+        )));
+    }
+    let nsteps = Step::ALL
+        .into_iter()
+        .filter(|s| *s != Step::Verify && opts.runs(*s))
+        .count() as u64;
+    let pb = bar(
+        &opts.progress,
+        format!("{} {}", target.name, design.top),
+        nsteps,
+    );
+    let r = flow(design, target, out_dir, opts, &pb);
+    pb.finish_and_clear();
+    r
+}
+
+/// What the place-and-route step measured (run now or read back).
+struct Routed {
+    step: StepReport,
+    pnr: report::PnrAnalysis,
+    inputs: String,
+}
+
+fn place_and_route(
+    opts: &FlowOptions,
+    y: &Synthesized,
+    target: &Target,
+    pb: &ProgressBar,
+) -> Result<Routed> {
     let Synthesized {
         tools,
         scripts: s,
         dir,
-        reports_dir,
+        ..
+    } = y;
+    let inputs = pnr_inputs(s, &y.inputs)?;
+    let pnr_log = dir.join(files::PNR_LOG);
+    let report_path = dir.join(files::PNR_REPORT);
+    let nextpnr_name = format!("nextpnr ({})", tools.nextpnr);
+    let step = if opts.runs(Step::Pnr) {
+        pb.set_message(format!(
+            "place and route ({}, {})",
+            tools.nextpnr,
+            opts.executor.name()
+        ));
+        let version = tools::version_line(&tools.nextpnr, &["--version"], dir)
+            .map(|l| tools::short_version(&l));
+        let ran = run_script(opts, dir, Step::Pnr, files::PNR_SH, tools)?;
+        if read_lossy(&pnr_log).is_none() {
+            return Err(FpgaError::ToolFailed {
+                tool: nextpnr_name,
+                status: ran.status.text(),
+                detail: detail(None, &ran.console),
+                log: pnr_log,
+            });
+        }
+        let routed = dir.join(scripts::routed_file(target.family));
+        (
+            StepReport {
+                step: Step::Pnr.name().into(),
+                tool: tools.nextpnr.clone(),
+                version,
+                script: s.pnr_sh.clone(),
+                status: ran.status.text(),
+                seconds: ran.seconds,
+                log: pnr_log.clone(),
+                outputs: vec![routed, report_path.clone()],
+            },
+            ran.console,
+        )
+    } else {
+        let f: StepFile<serde_json::Value> = read_step(dir, Step::Pnr, opts.from, Some(&inputs))?;
+        (f.step, String::new())
+    };
+    let (step, console) = step;
+    let plog_text = read_lossy(&pnr_log).unwrap_or_default();
+    let report_text = read_lossy(&report_path);
+    let pnr = match report::analyze_pnr(
+        target,
+        step.status == Status::Exited(0).text(),
+        report_text.as_deref(),
+        &plog_text,
+        &yosys::summarize(&y.stat.cells(), target.family),
+    ) {
+        Ok(a) => a,
+        Err(PnrProblem::ReportUnreadable(reason)) => {
+            return Err(FpgaError::ReportUnreadable {
+                tool: nextpnr_name,
+                path: report_path,
+                reason,
+                log: pnr_log,
+            })
+        }
+        Err(PnrProblem::Failed(first_error)) => {
+            let mut d = detail(first_error, &console);
+            if !y.ylog.latches.is_empty() {
+                // nextpnr rejects the LUT loops yosys builds for latches.
+                let _ = write!(
+                    d,
+                    " (yosys inferred latches for {})",
+                    y.ylog.latches.join(", ")
+                );
+            }
+            return Err(FpgaError::ToolFailed {
+                tool: nextpnr_name,
+                status: step.status,
+                detail: d,
+                log: pnr_log,
+            });
+        }
+    };
+    if opts.runs(Step::Pnr) {
+        write_json(
+            &Step::Pnr.report_file(dir),
+            &StepFile {
+                step: step.clone(),
+                inputs_sha256: inputs.clone(),
+                summary: serde_json::json!({
+                    "fits": pnr.fits,
+                    "overflow": pnr.overflow,
+                    "fit_error": pnr.fit_error,
+                    "utilization": pnr.utilization,
+                    "clocks": pnr.clocks,
+                    "fmax_mhz": pnr.fmax_mhz,
+                    "timing_met": pnr.timing_met,
+                }),
+            },
+        )?;
+        pb.inc(1);
+    }
+    Ok(Routed { step, pnr, inputs })
+}
+
+fn pack(
+    opts: &FlowOptions,
+    y: &Synthesized,
+    routed: &Routed,
+    target: &Target,
+    pb: &ProgressBar,
+) -> Result<StepReport> {
+    let Synthesized {
+        tools,
+        scripts: s,
+        dir,
+        ..
+    } = y;
+    pb.set_message(format!(
+        "bitstream ({}, {})",
+        tools.packer,
+        opts.executor.name()
+    ));
+    let version = (target.family == Family::Ecp5)
+        .then(|| tools::version_line(&tools.packer, &["--version"], dir))
+        .flatten()
+        .map(|l| tools::short_version(&l));
+    let ran = run_script(opts, dir, Step::Pack, files::PACK_SH, tools)?;
+    let log = dir.join(files::PACK_LOG);
+    let bit = dir.join(scripts::bitstream_file(target.family));
+    let step = StepReport {
+        step: Step::Pack.name().into(),
+        tool: tools.packer.clone(),
+        version,
+        script: s.pack_sh.clone(),
+        status: ran.status.text(),
+        seconds: ran.seconds,
+        log: log.clone(),
+        outputs: vec![bit.clone()],
+    };
+    if !ran.status.success() || !bit.is_file() {
+        let log_text = read_lossy(&log).unwrap_or_default();
+        return Err(FpgaError::ToolFailed {
+            tool: format!("bitstream packer ({})", tools.packer),
+            status: step.status,
+            detail: detail(last_line(&log_text), &ran.console),
+            log,
+        });
+    }
+    let size = bit.metadata().map(|m| m.len()).unwrap_or(0);
+    write_json(
+        &Step::Pack.report_file(dir),
+        &StepFile {
+            step: step.clone(),
+            inputs_sha256: pack_inputs(s, &routed.inputs)?,
+            summary: serde_json::json!({ "bitstream": bit, "bytes": size }),
+        },
+    )?;
+    pb.inc(1);
+    Ok(step)
+}
+
+fn flow(
+    design: &Design,
+    target: &Target,
+    out_dir: &Path,
+    opts: &FlowOptions,
+    pb: &ProgressBar,
+) -> Result<SynthReport> {
+    let y = synthesize(design, target, out_dir, opts, pb)?;
+    let routed = place_and_route(opts, &y, target, pb)?;
+    let mut steps = vec![y.step.clone(), routed.step.clone()];
+    let fits = routed.pnr.fits;
+    let mut packed = None;
+    if opts.runs(Step::Pack) && fits {
+        packed = Some(pack(opts, &y, &routed, target, pb)?);
+    }
+    if let Some(p) = &packed {
+        steps.push(p.clone());
+    }
+    let Synthesized {
+        tools,
+        dir,
         design,
         notes,
         ylog,
         stat,
-        mut steps,
-        synth_log,
-        pb,
-    } = synth_step(design, target, out_dir, opts, true)?;
+        ..
+    } = y;
+    let pnr = routed.pnr;
     let yosys_cells = stat.cells();
     let yosys_summary = yosys::summarize(&yosys_cells, target.family);
-
-    // ---- step 2: place and route
-    pb.set_message(format!("place and route ({})", tools.nextpnr));
-    let nextpnr_version =
-        tools::version_line(&tools.nextpnr, &["--version"], &dir).map(|l| tools::short_version(&l));
-    let ran = run_script(&dir, files::PNR_SH, &tools)?;
-    let pnr_log = dir.join(files::PNR_LOG);
-    let nextpnr_name = format!("nextpnr ({})", tools.nextpnr);
-    let plog_text = read_lossy(&pnr_log).ok_or_else(|| FpgaError::ToolFailed {
-        tool: nextpnr_name.clone(),
-        status: status_text(&ran.status),
-        detail: detail(None, &ran.console),
-        log: pnr_log.clone(),
-    })?;
-    let routed = dir.join(scripts::routed_file(target.family));
-    let report_path = dir.join(files::PNR_REPORT);
-    let step = StepReport {
-        step: "pnr".into(),
-        tool: tools.nextpnr.clone(),
-        version: nextpnr_version.clone(),
-        script: s.pnr_sh.clone(),
-        status: status_text(&ran.status),
-        seconds: ran.seconds,
-        log: pnr_log.clone(),
-        outputs: vec![routed.clone(), report_path.clone()],
-    };
-    let report_text = std::fs::read(&report_path)
-        .ok()
-        .map(|b| String::from_utf8_lossy(&b).into_owned());
-    let pnr = match report::analyze_pnr(
-        target,
-        ran.status.success(),
-        report_text.as_deref(),
-        &plog_text,
-        &yosys_summary,
-    ) {
-        Ok(a) => a,
-        Err(problem) => {
-            pb.finish_and_clear();
-            return Err(match problem {
-                PnrProblem::ReportUnreadable(reason) => FpgaError::ReportUnreadable {
-                    tool: nextpnr_name,
-                    path: report_path,
-                    reason,
-                    log: pnr_log,
-                },
-                PnrProblem::Failed(first_error) => {
-                    let mut d = detail(first_error, &ran.console);
-                    if !ylog.latches.is_empty() {
-                        // nextpnr rejects the LUT loops yosys builds for latches.
-                        let _ = write!(
-                            d,
-                            " (yosys inferred latches for {})",
-                            ylog.latches.join(", ")
-                        );
-                    }
-                    FpgaError::ToolFailed {
-                        tool: nextpnr_name,
-                        status: step.status,
-                        detail: d,
-                        log: pnr_log,
-                    }
-                }
-            });
-        }
-    };
-    let fits = pnr.fits;
-    write_json(
-        &reports_dir.join("pnr.json"),
-        &StepFile {
-            step: &step,
-            summary: serde_json::json!({
-                "fits": pnr.fits,
-                "overflow": pnr.overflow,
-                "fit_error": pnr.fit_error,
-                "utilization": pnr.utilization,
-                "clocks": pnr.clocks,
-                "fmax_mhz": pnr.fmax_mhz,
-                "timing_met": pnr.timing_met,
-            }),
-        },
-    )?;
-    steps.push(step);
-    pb.inc(1);
-
-    // ---- step 3: bitstream
-    let mut bitstream = None;
-    let mut packer_version = None;
-    let mut pack_log = None;
-    if opts.bitstream && fits {
-        pb.set_message(format!("bitstream ({})", tools.packer));
-        if target.family == Family::Ecp5 {
-            packer_version = tools::version_line(&tools.packer, &["--version"], &dir)
-                .map(|l| tools::short_version(&l));
-        }
-        let ran = run_script(&dir, files::PACK_SH, &tools)?;
-        let log = dir.join(files::PACK_LOG);
-        let bit = dir.join(scripts::bitstream_file(target.family));
-        let step = StepReport {
-            step: "pack".into(),
-            tool: tools.packer.clone(),
-            version: packer_version.clone(),
-            script: s.pack_sh.clone(),
-            status: status_text(&ran.status),
-            seconds: ran.seconds,
-            log: log.clone(),
-            outputs: vec![bit.clone()],
-        };
-        if !ran.status.success() || !bit.is_file() {
-            pb.finish_and_clear();
-            let log_text = read_lossy(&log).unwrap_or_default();
-            return Err(FpgaError::ToolFailed {
-                tool: format!("bitstream packer ({})", tools.packer),
-                status: step.status,
-                detail: detail(last_line(&log_text), &ran.console),
-                log,
-            });
-        }
-        let size = bit.metadata().map(|m| m.len()).unwrap_or(0);
-        write_json(
-            &reports_dir.join("pack.json"),
-            &StepFile {
-                step: &step,
-                summary: serde_json::json!({ "bitstream": bit, "bytes": size }),
-            },
-        )?;
-        steps.push(step);
-        bitstream = Some(bit);
-        pack_log = Some(log);
-        pb.inc(1);
-    }
-    pb.finish_and_clear();
-
     let report = SynthReport {
         target: target.name.to_string(),
         family: target.family,
@@ -541,15 +854,15 @@ pub fn run_flow(
         yosys_version: stat.version(),
         yosys_version_full: stat.creator.clone(),
         nextpnr_tool: tools.nextpnr.clone(),
-        nextpnr_version,
+        nextpnr_version: routed.step.version.clone(),
         packer_tool: tools.packer.clone(),
-        packer_version,
-        bitstream,
+        packer_version: packed.as_ref().and_then(|p| p.version.clone()),
+        bitstream: packed.as_ref().map(|p| p.outputs[0].clone()),
         out_dir: dir.clone(),
         logs: Logs {
-            synth: synth_log,
-            pnr: Some(pnr_log),
-            pack: pack_log,
+            synth: dir.join(files::SYNTH_LOG),
+            pnr: Some(dir.join(files::PNR_LOG)),
+            pack: packed.as_ref().map(|p| p.log.clone()),
         },
         steps,
     };

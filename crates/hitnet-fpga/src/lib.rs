@@ -17,6 +17,7 @@ pub mod accel;
 pub mod cosim;
 pub mod design;
 pub mod error;
+pub mod exec;
 pub mod flow;
 pub mod parse;
 pub mod report;
@@ -29,7 +30,10 @@ pub mod uart;
 pub use accel::{wrap, AccelInterface, Board, Wrapped, WrapperKind};
 pub use design::Design;
 pub use error::{FpgaError, Result};
-pub use flow::{read_synth_report, run_flow, run_synth, FlowOptions, Progress, SynthOnly};
+pub use exec::{Executor, Slurm};
+pub use flow::{
+    read_synth_report, run_flow, run_synth, DspPolicy, FlowOptions, Progress, Step, SynthOnly,
+};
 pub use report::{ClockTiming, Overflow, SynthReport, Usage};
 pub use scripts::{write_scripts, Scripts};
 pub use target::{Family, Target, TARGETS};

@@ -309,7 +309,7 @@ fn too_many_dsps_resynthesize_with_multipliers_in_logic() {
     // Without the fallback the flow keeps the DSP mapping and runs once.
     let out2 = dir.path().join("out2");
     let o = FlowOptions {
-        dsp_fallback: false,
+        dsp: hitnet_fpga::DspPolicy::Keep,
         ..opts(tools)
     };
     let r = run_flow(&design(dir.path()), t, &out2, &o).unwrap();

@@ -212,7 +212,7 @@ fn run_routed(config: &str, target: &str, ntok: usize) -> hitnet_verify::routed:
     design.write(&gen).unwrap();
     let w = wrap(&gen, &d.join("wrapper"), WrapperKind::Uart, t, 50.0).unwrap();
     let opts = FlowOptions {
-        bitstream: false,
+        to: hitnet_fpga::Step::Pnr,
         ..FlowOptions::default()
     };
     let out = d.join("build");
