@@ -101,39 +101,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
             a.seed,
             a.stall_percent
         );
-        crate::outln!(
-            "verilator: build {} ({:.1} s); RTL {:.0} cycles/s",
-            if r.build_cached { "cached" } else { "compiled" },
-            r.build_seconds,
-            r.rtl_cycles_per_second
-        );
-        crate::outln!(
-            "initial: {}",
-            match r.random_init {
-                Some(s) => format!("RTL registers and memories from random bits (seed {s})"),
-                None => "RTL registers and memories from zero".into(),
-            }
-        );
-        crate::outln!("cycles:  RTL {}, simulator {}", r.rtl_cycles, r.sim_cycles);
-        crate::outln!(
-            "compare: golden vs sim {} differing trits; sim vs RTL {} differing beats",
-            r.golden_vs_sim,
-            r.sim_vs_rtl
-        );
-        if let Some(m) = &r.first {
-            crate::outln!("first mismatch: {m}");
-            if let Some(v) = &r.vcd {
-                crate::outln!("VCD around it: {}", v.display());
-            }
-        }
-        crate::outln!(
-            "result:  {}",
-            if r.bit_exact {
-                "BIT-EXACT: golden = simulator = RTL, every output, same cycles"
-            } else {
-                "MISMATCH"
-            }
-        );
+        crate::out!("{}", r.text());
     }
     common::verdict(
         "co-simulation",

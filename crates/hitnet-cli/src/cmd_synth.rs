@@ -3,7 +3,7 @@
 //! and tokens per second. docs/fpga-flow.md describes the build folder.
 use crate::common::{self, flow_error};
 use anyhow::Result;
-use hitnet_flow::synth::{Job, Outcome};
+use hitnet_flow::synth::Job;
 use hitnet_fpga::Progress;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,57 +39,6 @@ pub struct Args {
     /// Print one JSON object (the SynthReport plus cycles and tokens/s) instead of the table.
     #[arg(long)]
     pub json: bool,
-}
-
-/// Human summary: the flow's table plus cycles and tokens/s.
-pub(crate) fn print_text(o: &Outcome) -> Result<()> {
-    let v = &o.summary;
-    let r = &v.report;
-    crate::out!("{}", r.table());
-    let (in_bram, banks) = (v.weight_banks_in_bram, v.weight_banks);
-    crate::outln!(
-        "weights: {in_bram} of {banks} weight banks in block RAM{}",
-        if in_bram < banks {
-            " (the others went to logic or LUT RAM: see memories in the synth log)"
-        } else if v.weight_bram["primitive"] == "DP16KD" {
-            " (DP16KD primitives, output register on)"
-        } else {
-            ""
-        }
-    );
-    match v.tokens_per_second {
-        Some(tps) => crate::outln!(
-            "speed:   {} cycles per token (plan) -> {tps:.0} tokens/s at the post-route Fmax {:.2} MHz",
-            v.cycles_per_token,
-            r.fmax_mhz.unwrap_or(0.0)
-        ),
-        None => crate::outln!(
-            "speed:   {} cycles per token (plan); no tokens/s without a routed Fmax",
-            v.cycles_per_token
-        ),
-    }
-    let nv = &v.netlist_verification;
-    if nv["verified"] == true {
-        crate::outln!(
-            "netlist: synthesized netlist BIT-EXACT against the golden model and the simulator ({} tokens, {} beats, same cycles; Icarus with Yosys's cell models)",
-            nv["tokens"], nv["beats"]
-        );
-    } else {
-        crate::outln!(
-            "netlist: {}",
-            nv["reason"].as_str().unwrap_or("not verified")
-        );
-    }
-    if let Some(b) = o.wrapped.board {
-        crate::outln!(
-            "board:   {b}; the UART top runs the accelerator on the board oscillator, a PLL would give it the Fmax"
-        );
-    }
-    crate::outln!(
-        "rerun:   sh {}/run.sh (plain scripts, no Rust needed)",
-        r.out_dir.display()
-    );
-    Ok(())
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
@@ -129,18 +78,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         common::print_json(&serde_json::to_value(&o.summary)?)?;
     } else {
         crate::outln!("model:   {}", common::model_line(&pl.loaded));
-        crate::outln!(
-            "array:   {} x {}, {} lane(s); wrapper {}{}",
-            pl.plan.rows,
-            pl.plan.cols,
-            pl.plan.lanes,
-            o.wrapped.kind.name(),
-            o.wrapped
-                .board
-                .map(|b| format!(" ({b})"))
-                .unwrap_or_default()
-        );
-        print_text(&o)?;
+        crate::out!("{}", o.text());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -39,31 +39,9 @@ pub fn load_model(path: Option<&Path>) -> Result<hitnet_model::Loaded> {
         .with_context(|| format!("loading the model of {}", config_name(path)))?;
     if !l.ignored_tensors.is_empty() {
         // On stderr: stdout may be JSON or data. The JSON says it too.
-        eprintln!("note: {}", ignored_note(&l));
+        eprintln!("note: {}", hitnet_flow::ignored_note(&l));
     }
     Ok(l)
-}
-
-/// What an imported file held besides the recurrent network.
-pub fn ignored_note(l: &hitnet_model::Loaded) -> String {
-    const SHOWN: usize = 6;
-    let t = &l.ignored_tensors;
-    let mut list = t[..t.len().min(SHOWN)].join(", ");
-    if t.len() > SHOWN {
-        list.push_str(&format!(" and {} more", t.len() - SHOWN));
-    }
-    let file = match &l.source {
-        hitnet_model::ModelSource::Safetensors(p) | hitnet_model::ModelSource::File(p) => {
-            p.display().to_string()
-        }
-        other => other.to_string(),
-    };
-    format!(
-        "{file}: {} tensor{} besides the {} layers not used by hitnet: {list}. The accelerator computes the recurrent layers only; apply an embedding or output layer in your own host code",
-        t.len(),
-        if t.len() == 1 { "" } else { "s" },
-        l.model.cell.name().to_uppercase()
-    )
 }
 
 /// An error chain on one line: "outer: inner: root".
@@ -123,9 +101,7 @@ pub fn print_json(v: &serde_json::Value) -> Result<()> {
 
 // The helpers the flows share live in hitnet-flow; the commands use them
 // from here.
-pub use hitnet_flow::{
-    bram_for_target, config_json, model_json, model_line, patterns, stimulus, stimulus_stream,
-};
+pub use hitnet_flow::{bram_for_target, config_json, model_json, model_line, patterns, stimulus};
 
 /// Config, model and plan: the input of gen, sim, cosim, synth and report.
 pub struct Planned {
@@ -163,28 +139,7 @@ impl BramArg {
     }
 }
 
-/// A spinner on stderr for long steps (hidden when stderr is not a terminal).
-pub fn spinner(msg: &str) -> indicatif::ProgressBar {
-    let pb = indicatif::ProgressBar::new_spinner();
-    pb.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("template"),
-    );
-    pb.set_message(msg.to_string());
-    pb.enable_steady_tick(std::time::Duration::from_millis(120));
-    pb
-}
-
-/// A progress bar over `n` items on stderr.
-pub fn bar(n: u64, msg: &str) -> indicatif::ProgressBar {
-    let pb = indicatif::ProgressBar::new(n);
-    pb.set_style(
-        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} [{elapsed} < {eta}]")
-            .expect("template")
-            .progress_chars("=> "),
-    );
-    pb.set_message(msg.to_string());
-    pb
-}
+pub use hitnet_flow::{bar, spinner};
 
 /// A flow error with its exit code: 2 for input, 1 when a netlist check
 /// ran and failed; FPGA and verification errors as their own mappings say.
@@ -233,33 +188,9 @@ pub fn fpga_target(
     hitnet_fpga::Target::from_name(name).map_err(fpga_error)
 }
 
-/// Refuses, before any long build, an output file `path` (given with
-/// `flag`) that cannot be written: its folder missing, or the path a folder
-/// or unwritable. Leaves no file behind.
+/// Refuses, before any long build, an output file that cannot be written.
 pub fn check_output_file(path: &Path, flag: &str) -> Result<()> {
-    if path.is_dir() {
-        return Err(bad_input(format!(
-            "invalid value for `{flag}`: {} is a folder; give a file name",
-            path.display()
-        )));
-    }
-    let existed = path.exists();
-    match std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(path)
-    {
-        Ok(_) => {
-            if !existed {
-                let _ = std::fs::remove_file(path);
-            }
-            Ok(())
-        }
-        Err(e) => Err(bad_input(format!(
-            "invalid value for `{flag}`: cannot write {}: {e}",
-            path.display()
-        ))),
-    }
+    hitnet_flow::check_output_file(path, flag).map_err(flow_error)
 }
 
 /// Default build folder of a target: `build/<target>`.

@@ -7,6 +7,7 @@
 pub mod build;
 pub mod rtl;
 pub mod shim;
+mod text;
 
 pub use build::{BuildOptions, Built, Toolchain};
 use hitnet_arch::Plan;

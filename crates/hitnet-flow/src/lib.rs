@@ -7,8 +7,12 @@
 //! CSV tables, the plot) in [`explore`]. The CLI turns a [`FlowError`] into
 //! its exit code: 2 for what the user can fix, 1 when a tool or a check
 //! ran and failed.
+pub mod bench;
 pub mod explore;
+pub mod report;
+pub mod simulate;
 pub mod synth;
+pub mod verify;
 
 use hitnet_fpga::{Target, WrapperKind};
 use std::path::{Path, PathBuf};
@@ -24,6 +28,8 @@ pub enum FlowError {
     Verify(#[from] hitnet_verify::VerifyError),
     #[error(transparent)]
     Rtl(#[from] hitnet_rtl::RtlError),
+    #[error(transparent)]
+    Cosim(hitnet_cosim::CosimError),
     /// Drawing the sweep's plot failed.
     #[error("drawing the plot: {0}")]
     Plot(String),
@@ -150,6 +156,24 @@ pub fn patterns(seed: u64, stall_percent: u32) -> (hitnet_sim::Pattern, hitnet_s
     }
 }
 
+/// Generates the accelerator of `plan` into `out/gen` and wraps it for
+/// `target` in `out/wrapper` (the first thing every build does; both are
+/// deterministic, so a resumed build regenerates the same files).
+pub fn gen_and_wrap(
+    plan: &hitnet_arch::Plan,
+    config_json: serde_json::Value,
+    target: &'static Target,
+    wrapper: WrapperKind,
+    out: &Path,
+    clock_mhz: f64,
+) -> Result<(hitnet_rtl::Design, hitnet_fpga::Wrapped)> {
+    let gen_dir = out.join("gen");
+    let design = hitnet_rtl::generate_with(plan, config_json, bram_for_target(target.name));
+    design.write(&gen_dir)?;
+    let wrapped = hitnet_fpga::wrap(&gen_dir, &out.join("wrapper"), wrapper, target, clock_mhz)?;
+    Ok((design, wrapped))
+}
+
 /// Makes the build folder `out` and checks it is writable.
 pub fn prepare_out(out: &Path) -> Result<()> {
     std::fs::create_dir_all(out).map_err(|e| {
@@ -198,4 +222,78 @@ pub fn wrapper_kind(name: Option<&str>, target: &Target) -> Result<WrapperKind> 
         )));
     }
     Ok(kind)
+}
+
+/// A spinner on stderr for long steps (hidden when stderr is not a terminal).
+pub fn spinner(msg: &str) -> indicatif::ProgressBar {
+    let pb = indicatif::ProgressBar::new_spinner();
+    pb.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("template"),
+    );
+    pb.set_message(msg.to_string());
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    pb
+}
+
+/// A progress bar over `n` items on stderr.
+pub fn bar(n: u64, msg: &str) -> indicatif::ProgressBar {
+    let pb = indicatif::ProgressBar::new(n);
+    pb.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} [{elapsed} < {eta}]")
+            .expect("template")
+            .progress_chars("=> "),
+    );
+    pb.set_message(msg.to_string());
+    pb
+}
+
+/// What an imported file held besides the recurrent network.
+pub fn ignored_note(l: &hitnet_model::Loaded) -> String {
+    const SHOWN: usize = 6;
+    let t = &l.ignored_tensors;
+    let mut list = t[..t.len().min(SHOWN)].join(", ");
+    if t.len() > SHOWN {
+        list.push_str(&format!(" and {} more", t.len() - SHOWN));
+    }
+    let file = match &l.source {
+        hitnet_model::ModelSource::Safetensors(p) | hitnet_model::ModelSource::File(p) => {
+            p.display().to_string()
+        }
+        other => other.to_string(),
+    };
+    format!(
+        "{file}: {} tensor{} besides the {} layers not used by hitnet: {list}. The accelerator computes the recurrent layers only; apply an embedding or output layer in your own host code",
+        t.len(),
+        if t.len() == 1 { "" } else { "s" },
+        l.model.cell.name().to_uppercase()
+    )
+}
+
+/// Refuses, before any long build, an output file `path` (given with
+/// `flag`) that cannot be written: its folder missing, or the path a folder
+/// or unwritable. Leaves no file behind.
+pub fn check_output_file(path: &Path, flag: &str) -> Result<()> {
+    if path.is_dir() {
+        return Err(FlowError::Input(format!(
+            "invalid value for `{flag}`: {} is a folder; give a file name",
+            path.display()
+        )));
+    }
+    let existed = path.exists();
+    match std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+    {
+        Ok(_) => {
+            if !existed {
+                let _ = std::fs::remove_file(path);
+            }
+            Ok(())
+        }
+        Err(e) => Err(FlowError::Input(format!(
+            "invalid value for `{flag}`: cannot write {}: {e}",
+            path.display()
+        ))),
+    }
 }

@@ -75,6 +75,79 @@ pub struct Outcome {
     pub wrapped: Wrapped,
 }
 
+impl Outcome {
+    /// The human summary: array, the flow's table, weights, speed, the
+    /// netlist check, board and how to rerun.
+    pub fn text(&self) -> String {
+        use std::fmt::Write as _;
+        let v = &self.summary;
+        let r = &v.report;
+        let w = &self.wrapped;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "array:   {} x {}, {} lane(s); wrapper {}{}",
+            v.array.rows,
+            v.array.cols,
+            v.array.lanes,
+            w.kind.name(),
+            w.board.map(|b| format!(" ({b})")).unwrap_or_default()
+        );
+        s += &r.table();
+        let (in_bram, banks) = (v.weight_banks_in_bram, v.weight_banks);
+        let _ = writeln!(
+            s,
+            "weights: {in_bram} of {banks} weight banks in block RAM{}",
+            if in_bram < banks {
+                " (the others went to logic or LUT RAM: see memories in the synth log)"
+            } else if v.weight_bram["primitive"] == "DP16KD" {
+                " (DP16KD primitives, output register on)"
+            } else {
+                ""
+            }
+        );
+        let _ = match v.tokens_per_second {
+            Some(tps) => writeln!(
+                s,
+                "speed:   {} cycles per token (plan) -> {tps:.0} tokens/s at the post-route Fmax {:.2} MHz",
+                v.cycles_per_token,
+                r.fmax_mhz.unwrap_or(0.0)
+            ),
+            None => writeln!(
+                s,
+                "speed:   {} cycles per token (plan); no tokens/s without a routed Fmax",
+                v.cycles_per_token
+            ),
+        };
+        let nv = &v.netlist_verification;
+        let _ = if nv["verified"] == true {
+            writeln!(
+                s,
+                "netlist: synthesized netlist BIT-EXACT against the golden model and the simulator ({} tokens, {} beats, same cycles; Icarus with Yosys's cell models)",
+                nv["tokens"], nv["beats"]
+            )
+        } else {
+            writeln!(
+                s,
+                "netlist: {}",
+                nv["reason"].as_str().unwrap_or("not verified")
+            )
+        };
+        if let Some(b) = w.board {
+            let _ = writeln!(
+                s,
+                "board:   {b}; the UART top runs the accelerator on the board oscillator, a PLL would give it the Fmax"
+            );
+        }
+        let _ = writeln!(
+            s,
+            "rerun:   sh {}/run.sh (plain scripts, no Rust needed)",
+            r.out_dir.display()
+        );
+        s
+    }
+}
+
 /// The summary file a synth run leaves in its folder (read by `report`).
 pub const SUMMARY_FILE: &str = "hitnet_synth.json";
 
@@ -102,18 +175,12 @@ pub const MAX_VERIFY_CELLS: u64 = 20_000;
 pub fn run(job: &Job) -> Result<Outcome> {
     // A failed run must not leave the previous summary for `report` to show.
     let _ = std::fs::remove_file(job.out.join(SUMMARY_FILE));
-    let gen_dir = job.out.join("gen");
-    let design = hitnet_rtl::generate_with(
+    let (design, wrapped) = crate::gen_and_wrap(
         job.plan,
         job.config_json.clone(),
-        crate::bram_for_target(job.target.name),
-    );
-    design.write(&gen_dir)?;
-    let wrapped = hitnet_fpga::wrap(
-        &gen_dir,
-        &job.out.join("wrapper"),
-        job.wrapper,
         job.target,
+        job.wrapper,
+        job.out,
         job.clock_mhz,
     )?;
     if job.to < Step::Pnr || job.from > job.to {

@@ -636,12 +636,7 @@ fn place_and_route(
     target: &Target,
     pb: &ProgressBar,
 ) -> Result<Routed> {
-    let Synthesized {
-        tools,
-        scripts: s,
-        dir,
-        ..
-    } = y;
+    let (tools, s, dir) = (&y.tools, &y.scripts, &y.dir);
     let inputs = pnr_inputs(s, &y.inputs)?;
     let pnr_log = dir.join(files::PNR_LOG);
     let report_path = dir.join(files::PNR_REPORT);
@@ -747,12 +742,7 @@ fn pack(
     target: &Target,
     pb: &ProgressBar,
 ) -> Result<StepReport> {
-    let Synthesized {
-        tools,
-        scripts: s,
-        dir,
-        ..
-    } = y;
+    let (tools, s, dir) = (&y.tools, &y.scripts, &y.dir);
     pb.set_message(format!(
         "bitstream ({}, {})",
         tools.packer,

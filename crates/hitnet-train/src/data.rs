@@ -25,6 +25,7 @@ pub struct Corpus {
 /// Which part of a corpus (first 90% train, next 5% valid, last 5% test,
 /// counted in tokens).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum Split {
     Train,
     Valid,

@@ -29,6 +29,20 @@ pub enum TrainError {
     Model(#[from] hitnet_model::ModelError),
     #[error("tensor library: {0}")]
     Candle(#[from] candle_core::Error),
+    /// `--resume` without a loadable checkpoint.
+    #[error("--resume needs the checkpoint of an earlier run")]
+    ResumeLoad(#[source] Box<TrainError>),
+    /// `--resume` with options (other than the epochs) that differ from
+    /// the run saved in `checkpoint`.
+    #[error(
+        "{}: the options differ from the checkpoint's run ({}); --resume continues the same run, only --epochs may change",
+        checkpoint.display(),
+        serde_json::to_string(saved).unwrap_or_default()
+    )]
+    ResumeDiffers {
+        checkpoint: PathBuf,
+        saved: Box<crate::net::TrainConfig>,
+    },
     /// Training diverged (a non-finite loss).
     #[error("training diverged at step {step}: the loss is {loss}; lower --lr or --clip")]
     Diverged { step: u64, loss: f32 },

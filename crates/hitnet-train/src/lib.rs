@@ -8,13 +8,20 @@
 //! The training-time quantizers are those of docs/arithmetic.md, taken from
 //! `hitnet-model` itself (TTQ per gate group, BTQ on h, sloped sigmoid and
 //! tanh); docs/training.md describes the recipe and the measured results.
+//!
+//! [`Overrides`] and [`evaluate`] are `hitnet train` and `hitnet eval`
+//! without their printing; with the `clap` feature the option types are
+//! clap argument groups and value enums.
 pub mod checkpoint;
 pub mod data;
 pub mod error;
 pub mod eval;
+pub mod evaluate;
 pub mod export;
 pub mod net;
+pub mod options;
 pub mod quant;
+pub mod summary;
 pub mod train;
 
 pub use checkpoint::Checkpoint;
@@ -23,6 +30,12 @@ pub use error::{Result, TrainError};
 pub use eval::{
     generate, generate_ternary, score, score_ternary, Lm, SampleOptions, Score, Variant,
 };
+pub use evaluate::{
+    accelerator, evaluate, EvalError, EvalEvent, EvalOptions, EvalReport, GenerateOptions,
+    ModelInfo, Runner, SimRnn,
+};
 pub use export::FloatLm;
 pub use net::{QuantMode, TrainConfig};
+pub use options::{checkpoint_path, CellArg, LevelArg, Overrides, QuantArg};
+pub use summary::{bench_report, BenchReport, BenchStats, TrainSummary};
 pub use train::{bench, train, TrainOptions, TrainReport};

@@ -122,6 +122,57 @@ pub struct Report {
     pub vcd: Option<PathBuf>,
 }
 
+impl Report {
+    /// The human summary: netlist, cycles, comparisons, verdict.
+    pub fn text(&self) -> String {
+        use std::fmt::Write as _;
+        let mut s = String::new();
+        let models: Vec<String> = self
+            .cell_models
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        let _ = writeln!(
+            s,
+            "netlist: {} ({} with {})",
+            self.netlist.display(),
+            self.simulator_version.as_deref().unwrap_or("icarus"),
+            models.join(", ")
+        );
+        let _ = writeln!(
+            s,
+            "cycles:  netlist {}, simulator {}; {} of {} beats; {:.1} s ({:.0} netlist cycles/s)",
+            self.netlist_cycles,
+            self.sim_cycles,
+            self.beats,
+            self.expected_beats,
+            self.seconds,
+            self.netlist_cycles_per_second
+        );
+        let _ = writeln!(
+            s,
+            "compare: golden vs sim {} differing trits; sim vs netlist {} differing beats; {} cycles with an unknown control output",
+            self.golden_vs_sim, self.sim_vs_netlist, self.unknown_control
+        );
+        if let Some(m) = &self.first {
+            let _ = writeln!(s, "first mismatch: {m}");
+            if let Some(v) = &self.vcd {
+                let _ = writeln!(s, "VCD around it: {}", v.display());
+            }
+        }
+        let _ = writeln!(
+            s,
+            "result:  {}",
+            if self.bit_exact {
+                "BIT-EXACT: golden = simulator = netlist, every output, same cycles"
+            } else {
+                "MISMATCH"
+            }
+        );
+        s
+    }
+}
+
 /// What [`verify`] judges and where it works.
 pub struct Setup<'a> {
     pub plan: &'a Plan,

@@ -121,6 +121,44 @@ pub struct RoutedReport {
     pub ecp5_normalized: Option<crate::ecp5_routed::Normalized>,
 }
 
+impl RoutedReport {
+    /// The human summary: stage, bytes, comparisons, verdict.
+    pub fn text(&self, target: &str) -> String {
+        use std::fmt::Write as _;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "stage:   routed ({} on {target}, {}), {} tokens through the serial pins",
+            self.netlist.display(),
+            self.board,
+            self.tokens
+        );
+        let _ = writeln!(
+            s,
+            "bytes:   {} of {} ({} beats); {} simulated cycles; RTL chip {:.1} s, routed chip {:.1} s",
+            self.bytes, self.expected_bytes, self.beats, self.simulated_cycles, self.rtl_seconds, self.routed_seconds
+        );
+        let _ = writeln!(
+            s,
+            "compare: golden vs routed {} bytes, golden vs RTL {} bytes, {} bytes at another cycle than the RTL chip's",
+            self.golden_vs_routed, self.golden_vs_rtl, self.cycle_mismatches
+        );
+        if let Some(m) = &self.first {
+            let _ = writeln!(s, "first mismatch: {m}");
+        }
+        let _ = writeln!(
+            s,
+            "result:  {}",
+            if self.bit_exact {
+                "BIT-EXACT: routed chip = RTL chip on every pin cycle, bytes = golden model"
+            } else {
+                "MISMATCH"
+            }
+        );
+        s
+    }
+}
+
 /// What the routed check needs.
 pub struct RoutedSetup<'a> {
     pub model: &'a IntModel,

@@ -1,0 +1,177 @@
+//! `hitnet verify`: generate and wrap the design, run the flow as far as
+//! the stage needs (synthesis, or place and route without the bitstream),
+//! and simulate that artefact with the vendor cell models against the
+//! cycle simulator and the golden model: every output beat and its cycle.
+use crate::{FlowError, Result};
+use hitnet_cosim::Stimulus;
+use hitnet_fpga::{Executor, FlowOptions, Progress, Step, Target, WrapperKind};
+use hitnet_verify::routed::RoutedReport;
+pub use hitnet_verify::Stage;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// One verification run.
+pub struct Job<'a> {
+    pub loaded: &'a hitnet_model::Loaded,
+    pub plan: &'a hitnet_arch::Plan,
+    pub target: &'static Target,
+    pub wrapper: WrapperKind,
+    pub stage: Stage,
+    pub out: &'a Path,
+    pub tokens: u64,
+    pub seed: u64,
+    pub stall_percent: u32,
+    /// Where a VCD around the first mismatch goes (synth stage).
+    pub vcd: PathBuf,
+    pub progress: Progress,
+    pub executor: Executor,
+}
+
+/// What a verification run found.
+pub enum Verified {
+    Synth {
+        report: hitnet_verify::Report,
+        yosys_tool: String,
+        yosys_version: String,
+    },
+    Routed(RoutedReport),
+}
+
+impl Verified {
+    pub fn bit_exact(&self) -> bool {
+        match self {
+            Verified::Synth { report, .. } => report.bit_exact,
+            Verified::Routed(r) => r.bit_exact,
+        }
+    }
+
+    /// Mismatch count and the first one, for the verdict.
+    pub fn mismatches(&self) -> (u64, Option<String>) {
+        match self {
+            Verified::Synth { report, .. } => (
+                report.mismatches,
+                report.first.as_ref().map(|m| m.to_string()),
+            ),
+            Verified::Routed(r) => (r.mismatches, r.first.clone()),
+        }
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        match self {
+            Verified::Synth { report, .. } => serde_json::to_value(report),
+            Verified::Routed(r) => serde_json::to_value(r),
+        }
+        .expect("reports serialize")
+    }
+
+    /// The human summary (after the model line).
+    pub fn text(&self, job: &Job) -> String {
+        let mut s = String::new();
+        match self {
+            Verified::Synth {
+                report,
+                yosys_tool,
+                yosys_version,
+            } => {
+                let _ = writeln!(
+                    s,
+                    "stage:   synth ({yosys_tool} {yosys_version} on {}), {} tokens, seed {}, {}% stall",
+                    job.target.name, job.tokens, job.seed, job.stall_percent
+                );
+                s += &report.text();
+            }
+            Verified::Routed(r) => s += &r.text(job.target.name),
+        }
+        s
+    }
+}
+
+/// Generates, wraps and builds the design as far as `job.stage` needs,
+/// then verifies it.
+pub fn run(job: &Job) -> Result<Verified> {
+    // Refuse before a long flow run what the routed stage cannot judge.
+    if job.stage == Stage::Routed && job.wrapper != WrapperKind::Uart {
+        return Err(FlowError::Input(format!(
+            "--stage routed runs the chip at its serial pins and needs the board UART top (--wrapper uart); the char wrapper on {} has none (use --stage synth)",
+            job.target.name
+        )));
+    }
+    crate::prepare_out(job.out)?;
+    let (_, wrapped) = crate::gen_and_wrap(
+        job.plan,
+        crate::config_json(job.loaded),
+        job.target,
+        job.wrapper,
+        job.out,
+        job.loaded.config.hw.clock_mhz,
+    )?;
+    // The synth stage needs only synthesis; the routed stage the whole flow
+    // (the same scripts `hitnet synth` runs, without the bitstream).
+    let opts = FlowOptions {
+        progress: job.progress.clone(),
+        to: Step::Pnr,
+        executor: job.executor.clone(),
+        ..FlowOptions::default()
+    };
+    let (yosys_tool, yosys_version) = match job.stage {
+        Stage::Synth => {
+            let syn = hitnet_fpga::run_synth(&wrapped.design, job.target, job.out, &opts)?;
+            (syn.yosys_tool, syn.yosys_version)
+        }
+        Stage::Routed => {
+            let r = hitnet_fpga::run_flow(&wrapped.design, job.target, job.out, &opts)?;
+            if !r.fits {
+                return Err(FlowError::Input(format!(
+                    "the design does not fit {}: nothing routed to verify",
+                    job.target.name
+                )));
+            }
+            (r.yosys_tool, r.yosys_version)
+        }
+    };
+    let (valid, ready) = crate::patterns(job.seed, job.stall_percent);
+    let stim = Stimulus {
+        tokens: crate::stimulus(job.seed, job.tokens, job.loaded.int.input_size),
+        valid,
+        ready,
+    };
+    let sp = match job.progress {
+        Progress::Hidden => indicatif::ProgressBar::hidden(),
+        _ => crate::spinner("simulating the netlist (Icarus, vendor cell models)"),
+    };
+    let r = verify(job, &wrapped, &stim, yosys_tool, yosys_version);
+    sp.finish_and_clear();
+    r
+}
+
+fn verify(
+    job: &Job,
+    wrapped: &hitnet_fpga::Wrapped,
+    stim: &Stimulus,
+    yosys_tool: String,
+    yosys_version: String,
+) -> Result<Verified> {
+    Ok(match job.stage {
+        Stage::Routed => Verified::Routed(hitnet_verify::verify_routed_build(
+            &job.loaded.int,
+            job.target,
+            &yosys_tool,
+            job.out,
+            wrapped,
+            stim,
+        )?),
+        Stage::Synth => Verified::Synth {
+            report: hitnet_verify::verify_synth_build(
+                job.plan,
+                &job.loaded.int,
+                job.target,
+                &yosys_tool,
+                job.out,
+                stim,
+                Some(&job.vcd),
+            )?,
+            yosys_tool,
+            yosys_version,
+        },
+    })
+}
