@@ -32,32 +32,9 @@ pub fn run(a: Args) -> Result<ExitCode> {
         }))?;
         return Ok(ExitCode::SUCCESS);
     }
-    crate::outln!("ok: {}", common::model_line(loaded));
-    crate::outln!(
-        "plan: {}x{} array, {} cycles per token; target {}",
-        loaded.config.hw.rows,
-        loaded.config.hw.cols,
-        c.per_token,
-        target.name
+    crate::out!(
+        "{}",
+        hitnet_flow::summary::check_text(loaded, &pl.plan, target)
     );
-    crate::outln!("formats:");
-    crate::outln!(
-        "  gate values, cell state, h: Q.{} (F = {})",
-        f.frac,
-        f.frac
-    );
-    crate::outln!(
-        "  activation tables: {} entries, index step 2^-{}, range [-{}, {})",
-        1u64 << f.lut_bits,
-        f.lut_frac,
-        2f64.powi(f.lut_range_log2),
-        2f64.powi(f.lut_range_log2)
-    );
-    crate::outln!("  pre-activations: {} fraction bits (Fp)", f.pre_frac);
-    crate::outln!("  cell state: |c| < 2^{} (saturating)", f.cell_int);
-    crate::outln!("widths (bits, from worst-case bounds):");
-    for (name, bits, why) in im.widths.table() {
-        crate::outln!("  {name:<20} {bits:>3}   {why}");
-    }
     Ok(ExitCode::SUCCESS)
 }

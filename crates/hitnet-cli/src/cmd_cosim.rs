@@ -1,8 +1,7 @@
 //! `hitnet cosim`: golden model = cycle simulator = Verilated RTL, every
 //! output and every cycle.
 use crate::common;
-use anyhow::{Context, Result};
-use hitnet_cosim::{Setup, Stimulus, Toolchain};
+use anyhow::Result;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -46,51 +45,23 @@ pub fn run(a: Args) -> Result<ExitCode> {
         common::check_output_file(v, "--vcd")?;
     }
     let pl = common::load_plan(a.cfg.config.as_deref())?;
-    let p = &pl.plan;
-    let im = &pl.loaded.int;
-    let tc = Toolchain::find()?;
-    let design = hitnet_rtl::generate_with(
-        p,
-        common::config_json(&pl.loaded),
-        a.bram.resolve(&pl.loaded),
-    );
-    let tmp = tempfile::tempdir().context("creating a temporary folder")?;
-    let (verilog, memdir) = match &a.design {
-        Some(dir) => {
-            let v = hitnet_rtl::read_verilog(dir)
-                .with_context(|| format!("reading the design in {}", dir.display()))?;
-            (v, dir.clone())
-        }
-        None => {
-            hitnet_cosim::write_images(&design, tmp.path())?;
-            (design.verilog(), tmp.path().to_path_buf())
-        }
-    };
-    let cache = hitnet_cosim::build::default_cache();
-    let vcd = a
-        .vcd
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("cosim_mismatch.vcd"));
-    let (valid, ready) = common::patterns(a.seed, a.stall_percent);
-    let stim = Stimulus {
-        tokens: common::stimulus(a.seed, a.tokens, im.input_size),
-        valid,
-        ready,
-    };
-    let sp = common::spinner("co-simulating (building the Verilated model if not cached)");
-    let setup = Setup {
-        plan: p,
-        model: im,
-        verilog: &verilog,
-        memdir: &memdir,
-        cache: &cache,
+    let job = hitnet_flow::cosim::Job {
+        loaded: &pl.loaded,
+        plan: &pl.plan,
+        bram: a.bram.resolve(&pl.loaded),
+        design: a.design.as_deref(),
+        tokens: a.tokens,
+        seed: a.seed,
+        stall_percent: a.stall_percent,
+        vcd: a
+            .vcd
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("cosim_mismatch.vcd")),
         opt: a.opt,
         random_init: a.random_init,
-        vcd: Some(&vcd),
+        progress: true,
     };
-    let r = hitnet_cosim::run(&tc, &setup, &stim);
-    sp.finish_and_clear();
-    let r = r?;
+    let r = hitnet_flow::cosim::run(&job).map_err(common::flow_error)?;
     if a.json {
         common::print_json(&serde_json::to_value(&r)?)?;
     } else {

@@ -5,10 +5,7 @@
 //! `hitnet_train::evaluate`; this prints its results as they come.
 use crate::common;
 use anyhow::Result;
-use hitnet_model::model::VocabLevel;
-use hitnet_train::{
-    EvalEvent, EvalOptions, GenerateOptions, ModelInfo, Runner, SampleOptions, Split,
-};
+use hitnet_train::{EvalOptions, GenerateOptions, Runner, SampleOptions, Split};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -89,7 +86,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let json = a.json;
     let report = hitnet_train::evaluate(&opts, &mut |m, ev| -> Result<()> {
         if !json {
-            print_event(m, ev)?;
+            crate::out!("{}", ev.text(m));
         }
         Ok(())
     })?;
@@ -97,95 +94,4 @@ pub fn run(a: Args) -> Result<ExitCode> {
         common::print_json(&serde_json::to_value(&report)?)?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The text form of one result of the evaluation of `m`.
-fn print_event(m: &ModelInfo, ev: EvalEvent) -> Result<()> {
-    let unit = m.unit();
-    match ev {
-        EvalEvent::Loaded => {
-            crate::outln!(
-                "model:  {} ({} {}x{}, {} layer{}, {}-token {unit} vocabulary, slope {}{})",
-                m.model,
-                m.cell.to_uppercase(),
-                m.input_size,
-                m.hidden_size,
-                m.layers,
-                if m.layers == 1 { "" } else { "s" },
-                m.vocab,
-                m.quant.slope,
-                m.trained_quant
-                    .map(|q| format!(", trained {q}"))
-                    .unwrap_or_default()
-            );
-        }
-        EvalEvent::Corpus {
-            file,
-            split,
-            tokens,
-        } => crate::outln!(
-            "corpus: {file}, {} split, {} {unit}s scored",
-            split.name(),
-            tokens - 1
-        ),
-        EvalEvent::Scored(r) => {
-            let bits = r.bits_per_token;
-            match (r.variant.variant(), &r.accelerator) {
-                (Some(v), _) => {
-                    let metric = match m.level {
-                        VocabLevel::Char => format!("{bits:.4} bits/char"),
-                        VocabLevel::Word => {
-                            format!("{:.2} perplexity/word ({bits:.4} bits/word)", r.perplexity)
-                        }
-                    };
-                    crate::outln!(
-                        "  {:<16} {metric}   {} ({:.1} s, {:.0} tokens/s)",
-                        v.name(),
-                        v.describe(),
-                        r.seconds,
-                        r.tokens as f64 / r.seconds.max(1e-9)
-                    );
-                }
-                (None, acc) => {
-                    let acc = acc.as_ref().expect("the simulator reports its run");
-                    crate::outln!(
-                        "  {:<16} {bits:.4} bits/{unit}   cycle-accurate simulator, {} array, {:.0} cycles/token ({:.1} s)",
-                        "simulator",
-                        acc.array,
-                        acc.cycles_per_token,
-                        r.seconds
-                    );
-                }
-            }
-        }
-        EvalEvent::Fidelity(f) => crate::outln!(
-            "simulator vs golden: {}",
-            if f.matches {
-                format!("every h of all {} tokens identical", f.tokens)
-            } else {
-                format!("{} tokens DIFFER", f.mismatched)
-            }
-        ),
-        EvalEvent::GoldenVsQuantizedFloat(rel) => crate::outln!(
-            "golden vs quantized float: {:+.2}% ({})",
-            100.0 * rel,
-            if rel.abs() <= 0.01 {
-                "within 1%"
-            } else {
-                "MORE than 1% apart"
-            }
-        ),
-        EvalEvent::Generated(g) => {
-            crate::outln!(
-                "--- {} {unit}s sampled by the {} model (temperature {}, seed {}) ---",
-                g.tokens,
-                g.variant.name(),
-                g.temperature,
-                g.seed
-            );
-            crate::outln!("{}", g.text);
-            crate::outln!("---");
-        }
-    }
-    Ok(())
 }

@@ -41,44 +41,9 @@ pub fn run(a: Args) -> Result<ExitCode> {
             "seconds": secs,
         }))?;
     } else {
-        crate::outln!("model:   {}", common::model_line(&pl.loaded));
-        crate::outln!(
-            "array:   {} rows x {} cols, {} post/element-wise lane(s), adder tree depth {}",
-            p.rows,
-            p.cols,
-            p.lanes,
-            p.tree_depth
-        );
-        crate::outln!(
-            "memory:  {} weight banks x {} words x {} bits; {} bias and {} state words per lane",
-            p.rows,
-            p.weight_depth,
-            2 * p.cols,
-            p.bias_depth,
-            p.state_depth
-        );
-        let wb = &design.manifest["memories"]["weight_bram"];
-        if wb["primitive"] == "DP16KD" {
-            crate::outln!(
-                "         weights in {} DP16KD ({}-bit mode, output register on)",
-                wb["blocks"],
-                wb["width"]
-            );
-        } else if bram == hitnet_rtl::Bram::Dp16kd {
-            crate::outln!("         weights in inferred block RAM: a bank deeper than 2048 words has no DP16KD mapping here");
-        }
-        crate::outln!(
-            "cycles:  {} per token (bound {:.1}, utilization {:.1}%)",
-            c.per_token,
-            c.bound_per_token,
-            100.0 * c.utilization
-        );
-        crate::outln!("         {}", c.formula);
-        crate::outln!(
-            "wrote:   {} ({} files + manifest.json) in {:.2} s",
-            a.out.display(),
-            design.files.len(),
-            secs
+        crate::out!(
+            "{}",
+            hitnet_flow::summary::gen_text(&pl.loaded, &pl.plan, &design, bram, &a.out, secs)
         );
     }
     Ok(ExitCode::SUCCESS)

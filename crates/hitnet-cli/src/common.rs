@@ -101,7 +101,7 @@ pub fn print_json(v: &serde_json::Value) -> Result<()> {
 
 // The helpers the flows share live in hitnet-flow; the commands use them
 // from here.
-pub use hitnet_flow::{bram_for_target, config_json, model_json, model_line, patterns, stimulus};
+pub use hitnet_flow::{bram_for_target, config_json, model_json, model_line};
 
 /// Config, model and plan: the input of gen, sim, cosim, synth and report.
 pub struct Planned {
@@ -139,7 +139,7 @@ impl BramArg {
     }
 }
 
-pub use hitnet_flow::{bar, spinner};
+pub use hitnet_flow::bar;
 
 /// A flow error with its exit code: 2 for input, 1 when a netlist check
 /// ran and failed; FPGA and verification errors as their own mappings say.

@@ -8,9 +8,11 @@
 //! its exit code: 2 for what the user can fix, 1 when a tool or a check
 //! ran and failed.
 pub mod bench;
+pub mod cosim;
 pub mod explore;
 pub mod report;
 pub mod simulate;
+pub mod summary;
 pub mod synth;
 pub mod verify;
 

@@ -226,6 +226,123 @@ pub enum EvalEvent<'r> {
     Generated(&'r Generated),
 }
 
+impl EvalEvent<'_> {
+    /// The text form of this result of the evaluation of `m`.
+    pub fn text(&self, m: &ModelInfo) -> String {
+        let unit = m.unit();
+        let mut s = String::new();
+        match *self {
+            EvalEvent::Loaded => {
+                line(
+                    &mut s,
+                    format!(
+                        "model:  {} ({} {}x{}, {} layer{}, {}-token {unit} vocabulary, slope {}{})",
+                        m.model,
+                        m.cell.to_uppercase(),
+                        m.input_size,
+                        m.hidden_size,
+                        m.layers,
+                        if m.layers == 1 { "" } else { "s" },
+                        m.vocab,
+                        m.quant.slope,
+                        m.trained_quant
+                            .map(|q| format!(", trained {q}"))
+                            .unwrap_or_default()
+                    ),
+                );
+            }
+            EvalEvent::Corpus {
+                file,
+                split,
+                tokens,
+            } => line(
+                &mut s,
+                format!(
+                    "corpus: {file}, {} split, {} {unit}s scored",
+                    split.name(),
+                    tokens - 1
+                ),
+            ),
+            EvalEvent::Scored(r) => {
+                let bits = r.bits_per_token;
+                match (r.variant.variant(), &r.accelerator) {
+                    (Some(v), _) => {
+                        let metric = match m.level {
+                            VocabLevel::Char => format!("{bits:.4} bits/char"),
+                            VocabLevel::Word => {
+                                format!("{:.2} perplexity/word ({bits:.4} bits/word)", r.perplexity)
+                            }
+                        };
+                        line(
+                            &mut s,
+                            format!(
+                                "  {:<16} {metric}   {} ({:.1} s, {:.0} tokens/s)",
+                                v.name(),
+                                v.describe(),
+                                r.seconds,
+                                r.tokens as f64 / r.seconds.max(1e-9)
+                            ),
+                        );
+                    }
+                    (None, acc) => {
+                        let acc = acc.as_ref().expect("the simulator reports its run");
+                        line(&mut s, format!(
+                            "  {:<16} {bits:.4} bits/{unit}   cycle-accurate simulator, {} array, {:.0} cycles/token ({:.1} s)",
+                            "simulator",
+                            acc.array,
+                            acc.cycles_per_token,
+                            r.seconds
+                        ));
+                    }
+                }
+            }
+            EvalEvent::Fidelity(f) => line(
+                &mut s,
+                format!(
+                    "simulator vs golden: {}",
+                    if f.matches {
+                        format!("every h of all {} tokens identical", f.tokens)
+                    } else {
+                        format!("{} tokens DIFFER", f.mismatched)
+                    }
+                ),
+            ),
+            EvalEvent::GoldenVsQuantizedFloat(rel) => line(
+                &mut s,
+                format!(
+                    "golden vs quantized float: {:+.2}% ({})",
+                    100.0 * rel,
+                    if rel.abs() <= 0.01 {
+                        "within 1%"
+                    } else {
+                        "MORE than 1% apart"
+                    }
+                ),
+            ),
+            EvalEvent::Generated(g) => {
+                line(
+                    &mut s,
+                    format!(
+                        "--- {} {unit}s sampled by the {} model (temperature {}, seed {}) ---",
+                        g.tokens,
+                        g.variant.name(),
+                        g.temperature,
+                        g.seed
+                    ),
+                );
+                line(&mut s, g.text.to_string());
+                line(&mut s, "---".into());
+            }
+        }
+        s
+    }
+}
+
+fn line(s: &mut String, l: String) {
+    s.push_str(&l);
+    s.push('\n');
+}
+
 /// Errors of an evaluation; each names the file or step at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
