@@ -59,6 +59,23 @@ pub struct Shape {
 }
 
 impl Shape {
+    /// `rows` x `cols`, the plan choosing the post lanes.
+    pub fn new(rows: usize, cols: usize) -> Shape {
+        Shape {
+            rows,
+            cols,
+            lanes: None,
+        }
+    }
+
+    /// This shape with `lanes` post lanes.
+    pub fn with_lanes(self, lanes: usize) -> Shape {
+        Shape {
+            lanes: Some(lanes),
+            ..self
+        }
+    }
+
     /// The shape a config's `[hw]` section asks for.
     pub fn of(hw: &hitnet_model::config::HwSection) -> Shape {
         Shape {

@@ -4,16 +4,11 @@ use hitnet_model::{defaults, IntModel};
 
 fn int_model(cell: CellKind, i: usize, h: usize, layers: usize) -> IntModel {
     let q = QuantParams::default();
-    let fm = defaults::default_float_model(cell, i, h, layers, 1);
-    IntModel::new(&fm.quantize(&q).unwrap(), &q).unwrap()
+    defaults::default_int_model(cell, i, h, layers, 1, &q).unwrap()
 }
 
 fn shape(rows: usize, cols: usize) -> Shape {
-    Shape {
-        rows,
-        cols,
-        lanes: None,
-    }
+    Shape::new(rows, cols)
 }
 
 #[test]
@@ -84,16 +79,9 @@ fn bad_shapes_are_errors() {
         .unwrap_err()
         .to_string()
         .contains("hw.cols"));
-    let e = Plan::new(
-        &m,
-        Shape {
-            rows: 6,
-            cols: 4,
-            lanes: Some(4),
-        },
-    )
-    .unwrap_err()
-    .to_string();
+    let e = Plan::new(&m, shape(6, 4).with_lanes(4))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("hw.post_lanes"), "{e}");
 }
 
@@ -163,25 +151,15 @@ fn lane_hints_are_accepted() {
                 if rows % p != 0 {
                     continue;
                 }
-                let s = Shape {
-                    rows,
-                    cols,
-                    lanes: Some(p),
+                let Err(e) = Plan::new(&m, shape(rows, cols).with_lanes(p)) else {
+                    continue;
                 };
-                let Err(e) = Plan::new(&m, s) else { continue };
                 let e = e.to_string();
                 let Some(hint) = e.split("; use ").nth(1) else {
                     continue;
                 };
                 let q: usize = hint.split(' ').next().unwrap().parse().unwrap();
-                let ok = Plan::new(
-                    &m,
-                    Shape {
-                        rows,
-                        cols,
-                        lanes: Some(q),
-                    },
-                );
+                let ok = Plan::new(&m, shape(rows, cols).with_lanes(q));
                 assert!(ok.is_ok(), "rows {rows} cols {cols}: {e} -> {q}: {ok:?}");
                 checked += 1;
             }

@@ -264,22 +264,19 @@ pub fn build(
     };
     let dir = cache.join(format!("model-{key}"));
     let lib = dir.join("libhitnet_model.so");
+    let built = |cached: bool| Built {
+        lib: lib.clone(),
+        dir: dir.clone(),
+        cached,
+        ports,
+    };
+    // Checked again under the lock: another thread may have built it.
     if lib.exists() {
-        return Ok(Built {
-            lib,
-            dir,
-            cached: true,
-            ports,
-        });
+        return Ok(built(true));
     }
     let _guard = BUILD_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     if lib.exists() {
-        return Ok(Built {
-            lib,
-            dir,
-            cached: true,
-            ports,
-        });
+        return Ok(built(true));
     }
     std::fs::create_dir_all(cache).map_err(CosimError::io(cache))?;
     clean_stale(cache);
@@ -375,12 +372,7 @@ pub fn build(
     if std::fs::rename(&tmp, &dir).is_err() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
-    Ok(Built {
-        lib,
-        dir,
-        cached: false,
-        ports,
-    })
+    Ok(built(false))
 }
 
 #[cfg(test)]
@@ -422,18 +414,10 @@ mod tests {
     fn a_verilator_failure_points_to_its_log() {
         let tc = Toolchain::find().expect("verilator (scripts/setup installs it)");
         let q = hitnet_model::QuantParams::default();
-        let fm =
-            hitnet_model::defaults::default_float_model(hitnet_model::CellKind::Lstm, 5, 3, 1, 1);
-        let im = hitnet_model::IntModel::new(&fm.quantize(&q).unwrap(), &q).unwrap();
-        let plan = Plan::new(
-            &im,
-            hitnet_arch::Shape {
-                rows: 1,
-                cols: 2,
-                lanes: None,
-            },
-        )
-        .unwrap();
+        let im =
+            hitnet_model::defaults::default_int_model(hitnet_model::CellKind::Lstm, 5, 3, 1, 1, &q)
+                .unwrap();
+        let plan = Plan::new(&im, hitnet_arch::Shape::new(1, 2)).unwrap();
         let cache = tempfile::tempdir().unwrap();
         let e = build(
             &tc,

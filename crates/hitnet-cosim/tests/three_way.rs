@@ -24,23 +24,43 @@ fn tokens(seed: u64, n: usize, input: usize, reset_every: usize) -> Vec<Token> {
         .collect()
 }
 
-/// Generates the RTL, writes its images, runs the three models.
-fn three_way(m: &IntModel, plan: &Plan, stim: &Stimulus, images: Option<&dyn Fn(&Path)>) -> Report {
-    three_way_in(m, plan, stim, Bram::Inferred, images, None, None)
+/// What a three-way run changes: how the weight banks are built (`bram`),
+/// the memory images (`images`) or the Verilog before it is verilated
+/// (`edit`; a fault in a DP16KD's INITVAL), and whether the RTL starts from
+/// random registers (`random_init`). The default: as generated, from zero.
+#[derive(Clone, Copy, Default)]
+struct Variant<'a> {
+    bram: Bram,
+    images: Option<&'a dyn Fn(&Path)>,
+    edit: Option<&'a dyn Fn(&str) -> String>,
+    random_init: Option<u32>,
 }
 
-/// `three_way` with the weight banks built as `bram` says; `edit` changes
-/// the Verilog before it is verilated (a fault in a DP16KD's INITVAL).
-fn three_way_in(
-    m: &IntModel,
-    plan: &Plan,
-    stim: &Stimulus,
-    bram: Bram,
-    images: Option<&dyn Fn(&Path)>,
-    edit: Option<&dyn Fn(&str) -> String>,
-    random_init: Option<u32>,
-) -> Report {
-    three_way_try(m, plan, stim, bram, images, edit, random_init).unwrap()
+impl Variant<'_> {
+    fn on(bram: Bram) -> Self {
+        Variant {
+            bram,
+            ..Variant::default()
+        }
+    }
+}
+
+/// Generates the RTL, writes its images, runs the three models.
+fn three_way(m: &IntModel, plan: &Plan, stim: &Stimulus, images: Option<&dyn Fn(&Path)>) -> Report {
+    three_way_in(
+        m,
+        plan,
+        stim,
+        Variant {
+            images,
+            ..Variant::default()
+        },
+    )
+}
+
+/// `three_way` with the design changed as `v` says.
+fn three_way_in(m: &IntModel, plan: &Plan, stim: &Stimulus, v: Variant) -> Report {
+    three_way_try(m, plan, stim, v).unwrap()
 }
 
 /// `three_way_in`, or the error a broken design gives (a protocol error,
@@ -49,11 +69,14 @@ fn three_way_try(
     m: &IntModel,
     plan: &Plan,
     stim: &Stimulus,
-    bram: Bram,
-    images: Option<&dyn Fn(&Path)>,
-    edit: Option<&dyn Fn(&str) -> String>,
-    random_init: Option<u32>,
+    v: Variant,
 ) -> Result<Report, hitnet_cosim::CosimError> {
+    let Variant {
+        bram,
+        images,
+        edit,
+        random_init,
+    } = v;
     let d = hitnet_rtl::generate_with(plan, serde_json::json!({}), bram);
     let verilog = match edit {
         Some(f) => f(&d.verilog()),
@@ -151,17 +174,10 @@ fn eight_larger_random_configs() {
     }
 }
 
-/// A model whose every weight is `w` and every bias `bias`.
-fn uniform(
-    cell: CellKind,
-    i: usize,
-    h: usize,
-    layers: usize,
-    w: i8,
-    bias: f64,
-    q: &QuantParams,
-) -> IntModel {
-    let qm = QuantModel::uniform(cell, i, h, layers, w, 0.25, bias, q);
+/// A model of 11 inputs and 9 units whose every weight is `w` and every
+/// bias `bias`.
+fn uniform(cell: CellKind, layers: usize, w: i8, bias: f64, q: &QuantParams) -> IntModel {
+    let qm = QuantModel::uniform(cell, 11, 9, layers, w, 0.25, bias, q);
     IntModel::new(&qm, q).unwrap()
 }
 
@@ -173,34 +189,20 @@ fn extremes_all_plus_minus_zero_and_saturation() {
         ..QuantParams::default()
     };
     let cases = [
-        (
-            "all +1, LSTM",
-            uniform(CellKind::Lstm, 11, 9, 2, 1, 0.0, &thr),
-        ),
-        (
-            "all -1, GRU",
-            uniform(CellKind::Gru, 11, 9, 2, -1, 0.0, &thr),
-        ),
+        ("all +1, LSTM", uniform(CellKind::Lstm, 2, 1, 0.0, &thr)),
+        ("all -1, GRU", uniform(CellKind::Gru, 2, -1, 0.0, &thr)),
         (
             "all 0, LSTM",
-            uniform(CellKind::Lstm, 11, 9, 1, 0, 0.5, &QuantParams::default()),
+            uniform(CellKind::Lstm, 1, 0, 0.5, &QuantParams::default()),
         ),
         // i = f = g = 1: c grows by 1.0 a step and saturates at 2^ci.
         (
             "saturating cell, LSTM",
-            uniform(CellKind::Lstm, 11, 9, 1, 1, 6.0, &thr),
+            uniform(CellKind::Lstm, 1, 1, 6.0, &thr),
         ),
     ];
     for (k, (what, m)) in cases.iter().enumerate() {
-        let plan = Plan::new(
-            m,
-            Shape {
-                rows: 3,
-                cols: 5,
-                lanes: None,
-            },
-        )
-        .unwrap();
+        let plan = Plan::new(m, Shape::new(3, 5)).unwrap();
         // All +1 inputs, then all -1: drives accumulators to both ends.
         let toks: Vec<Token> = (0..60)
             .map(|t| Token {
@@ -265,15 +267,7 @@ fn table_case(cell: CellKind, n: usize) -> (IntModel, Plan, Stimulus) {
         gate.scale = 0.3;
     }
     let m = IntModel::new(&qm, &q).unwrap();
-    let plan = Plan::new(
-        &m,
-        Shape {
-            rows: 8,
-            cols: 6,
-            lanes: None,
-        },
-    )
-    .unwrap();
+    let plan = Plan::new(&m, Shape::new(8, 6)).unwrap();
     let stim = Stimulus {
         tokens: tokens(9, n, i, 40),
         valid: Pattern::Always,
@@ -310,20 +304,24 @@ fn every_table_entry() {
     }
 }
 
+/// The default model of the given sizes and seed, planned on `shape`.
+fn default_case(
+    cell: CellKind,
+    i: usize,
+    h: usize,
+    layers: usize,
+    seed: u64,
+    shape: Shape,
+) -> (IntModel, Plan) {
+    let q = QuantParams::default();
+    let m = hitnet_model::defaults::default_int_model(cell, i, h, layers, seed, &q).unwrap();
+    let plan = Plan::new(&m, shape).unwrap();
+    (m, plan)
+}
+
 #[test]
 fn long_run_10000_tokens() {
-    let q = QuantParams::default();
-    let fm = hitnet_model::defaults::default_float_model(CellKind::Lstm, 40, 32, 2, 5);
-    let m = IntModel::new(&fm.quantize(&q).unwrap(), &q).unwrap();
-    let plan = Plan::new(
-        &m,
-        Shape {
-            rows: 8,
-            cols: 16,
-            lanes: None,
-        },
-    )
-    .unwrap();
+    let (m, plan) = default_case(CellKind::Lstm, 40, 32, 2, 5, Shape::new(8, 16));
     let stim = Stimulus {
         tokens: tokens(11, 10_000, 40, 2_500),
         valid: Pattern::Always,
@@ -339,18 +337,7 @@ fn long_run_10000_tokens() {
 
 /// The design and stimulus of the fault-injection tests: GRU 13/11 on 4 x 8.
 fn fault_case() -> (IntModel, Plan, Stimulus) {
-    let q = QuantParams::default();
-    let fm = hitnet_model::defaults::default_float_model(CellKind::Gru, 13, 11, 1, 8);
-    let m = IntModel::new(&fm.quantize(&q).unwrap(), &q).unwrap();
-    let plan = Plan::new(
-        &m,
-        Shape {
-            rows: 4,
-            cols: 8,
-            lanes: None,
-        },
-    )
-    .unwrap();
+    let (m, plan) = default_case(CellKind::Gru, 13, 11, 1, 8, Shape::new(4, 8));
     let stim = Stimulus {
         tokens: tokens(3, 30, 13, 30),
         valid: Pattern::Always,
@@ -395,18 +382,9 @@ fn a_flipped_weight_is_caught() {
 #[test]
 fn dp16kd_banks_every_mode() {
     let q = QuantParams::default();
-    let fm = hitnet_model::defaults::default_float_model(CellKind::Lstm, 64, 64, 1, 5);
-    let m = IntModel::new(&fm.quantize(&q).unwrap(), &q).unwrap();
+    let m = hitnet_model::defaults::default_int_model(CellKind::Lstm, 64, 64, 1, 5, &q).unwrap();
     for (rows, cols, width) in [(8, 16, 36), (4, 8, 18), (3, 8, 9)] {
-        let plan = Plan::new(
-            &m,
-            Shape {
-                rows,
-                cols,
-                lanes: None,
-            },
-        )
-        .unwrap();
+        let plan = Plan::new(&m, Shape::new(rows, cols)).unwrap();
         let d = hitnet_rtl::generate_with(&plan, serde_json::json!({}), Bram::Dp16kd);
         let wb = &d.manifest["memories"]["weight_bram"];
         assert_eq!(wb["primitive"], "DP16KD", "{rows}x{cols}: {wb}");
@@ -423,7 +401,7 @@ fn dp16kd_banks_every_mode() {
                 percent: 60,
             },
         };
-        let r = three_way_in(&m, &plan, &stim, Bram::Dp16kd, None, None, None);
+        let r = three_way_in(&m, &plan, &stim, Variant::on(Bram::Dp16kd));
         assert_exact(&r, &format!("DP16KD {rows}x{cols}"));
     }
     let mut rng = Rng::new(78);
@@ -436,7 +414,7 @@ fn dp16kd_banks_every_mode() {
             valid: Pattern::Always,
             ready: Pattern::Always,
         };
-        let r = three_way_in(&m, &plan, &stim, Bram::Dp16kd, None, None, None);
+        let r = three_way_in(&m, &plan, &stim, Variant::on(Bram::Dp16kd));
         assert_exact(&r, &format!("DP16KD case {case}: {rc:?}"));
     }
 }
@@ -445,7 +423,7 @@ fn dp16kd_banks_every_mode() {
 fn a_flipped_weight_in_initval_is_caught() {
     let (m, plan, stim) = fault_case();
     assert_exact(
-        &three_way_in(&m, &plan, &stim, Bram::Dp16kd, None, None, None),
+        &three_way_in(&m, &plan, &stim, Variant::on(Bram::Dp16kd)),
         "unmodified",
     );
     // Negate bank 2's first nonzero weight (lowest address, lowest trit):
@@ -467,7 +445,15 @@ fn a_flipped_weight_in_initval_is_caught() {
         b[k] = char::from_digit(nd, 16).unwrap() as u8;
         String::from_utf8(b).unwrap()
     };
-    let r = three_way_in(&m, &plan, &stim, Bram::Dp16kd, None, Some(&flip), None);
+    let r = three_way_in(
+        &m,
+        &plan,
+        &stim,
+        Variant {
+            edit: Some(&flip),
+            ..Variant::on(Bram::Dp16kd)
+        },
+    );
     assert!(!r.bit_exact);
     assert!(r.sim_vs_rtl > 0);
     assert_eq!(r.golden_vs_sim, 0);
@@ -501,7 +487,15 @@ fn random_initial_state_changes_nothing() {
             Bram::Inferred
         };
         let seed = 1 + case as u32;
-        let r = three_way_in(&m, &plan, &stim, bram, None, None, Some(seed));
+        let r = three_way_in(
+            &m,
+            &plan,
+            &stim,
+            Variant {
+                random_init: Some(seed),
+                ..Variant::on(bram)
+            },
+        );
         assert_exact(&r, &format!("case {case}, init seed {seed}: {rc:?}"));
     }
 }
@@ -518,20 +512,20 @@ fn a_forgotten_reset_is_caught_by_random_init() {
         assert!(v.contains(from), "the queue reset moved; update this test");
         v.replace(from, "if (rst) begin en <= 1'b1; end")
     };
-    let zero = three_way_in(&m, &plan, &stim, Bram::Inferred, None, Some(&forget), None);
+    let forgotten = Variant {
+        edit: Some(&forget),
+        ..Variant::default()
+    };
+    let zero = three_way_in(&m, &plan, &stim, forgotten);
     assert_exact(&zero, "no reset, zero init");
     // A 2-bit count starts at 0 on one seed in four: try four seeds.
     let caught = (1..=4u32)
         .filter(|&seed| {
-            match three_way_try(
-                &m,
-                &plan,
-                &stim,
-                Bram::Inferred,
-                None,
-                Some(&forget),
-                Some(seed),
-            ) {
+            let v = Variant {
+                random_init: Some(seed),
+                ..forgotten
+            };
+            match three_way_try(&m, &plan, &stim, v) {
                 Ok(r) => !r.bit_exact,
                 // The RTL misbehaving is also caught; a build or I/O
                 // failure is not an answer.
@@ -546,7 +540,11 @@ fn a_forgotten_reset_is_caught_by_random_init() {
         caught >= 1,
         "a forgotten reset went unseen on 4 random seeds"
     );
-    let unchanged = three_way_in(&m, &plan, &stim, Bram::Inferred, None, None, Some(3));
+    let unchanged = Variant {
+        random_init: Some(3),
+        ..Variant::default()
+    };
+    let unchanged = three_way_in(&m, &plan, &stim, unchanged);
     assert_exact(&unchanged, "with reset, random init");
 }
 

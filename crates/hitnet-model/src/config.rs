@@ -237,25 +237,16 @@ impl QuantParams {
                 format!("{} is not in [0, 1]", q.act_threshold),
             ));
         }
-        range_u32("quant.frac_bits", q.frac_bits, 4, 16)?;
-        range_u32("quant.cell_int_bits", q.cell_int_bits, 0, 8)?;
-        range_u32("quant.lut_bits", q.lut_bits, 4, 14)?;
-        range_u32("quant.scale_bits", q.scale_bits, 4, 20)?;
+        in_range("quant.frac_bits", q.frac_bits, 4, 16)?;
+        in_range("quant.cell_int_bits", q.cell_int_bits, 0, 8)?;
+        in_range("quant.lut_bits", q.lut_bits, 4, 14)?;
+        in_range("quant.scale_bits", q.scale_bits, 4, 20)?;
         Ok(())
     }
 }
 
-fn range_u32(key: &str, v: u32, lo: u32, hi: u32) -> Result<()> {
-    if v < lo || v > hi {
-        return Err(ModelError::invalid(
-            key,
-            format!("{v} is not in [{lo}, {hi}]"),
-        ));
-    }
-    Ok(())
-}
-
-fn range_usize(key: &str, v: usize, lo: usize, hi: usize) -> Result<()> {
+/// Checks that the integer `v` of `key` is in [lo, hi].
+fn in_range<T: PartialOrd + std::fmt::Display>(key: &str, v: T, lo: T, hi: T) -> Result<()> {
     if v < lo || v > hi {
         return Err(ModelError::invalid(
             key,
@@ -326,9 +317,9 @@ impl Config {
 
     pub fn validate(&self) -> Result<()> {
         let m = &self.model;
-        range_usize("model.input_size", m.input_size, 1, MAX_SIZE)?;
-        range_usize("model.hidden_size", m.hidden_size, 1, MAX_SIZE)?;
-        range_usize("model.layers", m.layers, 1, MAX_LAYERS)?;
+        in_range("model.input_size", m.input_size, 1, MAX_SIZE)?;
+        in_range("model.hidden_size", m.hidden_size, 1, MAX_SIZE)?;
+        in_range("model.layers", m.layers, 1, MAX_LAYERS)?;
         let (i, h) = (m.input_size, m.hidden_size);
         let weights = self.weight_count();
         if weights > MAX_WEIGHTS {
@@ -340,10 +331,10 @@ impl Config {
                 ),
             ));
         }
-        range_usize("hw.rows", self.hw.rows, 1, MAX_ARRAY)?;
-        range_usize("hw.cols", self.hw.cols, 1, MAX_ARRAY)?;
+        in_range("hw.rows", self.hw.rows, 1, MAX_ARRAY)?;
+        in_range("hw.cols", self.hw.cols, 1, MAX_ARRAY)?;
         if let Some(p) = self.hw.post_lanes {
-            range_usize("hw.post_lanes", p, 1, MAX_ARRAY)?;
+            in_range("hw.post_lanes", p, 1, MAX_ARRAY)?;
         }
         if !clock_ok(self.hw.clock_mhz) {
             return Err(ModelError::invalid(
@@ -529,42 +520,52 @@ mod tests {
         assert_eq!(q.frac_bits, 10);
     }
 
+    /// The message of parsing the config text `t` (as "c.toml"), which must fail.
+    fn parse_err(t: &str) -> String {
+        Config::parse(t, "c.toml").unwrap_err().to_string()
+    }
+
     #[test]
     fn unknown_key_is_named() {
-        let t = "[model]\ncell = \"lstm\"\ninput_size = 4\nhidden_size = 4\nbogus = 1\n";
-        let e = Config::parse(t, "c.toml").unwrap_err().to_string();
+        let e = parse_err("[model]\ncell = \"lstm\"\ninput_size = 4\nhidden_size = 4\nbogus = 1\n");
         assert!(e.starts_with("c.toml: line 5"), "{e}");
         assert!(e.contains("bogus"), "{e}");
     }
 
     #[test]
     fn missing_key_is_named() {
-        let t = "[model]\ncell = \"lstm\"\ninput_size = 4\n";
-        let e = Config::parse(t, "c.toml").unwrap_err().to_string();
+        let e = parse_err("[model]\ncell = \"lstm\"\ninput_size = 4\n");
         assert!(e.contains("hidden_size"), "{e}");
         assert!(e.contains("[model]"), "{e}");
     }
 
     #[test]
     fn zero_and_absurd_sizes() {
-        let t = "[model]\ncell = \"gru\"\ninput_size = 0\nhidden_size = 4\n";
-        let e = Config::parse(t, "c.toml").unwrap_err().to_string();
-        assert!(e.contains("model.input_size"), "{e}");
-        let t = "[model]\ncell = \"gru\"\ninput_size = 4\nhidden_size = 100000000\n";
-        let e = Config::parse(t, "c.toml").unwrap_err().to_string();
-        assert!(e.contains("model.hidden_size"), "{e}");
-        let t = "[model]\ncell = \"gru\"\ninput_size = 4\nhidden_size = 4\n[hw]\nrows = 0\n";
-        let e = Config::parse(t, "c.toml").unwrap_err().to_string();
-        assert!(e.contains("hw.rows"), "{e}");
-        let t = "[model]\ncell = \"gru\"\ninput_size = 4\nhidden_size = 4\n[quant]\nslope = nan\n";
-        let e = Config::parse(t, "c.toml").unwrap_err().to_string();
-        assert!(e.contains("quant.slope"), "{e}");
+        // (what follows `[model]\ncell = "gru"\n`, the key the message names)
+        let cases = [
+            ("input_size = 0\nhidden_size = 4\n", "model.input_size"),
+            (
+                "input_size = 4\nhidden_size = 100000000\n",
+                "model.hidden_size",
+            ),
+            (
+                "input_size = 4\nhidden_size = 4\n[hw]\nrows = 0\n",
+                "hw.rows",
+            ),
+            (
+                "input_size = 4\nhidden_size = 4\n[quant]\nslope = nan\n",
+                "quant.slope",
+            ),
+        ];
+        for (rest, key) in cases {
+            let e = parse_err(&format!("[model]\ncell = \"gru\"\n{rest}"));
+            assert!(e.contains(key), "{e}");
+        }
     }
 
     #[test]
     fn bad_enum_value() {
-        let t = "[model]\ncell = \"rnn\"\ninput_size = 4\nhidden_size = 4\n";
-        let e = Config::parse(t, "c.toml").unwrap_err().to_string();
+        let e = parse_err("[model]\ncell = \"rnn\"\ninput_size = 4\nhidden_size = 4\n");
         assert!(e.contains("rnn") || e.contains("variant"), "{e}");
     }
 

@@ -1,7 +1,9 @@
 //! The built-in default model: seeded random float weights with the spread
 //! of trained RNN weights (roughly Gaussian with heavier tails), TTQ-quantized
 //! like any imported model. Every command works with no weight file.
-use crate::config::CellKind;
+use crate::config::{CellKind, QuantParams};
+use crate::error::Result;
+use crate::golden::IntModel;
 use crate::model::{FloatLayer, FloatModel};
 use crate::rng::Rng;
 
@@ -60,4 +62,18 @@ pub fn default_float_model(
         hidden_size,
         layers,
     }
+}
+
+/// The default float model for the given sizes, quantized with `q` and
+/// lowered to the integer model the hardware runs.
+pub fn default_int_model(
+    cell: CellKind,
+    input_size: usize,
+    hidden_size: usize,
+    layers: usize,
+    seed: u64,
+    q: &QuantParams,
+) -> Result<IntModel> {
+    let fm = default_float_model(cell, input_size, hidden_size, layers, seed);
+    IntModel::new(&fm.quantize(q)?, q)
 }

@@ -121,14 +121,14 @@ impl FloatNet {
     }
 
     pub fn initial_state(&self) -> FloatState {
+        let n = self.hidden_size;
         FloatState {
-            layers: (0..self.layers.len())
-                .map(|l| FloatLayerState {
-                    h: vec![0.0; self.hidden_size],
-                    c: vec![0.0; self.hidden_size],
-                    lfsr: (0..self.hidden_size)
-                        .map(|j| lfsr::unit_seed(self.quant.lfsr_seed, l, j))
-                        .collect(),
+            layers: lfsr::initial_seeds(self.quant.lfsr_seed, self.layers.len(), n)
+                .into_iter()
+                .map(|lfsr| FloatLayerState {
+                    h: vec![0.0; n],
+                    c: vec![0.0; n],
+                    lfsr,
                 })
                 .collect(),
         }

@@ -135,14 +135,14 @@ impl IntModel {
 
     /// Initial state of a sequence: h = 0, c = 0, LFSRs at their seeds.
     pub fn initial_state(&self) -> State {
+        let n = self.hidden_size;
         State {
-            layers: (0..self.layers.len())
-                .map(|l| LayerState {
-                    h: vec![0; self.hidden_size],
-                    c: vec![0; self.hidden_size],
-                    lfsr: (0..self.hidden_size)
-                        .map(|j| lfsr::unit_seed(self.quant.lfsr_seed, l, j))
-                        .collect(),
+            layers: lfsr::initial_seeds(self.quant.lfsr_seed, self.layers.len(), n)
+                .into_iter()
+                .map(|lfsr| LayerState {
+                    h: vec![0; n],
+                    c: vec![0; n],
+                    lfsr,
                 })
                 .collect(),
         }
@@ -387,15 +387,17 @@ impl<'a> Golden<'a> {
                     let prod = o * tc;
                     let hpre = rshift_round(prod, fb);
                     if let Some(r) = r.as_deref_mut() {
-                        r.see("act", i);
-                        r.see("act", fg);
-                        r.see("act", g);
-                        r.see("act", o);
-                        r.see("act", tc);
-                        r.see("cell_sum", sum);
-                        r.see("cell", c);
-                        r.see("h_prod", prod);
-                        r.see("h_pre", hpre);
+                        r.see_all(&[
+                            ("act", i),
+                            ("act", fg),
+                            ("act", g),
+                            ("act", o),
+                            ("act", tc),
+                            ("cell_sum", sum),
+                            ("cell", c),
+                            ("h_prod", prod),
+                            ("h_pre", hpre),
+                        ]);
                     }
                     (c, hpre)
                 }
@@ -413,15 +415,17 @@ impl<'a> Golden<'a> {
                     let uprod = u * diff;
                     let s = n + rshift_round(uprod, fb);
                     if let Some(r) = r.as_deref_mut() {
-                        r.see("act", rg);
-                        r.see("act", u);
-                        r.see("act", n);
-                        r.see("gru_rprod", rprod);
-                        r.see("gru_sum", npre);
-                        r.see("gru_diff", diff);
-                        r.see("cell_sum", uprod);
-                        r.see("cell", s);
-                        r.see("h_pre", s);
+                        r.see_all(&[
+                            ("act", rg),
+                            ("act", u),
+                            ("act", n),
+                            ("gru_rprod", rprod),
+                            ("gru_sum", npre),
+                            ("gru_diff", diff),
+                            ("cell_sum", uprod),
+                            ("cell", s),
+                            ("h_pre", s),
+                        ]);
                     }
                     (s, s)
                 }

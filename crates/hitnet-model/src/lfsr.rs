@@ -42,6 +42,14 @@ pub fn unit_seed(lfsr_seed: u64, layer: usize, unit: usize) -> u32 {
     }
 }
 
+/// The seeds of every unit of `layers` layers of `hidden` units,
+/// `[layer][unit]`: the LFSR states at the start of a sequence.
+pub fn initial_seeds(lfsr_seed: u64, layers: usize, hidden: usize) -> Vec<Vec<u32>> {
+    (0..layers)
+        .map(|l| (0..hidden).map(|j| unit_seed(lfsr_seed, l, j)).collect())
+        .collect()
+}
+
 /// Multiplication in GF(2)[x] modulo `poly` (degree `deg`), used to prove the
 /// period algebraically.
 fn polymulmod(a: u64, b: u64, poly: u64, deg: u32) -> u64 {

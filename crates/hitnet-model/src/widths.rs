@@ -201,4 +201,12 @@ impl Ranges {
         e.0 = e.0.min(v);
         e.1 = e.1.max(v);
     }
+
+    /// `see` for each (name, value).
+    #[inline]
+    pub fn see_all(&mut self, values: &[(&'static str, i64)]) {
+        for &(name, v) in values {
+            self.see(name, v);
+        }
+    }
 }

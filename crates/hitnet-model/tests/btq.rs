@@ -1,6 +1,6 @@
 //! Bernoulli ternary quantization is unbiased: E[h] = h_pre / 2^F.
 use hitnet_model::config::{ActMode, CellKind, QuantParams};
-use hitnet_model::{defaults, IntModel};
+use hitnet_model::defaults;
 
 #[test]
 fn btq_mean_is_unbiased() {
@@ -8,8 +8,7 @@ fn btq_mean_is_unbiased() {
         activation: ActMode::Bernoulli,
         ..QuantParams::default()
     };
-    let fm = defaults::default_float_model(CellKind::Lstm, 4, 4, 1, 1);
-    let im = IntModel::new(&fm.quantize(&q).unwrap(), &q).unwrap();
+    let im = defaults::default_int_model(CellKind::Lstm, 4, 4, 1, 1, &q).unwrap();
     let one = im.formats.one();
     let n = 20_000;
     let mut state = hitnet_model::lfsr::unit_seed(1, 0, 0);
@@ -30,8 +29,7 @@ fn btq_mean_is_unbiased() {
 #[test]
 fn btq_streams_of_different_units_are_uncorrelated() {
     let q = QuantParams::default();
-    let fm = defaults::default_float_model(CellKind::Lstm, 4, 4, 1, 1);
-    let im = IntModel::new(&fm.quantize(&q).unwrap(), &q).unwrap();
+    let im = defaults::default_int_model(CellKind::Lstm, 4, 4, 1, 1, &q).unwrap();
     let mut a = hitnet_model::lfsr::unit_seed(1, 0, 0);
     let mut b = hitnet_model::lfsr::unit_seed(1, 0, 1);
     let n = 20_000;

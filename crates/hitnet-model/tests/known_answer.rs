@@ -3,6 +3,25 @@ use hitnet_model::config::{ActMode, CellKind, QuantParams};
 use hitnet_model::model::{gate_specs, QuantGate, QuantLayer, QuantModel, TernaryMatrix};
 use hitnet_model::{Golden, IntModel};
 
+/// A one-layer model of `n` inputs and `n` units with the given gates.
+fn one_layer(cell: CellKind, n: usize, gates: Vec<QuantGate>, q: &QuantParams) -> QuantModel {
+    QuantModel {
+        cell,
+        input_size: n,
+        hidden_size: n,
+        layers: vec![QuantLayer {
+            input_size: n,
+            hidden_size: n,
+            gates,
+        }],
+        quant: q.clone(),
+        embedding: None,
+        output: None,
+        vocab: None,
+        meta: serde_json::Value::Null,
+    }
+}
+
 fn tiny_lstm() -> (QuantModel, QuantParams) {
     let q = QuantParams {
         slope: 2.0,
@@ -30,21 +49,7 @@ fn tiny_lstm() -> (QuantModel, QuantParams) {
             bias: bias[g].to_vec(),
         })
         .collect();
-    let m = QuantModel {
-        cell: CellKind::Lstm,
-        input_size: 2,
-        hidden_size: 2,
-        layers: vec![QuantLayer {
-            input_size: 2,
-            hidden_size: 2,
-            gates,
-        }],
-        quant: q.clone(),
-        embedding: None,
-        output: None,
-        vocab: None,
-        meta: serde_json::Value::Null,
-    };
+    let m = one_layer(CellKind::Lstm, 2, gates, &q);
     (m, q)
 }
 
@@ -140,21 +145,7 @@ fn gru_1x1_step_by_hand() {
             bias: vec![0.0],
         })
         .collect();
-    let m = QuantModel {
-        cell: CellKind::Gru,
-        input_size: 1,
-        hidden_size: 1,
-        layers: vec![QuantLayer {
-            input_size: 1,
-            hidden_size: 1,
-            gates,
-        }],
-        quant: q.clone(),
-        embedding: None,
-        output: None,
-        vocab: None,
-        meta: serde_json::Value::Null,
-    };
+    let m = one_layer(CellKind::Gru, 1, gates, &q);
     let im = IntModel::new(&m, &q).unwrap();
     assert_eq!((im.formats.lut_frac, im.formats.pre_frac), (4, 12));
     let mut g = Golden::new(&im);

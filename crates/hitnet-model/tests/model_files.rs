@@ -60,29 +60,40 @@ fn bad_model_files_name_what_is_wrong() {
     // Truncated.
     let e = err_of(&good[..good.len() / 2]);
     assert!(e.starts_with("m.json: ") && e.contains("EOF"), "{e}");
-    // Not a trit.
-    let e = err_of(&good.replacen("\"+", "\"x", 1));
-    assert!(
-        e.contains("is not a trit") && e.contains("layers[0].gates[0].rows["),
-        "{e}"
-    );
-    // Wrong row length.
-    let e = err_of(&good.replacen("\"+", "\"++", 1));
-    assert!(e.contains("expected 12"), "{e}");
-    // Wrong gate name.
-    let e = err_of(&good.replacen("\"name\": \"f\"", "\"name\": \"q\"", 1));
-    assert!(e.contains("layers[0].gates[1].name"), "{e}");
     // Non-finite scale: JSON has no NaN, a string is a type error.
     let e = err_of(&good.replacen("\"scale\": ", "\"scale\": \"nan\", \"x\": ", 1));
     assert!(e.starts_with("m.json: "), "{e}");
-    // Unknown key.
-    let e = err_of(&good.replacen("\"cell\"", "\"bogus\": 1, \"cell\"", 1));
-    assert!(e.contains("bogus"), "{e}");
-    // Wrong format name / version.
-    let e = err_of(&good.replacen("hitnet-model", "other", 1));
-    assert!(e.contains("format"), "{e}");
-    let e = err_of(&good.replacen("\"version\": 1", "\"version\": 9", 1));
-    assert!(e.contains("version"), "{e}");
+    // (what is wrong, the edit that makes it so, what the message names)
+    let cases: [(&str, (&str, &str), &[&str]); 6] = [
+        (
+            "not a trit",
+            ("\"+", "\"x"),
+            &["is not a trit", "layers[0].gates[0].rows["],
+        ),
+        ("wrong row length", ("\"+", "\"++"), &["expected 12"]),
+        (
+            "wrong gate name",
+            ("\"name\": \"f\"", "\"name\": \"q\""),
+            &["layers[0].gates[1].name"],
+        ),
+        (
+            "unknown key",
+            ("\"cell\"", "\"bogus\": 1, \"cell\""),
+            &["bogus"],
+        ),
+        ("wrong format name", ("hitnet-model", "other"), &["format"]),
+        (
+            "wrong version",
+            ("\"version\": 1", "\"version\": 9"),
+            &["version"],
+        ),
+    ];
+    for (what, (from, to), names) in cases {
+        let e = err_of(&good.replacen(from, to, 1));
+        for n in names {
+            assert!(e.contains(n), "{what}: {n:?} not in {e}");
+        }
+    }
 }
 
 fn expect(cell: CellKind) -> Expect {

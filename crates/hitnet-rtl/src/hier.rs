@@ -77,6 +77,13 @@ impl Module {
             body: String::new(),
         }
     }
+    /// A pipelined block: its first ports are the clock, the synchronous
+    /// reset and the clock enable.
+    pub fn clocked(name: &str) -> Module {
+        let mut m = Module::new(name);
+        m.input("clk", 1).input("rst", 1).input("en", 1);
+        m
+    }
     pub fn input(&mut self, name: &str, width: usize) -> &mut Self {
         self.port(name, true, width)
     }

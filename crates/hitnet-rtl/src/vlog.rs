@@ -63,6 +63,17 @@ pub fn range(width: usize) -> String {
     }
 }
 
+/// The register `reg` (`w` bits) with the beat `beat` (`bw` bits) shifted
+/// in at the top, `{beat, reg[w-1:bw]}`; the beat alone when it fills the
+/// register.
+pub fn shift_in(beat: &str, reg: &str, w: usize, bw: usize) -> String {
+    if w == bw {
+        beat.to_string()
+    } else {
+        format!("{{{beat}, {reg}[{}:{bw}]}}", w - 1)
+    }
+}
+
 /// Trit `k` of a trit vector: bits [2k+1:2k] (hitnet_arch::TritWord's
 /// code, 00 = 0, 01 = +1, 11 = -1).
 pub fn trit(bus: &str, k: usize) -> String {

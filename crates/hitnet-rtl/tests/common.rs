@@ -1,7 +1,7 @@
 #![allow(dead_code)]
 use hitnet_arch::{Plan, Shape};
 use hitnet_model::config::{ActMode, CellKind, QuantParams};
-use hitnet_model::{defaults, IntModel};
+use hitnet_model::defaults;
 
 pub fn plan(
     cell: CellKind,
@@ -16,15 +16,6 @@ pub fn plan(
         activation: act,
         ..QuantParams::default()
     };
-    let fm = defaults::default_float_model(cell, i, h, layers, 1);
-    let im = IntModel::new(&fm.quantize(&q).unwrap(), &q).unwrap();
-    Plan::new(
-        &im,
-        Shape {
-            rows,
-            cols,
-            lanes: None,
-        },
-    )
-    .unwrap()
+    let im = defaults::default_int_model(cell, i, h, layers, 1, &q).unwrap();
+    Plan::new(&im, Shape::new(rows, cols)).unwrap()
 }

@@ -91,15 +91,7 @@ impl RandomConfig {
         let lanes: Vec<usize> = (1..=rc.rows)
             .filter(|&d| {
                 rc.rows.is_multiple_of(d)
-                    && Plan::new(
-                        &m,
-                        Shape {
-                            rows: rc.rows,
-                            cols: rc.cols,
-                            lanes: Some(d),
-                        },
-                    )
-                    .is_ok()
+                    && Plan::new(&m, Shape::new(rc.rows, rc.cols).with_lanes(d)).is_ok()
             })
             .collect();
         rc.lanes = Some(lanes[rng.below(lanes.len() as u64) as usize]);

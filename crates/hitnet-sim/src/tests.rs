@@ -12,8 +12,7 @@ pub(crate) fn model(
     q: &QuantParams,
     seed: u64,
 ) -> IntModel {
-    let fm = defaults::default_float_model(cell, i, h, layers, seed);
-    IntModel::new(&fm.quantize(q).unwrap(), q).unwrap()
+    defaults::default_int_model(cell, i, h, layers, seed, q).unwrap()
 }
 
 /// Runs sim and golden on the same stream; returns (mismatches, stats).
@@ -77,15 +76,7 @@ fn matches_golden_and_the_cycle_formula() {
         (CellKind::Gru, 1, 1, 1, 1, 1),
     ] {
         let im = model(cell, i, h, layers, &q, 3);
-        let plan = Plan::new(
-            &im,
-            Shape {
-                rows,
-                cols,
-                lanes: None,
-            },
-        )
-        .unwrap();
+        let plan = Plan::new(&im, Shape::new(rows, cols)).unwrap();
         let stats = compare(&im, &plan, 12, Pattern::Always, Pattern::Always, 0);
         assert_eq!(stats.starts[0], plan.cycles.first_start);
         for w in stats.starts.windows(2) {
@@ -103,15 +94,7 @@ fn matches_golden_and_the_cycle_formula() {
 fn backpressure_and_input_gaps_change_timing_not_values() {
     let q = QuantParams::default();
     let im = model(CellKind::Lstm, 20, 9, 2, &q, 5);
-    let plan = Plan::new(
-        &im,
-        Shape {
-            rows: 3,
-            cols: 4,
-            lanes: Some(3),
-        },
-    )
-    .unwrap();
+    let plan = Plan::new(&im, Shape::new(3, 4).with_lanes(3)).unwrap();
     let a = compare(&im, &plan, 10, Pattern::Always, Pattern::Always, 4);
     let b = compare(
         &im,
@@ -156,15 +139,7 @@ fn random_configs_match_golden() {
         let im = model(cell, i, h, layers, &q, k);
         let rows = 1 + rng.below(h as u64) as usize;
         let cols = 1 + rng.below((i.min(h) + h).min(64) as u64) as usize;
-        let plan = Plan::new(
-            &im,
-            Shape {
-                rows,
-                cols,
-                lanes: None,
-            },
-        )
-        .unwrap();
+        let plan = Plan::new(&im, Shape::new(rows, cols)).unwrap();
         compare(
             &im,
             &plan,

@@ -274,36 +274,35 @@ src/rom.v:3: ERROR:Can not open file `rom.hex` for \\$readmemh.\n",
         );
     }
 
+    /// A cell count map as `Stat::cells` gives it.
+    fn cells(counts: &[(&str, u64)]) -> BTreeMap<String, u64> {
+        counts.iter().map(|&(k, v)| (k.to_string(), v)).collect()
+    }
+
     #[test]
     fn summary_by_family() {
-        let cells: BTreeMap<String, u64> = [
+        let cells_ice40 = cells(&[
             ("SB_LUT4", 24),
             ("SB_DFF", 16),
             ("SB_DFFSR", 12),
             ("SB_CARRY", 11),
             ("SB_RAM40_4K", 2),
             ("$_DLATCH_P_", 1),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
-        let s = summarize(&cells, Family::Ice40);
+        ]);
+        let s = summarize(&cells_ice40, Family::Ice40);
         assert_eq!(
             (s.luts, s.ffs, s.carries, s.bram, s.latch_cells),
             (24, 28, 11, 2, 1)
         );
         assert!(s.unmapped.is_empty());
-        let cells: BTreeMap<String, u64> = [
+        let cells_ecp5 = cells(&[
             ("LUT4", 2),
             ("CCU2C", 6),
             ("TRELLIS_FF", 28),
             ("PFUMX", 1),
             ("$mul", 1),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
-        let s = summarize(&cells, Family::Ecp5);
+        ]);
+        let s = summarize(&cells_ecp5, Family::Ecp5);
         assert_eq!((s.luts, s.ffs, s.carries), (14, 28, 6));
         assert_eq!(s.unmapped.get("$mul"), Some(&1));
     }

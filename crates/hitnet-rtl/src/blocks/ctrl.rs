@@ -4,14 +4,12 @@
 use super::Ctx;
 use crate::hier::Module;
 use crate::vlog::{lit, Body};
+use hitnet_arch::{LayerPlan, Segment};
 
 pub fn build(c: &Ctx) -> Module {
     let p = c.p;
-    let mut m = Module::new("ctrl");
-    m.input("clk", 1)
-        .input("rst", 1)
-        .input("en", 1)
-        .input("fill_full", 1);
+    let mut m = Module::clocked("ctrl");
+    m.input("fill_full", 1);
     m.output("start", 1)
         .output("issue", 1)
         .output("waddr", c.wa_bits as usize)
@@ -41,19 +39,7 @@ pub fn build(c: &Ctx) -> Module {
     b.line(format!("reg [{}:0] nblk_m1;", bb - 1));
     b.line(format!("reg [{}:0] tail_m1;", tb - 1));
     b.line("always @(*) begin");
-    b.line("    case ({l, s})");
-    for (li, lp) in p.layers.iter().enumerate() {
-        for seg in &lp.segments {
-            let key = ((li as u64) << 2) | seg.gate as u64;
-            b.line(format!(
-                "        {}: nblk_m1 = {};",
-                lit(lb + 2, key as i64),
-                lit(bb, seg.blocks as i64 - 1)
-            ));
-        }
-    }
-    b.line(format!("        default: nblk_m1 = {};", lit(bb, 0)));
-    b.line("    endcase");
+    segment_case(&mut b, c, "nblk_m1", bb, |_, _, seg| seg.blocks as i64 - 1);
     b.line("    case (l)");
     for (li, lp) in p.layers.iter().enumerate() {
         b.line(format!(
@@ -69,20 +55,10 @@ pub fn build(c: &Ctx) -> Module {
     b.line(format!("reg [{}:0] zf_gate0;", zb - 1));
     b.line(format!("reg [{}:0] zf_next_layer;", zb - 1));
     b.line("always @(*) begin");
-    b.line("    case ({l, s})");
-    for (li, lp) in p.layers.iter().enumerate() {
-        for seg in &lp.segments {
-            let key = ((li as u64) << 2) | seg.gate as u64;
-            let next = lp.segments.get(seg.gate + 1).unwrap_or(&lp.segments[0]);
-            b.line(format!(
-                "        {}: zf_next_gate = {};",
-                lit(lb + 2, key as i64),
-                lit(zb, (c.zbase(li) + next.block_start) as i64)
-            ));
-        }
-    }
-    b.line(format!("        default: zf_next_gate = {};", lit(zb, 0)));
-    b.line("    endcase");
+    segment_case(&mut b, c, "zf_next_gate", zb, |li, lp, seg| {
+        let next = lp.segments.get(seg.gate + 1).unwrap_or(&lp.segments[0]);
+        (c.zbase(li) + next.block_start) as i64
+    });
     b.line("    case (l)");
     for (li, lp) in p.layers.iter().enumerate() {
         let nl_first = p
@@ -181,4 +157,28 @@ pub fn build(c: &Ctx) -> Module {
     b.line("end");
     m.body = b.s;
     m
+}
+
+/// A `case ({l, s})` that sets `target` (`w` bits) to `value(layer index,
+/// layer, segment)` for each segment of each layer, and to 0 otherwise.
+fn segment_case(
+    b: &mut Body,
+    c: &Ctx,
+    target: &str,
+    w: u32,
+    value: impl Fn(usize, &LayerPlan, &Segment) -> i64,
+) {
+    b.line("    case ({l, s})");
+    for (li, lp) in c.p.layers.iter().enumerate() {
+        for seg in &lp.segments {
+            let key = ((li as u64) << 2) | seg.gate as u64;
+            b.line(format!(
+                "        {}: {target} = {};",
+                lit(c.lb + 2, key as i64),
+                lit(w, value(li, lp, seg))
+            ));
+        }
+    }
+    b.line(format!("        default: {target} = {};", lit(w, 0)));
+    b.line("    endcase");
 }

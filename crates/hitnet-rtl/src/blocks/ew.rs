@@ -27,14 +27,11 @@ pub fn build(c: &Ctx) -> Module {
     let fb = f.frac;
     let bern = p.activation == ActMode::Bernoulli;
     let steps = p.steps;
-    let mut m = Module::new("ew");
+    let mut m = Module::clocked("ew");
     if bern {
         m.param("SEED_IMAGE", &quoted("seed_0.hex"));
     }
-    m.input("clk", 1)
-        .input("rst", 1)
-        .input("en", 1)
-        .input("first", 1)
+    m.input("first", 1)
         .input("ra", sa_bits as usize)
         .input("res", super::post::result(c).width() as usize);
     // The quantizer's beat (E8), written by the top into the output FIFO and
@@ -293,18 +290,7 @@ pub fn build(c: &Ctx) -> Module {
             b.comment(
                 "E2: n_x + rshift_round(r n_h, F) = (r n_h + n_x 2^F + 2^(F-1)) >> F, one adder.",
             );
-            let aw = rpw.max(pw + fb) + 1;
-            b.line(format!(
-                "wire [{}:0] nx1s = {{nx1, 1'b1, {}'d0}};",
-                pw + fb - 1,
-                fb - 1
-            ));
-            b.line(format!(
-                "wire [{}:0] nsum = {} + {};",
-                aw - 1,
-                sx("rp1", rpw, aw),
-                sx("nx1s", pw + fb, aw)
-            ));
+            let aw = add_round_shifted(&mut b, "nsum", "rp1", rpw, "nx1", pw, fb);
             b.line(format!("wire unused_nsum = ^nsum[{}:0];", fb - 1));
             let nw = aw - fb;
             stage(&mut b, "ns2", nw, &format!("nsum[{}:{fb}]", aw - 1));
@@ -326,18 +312,7 @@ pub fn build(c: &Ctx) -> Module {
             b.comment("E7: u * (s - n).");
             mul_reg(&mut b, "up7", "ug6", actw, "dif6", dw, csw);
             b.comment("E8: s' = n + rshift_round(u (s - n), F) = (u (s - n) + n 2^F + 2^(F-1)) >> F, one adder.");
-            let sw7 = csw.max(actw + fb) + 1;
-            b.line(format!(
-                "wire [{}:0] n7s = {{n7, 1'b1, {}'d0}};",
-                actw + fb - 1,
-                fb - 1
-            ));
-            b.line(format!(
-                "wire [{}:0] ssum = {} + {};",
-                sw7 - 1,
-                sx("up7", csw, sw7),
-                sx("n7s", actw + fb, sw7)
-            ));
+            let sw7 = add_round_shifted(&mut b, "ssum", "up7", csw, "n7", actw, fb);
             b.line(format!(
                 "wire unused_ssum = ^{{ssum[{}:{}], ssum[{}:0]}};",
                 sw7 - 1,
@@ -418,6 +393,25 @@ pub fn build(c: &Ctx) -> Module {
     }
     m.body = b.s;
     m
+}
+
+/// `out = a + {x, 1, 0 (F - 1 bits)}` = a + x 2^F + 2^(F-1), whose bits
+/// from F up are x + rshift_round(a, F): one adder. `a` is `aw` bits, `x`
+/// `xw`; the shifted x is the wire `{x}s`. Returns the width of `out`.
+fn add_round_shifted(b: &mut Body, out: &str, a: &str, aw: u32, x: &str, xw: u32, fb: u32) -> u32 {
+    let w = aw.max(xw + fb) + 1;
+    b.line(format!(
+        "wire [{}:0] {x}s = {{{x}, 1'b1, {}'d0}};",
+        xw + fb - 1,
+        fb - 1
+    ));
+    b.line(format!(
+        "wire [{}:0] {out} = {} + {};",
+        w - 1,
+        sx(a, aw, w),
+        sx(&format!("{x}s"), xw + fb, w)
+    ));
+    w
 }
 
 /// The element-wise tanh table: `out <= tanh[idx]`.

@@ -3,7 +3,7 @@
 //! the output: a stalled output does not block input.
 use super::Ctx;
 use crate::hier::Module;
-use crate::vlog::{lit, ubits, Body};
+use crate::vlog::{lit, shift_in, ubits, Body};
 
 pub fn build(c: &Ctx) -> Module {
     let p = c.p;
@@ -59,13 +59,7 @@ pub fn build(c: &Ctx) -> Module {
     b.line("        if (last_beat) full <= 1'b1;");
     b.line("    end");
     b.line("end");
-    let shifted = |x: &str| {
-        if xw == c2 {
-            "s_data".to_string()
-        } else {
-            format!("{{s_data, {x}[{}:{c2}]}}", xw - 1)
-        }
-    };
+    let shifted = |x: &str| shift_in("s_data", x, xw, c2);
     b.comment("Beats shift in from the top, so beat k ends at trits [k*C, k*C+C).");
     b.line("always @(posedge clk) begin");
     b.line("    if (~rst & ~start & take) begin");

@@ -46,12 +46,9 @@ pub fn build(c: &Ctx) -> Module {
     let (aw, mw, bw, prw, pw, kw, actw, sw) = (
         w.acc, w.mult, w.bias, w.prod, w.pre, w.index, w.act, w.store,
     );
-    let mut m = Module::new("post");
+    let mut m = Module::clocked("post");
     m.param("BIAS_IMAGE", &quoted("b_0.hex"));
-    m.input("clk", 1)
-        .input("rst", 1)
-        .input("en", 1)
-        .input("sv", 1)
+    m.input("sv", 1)
         .input("k", kb as usize)
         .input("gate", 2)
         .input("layer", lb as usize)

@@ -12,11 +12,8 @@ pub fn build(c: &Ctx) -> Module {
     let steps = p.steps;
     let h = p.layers[0].hidden_size;
     let groups = p.layers[0].groups;
-    let mut m = Module::new("serial");
-    m.input("clk", 1)
-        .input("rst", 1)
-        .input("en", 1)
-        .input("start", 1)
+    let mut m = Module::clocked("serial");
+    m.input("start", 1)
         .input("bank_ev", 1)
         .input("bank_gate", 2)
         .input("bank_layer", lb as usize)

@@ -3,7 +3,7 @@
 //! lanes) and the mux that presents z word `zsel` of z = [x; h] to the array.
 use super::Ctx;
 use crate::hier::Module;
-use crate::vlog::{delay_line, lit, trit, Body};
+use crate::vlog::{delay_line, lit, shift_in, trit, Body};
 use hitnet_arch::ZSrc;
 
 pub fn build(c: &Ctx) -> Module {
@@ -15,11 +15,8 @@ pub fn build(c: &Ctx) -> Module {
     let nl = p.layers.len();
     let h = p.layers[0].hidden_size;
     let i0 = p.layers[0].input_size;
-    let mut m = Module::new("zbuf");
-    m.input("clk", 1)
-        .input("rst", 1)
-        .input("en", 1)
-        .input("start", 1)
+    let mut m = Module::clocked("zbuf");
+    m.input("start", 1)
         .input("token_first", 1)
         .input("x_active", xw)
         .input("zsel", c.zb as usize)
@@ -37,13 +34,7 @@ pub fn build(c: &Ctx) -> Module {
         b.line(format!("reg [{}:0] hb_{l}_0;", hw - 1));
         b.line(format!("reg [{}:0] hb_{l}_1;", hw - 1));
     }
-    let shifted = |x: &str| {
-        if hw == pw {
-            "hw_data".to_string()
-        } else {
-            format!("{{hw_data, {x}[{}:{pw}]}}", hw - 1)
-        }
-    };
+    let shifted = |x: &str| shift_in("hw_data", x, hw, pw);
     b.line("always @(posedge clk) begin");
     b.line("    if (en & hw_valid) begin");
     for l in 0..nl {
