@@ -13,9 +13,8 @@ pub struct ConfigArg {
 /// `--config` and `--target`: a config on an FPGA.
 #[derive(clap::Args, Debug)]
 pub struct DesignArgs {
-    /// Config file (TOML); the built-in default config when absent.
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub cfg: ConfigArg,
     /// FPGA target (ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-45k, ecp5-85k);
     /// default: hw.target of the config.
     #[arg(long)]

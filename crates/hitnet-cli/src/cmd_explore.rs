@@ -36,7 +36,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<ExitCode> {
     let shapes = explore::parse_shapes(&a.shapes).map_err(flow_error)?;
-    let loaded = common::load_model(a.design.config.as_deref())?;
+    let loaded = common::load_model(a.design.cfg.config.as_deref())?;
     let target = common::fpga_target(a.design.target.as_deref(), &loaded)?;
     let wrapper =
         hitnet_flow::wrapper_kind(a.build.wrapper.as_deref(), target).map_err(flow_error)?;

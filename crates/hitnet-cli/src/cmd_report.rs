@@ -25,7 +25,7 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<ExitCode> {
     hitnet_flow::report::check_tokens(a.tokens).map_err(flow_error)?;
-    let pl = common::load_plan(a.design.config.as_deref())?;
+    let pl = common::load_plan(a.design.cfg.config.as_deref())?;
     let target = common::fpga_target(a.design.target.as_deref(), &pl.loaded)?;
     let dir = a
         .out
@@ -36,7 +36,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         &pl.plan,
         target,
         &dir,
-        a.design.config.as_deref(),
+        a.design.cfg.config.as_deref(),
         a.tokens,
     )
     .map_err(flow_error)?;

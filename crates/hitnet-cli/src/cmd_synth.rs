@@ -42,7 +42,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
-    let pl = common::load_plan(a.design.config.as_deref())?;
+    let pl = common::load_plan(a.design.cfg.config.as_deref())?;
     let target = common::fpga_target(a.design.target.as_deref(), &pl.loaded)?;
     let wrapper =
         hitnet_flow::wrapper_kind(a.build.wrapper.as_deref(), target).map_err(flow_error)?;

@@ -56,7 +56,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
     if let Some(v) = &a.vcd {
         common::check_output_file(v, "--vcd")?;
     }
-    let pl = common::load_plan(a.design.config.as_deref())?;
+    let pl = common::load_plan(a.design.cfg.config.as_deref())?;
     let target = common::fpga_target(a.design.target.as_deref(), &pl.loaded)?;
     let wrapper = hitnet_flow::wrapper_kind(a.wrapper.as_deref(), target).map_err(flow_error)?;
     let out = a

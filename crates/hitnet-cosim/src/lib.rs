@@ -15,6 +15,7 @@ use hitnet_model::{Golden, IntModel};
 use hitnet_sim::{Beat, Pattern, Sim, Token};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
+pub use text::write_verdict;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CosimError {

@@ -35,21 +35,62 @@ impl crate::Report {
             "compare: golden vs sim {} differing trits; sim vs RTL {} differing beats",
             self.golden_vs_sim, self.sim_vs_rtl
         );
-        if let Some(m) = &self.first {
-            let _ = writeln!(s, "first mismatch: {m}");
-            if let Some(v) = &self.vcd {
-                let _ = writeln!(s, "VCD around it: {}", v.display());
-            }
-        }
-        let _ = writeln!(
-            s,
-            "result:  {}",
-            if self.bit_exact {
-                "BIT-EXACT: golden = simulator = RTL, every output, same cycles"
-            } else {
-                "MISMATCH"
-            }
+        write_verdict(
+            &mut s,
+            self.first.as_ref(),
+            self.vcd.as_deref(),
+            self.bit_exact,
+            "golden = simulator = RTL, every output, same cycles",
         );
         s
+    }
+}
+
+/// The closing lines every check's text ends with: the first mismatch (and
+/// the VCD written around it, if any), then `result:  BIT-EXACT: <exact>` or
+/// `result:  MISMATCH`.
+pub fn write_verdict(
+    s: &mut String,
+    first: Option<&impl std::fmt::Display>,
+    vcd: Option<&std::path::Path>,
+    bit_exact: bool,
+    exact: &str,
+) {
+    if let Some(m) = first {
+        let _ = writeln!(s, "first mismatch: {m}");
+        if let Some(v) = vcd {
+            let _ = writeln!(s, "VCD around it: {}", v.display());
+        }
+    }
+    if bit_exact {
+        let _ = writeln!(s, "result:  BIT-EXACT: {exact}");
+    } else {
+        let _ = writeln!(s, "result:  MISMATCH");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_verdict;
+    use std::path::Path;
+
+    #[test]
+    fn verdict_lines() {
+        let mut s = String::new();
+        write_verdict(&mut s, None::<&String>, None, true, "a = b");
+        assert_eq!(s, "result:  BIT-EXACT: a = b\n");
+        let mut s = String::new();
+        let first = "beat 3".to_string();
+        write_verdict(
+            &mut s,
+            Some(&first),
+            Some(Path::new("x.vcd")),
+            false,
+            "a = b",
+        );
+        assert_eq!(
+            s,
+            "first mismatch: beat 3\nVCD around it: x.vcd\nresult:  MISMATCH\n"
+        );
     }
 }

@@ -150,11 +150,10 @@ pub fn sim_vs_verilator(
     let design = hitnet_rtl::generate(&plan, serde_json::json!({}));
     let tmp = tempfile::tempdir().map_err(crate::io(&std::env::temp_dir()))?;
     hitnet_cosim::write_images(&design, tmp.path()).map_err(FlowError::Cosim)?;
-    let sp = if progress {
-        crate::spinner("building the Verilated model (-O2; cached after the first run)")
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let sp = crate::spinner_if(
+        progress,
+        "building the Verilated model (-O2; cached after the first run)",
+    );
     let built = build::build(
         &tc,
         &plan,

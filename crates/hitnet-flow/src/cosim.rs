@@ -1,7 +1,7 @@
 //! `hitnet cosim`: golden model = cycle simulator = Verilated RTL on a
 //! seeded stimulus, every output and every cycle.
 use crate::{FlowError, Result};
-use hitnet_cosim::{Setup, Stimulus, Toolchain};
+use hitnet_cosim::{Setup, Toolchain};
 use std::path::{Path, PathBuf};
 
 /// One co-simulation.
@@ -41,17 +41,11 @@ pub fn run(job: &Job) -> Result<hitnet_cosim::Report> {
         }
     };
     let cache = hitnet_cosim::build::default_cache();
-    let (valid, ready) = crate::patterns(job.seed, job.stall_percent);
-    let stim = Stimulus {
-        tokens: crate::stimulus(job.seed, job.tokens, job.loaded.int.input_size),
-        valid,
-        ready,
-    };
-    let sp = if job.progress {
-        crate::spinner("co-simulating (building the Verilated model if not cached)")
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let stim = crate::seeded_stimulus(job.loaded, job.seed, job.tokens, job.stall_percent);
+    let sp = crate::spinner_if(
+        job.progress,
+        "co-simulating (building the Verilated model if not cached)",
+    );
     let setup = Setup {
         plan: job.plan,
         model: &job.loaded.int,

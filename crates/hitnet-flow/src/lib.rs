@@ -140,22 +140,11 @@ pub fn stimulus_stream(
 
 /// Port patterns from a backpressure percentage (0 = always ready/valid).
 pub fn patterns(seed: u64, stall_percent: u32) -> (hitnet_sim::Pattern, hitnet_sim::Pattern) {
-    use hitnet_sim::Pattern;
-    if stall_percent == 0 {
-        (Pattern::Always, Pattern::Always)
-    } else {
-        let p = 100 - stall_percent.min(95);
-        (
-            Pattern::Random {
-                seed: seed ^ 0x5a5a,
-                percent: p,
-            },
-            Pattern::Random {
-                seed: seed ^ 0xa5a5,
-                percent: p,
-            },
-        )
-    }
+    let stall = stall_percent.min(95);
+    (
+        hitnet_sim::Pattern::stalled(seed ^ 0x5a5a, stall),
+        hitnet_sim::Pattern::stalled(seed ^ 0xa5a5, stall),
+    )
 }
 
 /// Generates the accelerator of `plan` into `out/gen` and wraps it for
@@ -235,6 +224,31 @@ pub fn spinner(msg: &str) -> indicatif::ProgressBar {
     pb.set_message(msg.to_string());
     pb.enable_steady_tick(std::time::Duration::from_millis(120));
     pb
+}
+
+/// [`spinner`] when `show`, else a hidden bar (a run without progress).
+pub fn spinner_if(show: bool, msg: &str) -> indicatif::ProgressBar {
+    if show {
+        spinner(msg)
+    } else {
+        indicatif::ProgressBar::hidden()
+    }
+}
+
+/// The seeded stimulus of a check of `loaded`: `tokens` random inputs of
+/// `seed` under the [`patterns`] of `stall_percent`.
+pub fn seeded_stimulus(
+    loaded: &hitnet_model::Loaded,
+    seed: u64,
+    tokens: u64,
+    stall_percent: u32,
+) -> hitnet_cosim::Stimulus {
+    let (valid, ready) = patterns(seed, stall_percent);
+    hitnet_cosim::Stimulus {
+        tokens: stimulus(seed, tokens, loaded.int.input_size),
+        valid,
+        ready,
+    }
 }
 
 /// A progress bar over `n` items on stderr.

@@ -228,32 +228,36 @@ impl Report<'_> {
             s,
             "| memory | words | bits per word | bits |\n|---|---|---|---|"
         );
-        let _ = writeln!(
-            s,
-            "| weights ({} banks) | {} per bank | {} | {} |",
-            p.rows,
-            p.weight_depth,
-            2 * p.cols,
-            b.weights
-        );
-        let _ = writeln!(
-            s,
-            "| bias ({} lane(s)) | {} per lane | {} | {} |",
-            p.lanes, p.bias_depth, w.bias, b.bias
-        );
-        let _ = writeln!(
-            s,
-            "| state: cell + LFSR ({} lane(s)) | {} per lane | {} | {} |",
-            p.lanes,
-            p.state_depth,
-            w.cell + w.lfsr,
-            b.state
-        );
-        let _ = writeln!(
-            s,
-            "| activation tables ({} lane(s)) | {} | {} | {} |\n",
-            p.lanes, b.table_words, w.act, b.tables
-        );
+        let lanes = format!("({} lane(s))", p.lanes);
+        for (what, words, bits_per_word, bits) in [
+            (
+                format!("weights ({} banks)", p.rows),
+                format!("{} per bank", p.weight_depth),
+                2 * p.cols,
+                b.weights,
+            ),
+            (
+                format!("bias {lanes}"),
+                format!("{} per lane", p.bias_depth),
+                w.bias as usize,
+                b.bias,
+            ),
+            (
+                format!("state: cell + LFSR {lanes}"),
+                format!("{} per lane", p.state_depth),
+                (w.cell + w.lfsr) as usize,
+                b.state,
+            ),
+            (
+                format!("activation tables {lanes}"),
+                b.table_words.to_string(),
+                w.act as usize,
+                b.tables,
+            ),
+        ] {
+            let _ = writeln!(s, "| {what} | {words} | {bits_per_word} | {bits} |");
+        }
+        let _ = writeln!(s);
         let _ = writeln!(
             s,
             "Widths: accumulator {}, scale multiplier {}, product {}, pre-activation {}, activation {}, cell {}, LFSR {} bits.\n",

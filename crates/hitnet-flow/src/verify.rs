@@ -129,16 +129,11 @@ pub fn run(job: &Job) -> Result<Verified> {
             (r.yosys_tool, r.yosys_version)
         }
     };
-    let (valid, ready) = crate::patterns(job.seed, job.stall_percent);
-    let stim = Stimulus {
-        tokens: crate::stimulus(job.seed, job.tokens, job.loaded.int.input_size),
-        valid,
-        ready,
-    };
-    let sp = match job.progress {
-        Progress::Hidden => indicatif::ProgressBar::hidden(),
-        _ => crate::spinner("simulating the netlist (Icarus, vendor cell models)"),
-    };
+    let stim = crate::seeded_stimulus(job.loaded, job.seed, job.tokens, job.stall_percent);
+    let sp = crate::spinner_if(
+        !matches!(job.progress, Progress::Hidden),
+        "simulating the netlist (Icarus, vendor cell models)",
+    );
     let r = verify(job, &wrapped, &stim, yosys_tool, yosys_version);
     sp.finish_and_clear();
     r

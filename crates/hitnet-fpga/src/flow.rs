@@ -483,7 +483,7 @@ fn synthesize(
     let reports_dir = dir.join(files::REPORTS_DIR);
     std::fs::create_dir_all(&reports_dir)
         .map_err(|e| FpgaError::io("cannot create", &reports_dir, e))?;
-    if let Some(f) = resumed {
+    let (s, ylog, stat, step, inputs) = if let Some(f) = resumed {
         let inputs = synth_inputs(&s, &design)?;
         if f.inputs_sha256 != inputs {
             return Err(FpgaError::Resume {
@@ -496,93 +496,84 @@ fn synthesize(
         let (ylog, stat) = read_synth_outputs(&dir, &tools)?;
         // Only a resume that is going ahead clears the later steps' outputs.
         remove_outputs(&dir, opts.from);
-        return Ok(Synthesized {
-            tools,
-            scripts: s,
-            dir,
-            design,
-            notes,
-            ylog,
-            stat,
-            step: f.step,
-            inputs,
-        });
-    }
-
-    remove_outputs(&dir, opts.from);
-    let mut s = s;
-    loop {
-        pb.set_message(format!("synth ({}, {})", tools.yosys, opts.executor.name()));
-        let ran = run_script(opts, &dir, Step::Synth, files::SYNTH_SH, &tools)?;
-        let synth_log = dir.join(files::SYNTH_LOG);
-        let step = StepReport {
-            step: Step::Synth.name().into(),
-            tool: tools.yosys.clone(),
-            version: None,
-            script: s.synth_sh.clone(),
-            status: ran.status.text(),
-            seconds: ran.seconds,
-            log: synth_log.clone(),
-            outputs: vec![dir.join(files::NETLIST_JSON), dir.join(files::STAT_JSON)],
-        };
-        if !ran.status.success() {
-            let ylog = yosys::parse_log(&read_lossy(&synth_log).unwrap_or_default());
-            return Err(FpgaError::ToolFailed {
-                tool: format!("yosys ({})", tools.yosys),
-                status: step.status,
-                detail: detail(ylog.errors.first().cloned(), &ran.console),
-                log: synth_log,
-            });
-        }
-        let (ylog, stat) = read_synth_outputs(&dir, &tools)?;
-        let dsps = yosys::summarize(&stat.cells(), target.family).dsp;
-        if notes.is_empty() {
-            if let Some(note) = opts.dsp.retry(dsps, target, &design, ran.seconds) {
-                notes.push(note);
-                design.use_dsp = Some(false);
-                s = write_scripts(&design, target, out_dir, &tools)?;
-                continue;
+        (s, ylog, stat, f.step, inputs)
+    } else {
+        remove_outputs(&dir, opts.from);
+        let mut s = s;
+        loop {
+            pb.set_message(format!("synth ({}, {})", tools.yosys, opts.executor.name()));
+            let ran = run_script(opts, &dir, Step::Synth, files::SYNTH_SH, &tools)?;
+            let synth_log = dir.join(files::SYNTH_LOG);
+            let step = StepReport {
+                step: Step::Synth.name().into(),
+                tool: tools.yosys.clone(),
+                version: None,
+                script: s.synth_sh.clone(),
+                status: ran.status.text(),
+                seconds: ran.seconds,
+                log: synth_log.clone(),
+                outputs: vec![dir.join(files::NETLIST_JSON), dir.join(files::STAT_JSON)],
+            };
+            if !ran.status.success() {
+                let ylog = yosys::parse_log(&read_lossy(&synth_log).unwrap_or_default());
+                return Err(FpgaError::ToolFailed {
+                    tool: format!("yosys ({})", tools.yosys),
+                    status: step.status,
+                    detail: detail(ylog.errors.first().cloned(), &ran.console),
+                    log: synth_log,
+                });
             }
-        }
-        let inputs = synth_inputs(&s, &design)?;
-        let yosys_cells = stat.cells();
-        let step = StepReport {
-            version: Some(stat.version()),
-            ..step
-        };
-        write_json(
-            &Step::Synth.report_file(&dir),
-            &StepFile {
-                step: step.clone(),
-                inputs_sha256: inputs.clone(),
-                summary: SynthRecord {
-                    dsp_in_logic: design.use_dsp == Some(false),
-                    notes: notes.clone(),
-                    measured: serde_json::json!({
-                        "yosys_version": stat.creator,
-                        "summary": yosys::summarize(&yosys_cells, target.family),
-                        "cells": yosys_cells,
-                        "latches": ylog.latches,
-                        "memories": ylog.memories,
-                        "check_problems": ylog.check_problems,
-                        "warnings": ylog.warnings,
-                    }),
+            let (ylog, stat) = read_synth_outputs(&dir, &tools)?;
+            let dsps = yosys::summarize(&stat.cells(), target.family).dsp;
+            if notes.is_empty() {
+                if let Some(note) = opts.dsp.retry(dsps, target, &design, ran.seconds) {
+                    notes.push(note);
+                    design.use_dsp = Some(false);
+                    s = write_scripts(&design, target, out_dir, &tools)?;
+                    continue;
+                }
+            }
+            let inputs = synth_inputs(&s, &design)?;
+            let yosys_cells = stat.cells();
+            let step = StepReport {
+                version: Some(stat.version()),
+                ..step
+            };
+            write_json(
+                &Step::Synth.report_file(&dir),
+                &StepFile {
+                    step: step.clone(),
+                    inputs_sha256: inputs.clone(),
+                    summary: SynthRecord {
+                        dsp_in_logic: design.use_dsp == Some(false),
+                        notes: notes.clone(),
+                        measured: serde_json::json!({
+                            "yosys_version": stat.creator,
+                            "summary": yosys::summarize(&yosys_cells, target.family),
+                            "cells": yosys_cells,
+                            "latches": ylog.latches,
+                            "memories": ylog.memories,
+                            "check_problems": ylog.check_problems,
+                            "warnings": ylog.warnings,
+                        }),
+                    },
                 },
-            },
-        )?;
-        pb.inc(1);
-        return Ok(Synthesized {
-            tools,
-            scripts: s,
-            dir,
-            design,
-            notes,
-            ylog,
-            stat,
-            step,
-            inputs,
-        });
-    }
+            )?;
+            pb.inc(1);
+            break (s, ylog, stat, step, inputs);
+        }
+    };
+    Ok(Synthesized {
+        tools,
+        scripts: s,
+        dir,
+        design,
+        notes,
+        ylog,
+        stat,
+        step,
+        inputs,
+    })
 }
 
 /// Runs the flow's steps from `opts.from` to `opts.to` (at least place

@@ -4,36 +4,18 @@
 //! (the generated scripts take their programs from YOSYS / NEXTPNR /
 //! PACKER), so these tests run in milliseconds.
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use std::path::Path;
+
+use common::{fake_tool, fixture_file};
 use hitnet_fpga::{run_flow, Design, FlowOptions, FpgaError, Target, Toolchain};
 
-fn fixture_file(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(rel)
-}
-
-/// Writes an executable shell script.
-fn fake_tool(dir: &Path, name: &str, body: &str) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    p.to_str().unwrap().to_string()
-}
-
 fn design(dir: &Path) -> Design {
-    let v = dir.join("t.v");
-    std::fs::write(
-        &v,
+    common::tiny_design(
+        dir,
         "module t(input clk, output reg q); always @(posedge clk) q <= !q; endmodule\n",
     )
-    .unwrap();
-    Design::new(vec![v], "t", 12.0)
 }
 
 fn opts(tools: Toolchain) -> FlowOptions {
@@ -231,18 +213,10 @@ fn too_many_dsps_resynthesize_with_multipliers_in_logic() {
     let t = Target::from_name("ice40-up5k").unwrap();
     // A yosys that maps 12 multipliers to SB_MAC16 when asked for DSPs
     // (the UP5K has 8), and none otherwise.
-    let stat = fixture_file("ice40_up5k_uart/stat.json");
     let fx = fixture_file("ice40_up5k_uart");
     let tools = fake_toolchain(
         dir.path(),
-        &format!(
-            "echo run >> runs.txt\n\
-             if grep -q -- '-dsp' synth.ys; then\n\
-               echo '{{\"creator\": \"Yosys 0.23\", \"design\": {{\"num_cells_by_type\": {{\"SB_MAC16\": 12, \"SB_LUT4\": 10}}}}}}' > stat.json\n\
-             else cp '{}' stat.json; fi\n\
-             echo '{{}}' > design.json\necho 'Yosys log' > synth.log",
-            stat.display()
-        ),
+        &common::dsp_yosys("run", ", \"SB_LUT4\": 10"),
         &format!(
             "cp '{0}/report.json' report.json\ncat '{0}/pnr.log'\ntouch design.asc",
             fx.display()

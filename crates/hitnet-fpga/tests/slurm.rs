@@ -7,6 +7,8 @@
 //!
 //! One test function: the cluster and SLURM_CONF are process-wide.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -14,6 +16,23 @@ use hitnet_fpga::{run_flow, Design, Executor, FlowOptions, FpgaError, Slurm, Ste
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Runs `script` in `dir` as the job `hitnet-<step>` on `executor`.
+fn run_script(
+    executor: &Executor,
+    dir: &Path,
+    step: &str,
+    script: &str,
+    env: Vec<(&'static str, String)>,
+) -> hitnet_fpga::Result<hitnet_fpga::exec::Ran> {
+    executor.run(&hitnet_fpga::exec::ScriptJob {
+        name: format!("hitnet-{step}"),
+        step,
+        dir,
+        script,
+        env,
+    })
 }
 
 struct Cluster {
@@ -42,13 +61,10 @@ impl Drop for Cluster {
 }
 
 fn design(dir: &Path) -> Design {
-    let v = dir.join("t.v");
-    std::fs::write(
-        &v,
+    common::tiny_design(
+        dir,
         "module t(input clk, output reg [3:0] q); always @(posedge clk) q <= q + 1'b1; endmodule\n",
     )
-    .unwrap();
-    Design::new(vec![v], "t", 12.0)
 }
 
 #[test]
@@ -102,15 +118,14 @@ fn steps_run_as_slurm_jobs_on_a_real_cluster() {
         "echo \"job=$SLURM_JOB_ID yosys=$YOSYS\"; exit 3\n",
     )
     .unwrap();
-    let ran = job
-        .run(&hitnet_fpga::exec::ScriptJob {
-            name: "hitnet-probe".into(),
-            step: "probe",
-            dir: d.path(),
-            script: "probe.sh",
-            env: vec![("YOSYS", "my-yosys".into())],
-        })
-        .unwrap();
+    let ran = run_script(
+        &job,
+        d.path(),
+        "probe",
+        "probe.sh",
+        vec![("YOSYS", "my-yosys".into())],
+    )
+    .unwrap();
     assert_eq!(
         ran.status,
         hitnet_fpga::exec::Status::Exited(3),
@@ -133,14 +148,7 @@ fn steps_run_as_slurm_jobs_on_a_real_cluster() {
     // A step that fails on the cluster fails the flow, naming its log.
     let mut bad = opts.clone();
     let mut tools = t.toolchain();
-    let fake = d.path().join("bad-nextpnr");
-    std::fs::write(&fake, "#!/bin/sh\necho 'ERROR: no route'\nexit 1\n").unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    tools.nextpnr = fake.to_str().unwrap().into();
+    tools.nextpnr = common::fake_tool(d.path(), "bad-nextpnr", "echo 'ERROR: no route'\nexit 1");
     bad.toolchain = Some(tools);
     bad.from = Step::Pnr;
     match run_flow(&design(d.path()), t, &out, &bad) {
@@ -163,14 +171,7 @@ fn steps_run_as_slurm_jobs_on_a_real_cluster() {
     let e = run_flow(&design(d.path()), t, &d.path().join("out2"), &opts).unwrap_err();
     assert!(matches!(e, FpgaError::Executor { .. }), "{e}");
     std::fs::write(d.path().join("ok.sh"), "exit 0\n").unwrap();
-    let e = job
-        .run(&hitnet_fpga::exec::ScriptJob {
-            name: "hitnet-down".into(),
-            step: "down",
-            dir: d.path(),
-            script: "ok.sh",
-            env: vec![],
-        })
+    let e = run_script(&job, d.path(), "down", "ok.sh", vec![])
         .unwrap_err()
         .to_string();
     assert!(

@@ -3,46 +3,21 @@
 //! are missing, failed or ran on other inputs; the DSP policy's decision is
 //! repeated on resume. Stand-in tools log each run to runs.txt.
 
-use std::path::{Path, PathBuf};
+mod common;
 
+use std::path::Path;
+
+use common::{fake_tool, fixture_file};
 use hitnet_fpga::{run_flow, Design, FlowOptions, FpgaError, Step, Target, Toolchain};
-
-fn fixture(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(rel)
-}
-
-fn tool(dir: &Path, name: &str, body: &str) -> String {
-    let p = dir.join(name);
-    std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    p.to_str().unwrap().to_string()
-}
 
 /// Yosys maps 12 multipliers to SB_MAC16 when asked for DSPs (the UP5K has
 /// 8: the policy falls back), none otherwise; nextpnr and the packer copy
 /// captured outputs.
 fn tools(dir: &Path) -> Toolchain {
-    let fx = fixture("ice40_up5k_uart");
+    let fx = fixture_file("ice40_up5k_uart");
     Toolchain {
-        yosys: tool(
-            dir,
-            "fake-yosys",
-            &format!(
-                "echo synth >> runs.txt\n\
-                 if grep -q -- '-dsp' synth.ys; then\n\
-                   echo '{{\"creator\": \"Yosys 0.23\", \"design\": {{\"num_cells_by_type\": {{\"SB_MAC16\": 12}}}}}}' > stat.json\n\
-                 else cp '{0}/stat.json' stat.json; fi\n\
-                 echo '{{}}' > design.json\necho 'Yosys log' > synth.log",
-                fx.display()
-            ),
-        ),
-        nextpnr: tool(
+        yosys: fake_tool(dir, "fake-yosys", &common::dsp_yosys("synth", "")),
+        nextpnr: fake_tool(
             dir,
             "fake-nextpnr",
             &format!(
@@ -50,18 +25,15 @@ fn tools(dir: &Path) -> Toolchain {
                 fx.display()
             ),
         ),
-        packer: tool(dir, "fake-pack", "echo pack >> runs.txt\necho bits > design.bin"),
+        packer: fake_tool(dir, "fake-pack", "echo pack >> runs.txt\necho bits > design.bin"),
     }
 }
 
 fn design(dir: &Path, body: &str) -> Design {
-    let v = dir.join("t.v");
-    std::fs::write(
-        &v,
-        format!("module t(input clk, output reg q); {body} endmodule\n"),
+    common::tiny_design(
+        dir,
+        &format!("module t(input clk, output reg q); {body} endmodule\n"),
     )
-    .unwrap();
-    Design::new(vec![v], "t", 12.0)
 }
 
 fn runs(out: &Path) -> Vec<String> {
@@ -155,7 +127,7 @@ fn resume_refuses_missing_changed_or_failed_steps() {
     // A failed step cannot be resumed after.
     let mut failing = opts(d.path(), Step::Synth, Step::Pack);
     failing.toolchain.as_mut().unwrap().nextpnr =
-        tool(d.path(), "bad-nextpnr", "echo 'ERROR: boom'; exit 1");
+        fake_tool(d.path(), "bad-nextpnr", "echo 'ERROR: boom'; exit 1");
     let e = run_flow(&des, t, &out, &failing).unwrap_err();
     assert!(matches!(e, FpgaError::ToolFailed { .. }), "{e}");
     let e = run_flow(&des, t, &out, &opts(d.path(), Step::Pack, Step::Pack)).unwrap_err();

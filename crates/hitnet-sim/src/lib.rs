@@ -31,6 +31,19 @@ pub enum Pattern {
 }
 
 impl Pattern {
+    /// A testbench pattern from a backpressure percentage: `Always` at 0,
+    /// else high on (100 - `stall_percent`)% of cycles, by `seed`.
+    pub fn stalled(seed: u64, stall_percent: u32) -> Pattern {
+        if stall_percent == 0 {
+            Pattern::Always
+        } else {
+            Pattern::Random {
+                seed,
+                percent: 100 - stall_percent,
+            }
+        }
+    }
+
     #[inline]
     pub fn at(&self, cycle: u64) -> bool {
         match *self {

@@ -5,7 +5,7 @@
 //! turns it into the `QuantModel` the rest of the toolchain runs.
 use crate::error::Result;
 use crate::net::{Params, TrainConfig};
-use crate::quant::{embedding_trits, flat};
+use crate::quant::{embedding_trits, flat, pytorch_layout};
 use hitnet_model::model::{Embedding, FloatLayer, FloatModel, OutputLayer, TernaryMatrix, Vocab};
 use hitnet_model::{ActMode, QuantModel, QuantParams};
 
@@ -33,12 +33,8 @@ impl FloatLm {
             let w_x = flat(lp.w_x.as_tensor())?;
             let w_h = flat(lp.w_h.as_tensor())?;
             // Training layout (I x G*H) -> PyTorch ((G*H) x I).
-            let w_ih = (0..gh * i)
-                .map(|n| w_x[(n % i) * gh + n / i] as f64)
-                .collect();
-            let w_hh = (0..gh * h)
-                .map(|n| w_h[(n % h) * gh + n / h] as f64)
-                .collect();
+            let w_ih = pytorch_layout(&w_x, i, gh);
+            let w_hh = pytorch_layout(&w_h, h, gh);
             let to64 = |v: Vec<f32>| v.into_iter().map(|x| x as f64).collect();
             layers.push(FloatLayer {
                 input_size: i,

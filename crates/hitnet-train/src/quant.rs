@@ -72,6 +72,14 @@ pub struct LayerTtq {
     pub gates: Vec<(Vec<i8>, f64)>,
 }
 
+/// A weight matrix in the training layout (`rows` x `gh`, row-major) in
+/// PyTorch's layout (`gh` x `rows`), as f64.
+pub fn pytorch_layout(w: &[f32], rows: usize, gh: usize) -> Vec<f64> {
+    (0..gh * rows)
+        .map(|n| w[(n % rows) * gh + n / rows] as f64)
+        .collect()
+}
+
 pub fn ttq_layer(
     cell: CellKind,
     input: usize,
@@ -174,12 +182,8 @@ mod tests {
             let w_h = randv(&mut rng, h * gh);
             let q = ttq_layer(cell, i, h, &w_x, &w_h, 0.7);
             // The same weights in PyTorch layout.
-            let w_ih = (0..gh * i)
-                .map(|n| w_x[(n % i) * gh + n / i] as f64)
-                .collect();
-            let w_hh = (0..gh * h)
-                .map(|n| w_h[(n % h) * gh + n / h] as f64)
-                .collect();
+            let w_ih = pytorch_layout(&w_x, i, gh);
+            let w_hh = pytorch_layout(&w_h, h, gh);
             let fm = FloatModel {
                 cell,
                 input_size: i,

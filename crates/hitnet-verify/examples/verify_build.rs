@@ -37,16 +37,7 @@ fn main() -> std::process::ExitCode {
             first: t == 0 || t as usize == n / 2,
         })
         .collect();
-    let pat = |seed| {
-        if stall == 0 {
-            Pattern::Always
-        } else {
-            Pattern::Random {
-                seed,
-                percent: 100 - stall,
-            }
-        }
-    };
+    let pat = |seed| Pattern::stalled(seed, stall);
     let stim = Stimulus {
         tokens: toks,
         valid: pat(11),

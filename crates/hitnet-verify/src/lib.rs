@@ -154,20 +154,12 @@ impl Report {
             "compare: golden vs sim {} differing trits; sim vs netlist {} differing beats; {} cycles with an unknown control output",
             self.golden_vs_sim, self.sim_vs_netlist, self.unknown_control
         );
-        if let Some(m) = &self.first {
-            let _ = writeln!(s, "first mismatch: {m}");
-            if let Some(v) = &self.vcd {
-                let _ = writeln!(s, "VCD around it: {}", v.display());
-            }
-        }
-        let _ = writeln!(
-            s,
-            "result:  {}",
-            if self.bit_exact {
-                "BIT-EXACT: golden = simulator = netlist, every output, same cycles"
-            } else {
-                "MISMATCH"
-            }
+        hitnet_cosim::write_verdict(
+            &mut s,
+            self.first.as_ref(),
+            self.vcd.as_deref(),
+            self.bit_exact,
+            "golden = simulator = netlist, every output, same cycles",
         );
         s
     }

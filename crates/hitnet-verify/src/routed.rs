@@ -143,17 +143,12 @@ impl RoutedReport {
             "compare: golden vs routed {} bytes, golden vs RTL {} bytes, {} bytes at another cycle than the RTL chip's",
             self.golden_vs_routed, self.golden_vs_rtl, self.cycle_mismatches
         );
-        if let Some(m) = &self.first {
-            let _ = writeln!(s, "first mismatch: {m}");
-        }
-        let _ = writeln!(
-            s,
-            "result:  {}",
-            if self.bit_exact {
-                "BIT-EXACT: routed chip = RTL chip on every pin cycle, bytes = golden model"
-            } else {
-                "MISMATCH"
-            }
+        hitnet_cosim::write_verdict(
+            &mut s,
+            self.first.as_ref(),
+            None,
+            self.bit_exact,
+            "routed chip = RTL chip on every pin cycle, bytes = golden model",
         );
         s
     }

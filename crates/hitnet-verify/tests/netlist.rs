@@ -56,6 +56,17 @@ fn tokens(n: usize, input: usize, seed: u64) -> Vec<Token> {
         .collect()
 }
 
+/// The accelerator of `s` generated for `target` into `gen/` of a new
+/// scratch folder (kept while the returned `TempDir` lives).
+fn generate(s: &Small, target: &str) -> (tempfile::TempDir, &'static Target, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let t = Target::from_name(target).unwrap();
+    let design = hitnet_rtl::generate_with(&s.plan, serde_json::json!({}), common::bram_for(t));
+    let gen = dir.path().join("gen");
+    design.write(&gen).unwrap();
+    (dir, t, gen)
+}
+
 /// Generates, wraps, synthesizes (the flow's own synth step) and verifies.
 /// `patch` edits the generated Verilog before synthesis (fault injection).
 fn run(
@@ -66,12 +77,8 @@ fn run(
     patch: Option<&dyn Fn(&str) -> String>,
 ) -> Report {
     let s = plan(config);
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, t, gen) = generate(&s, target);
     let d = dir.path();
-    let t = Target::from_name(target).unwrap();
-    let design = hitnet_rtl::generate_with(&s.plan, serde_json::json!({}), common::bram_for(t));
-    let gen = d.join("gen");
-    design.write(&gen).unwrap();
     if let Some(p) = patch {
         let mut changed = 0;
         for f in hitnet_rtl::verilog_files(&gen).unwrap() {
@@ -104,16 +111,7 @@ fn run(
         );
     }
     let net = cells::for_synth(t.family, &syn).unwrap_or_else(|e| panic!("{e}"));
-    let pat = |seed| {
-        if stall == 0 {
-            Pattern::Always
-        } else {
-            Pattern::Random {
-                seed,
-                percent: 100 - stall,
-            }
-        }
-    };
+    let pat = |seed| Pattern::stalled(seed, stall);
     let stim = Stimulus {
         tokens: tokens(ntok, s.plan.layers[0].input_size, 7),
         valid: pat(11),
@@ -151,52 +149,29 @@ const GRU2: &str = "[model]\ncell = \"gru\"\ninput_size = 7\nhidden_size = 5\nla
 const LSTM2: &str = "[model]\ncell = \"lstm\"\ninput_size = 5\nhidden_size = 6\nlayers = 2\nseed = 5\n[hw]\nrows = 3\ncols = 4\n";
 const GRU1: &str = "[model]\ncell = \"gru\"\ninput_size = 6\nhidden_size = 7\nseed = 6\n[hw]\nrows = 2\ncols = 5\n";
 
-#[test]
-fn up5k_lstm_one_layer() {
-    assert_exact(&run(LSTM1, "ice40-up5k", 6, 0, None));
+/// Synth-stage tests, one `#[test]` each: every `(config, tokens, stall
+/// percent)` case on the target, each required bit-exact (`assert_exact`).
+macro_rules! synth_tests {
+    ($($name:ident: $target:literal, [$(($cfg:expr, $n:expr, $stall:expr)),+ $(,)?];)+) => {
+        $(
+            #[test]
+            fn $name() {
+                $(assert_exact(&run($cfg, $target, $n, $stall, None));)+
+            }
+        )+
+    };
 }
 
-#[test]
-fn up5k_gru_two_layers_with_stalls() {
-    assert_exact(&run(GRU2, "ice40-up5k", 5, 30, None));
-}
-
-#[test]
-fn up5k_lstm_two_layers_and_gru_one_layer() {
-    assert_exact(&run(LSTM2, "ice40-up5k", 4, 25, None));
-    assert_exact(&run(GRU1, "ice40-up5k", 4, 0, None));
-}
-
-#[test]
-fn hx8k_lstm_one_layer_and_gru_two_layers() {
-    assert_exact(&run(LSTM1, "ice40-hx8k", 4, 0, None));
-    assert_exact(&run(GRU2, "ice40-hx8k", 4, 30, None));
-}
-
-#[test]
-fn hx8k_lstm_two_layers_with_stalls() {
-    assert_exact(&run(LSTM2, "ice40-hx8k", 5, 25, None));
-}
-
-#[test]
-fn hx8k_gru_one_layer() {
-    assert_exact(&run(GRU1, "ice40-hx8k", 6, 0, None));
-}
-
-#[test]
-fn ecp5_25k_lstm_two_layers_with_stalls() {
-    assert_exact(&run(LSTM2, "ecp5-25k", 5, 25, None));
-}
-
-#[test]
-fn ecp5_25k_gru_one_layer() {
-    assert_exact(&run(GRU1, "ecp5-25k", 6, 0, None));
-}
-
-#[test]
-fn ecp5_25k_lstm_one_layer_and_gru_two_layers() {
-    assert_exact(&run(LSTM1, "ecp5-25k", 4, 0, None));
-    assert_exact(&run(GRU2, "ecp5-25k", 4, 30, None));
+synth_tests! {
+    up5k_lstm_one_layer: "ice40-up5k", [(LSTM1, 6, 0)];
+    up5k_gru_two_layers_with_stalls: "ice40-up5k", [(GRU2, 5, 30)];
+    up5k_lstm_two_layers_and_gru_one_layer: "ice40-up5k", [(LSTM2, 4, 25), (GRU1, 4, 0)];
+    hx8k_lstm_one_layer_and_gru_two_layers: "ice40-hx8k", [(LSTM1, 4, 0), (GRU2, 4, 30)];
+    hx8k_lstm_two_layers_with_stalls: "ice40-hx8k", [(LSTM2, 5, 25)];
+    hx8k_gru_one_layer: "ice40-hx8k", [(GRU1, 6, 0)];
+    ecp5_25k_lstm_two_layers_with_stalls: "ecp5-25k", [(LSTM2, 5, 25)];
+    ecp5_25k_gru_one_layer: "ecp5-25k", [(GRU1, 6, 0)];
+    ecp5_25k_lstm_one_layer_and_gru_two_layers: "ecp5-25k", [(LSTM1, 4, 0), (GRU2, 4, 30)];
 }
 
 /// The routed stage: the whole flow to a routed netlist, then the chip at
@@ -204,12 +179,8 @@ fn ecp5_25k_lstm_one_layer_and_gru_two_layers() {
 /// model (every byte, each on the same cycle).
 fn run_routed(config: &str, target: &str, ntok: usize) -> hitnet_verify::routed::RoutedReport {
     let s = plan(config);
-    let dir = tempfile::tempdir().unwrap();
+    let (dir, t, gen) = generate(&s, target);
     let d = dir.path();
-    let t = Target::from_name(target).unwrap();
-    let design = hitnet_rtl::generate_with(&s.plan, serde_json::json!({}), common::bram_for(t));
-    let gen = d.join("gen");
-    design.write(&gen).unwrap();
     let w = wrap(&gen, &d.join("wrapper"), WrapperKind::Uart, t, 50.0).unwrap();
     let opts = FlowOptions {
         to: hitnet_fpga::Step::Pnr,
@@ -247,31 +218,32 @@ fn assert_routed(config: &str, target: &str, ntok: usize) -> hitnet_verify::rout
     r
 }
 
-#[test]
-fn up5k_routed_lstm_at_the_pins() {
-    assert_routed(LSTM1, "ice40-up5k", 3);
+/// Routed-stage tests, one `#[test]` each: every `(config, tokens)` case on
+/// the target through `assert_routed`.
+macro_rules! routed_tests {
+    ($($(#[doc = $doc:literal])* $name:ident: $target:literal, [$(($cfg:expr, $n:expr)),+ $(,)?];)+) => {
+        $(
+            $(#[doc = $doc])*
+            #[test]
+            fn $name() {
+                $(assert_routed($cfg, $target, $n);)+
+            }
+        )+
+    };
 }
 
-#[test]
-fn up5k_routed_gru_two_layers_at_the_pins() {
-    assert_routed(GRU2, "ice40-up5k", 2);
-}
-
-/// The other two of the four cell x layer combinations on the iCEBreaker.
-#[test]
-fn up5k_routed_lstm_two_layers_and_gru_one_layer_at_the_pins() {
-    // One token each: these add to CI's slowest binary.
-    for cfg in [LSTM2, GRU1] {
-        assert_routed(cfg, "ice40-up5k", 1);
-    }
-}
-
-/// The iCE40-HX8K Breakout Board top: multipliers in logic, no DSP.
-#[test]
-fn hx8k_routed_lstm_and_gru_at_the_pins() {
-    for (cfg, n) in [(LSTM1, 2), (GRU2, 2)] {
-        assert_routed(cfg, "ice40-hx8k", n);
-    }
+// One token each where a test runs two configs: these add to CI's slowest
+// binary.
+routed_tests! {
+    up5k_routed_lstm_at_the_pins: "ice40-up5k", [(LSTM1, 3)];
+    up5k_routed_gru_two_layers_at_the_pins: "ice40-up5k", [(GRU2, 2)];
+    /// The other two of the four cell x layer combinations on the iCEBreaker.
+    up5k_routed_lstm_two_layers_and_gru_one_layer_at_the_pins: "ice40-up5k", [(LSTM2, 1), (GRU1, 1)];
+    /// The iCE40-HX8K Breakout Board top: multipliers in logic, no DSP.
+    hx8k_routed_lstm_and_gru_at_the_pins: "ice40-hx8k", [(LSTM1, 2), (GRU2, 2)];
+    hx8k_routed_lstm_two_layers_and_gru_one_layer_at_the_pins: "ice40-hx8k", [(LSTM2, 1), (GRU1, 1)];
+    ecp5_25k_routed_lstm_one_layer_and_gru_two_layers_at_the_pins: "ecp5-25k", [(LSTM1, 1), (GRU2, 1)];
+    ecp5_25k_routed_gru_one_layer_at_the_pins: "ecp5-25k", [(GRU1, 2)];
 }
 
 /// ECP5: nextpnr-ecp5's routed JSON normalized (crate::ecp5_routed) and
@@ -289,25 +261,6 @@ fn ecp5_25k_routed_lstm_two_layers_at_the_pins() {
         n.ff_m_to_di > 0 && n.constant_ports > 0 && n.lut_inputs_tied_high > 0,
         "{n:?}"
     );
-}
-
-#[test]
-fn hx8k_routed_lstm_two_layers_and_gru_one_layer_at_the_pins() {
-    for cfg in [LSTM2, GRU1] {
-        assert_routed(cfg, "ice40-hx8k", 1);
-    }
-}
-
-#[test]
-fn ecp5_25k_routed_lstm_one_layer_and_gru_two_layers_at_the_pins() {
-    for cfg in [LSTM1, GRU2] {
-        assert_routed(cfg, "ecp5-25k", 1);
-    }
-}
-
-#[test]
-fn ecp5_25k_routed_gru_one_layer_at_the_pins() {
-    assert_routed(GRU1, "ecp5-25k", 2);
 }
 
 /// The old generator: the i*g product (`a`-bit operands) sign-extended to

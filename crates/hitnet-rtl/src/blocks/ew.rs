@@ -1,7 +1,7 @@
 //! An element-wise lane: gate stores, cell (or GRU state) memory, LFSR
 //! memory and seeds, the cell update, tanh table, the h quantizer, and the
 //! output register of its trit (E1..E7, docs/architecture.md).
-use super::{quoted, readmem, Ctx};
+use super::{image_memory, quoted, Ctx};
 use crate::hier::{Leaf, Module};
 use crate::leaf::LfsrStep;
 use crate::vlog::{lit, mul_reg, rsr, sat, sx, Body, Record};
@@ -95,8 +95,7 @@ pub fn build(c: &Ctx) -> Module {
     b.line("end");
     if bern {
         b.line(format!("reg [31:0] lmem [0:{}];", sd - 1));
-        b.line(format!("reg [31:0] seeds [0:{}];", sd - 1));
-        b.line(readmem("seeds", "SEED_IMAGE"));
+        image_memory(&mut b, "seeds", 32, sd, "SEED_IMAGE");
         b.line("reg [31:0] l_rd;");
         b.line("reg [31:0] sd_rd;");
         b.line("reg [31:0] lf0;");
@@ -417,12 +416,7 @@ fn add_round_shifted(b: &mut Body, out: &str, a: &str, aw: u32, x: &str, xw: u32
 /// The element-wise tanh table: `out <= tanh[idx]`.
 fn tanh_rom(b: &mut Body, actw: u32, kw: u32, idx: &str, out: &str) {
     b.comment("tanh table (synchronous read).");
-    b.line(format!(
-        "reg [{}:0] trom [0:{}];",
-        actw - 1,
-        (1usize << kw) - 1
-    ));
-    b.line(readmem("trom", &quoted("tanh.hex")));
+    image_memory(b, "trom", actw, 1usize << kw, &quoted("tanh.hex"));
     b.line(format!("reg [{}:0] {out};", actw - 1));
     b.line("always @(posedge clk) begin");
     b.line(format!(

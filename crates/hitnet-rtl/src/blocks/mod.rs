@@ -94,6 +94,13 @@ pub fn readmem(mem: &str, file: &str) -> String {
     )
 }
 
+/// A memory of `depth` words of `width` bits, `reg [width-1:0] mem
+/// [0:depth-1]`, loaded from `file` by [`readmem`].
+pub fn image_memory(b: &mut crate::vlog::Body, mem: &str, width: u32, depth: usize, file: &str) {
+    b.line(format!("reg [{}:0] {mem} [0:{}];", width - 1, depth - 1));
+    b.line(readmem(mem, file));
+}
+
 /// A Verilog string literal.
 pub fn quoted(s: &str) -> String {
     format!("\"{s}\"")

@@ -2,7 +2,7 @@
 //! PL1 operands (bias memory read), PL2 product m * acc, PL3 + bias,
 //! PL4 table index (rounding shift, saturation), PL5 table read. GRU's
 //! n_x and n_h bypass the table as raw pre-activations.
-use super::{quoted, readmem, Ctx};
+use super::{image_memory, quoted, Ctx};
 use crate::hier::Module;
 use crate::vlog::{lit, mul_reg, pipe, rsr, sat, sx, Body, Record};
 use hitnet_arch::POST_STAGES;
@@ -85,8 +85,7 @@ pub fn build(c: &Ctx) -> Module {
     );
     b.comment("PL1: operands. The bias memory is read in serial order.");
     let bd = p.bias_depth;
-    b.line(format!("reg [{}:0] bmem [0:{}];", bw - 1, bd - 1));
-    b.line(readmem("bmem", "BIAS_IMAGE"));
+    image_memory(&mut b, "bmem", bw, bd, "BIAS_IMAGE");
     b.line(format!("reg [{}:0] b1;", bw - 1));
     b.line(format!("reg [{}:0] a1;", aw - 1));
     b.line(format!("reg [{}:0] m1;", mw - 1));
@@ -144,12 +143,7 @@ pub fn build(c: &Ctx) -> Module {
         CellKind::Lstm => format!("({g4} == 2'd2)"),
         CellKind::Gru => "1'b0".to_string(),
     };
-    b.line(format!(
-        "reg [{}:0] rom [0:{}];",
-        actw - 1,
-        (2usize << kw) - 1
-    ));
-    b.line(readmem("rom", &quoted("act.hex")));
+    image_memory(&mut b, "rom", actw, 2usize << kw, &quoted("act.hex"));
     b.line(format!("reg [{}:0] lut5;", actw - 1));
     b.line(format!("reg [{}:0] pre5;", pw - 1));
     b.line("always @(posedge clk) begin");
