@@ -1,6 +1,6 @@
 //! The `hitnet` command-line contract: names, JSON keys, exit codes.
 mod common;
-use common::{hitnet, json, stderr, write};
+use common::{hitnet, json, stderr, train_tiny, write};
 use std::process::Command;
 
 const CFG: &str = "[model]\ncell = \"gru\"\ninput_size = 13\nhidden_size = 11\nlayers = 2\nseed = 5\n[quant]\nslope = 1.5\nactivation = \"threshold\"\n[hw]\nrows = 4\ncols = 8\n";
@@ -519,27 +519,7 @@ fn train_and_eval_refuse_bad_paths_up_front() {
 #[test]
 fn train_then_eval_reports_what_it_measured() {
     let dir = tempfile::tempdir().unwrap();
-    let corpus = write(dir.path(), "c.txt", &"the cat sat on the mat.\n".repeat(40));
-    let model = dir.path().join("m.json").display().to_string();
-    let o = hitnet(&[
-        "train",
-        "--corpus",
-        &corpus,
-        "--out",
-        &model,
-        "--hidden",
-        "8",
-        "--batch",
-        "4",
-        "--seq-len",
-        "8",
-        "--epochs",
-        "1",
-        "--max-steps",
-        "2",
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let (corpus, model) = train_tiny(dir.path());
     let eval = || {
         json(&hitnet(&[
             "eval",

@@ -2,15 +2,8 @@
 //! run, eval of its model and checkpoint, the resume rule, and bad input
 //! (exit code 2, one line on stderr naming the file at fault).
 mod common;
-use common::{hitnet, json, stderr};
-use std::path::Path;
-
-/// Runs `hitnet args`, which must succeed.
-fn ok(args: &[&str]) -> std::process::Output {
-    let o = hitnet(args);
-    assert!(o.status.success(), "{args:?}: {}", stderr(&o));
-    o
-}
+use common::{hitnet, json, stderr, train_tiny};
+use std::path::{Path, PathBuf};
 
 /// Runs `hitnet args`, which must fail on bad input: exit code 2 and one
 /// line "error: ..." on stderr. Returns that line.
@@ -35,27 +28,8 @@ fn s(p: &Path) -> String {
 fn train_eval_and_bad_input() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let corpus = d.join("c.txt");
-    std::fs::write(&corpus, "the cat sat on the mat.\n".repeat(40)).unwrap();
-    let model = d.join("m.json");
-    ok(&[
-        "train",
-        "--corpus",
-        &s(&corpus),
-        "--out",
-        &s(&model),
-        "--hidden",
-        "8",
-        "--batch",
-        "4",
-        "--seq-len",
-        "8",
-        "--epochs",
-        "1",
-        "--max-steps",
-        "2",
-        "--quiet",
-    ]);
+    let (corpus, model) = train_tiny(d);
+    let (corpus, model) = (PathBuf::from(corpus), PathBuf::from(model));
     let ckpt = d.join("m.json.ckpt");
     assert!(model.exists() && ckpt.exists());
     for m in [&model, &ckpt] {

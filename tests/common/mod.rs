@@ -28,3 +28,31 @@ pub fn write(dir: &Path, name: &str, text: &str) -> String {
     std::fs::write(&p, text).unwrap();
     p.display().to_string()
 }
+
+/// Trains the tiny model the train and eval tests share (8 hidden units,
+/// 2 steps, on one sentence repeated) in `dir`; returns the corpus and the
+/// model path (its checkpoint is MODEL.ckpt).
+pub fn train_tiny(dir: &Path) -> (String, String) {
+    let corpus = write(dir, "c.txt", &"the cat sat on the mat.\n".repeat(40));
+    let model = dir.join("m.json").display().to_string();
+    let o = hitnet(&[
+        "train",
+        "--corpus",
+        &corpus,
+        "--out",
+        &model,
+        "--hidden",
+        "8",
+        "--batch",
+        "4",
+        "--seq-len",
+        "8",
+        "--epochs",
+        "1",
+        "--max-steps",
+        "2",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    (corpus, model)
+}
