@@ -176,3 +176,92 @@ fn resume_with_more_epochs_and_bench() {
     ]);
     assert!(e.contains("--bench needs at least 1 step"), "{e}");
 }
+
+/// A small two-channel, two-class .ts file (class sets channel 0's sign).
+fn toy_ts(dir: &Path, name: &str, n: usize, seed: u64) -> String {
+    let mut rng = hitnet_model::rng::Rng::new(seed);
+    let mut t = String::from(
+        "@problemName Toy\n@timeStamps false\n@univariate false\n@dimensions 2\n@equalLength true\n@classLabel true up down\n@data\n",
+    );
+    for i in 0..n {
+        let m = if i % 2 == 0 { 1.5 } else { -1.5 };
+        let ch = |rng: &mut hitnet_model::rng::Rng, m: f64| {
+            (0..8)
+                .map(|_| format!("{:.3}", m + 0.5 * rng.normal()))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let (a, b) = (ch(&mut rng, m), ch(&mut rng, 0.0));
+        t += &format!("{a}:{b}:{}\n", if i % 2 == 0 { "up" } else { "down" });
+    }
+    common::write(dir, name, &t)
+}
+
+#[test]
+fn classify_train_eval_and_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let train = toy_ts(d, "T_TRAIN.ts", 24, 1);
+    let test = toy_ts(d, "T_TEST.ts", 12, 2);
+    let model = s(&d.join("c.json"));
+    let base = [
+        "train", "--task", "classify", "--train", &train, "--out", &model, "--hidden", "4",
+        "--epochs", "6",
+    ];
+    let mut args = base.to_vec();
+    args.extend(["--test", &test, "--quiet", "--json"]);
+    let r = json(&hitnet(&args));
+    assert_eq!(r["train"]["history"].as_array().unwrap().len(), 6);
+    let names: Vec<&str> = (r["test"]["variants"].as_array().unwrap().iter())
+        .map(|v| v["variant"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "full_precision",
+            "as_trained",
+            "quantized_float",
+            "golden",
+            "simulator"
+        ]
+    );
+    assert_eq!(r["test"]["simulator"]["agrees"], true);
+    // The model alone, through eval; its text names every class.
+    let e = json(&hitnet(&[
+        "eval", "--model", &model, "--test", &test, "--json",
+    ]));
+    assert_eq!(e["series"], 12);
+    let o = hitnet(&["eval", "--model", &model, "--test", &test]);
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        o.status.success() && text.contains("golden") && text.contains("down"),
+        "{text}"
+    );
+
+    // Bad input: exit 2 and one line naming the file (and line).
+    let bad = common::write(
+        d,
+        "B.ts",
+        "@problemName B\n@classLabel true a b\n@data\n1,2:a\n1,x:b\n",
+    );
+    let e = err(&["eval", "--model", &model, "--test", &bad]);
+    assert!(e.contains("B.ts:5:"), "{e}");
+    let mut a = base.to_vec();
+    a[4] = &bad;
+    let e = err(&a);
+    assert!(e.contains("B.ts:5:") && e.contains("`x`"), "{e}");
+    let e = err(&["train", "--task", "classify", "--out", &model]);
+    assert!(e.contains("--train"), "{e}");
+    let mut a = base.to_vec();
+    a.extend(["--embed", "8"]);
+    let e = err(&a);
+    assert!(
+        e.contains("embed") && e.contains("--trits-per-channel"),
+        "{e}"
+    );
+    let e = err(&["eval", "--model", &train, "--test", &test]);
+    assert!(e.contains("T_TRAIN.ts"), "{e}");
+    let lm = train_tiny(d).1;
+    let e = err(&["eval", "--model", &lm, "--test", &test]);
+    assert!(e.contains("no classifier"), "{e}");
+}

@@ -1,6 +1,7 @@
 //! Argument groups the commands share (`#[command(flatten)]`), so a flag
 //! means the same and reads the same everywhere.
-use std::path::PathBuf;
+use crate::common::{self, Planned};
+use std::path::{Path, PathBuf};
 
 /// `--config`.
 #[derive(clap::Args, Debug)]
@@ -8,6 +9,29 @@ pub struct ConfigArg {
     /// Config file (TOML); the built-in default config when absent.
     #[arg(long)]
     pub config: Option<PathBuf>,
+}
+
+/// `--config`, `--tokens` and `--seed`: a model over a seeded random
+/// ternary input stream (run, sim).
+#[derive(clap::Args, Debug)]
+pub struct StreamArgs {
+    #[command(flatten)]
+    pub cfg: ConfigArg,
+    /// Number of input vectors (tokens) to run.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub tokens: u64,
+    /// Seed of the random input stream.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// `--stall-percent`: back-pressure and input gaps (sim, cosim, verify).
+#[derive(clap::Args, Debug)]
+pub struct StallArg {
+    /// Percent of cycles with the output stalled and the input absent
+    /// (0..=95; verify --stage routed runs at the pins, paced by the UART).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=95))]
+    pub stall_percent: u32,
 }
 
 /// `--config` and `--target`: a config on an FPGA.
@@ -19,6 +43,27 @@ pub struct DesignArgs {
     /// default: hw.target of the config.
     #[arg(long)]
     pub target: Option<String>,
+}
+
+/// `--config`, `--target` and the build folder `--out` of `hitnet synth`
+/// (and `report`, which reads it).
+#[derive(clap::Args, Debug)]
+pub struct SynthDirArgs {
+    #[command(flatten)]
+    pub design: DesignArgs,
+    /// Build folder (default: build/<target>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+impl SynthDirArgs {
+    /// The design's plan, its target and the build folder.
+    pub fn open(&self) -> anyhow::Result<(Planned, &'static hitnet_fpga::Target, PathBuf)> {
+        let pl = common::load_plan(self.design.cfg.config.as_deref())?;
+        let target = common::fpga_target(self.design.target.as_deref(), &pl.loaded)?;
+        let out = (self.out.clone()).unwrap_or_else(|| Path::new("build").join(target.name));
+        Ok((pl, target, out))
+    }
 }
 
 /// `--wrapper` and `--clock-mhz` of an FPGA build.

@@ -39,10 +39,6 @@ pub fn run(a: Args) -> Result<ExitCode> {
         let b = bench::golden_vs_float(&cfg, a.batches, a.tokens).map_err(flow_error)?;
         (serde_json::to_value(&b)?, b.text())
     };
-    if a.json {
-        crate::common::print_json(&json)?;
-    } else {
-        crate::out!("{text}");
-    }
+    crate::common::emit(a.json, &json, || text)?;
     Ok(ExitCode::SUCCESS)
 }

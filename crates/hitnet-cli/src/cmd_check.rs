@@ -21,20 +21,16 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let im = &loaded.int;
     let c = &pl.plan.cycles;
     let f = &im.formats;
-    if a.json {
-        common::print_json(&serde_json::json!({
+    let value = serde_json::json!({
             "ok": true,
             "model": common::model_json(loaded),
             "formats": f,
             "widths": im.widths,
             "target": target.name,
             "cycles_per_token": c.per_token,
-        }))?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    crate::out!(
-        "{}",
+    });
+    common::emit(a.json, &value, || {
         hitnet_flow::summary::check_text(loaded, &pl.plan, target)
-    );
+    })?;
     Ok(ExitCode::SUCCESS)
 }

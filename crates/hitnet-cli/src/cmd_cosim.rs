@@ -16,9 +16,8 @@ pub struct Args {
     pub tokens: u64,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Percent of cycles with the output stalled and the input absent (0..=95).
-    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=95))]
-    pub stall_percent: u32,
+    #[command(flatten)]
+    pub stall: crate::args::StallArg,
     /// Where to write a VCD trace around the first mismatch.
     #[arg(long)]
     pub vcd: Option<PathBuf>,
@@ -52,7 +51,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         design: a.design.as_deref(),
         tokens: a.tokens,
         seed: a.seed,
-        stall_percent: a.stall_percent,
+        stall_percent: a.stall.stall_percent,
         vcd: a
             .vcd
             .clone()
@@ -62,18 +61,11 @@ pub fn run(a: Args) -> Result<ExitCode> {
         progress: true,
     };
     let r = hitnet_flow::cosim::run(&job).map_err(common::flow_error)?;
-    if a.json {
-        common::print_json(&serde_json::to_value(&r)?)?;
-    } else {
-        crate::outln!("model:   {}", common::model_line(&pl.loaded));
-        crate::outln!(
-            "stimulus: {} tokens, seed {}, {}% stall",
-            a.tokens,
-            a.seed,
-            a.stall_percent
-        );
-        crate::out!("{}", r.text());
-    }
+    let (model, stall) = (common::model_line(&pl.loaded), a.stall.stall_percent);
+    let stimulus = format!("{} tokens, seed {}, {stall}% stall", a.tokens, a.seed);
+    common::emit(a.json, &r, || {
+        format!("model:   {model}\nstimulus: {stimulus}\n{}", r.text())
+    })?;
     common::verdict(
         "co-simulation",
         r.bit_exact,

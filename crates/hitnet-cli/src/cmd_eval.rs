@@ -18,6 +18,10 @@ pub struct Args {
     /// Text corpus to score.
     #[arg(long)]
     pub corpus: Option<PathBuf>,
+    /// Test split (.ts) of a sequence classifier: accuracy and confusion
+    /// matrix of each implementation (MODEL: its .json or .float.json).
+    #[arg(long, conflicts_with_all = ["corpus", "generate"])]
+    pub test: Option<PathBuf>,
     /// Part of the corpus: the 90/5/5 split of training, or all of it.
     #[arg(long, value_enum, default_value = "test")]
     pub split: Split,
@@ -59,9 +63,22 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
+    if let Some(test) = a.test {
+        let opts = hitnet_train::classify_eval::ClassifyEvalOptions {
+            model: a.model,
+            test,
+            rows: a.rows,
+            cols: a.cols,
+            simulator: true,
+            seed: a.seed,
+        };
+        let r = hitnet_train::classify_eval::evaluate_classifier(&opts)?;
+        common::emit(a.json, &r, || r.text())?;
+        return Ok(ExitCode::SUCCESS);
+    }
     anyhow::ensure!(
         a.corpus.is_some() || a.generate.is_some(),
-        "nothing to do: give --corpus FILE to score and/or --generate N to sample"
+        "nothing to do: give --corpus FILE to score, --generate N to sample, or --test FILE.ts (a classifier)"
     );
     let opts = EvalOptions {
         model: a.model,
@@ -86,7 +103,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let json = a.json;
     let report = hitnet_train::evaluate(&opts, &mut |m, ev| -> Result<()> {
         if !json {
-            crate::out!("{}", ev.text(m));
+            common::write_out(format_args!("{}", ev.text(m)), "")?;
         }
         Ok(())
     })?;

@@ -65,20 +65,16 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let overall = multi.add(common::bar(sweep.shapes.len() as u64, "shapes"));
     let swept = explore::run(&sweep, &multi, &|| overall.inc(1)).map_err(flow_error)?;
     overall.finish_and_clear();
-    if a.json {
-        common::print_json(&serde_json::json!({
-            "target": target.name,
-            "out": out,
-            "shapes": swept.rows,
-            "tools": swept.tools,
-            "files": swept.files,
-        }))?;
-    } else {
-        crate::out!("{}", swept.markdown);
-        crate::outln!(
-            "\nwrote {}/explore.{{md,csv,svg,json}}; one build folder per shape",
-            out.display()
-        );
-    }
+    let value = serde_json::json!({
+        "target": target.name,
+        "out": out,
+        "shapes": swept.rows,
+        "tools": swept.tools,
+        "files": swept.files,
+    });
+    let (md, dir) = (&swept.markdown, out.display());
+    common::emit(a.json, &value, || {
+        format!("{md}\nwrote {dir}/explore.{{md,csv,svg,json}}; one build folder per shape\n")
+    })?;
     Ok(ExitCode::SUCCESS)
 }

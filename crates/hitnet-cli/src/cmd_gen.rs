@@ -29,8 +29,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let secs = t0.elapsed().as_secs_f64();
     let p = &pl.plan;
     let c = &p.cycles;
-    if a.json {
-        common::print_json(&serde_json::json!({
+    let value = serde_json::json!({
             "out": a.out,
             "top": hitnet_rtl::TOP,
             "files": design.files.iter().map(|(n, b)| serde_json::json!({"name": n, "bytes": b.len()})).collect::<Vec<_>>(),
@@ -39,12 +38,9 @@ pub fn run(a: Args) -> Result<ExitCode> {
             "bound_cycles_per_token": c.bound_per_token,
             "utilization": c.utilization,
             "seconds": secs,
-        }))?;
-    } else {
-        crate::out!(
-            "{}",
-            hitnet_flow::summary::gen_text(&pl.loaded, &pl.plan, &design, bram, &a.out, secs)
-        );
-    }
+    });
+    common::emit(a.json, &value, || {
+        hitnet_flow::summary::gen_text(&pl.loaded, &pl.plan, &design, bram, &a.out, secs)
+    })?;
     Ok(ExitCode::SUCCESS)
 }

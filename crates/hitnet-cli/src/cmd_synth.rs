@@ -5,16 +5,12 @@ use crate::common::{self, flow_error};
 use anyhow::Result;
 use hitnet_flow::synth::Job;
 use hitnet_fpga::Progress;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
-    pub design: crate::args::DesignArgs,
-    /// Build folder (default: build/<target>).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
+    pub dir: crate::args::SynthDirArgs,
     #[command(flatten)]
     pub build: crate::args::BuildArgs,
     /// Stop after place and route (no bitstream); the same as --to pnr.
@@ -42,17 +38,12 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
-    let pl = common::load_plan(a.design.cfg.config.as_deref())?;
-    let target = common::fpga_target(a.design.target.as_deref(), &pl.loaded)?;
+    let (pl, target, out) = a.dir.open()?;
     let wrapper =
         hitnet_flow::wrapper_kind(a.build.wrapper.as_deref(), target).map_err(flow_error)?;
     let clock =
         hitnet_flow::check_clock(a.build.clock_mhz.unwrap_or(pl.loaded.config.hw.clock_mhz))
             .map_err(flow_error)?;
-    let out = a
-        .out
-        .clone()
-        .unwrap_or_else(|| common::default_build_dir(target));
     hitnet_flow::prepare_out(&out).map_err(flow_error)?;
     let job = Job {
         loaded: &pl.loaded,
@@ -74,11 +65,9 @@ pub fn run(a: Args) -> Result<ExitCode> {
         verify_tokens: a.verify_tokens,
     };
     let o = hitnet_flow::synth::run(&job).map_err(flow_error)?;
-    if a.json {
-        common::print_json(&serde_json::to_value(&o.summary)?)?;
-    } else {
-        crate::outln!("model:   {}", common::model_line(&pl.loaded));
-        crate::out!("{}", o.text());
-    }
+    let model = common::model_line(&pl.loaded);
+    common::emit(a.json, &o.summary, || {
+        format!("model:   {model}\n{}", o.text())
+    })?;
     Ok(ExitCode::SUCCESS)
 }

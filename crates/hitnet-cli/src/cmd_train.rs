@@ -2,16 +2,21 @@
 //! (crates/hitnet-train), exported as a hitnet model file.
 use crate::common;
 use anyhow::{Context, Result};
-use hitnet_train::{Corpus, Overrides, TrainOptions};
+use hitnet_train::{ClassifyArgs, Corpus, Overrides, TaskArg, TrainOptions};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Text corpus; the first 90% trains, the next 5% validates.
+    /// What to train.
+    #[arg(long, value_enum, default_value = "lm")]
+    pub task: TaskArg,
+    /// Text corpus of --task lm; the first 90% trains, the next 5% validates.
     #[arg(long)]
-    pub corpus: PathBuf,
+    pub corpus: Option<PathBuf>,
+    #[command(flatten)]
+    pub classify: ClassifyArgs,
     /// The exported hitnet model (JSON). Required unless --bench.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -53,12 +58,17 @@ pub fn run(a: Args) -> Result<ExitCode> {
         // Read by the tensor library's thread pool when it starts.
         std::env::set_var("RAYON_NUM_THREADS", n.to_string());
     }
+    if a.task == TaskArg::Classify {
+        return classify(a);
+    }
+    let corpus_path = (a.corpus.clone()).context("--corpus FILE is required for --task lm")?;
     if let Some(steps) = a.bench {
-        let corpus = Corpus::read(&a.corpus)?;
+        let corpus = Corpus::read(&corpus_path)?;
         anyhow::ensure!(steps >= 1, "--bench needs at least 1 step");
         let r = hitnet_train::bench_report(&corpus, &a.hp.config(), a.bench_warmup, steps)
-            .with_context(|| format!("benchmarking on {}", a.corpus.display()))?;
-        return print_bench(&r, a.json);
+            .with_context(|| format!("benchmarking on {}", corpus_path.display()))?;
+        common::emit(a.json, &r, || r.text() + "\n")?;
+        return Ok(ExitCode::SUCCESS);
     }
     let out = a
         .out
@@ -69,7 +79,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
     // corpus and long before training ends.
     common::check_output_file(&out, "--out")?;
     common::check_output_file(&ckpt, "--checkpoint")?;
-    let corpus = Corpus::read(&a.corpus)?;
+    let corpus = Corpus::read(&corpus_path)?;
     let (config, resume) = a.hp.resolve(a.resume, &ckpt)?;
     let opts = TrainOptions {
         config,
@@ -81,67 +91,55 @@ pub fn run(a: Args) -> Result<ExitCode> {
     };
     // A failed write to stdout is kept and reported once training stops
     // (the model and checkpoint files are written either way).
-    let mut out_err: Option<anyhow::Error> = None;
-    let mut log = |s: &str| {
-        if a.json {
-            eprintln!("{s}");
-        } else if out_err.is_none() {
-            out_err = common::write_out(format_args!("{s}"), "\n").err();
-        }
-    };
-    let rep = hitnet_train::train(&corpus, &opts, resume, &mut log)
-        .with_context(|| format!("training on {}", a.corpus.display()))?;
-    if let Some(e) = out_err {
-        return Err(e);
-    }
+    let mut log = Log::new(a.json);
+    let rep = hitnet_train::train(&corpus, &opts, resume, &mut |s| log.line(s))
+        .with_context(|| format!("training on {}", corpus_path.display()))?;
+    log.finish()?;
     let s = rep.summary(&opts.out, &opts.checkpoint);
-    if a.json {
-        common::print_json(&serde_json::to_value(&s)?)?;
-    } else {
-        crate::outln!(
-            "{}: {} ternary weights ({:.1}% zero), {} steps, {:.0} tokens/s{}",
-            s.model,
-            s.ternary_weights,
-            100.0 * s.zero_fraction,
-            s.steps,
-            s.tokens_per_second,
-            if s.finished {
-                String::new()
-            } else {
-                format!(
-                    "; stopped at step {} of {} (continue with --resume)",
-                    s.steps, s.total_steps
-                )
-            }
-        );
-    }
+    common::emit(a.json, &s, || s.text() + "\n")?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_bench(r: &hitnet_train::BenchReport, json: bool) -> Result<ExitCode> {
-    if json {
-        common::print_json(&serde_json::to_value(r)?)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let c = &r.config;
-    crate::outln!(
-        "train step: {} {}x{} ({} layers), {} quantization, {} streams x {} steps, {} threads",
-        c.cell.name().to_uppercase(),
-        c.embed,
-        c.hidden,
-        c.layers,
-        c.quant.name(),
-        c.batch,
-        c.seq_len,
-        r.threads
+/// `--task classify`: train on a .ts split, evaluate on the test split.
+fn classify(a: Args) -> Result<ExitCode> {
+    anyhow::ensure!(
+        a.corpus.is_none() && a.bench.is_none() && !a.resume,
+        "--corpus, --bench and --resume belong to --task lm"
     );
-    let s = &r.stats;
-    crate::outln!(
-        "tokens/s over {} steps: median {:.0} (min {:.0}, max {:.0})",
-        r.steps,
-        s.median,
-        s.min,
-        s.max
-    );
+    let progress = !a.quiet && std::io::stderr().is_terminal();
+    let (train, opts) = a.classify.options(&a.hp, a.out.as_deref(), progress)?;
+    common::check_output_file(&opts.out, "--out")?;
+    common::check_output_file(&opts.float_out, "--out (its .float.json)")?;
+    let mut log = Log::new(a.json);
+    let test = a.classify.test.as_deref();
+    let r = hitnet_train::classify_eval::classify_job(&train, test, &opts, &mut |s| log.line(s))?;
+    log.finish()?;
+    common::emit(a.json, &r, || {
+        r.test.as_ref().map(|t| t.text()).unwrap_or_default()
+    })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Training's log lines: on stdout, or on stderr under --json. A failed
+/// write to stdout is kept and reported once training stops (the model
+/// files are written either way).
+struct Log {
+    json: bool,
+    err: Option<anyhow::Error>,
+}
+
+impl Log {
+    fn new(json: bool) -> Log {
+        Log { json, err: None }
+    }
+    fn line(&mut self, s: &str) {
+        if self.json {
+            eprintln!("{s}");
+        } else if self.err.is_none() {
+            self.err = common::write_out(format_args!("{s}"), "\n").err();
+        }
+    }
+    fn finish(self) -> Result<()> {
+        self.err.map_or(Ok(()), Err)
+    }
 }

@@ -9,27 +9,19 @@ use hitnet_verify::VerifyError;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StageArg {
-    Synth,
-    Routed,
-}
-
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
     pub design: crate::args::DesignArgs,
     /// Which artefact to judge: the Yosys netlist (synth) or the routed design.
-    #[arg(long, value_enum, default_value_t = StageArg::Synth)]
-    pub stage: StageArg,
+    #[arg(long, default_value = "synth", value_parser = Stage::parse)]
+    pub stage: Stage,
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub tokens: u64,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Percent of cycles with the output stalled and the input absent (0..=95;
-    /// synth stage: the routed stage runs at the pins, paced by the UART).
-    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=95))]
-    pub stall_percent: u32,
+    #[command(flatten)]
+    pub stall: crate::args::StallArg,
     /// Build folder (default: build/verify-<target>).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -68,14 +60,11 @@ pub fn run(a: Args) -> Result<ExitCode> {
         plan: &pl.plan,
         target,
         wrapper,
-        stage: match a.stage {
-            StageArg::Synth => Stage::Synth,
-            StageArg::Routed => Stage::Routed,
-        },
+        stage: a.stage,
         out: &out,
         tokens: a.tokens,
         seed: a.seed,
-        stall_percent: a.stall_percent,
+        stall_percent: a.stall.stall_percent,
         vcd: a
             .vcd
             .clone()
@@ -84,16 +73,10 @@ pub fn run(a: Args) -> Result<ExitCode> {
         executor: a.exec.executor(),
     };
     let v = hitnet_flow::verify::run(&job).map_err(flow_error)?;
-    if a.json {
-        common::print_json(&v.json())?;
-    } else {
-        crate::outln!("model:   {}", common::model_line(&pl.loaded));
-        crate::out!("{}", v.text(&job));
-    }
+    let model = common::model_line(&pl.loaded);
+    common::emit(a.json, &v.json(), || {
+        format!("model:   {model}\n{}", v.text(&job))
+    })?;
     let (mismatches, first) = v.mismatches();
-    let what = match a.stage {
-        StageArg::Synth => "netlist verification",
-        StageArg::Routed => "routed verification",
-    };
-    common::verdict(what, v.bit_exact(), mismatches, first)
+    common::verdict(a.stage.verification(), v.bit_exact(), mismatches, first)
 }

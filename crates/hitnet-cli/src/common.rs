@@ -1,66 +1,38 @@
 //! Helpers shared by the commands.
-use anyhow::{Context, Result};
-use hitnet_model::config::{Config, DEFAULT_CONFIG};
+use anyhow::Result;
 use std::path::Path;
 
 /// An error with a specific exit code (2 = bad input, the default; 1 = a
 /// verification that ran and failed).
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{msg}")]
 pub struct CliError {
     pub code: u8,
     pub msg: String,
 }
 
-impl std::fmt::Display for CliError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.msg)
-    }
-}
-impl std::error::Error for CliError {}
+pub use hitnet_flow::load::Planned;
 
-/// The config at `path`, or the built-in default config.
-pub fn load_config(path: Option<&Path>) -> Result<Config> {
-    match path {
-        Some(p) => Ok(Config::load(p)?),
-        None => Ok(Config::parse(DEFAULT_CONFIG, "<built-in default config>")?),
-    }
-}
-
-/// How messages name the config at `path` (or the built-in one).
-pub fn config_name(path: Option<&Path>) -> String {
-    path.map(|p| p.display().to_string())
-        .unwrap_or_else(|| "<built-in default config>".into())
-}
-
-/// Loads config and model, adding which config to the message.
+/// Config and model; a note on stderr for tensors the import ignored.
 pub fn load_model(path: Option<&Path>) -> Result<hitnet_model::Loaded> {
-    let cfg = load_config(path)?;
-    let l = hitnet_model::load(&cfg)
-        .with_context(|| format!("loading the model of {}", config_name(path)))?;
-    if !l.ignored_tensors.is_empty() {
-        // On stderr: stdout may be JSON or data. The JSON says it too.
-        eprintln!("note: {}", hitnet_flow::ignored_note(&l));
-    }
+    let l = hitnet_flow::load::model(path).map_err(flow_error)?;
+    note_ignored(&l);
     Ok(l)
 }
 
-/// An error chain on one line: "outer: inner: root".
-pub fn one_line(e: &anyhow::Error) -> String {
-    hitnet_flow::one_line(e.as_ref())
+/// On stderr: stdout may be JSON or data. The JSON says it too.
+fn note_ignored(l: &hitnet_model::Loaded) {
+    if !l.ignored_tensors.is_empty() {
+        eprintln!("note: {}", hitnet_flow::ignored_note(l));
+    }
 }
 
 /// Standard output failed (a full disk, a closed pipe): the command stops
 /// there. `main` exits quietly with 141 on a closed pipe, as a Unix tool
 /// killed by SIGPIPE does, and with a message and 1 otherwise.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write the output: {0}")]
 pub struct StdoutError(pub std::io::Error);
-
-impl std::fmt::Display for StdoutError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "cannot write the output: {}", self.0)
-    }
-}
-impl std::error::Error for StdoutError {}
 
 /// Writes `args` and `end` to standard output; the error says it was stdout.
 pub fn write_out(args: std::fmt::Arguments, end: &str) -> Result<()> {
@@ -79,17 +51,17 @@ pub fn flush_out() -> Result<()> {
         .map_err(|e| anyhow::Error::new(StdoutError(e)))
 }
 
-/// `println!` that returns write errors (`?` in the caller).
-#[macro_export]
-macro_rules! outln {
-    () => { $crate::common::write_out(format_args!(""), "\n")? };
-    ($($t:tt)*) => { $crate::common::write_out(format_args!($($t)*), "\n")? };
-}
-
-/// `print!` that returns write errors.
-#[macro_export]
-macro_rules! out {
-    ($($t:tt)*) => { $crate::common::write_out(format_args!($($t)*), "")? };
+/// `--json`: `value` as one JSON object; else `text()` as it is.
+pub fn emit(
+    json: bool,
+    value: &impl serde::Serialize,
+    text: impl FnOnce() -> String,
+) -> Result<()> {
+    if json {
+        print_json(&serde_json::to_value(value)?)
+    } else {
+        write_out(format_args!("{}", text()), "")
+    }
 }
 
 pub fn print_json(v: &serde_json::Value) -> Result<()> {
@@ -103,18 +75,10 @@ pub fn print_json(v: &serde_json::Value) -> Result<()> {
 // from here.
 pub use hitnet_flow::{bram_for_target, config_json, model_json, model_line};
 
-/// Config, model and plan: the input of gen, sim, cosim, synth and report.
-pub struct Planned {
-    pub loaded: hitnet_model::Loaded,
-    pub plan: hitnet_arch::Plan,
-}
-
 pub fn load_plan(path: Option<&Path>) -> Result<Planned> {
-    let loaded = load_model(path)?;
-    let hw = &loaded.config.hw;
-    let plan = hitnet_arch::Plan::new(&loaded.int, hitnet_arch::Shape::of(hw))
-        .with_context(|| format!("planning the accelerator of {}", config_name(path)))?;
-    Ok(Planned { loaded, plan })
+    let p = hitnet_flow::load::plan(path).map_err(flow_error)?;
+    note_ignored(&p.loaded);
+    Ok(p)
 }
 
 /// `--bram` of gen and cosim: how the weight banks are built.
@@ -156,11 +120,8 @@ pub fn flow_error(e: hitnet_flow::FlowError) -> anyhow::Error {
 
 /// A bad-input error (exit code 2) with one line of text.
 pub fn bad_input(msg: impl Into<String>) -> anyhow::Error {
-    CliError {
-        code: 2,
-        msg: msg.into(),
-    }
-    .into()
+    let msg = msg.into();
+    CliError { code: 2, msg }.into()
 }
 
 /// An FPGA flow error with its exit code: 2 for what the user can fix
@@ -172,11 +133,8 @@ pub fn fpga_error(e: hitnet_fpga::FpgaError) -> anyhow::Error {
         E::ToolFailed { .. } | E::ReportUnreadable { .. } | E::Cosim { .. } => 1,
         _ => 2,
     };
-    CliError {
-        code,
-        msg: e.to_string(),
-    }
-    .into()
+    let msg = e.to_string();
+    CliError { code, msg }.into()
 }
 
 /// The target named on the command line, else the config's `hw.target`.
@@ -193,11 +151,6 @@ pub fn check_output_file(path: &Path, flag: &str) -> Result<()> {
     hitnet_flow::check_output_file(path, flag).map_err(flow_error)
 }
 
-/// Default build folder of a target: `build/<target>`.
-pub fn default_build_dir(target: &hitnet_fpga::Target) -> std::path::PathBuf {
-    Path::new("build").join(target.name)
-}
-
 /// Exit 0 when a verification run agreed everywhere; else exit 1 with
 /// "`what` found N mismatches; first: ..." (a run that ran and disagreed).
 pub fn verdict(
@@ -207,15 +160,9 @@ pub fn verdict(
     first: Option<String>,
 ) -> anyhow::Result<std::process::ExitCode> {
     if bit_exact {
-        Ok(std::process::ExitCode::SUCCESS)
-    } else {
-        Err(CliError {
-            code: 1,
-            msg: format!(
-                "{what} found {mismatches} mismatches{}",
-                first.map(|m| format!("; first: {m}")).unwrap_or_default()
-            ),
-        }
-        .into())
+        return Ok(std::process::ExitCode::SUCCESS);
     }
+    let first = first.map(|m| format!("; first: {m}")).unwrap_or_default();
+    let msg = format!("{what} found {mismatches} mismatches{first}");
+    Err(CliError { code: 1, msg }.into())
 }

@@ -32,32 +32,47 @@ pub struct Cli {
     pub command: Command,
 }
 
-#[derive(Subcommand, Debug)]
-pub enum Command {
+/// The `Command` enum, one variant per `cmd_*` module, and its dispatch.
+macro_rules! commands {
+    ($($(#[$doc:meta])* $name:ident($module:ident),)*) => {
+        #[derive(Subcommand, Debug)]
+        pub enum Command {
+            $($(#[$doc])* $name($module::Args),)*
+        }
+
+        fn dispatch(c: Command) -> anyhow::Result<ExitCode> {
+            match c {
+                $(Command::$name(a) => $module::run(a),)*
+            }
+        }
+    };
+}
+
+commands! {
     /// Run the integer golden model over a seeded random input stream.
-    Run(cmd_run::Args),
+    Run(cmd_run),
     /// Validate a config and its model; print the formats and derived widths.
-    Check(cmd_check::Args),
+    Check(cmd_check),
     /// Generate the accelerator: Verilog, memory images, manifest.json.
-    Gen(cmd_gen::Args),
+    Gen(cmd_gen),
     /// Run the cycle-accurate simulator; report cycles per token.
-    Sim(cmd_sim::Args),
+    Sim(cmd_sim),
     /// Co-simulate golden model, cycle simulator and Verilated RTL bit for bit.
-    Cosim(cmd_cosim::Args),
+    Cosim(cmd_cosim),
     /// Synthesize, place and route for an iCE40 or ECP5 target; report resources and Fmax.
-    Synth(cmd_synth::Args),
+    Synth(cmd_synth),
     /// Simulate the synthesized netlist with the vendor cell models against the golden model and the simulator.
-    Verify(cmd_verify::Args),
+    Verify(cmd_verify),
     /// Summarize model, plan, cycles and (when present) synthesis results.
-    Report(cmd_report::Args),
+    Report(cmd_report),
     /// Sweep array shapes on a target; table and SVG plot with the Pareto front.
-    Explore(cmd_explore::Args),
+    Explore(cmd_explore),
     /// Benchmark the golden model against a float f32 step of the same size.
-    Bench(cmd_bench::Args),
-    /// Train a HitNet language model with quantization in the loop.
-    Train(cmd_train::Args),
-    /// Evaluate a model on a corpus: float, quantized-float and integer golden.
-    Eval(cmd_eval::Args),
+    Bench(cmd_bench),
+    /// Train a HitNet language model or sequence classifier with quantization in the loop.
+    Train(cmd_train),
+    /// Evaluate a model: a language model on a corpus, a classifier on a .ts test split.
+    Eval(cmd_eval),
 }
 
 pub fn main() -> ExitCode {
@@ -77,27 +92,14 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    let result = match cli.command {
-        Command::Run(a) => cmd_run::run(a),
-        Command::Check(a) => cmd_check::run(a),
-        Command::Gen(a) => cmd_gen::run(a),
-        Command::Sim(a) => cmd_sim::run(a),
-        Command::Cosim(a) => cmd_cosim::run(a),
-        Command::Synth(a) => cmd_synth::run(a),
-        Command::Verify(a) => cmd_verify::run(a),
-        Command::Report(a) => cmd_report::run(a),
-        Command::Explore(a) => cmd_explore::run(a),
-        Command::Bench(a) => cmd_bench::run(a),
-        Command::Train(a) => cmd_train::run(a),
-        Command::Eval(a) => cmd_eval::run(a),
-    };
+    let result = dispatch(cli.command);
     // Output still buffered must reach stdout too, or the failure be known.
     let result = result.and_then(|code| common::flush_out().map(|_| code));
     match result {
         Ok(code) => code,
         Err(e) if e.downcast_ref::<common::StdoutError>().is_some() => stdout_failure(&e),
         Err(e) => {
-            eprintln!("error: {}", common::one_line(&e));
+            eprintln!("error: {}", hitnet_flow::one_line(e.as_ref()));
             ExitCode::from(e.downcast_ref::<CliError>().map(|c| c.code).unwrap_or(2))
         }
     }
@@ -112,7 +114,7 @@ fn stdout_failure(e: &anyhow::Error) -> ExitCode {
     if broken {
         ExitCode::from(141)
     } else {
-        eprintln!("error: {}", common::one_line(e));
+        eprintln!("error: {}", hitnet_flow::one_line(e.as_ref()));
         ExitCode::from(1)
     }
 }

@@ -10,6 +10,7 @@
 pub mod bench;
 pub mod cosim;
 pub mod explore;
+pub mod load;
 pub mod report;
 pub mod simulate;
 pub mod summary;
@@ -30,6 +31,20 @@ pub enum FlowError {
     Verify(#[from] hitnet_verify::VerifyError),
     #[error(transparent)]
     Rtl(#[from] hitnet_rtl::RtlError),
+    /// A config or model the user gave is unusable: exit 2.
+    #[error("{}{source}", what.as_ref().map(|w| format!("{w}: ")).unwrap_or_default())]
+    Model {
+        what: Option<String>,
+        #[source]
+        source: hitnet_model::ModelError,
+    },
+    /// The model does not fit the accelerator's plan: exit 2.
+    #[error("planning the accelerator of {what}: {source}")]
+    Plan {
+        what: String,
+        #[source]
+        source: hitnet_arch::PlanError,
+    },
     #[error(transparent)]
     Cosim(hitnet_cosim::CosimError),
     /// Drawing the sweep's plot failed.

@@ -29,6 +29,9 @@ pub struct DenseLayer {
     pub gates: Vec<DenseGate>,
 }
 
+/// A gate before assembly: activation, column offset, columns, weights, biases.
+type RawGate = (GateAct, usize, usize, Vec<f32>, Vec<f32>);
+
 /// How h is fed back and passed on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HMode {
@@ -51,72 +54,80 @@ pub struct FloatNet {
 impl FloatNet {
     /// Full precision, continuous activations.
     pub fn full_precision(m: &FloatModel, q: &QuantParams) -> FloatNet {
-        let layers = m
-            .layers
-            .iter()
-            .enumerate()
-            .map(|(l, layer)| DenseLayer {
-                input_size: layer.input_size,
-                hidden_size: layer.hidden_size,
-                gates: gate_specs(m.cell, layer.input_size, layer.hidden_size)
-                    .iter()
-                    .map(|spec| {
-                        let (w, b) = m.gate_matrix(l, spec);
-                        DenseGate {
-                            act: spec.act,
-                            col_offset: spec.col_offset,
-                            cols: spec.cols,
-                            w: w.iter().map(|&v| v as f32).collect(),
-                            bias: b.iter().map(|&v| v as f32).collect(),
-                        }
-                    })
-                    .collect(),
-            })
-            .collect();
-        FloatNet {
-            cell: m.cell,
-            input_size: m.input_size,
-            hidden_size: m.hidden_size,
-            layers,
-            quant: q.clone(),
-            mode: HMode::Continuous,
-        }
+        let layers = m.layers.iter().enumerate().map(|(l, layer)| {
+            let gates = gate_specs(m.cell, layer.input_size, layer.hidden_size)
+                .iter()
+                .map(|spec| {
+                    let (w, b) = m.gate_matrix(l, spec);
+                    let (w, b) = (w.iter().map(|&v| v as f32), b.iter().map(|&v| v as f32));
+                    (
+                        spec.act,
+                        spec.col_offset,
+                        spec.cols,
+                        w.collect(),
+                        b.collect(),
+                    )
+                })
+                .collect();
+            (layer.input_size, layer.hidden_size, gates)
+        });
+        let dims = (m.cell, m.input_size, m.hidden_size);
+        Self::assemble(dims, layers, q, HMode::Continuous)
     }
 
     /// Quantized weights (alpha * trit), ternary h.
     pub fn quantized(m: &QuantModel, q: &QuantParams) -> FloatNet {
-        let layers = m
-            .layers
-            .iter()
-            .map(|layer| DenseLayer {
-                input_size: layer.input_size,
-                hidden_size: layer.hidden_size,
-                gates: layer
-                    .gates
-                    .iter()
-                    .map(|g| {
-                        let mut w = Vec::with_capacity(g.w.rows * g.w.cols);
-                        for r in 0..g.w.rows {
-                            w.extend(g.w.row_trits(r).iter().map(|&t| t as f32 * g.scale as f32));
-                        }
-                        DenseGate {
-                            act: g.act,
-                            col_offset: g.col_offset,
-                            cols: g.w.cols,
-                            w,
-                            bias: g.bias.iter().map(|&b| b as f32).collect(),
-                        }
+        let layers = m.layers.iter().map(|layer| {
+            let gates = layer
+                .gates
+                .iter()
+                .map(|g| {
+                    let alpha = g.scale as f32;
+                    let w = (0..g.w.rows)
+                        .flat_map(|r| g.w.row_trits(r).into_iter().map(move |t| t as f32 * alpha))
+                        .collect();
+                    let bias = g.bias.iter().map(|&b| b as f32).collect();
+                    (g.act, g.col_offset, g.w.cols, w, bias)
+                })
+                .collect();
+            (layer.input_size, layer.hidden_size, gates)
+        });
+        let dims = (m.cell, m.input_size, m.hidden_size);
+        Self::assemble(dims, layers, q, HMode::Ternary)
+    }
+
+    /// The net of (cell, input size, hidden size) from per-layer (input
+    /// size, hidden size, gates), each gate as (activation, column offset,
+    /// columns, weights, biases).
+    fn assemble(
+        (cell, input_size, hidden_size): (CellKind, usize, usize),
+        layers: impl Iterator<Item = (usize, usize, Vec<RawGate>)>,
+        q: &QuantParams,
+        mode: HMode,
+    ) -> FloatNet {
+        let layers = layers
+            .map(|(input_size, hidden_size, gates)| DenseLayer {
+                input_size,
+                hidden_size,
+                gates: gates
+                    .into_iter()
+                    .map(|(act, col_offset, cols, w, bias)| DenseGate {
+                        act,
+                        col_offset,
+                        cols,
+                        w,
+                        bias,
                     })
                     .collect(),
             })
             .collect();
         FloatNet {
-            cell: m.cell,
-            input_size: m.input_size,
-            hidden_size: m.hidden_size,
+            cell,
+            input_size,
+            hidden_size,
             layers,
             quant: q.clone(),
-            mode: HMode::Ternary,
+            mode,
         }
     }
 

@@ -31,6 +31,8 @@ struct FileModel {
     output: Option<FileOutput>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     vocab: Option<Vocab>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    classifier: Option<crate::classify::Classifier>,
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
     meta: serde_json::Value,
 }
@@ -145,6 +147,7 @@ pub fn to_json(m: &QuantModel) -> String {
             bias: o.bias.clone(),
         }),
         vocab: m.vocab.clone(),
+        classifier: m.classifier.clone(),
         meta: m.meta.clone(),
     };
     serde_json::to_string_pretty(&f).expect("model serializes")
@@ -266,6 +269,7 @@ pub fn from_json(text: &str, file: &str) -> Result<QuantModel> {
         embedding,
         output,
         vocab: f.vocab,
+        classifier: f.classifier,
         meta: f.meta,
     };
     m.validate().map_err(|e| err(e.to_string()))?;

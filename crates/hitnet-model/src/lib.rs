@@ -37,6 +37,7 @@ macro_rules! popcnt_dispatch {
     };
 }
 
+pub mod classify;
 pub mod config;
 pub mod defaults;
 pub mod error;

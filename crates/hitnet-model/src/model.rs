@@ -243,6 +243,8 @@ pub struct QuantModel {
     pub embedding: Option<Embedding>,
     pub output: Option<OutputLayer>,
     pub vocab: Option<Vocab>,
+    /// Input quantizer and class head of a sequence classifier.
+    pub classifier: Option<crate::classify::Classifier>,
     /// Free-form provenance (training command, corpus, metrics).
     pub meta: serde_json::Value,
 }
@@ -292,6 +294,7 @@ impl QuantModel {
             embedding: None,
             output: None,
             vocab: None,
+            classifier: None,
             meta: serde_json::Value::Null,
         }
     }
@@ -439,6 +442,15 @@ impl QuantModel {
                     ),
                 );
             }
+        }
+        if let Some(c) = &self.classifier {
+            if self.embedding.is_some() || self.output.is_some() {
+                return bad(
+                    "classifier".into(),
+                    "a model has an embedding and output layer (a language model) or a classifier, not both".into(),
+                );
+            }
+            c.validate(self.input_size, self.hidden_size)?;
         }
         if let (Some(v), Some(e)) = (&self.vocab, &self.embedding) {
             if v.tokens.len() != e.table.rows {
@@ -600,6 +612,7 @@ impl FloatModel {
             embedding: None,
             output: None,
             vocab: None,
+            classifier: None,
             meta: serde_json::Value::Null,
         };
         m.validate()?;

@@ -18,6 +18,7 @@ fn one_layer(cell: CellKind, n: usize, gates: Vec<QuantGate>, q: &QuantParams) -
         embedding: None,
         output: None,
         vocab: None,
+        classifier: None,
         meta: serde_json::Value::Null,
     }
 }

@@ -19,6 +19,14 @@ pub enum TrainError {
     /// A training option is out of range.
     #[error("invalid value for `{key}`: {msg}")]
     Invalid { key: String, msg: String },
+    /// A UEA/UCR `.ts` time-series file is malformed or not a
+    /// classification set; `line` is 1-based.
+    #[error("{file}:{line}: {msg}")]
+    Ts {
+        file: String,
+        line: usize,
+        msg: String,
+    },
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,

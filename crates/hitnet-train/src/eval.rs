@@ -67,33 +67,24 @@ pub fn nll(logits: &[f32], target: u32) -> f64 {
 }
 
 /// Scores `tokens`: token t goes through `step` (which returns the last
-/// layer's h) and the output layer predicts token t + 1.
-pub fn score<E, F>(out: &OutputLayer, tokens: &[u32], mut step: F) -> Result<Score, E>
+/// layer's h: f32, or ternary i8 from the golden model and the simulator)
+/// and the output layer predicts token t + 1.
+pub fn score<E, F, T>(out: &OutputLayer, tokens: &[u32], mut step: F) -> Result<Score, E>
 where
     E: From<TrainError>,
-    F: FnMut(u32) -> Result<Vec<f32>, E>,
+    F: FnMut(u32) -> Result<Vec<T>, E>,
+    T: Copy + Into<f32>,
 {
     let mut s = Score::default();
     let mut lg = Vec::with_capacity(out.rows);
     for w in tokens.windows(2) {
-        let h = step(w[0])?;
+        let h = as_f32(step(w[0])?);
         check_h(out, h.len())?;
         logits(out, &h, &mut lg);
         s.nats += nll(&lg, w[1]);
         s.tokens += 1;
     }
     Ok(s)
-}
-
-/// [`score`] for an RNN that produces ternary h (golden model, simulator).
-pub fn score_ternary<E, F>(out: &OutputLayer, tokens: &[u32], mut step: F) -> Result<Score, E>
-where
-    E: From<TrainError>,
-    F: FnMut(u32) -> Result<Vec<i8>, E>,
-{
-    score(out, tokens, |t| {
-        step(t).map(|h| h.iter().map(|&v| v as f32).collect())
-    })
 }
 
 /// Sampling settings.
@@ -105,8 +96,9 @@ pub struct SampleOptions {
 }
 
 /// Feeds `prompt` (at least one token) through `step`, then samples `n`
-/// tokens, each fed back. Returns the sampled tokens.
-pub fn generate<E, F>(
+/// tokens, each fed back. Returns the sampled tokens. `step` returns h as
+/// in [`score`].
+pub fn generate<E, F, T>(
     out: &OutputLayer,
     prompt: &[u32],
     n: usize,
@@ -115,7 +107,8 @@ pub fn generate<E, F>(
 ) -> Result<Vec<u32>, E>
 where
     E: From<TrainError>,
-    F: FnMut(u32) -> Result<Vec<f32>, E>,
+    F: FnMut(u32) -> Result<Vec<T>, E>,
+    T: Copy + Into<f32>,
 {
     if prompt.is_empty() {
         return Err(TrainError::invalid("prompt", "at least one token is needed to start").into());
@@ -131,7 +124,7 @@ where
     let mut lg = Vec::with_capacity(out.rows);
     let mut h = Vec::new();
     for &t in prompt {
-        h = step(t)?;
+        h = as_f32(step(t)?);
     }
     let mut res = Vec::with_capacity(n);
     for _ in 0..n {
@@ -139,26 +132,13 @@ where
         logits(out, &h, &mut lg);
         let next = sample(&lg, opts.temperature, &mut rng);
         res.push(next);
-        h = step(next)?;
+        h = as_f32(step(next)?);
     }
     Ok(res)
 }
 
-/// [`generate`] for an RNN that produces ternary h.
-pub fn generate_ternary<E, F>(
-    out: &OutputLayer,
-    prompt: &[u32],
-    n: usize,
-    opts: SampleOptions,
-    mut step: F,
-) -> Result<Vec<u32>, E>
-where
-    E: From<TrainError>,
-    F: FnMut(u32) -> Result<Vec<i8>, E>,
-{
-    generate(out, prompt, n, opts, |t| {
-        step(t).map(|h| h.iter().map(|&v| v as f32).collect())
-    })
+fn as_f32<T: Copy + Into<f32>>(h: Vec<T>) -> Vec<f32> {
+    h.into_iter().map(Into::into).collect()
 }
 
 fn sample(logits: &[f32], temperature: f64, rng: &mut Rng) -> u32 {

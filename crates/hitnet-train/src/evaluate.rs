@@ -10,7 +10,7 @@
 //! printed as it goes.
 use crate::data::{split_range, Corpus, Split, Tokenizer};
 use crate::error::TrainError;
-use crate::eval::{generate_ternary, score_ternary, Lm, SampleOptions, Score, Variant};
+use crate::eval::{score, Lm, SampleOptions, Score, Variant};
 use hitnet_model::model::VocabLevel;
 use hitnet_model::QuantParams;
 use serde::{Serialize, Serializer};
@@ -409,34 +409,36 @@ pub fn accelerator(
     })
 }
 
-/// The cycle simulator as a token-at-a-time RNN: token id -> the last
-/// layer's h (the language model's embedding feeds it).
+/// The cycle simulator as a step-at-a-time RNN: x_t trits (or a token id
+/// through a language model's embedding) -> the last layer's h.
 pub struct SimRnn<'s, 'a> {
     stream: hitnet_sim::Stream<'s, 'a>,
-    lm: &'s Lm,
     first: bool,
 }
 
 impl<'s, 'a> SimRnn<'s, 'a> {
     /// A stream through `sim` (no stalls), at the start of a sequence.
-    pub fn new(sim: &'s mut hitnet_sim::Sim<'a>, lm: &'s Lm) -> Self {
+    pub fn new(sim: &'s mut hitnet_sim::Sim<'a>) -> Self {
         use hitnet_sim::Pattern;
         SimRnn {
             stream: sim.stream(Pattern::Always, Pattern::Always),
-            lm,
             first: true,
         }
     }
 
-    pub fn step(&mut self, tok: u32) -> Result<Vec<i8>, TrainError> {
-        let x = self.lm.embed(tok)?.to_vec();
-        let token = hitnet_sim::Token {
-            x,
-            first: self.first,
-        };
-        let mut outs = self.stream.push(token, &mut |_| {});
-        self.first = false;
-        Ok(outs.pop().unwrap_or_default())
+    /// One step; `first` starts a new sequence (state and LFSRs reset).
+    pub fn push(&mut self, x: Vec<i8>, first: bool) -> Vec<i8> {
+        let mut outs = self
+            .stream
+            .push(hitnet_sim::Token { x, first }, &mut |_| {});
+        outs.pop().unwrap_or_default()
+    }
+
+    /// One token of a language model's single sequence.
+    pub fn step(&mut self, lm: &Lm, tok: u32) -> Result<Vec<i8>, TrainError> {
+        let x = lm.embed(tok)?.to_vec();
+        let first = std::mem::replace(&mut self.first, false);
+        Ok(self.push(x, first))
     }
 
     /// Drains the pipeline; the run's cycle counts.
@@ -576,11 +578,11 @@ fn simulate(
     let plan = accelerator(&opts.model, lm, opts.rows, opts.cols)?;
     let t0 = Instant::now();
     let mut sim = hitnet_sim::Sim::new(&plan);
-    let mut rnn = SimRnn::new(&mut sim, lm);
+    let mut rnn = SimRnn::new(&mut sim);
     let mut golden = hitnet_model::Golden::new(&lm.int);
     let mut differ = 0u64;
-    let s = score_ternary(lm.output(), toks, |t| {
-        let h = rnn.step(t)?;
+    let s = score(lm.output(), toks, |t| {
+        let h = rnn.step(lm, t)?;
         if golden.step_last(lm.embed(t)?) != h {
             differ += 1;
         }
@@ -622,9 +624,11 @@ fn generate(opts: &EvalOptions, lm: &Lm, g: &GenerateOptions) -> Result<Generate
         None => {
             let plan = accelerator(&opts.model, lm, opts.rows, opts.cols)?;
             let mut sim = hitnet_sim::Sim::new(&plan);
-            let mut rnn = SimRnn::new(&mut sim, lm);
-            generate_ternary(lm.output(), &prompt, g.tokens, g.sample, |t| rnn.step(t))
-                .map_err(failed)?
+            let mut rnn = SimRnn::new(&mut sim);
+            crate::eval::generate(lm.output(), &prompt, g.tokens, g.sample, |t| {
+                rnn.step(lm, t)
+            })
+            .map_err(failed)?
         }
     };
     Ok(Generated {

@@ -4,7 +4,7 @@
 //! the RNN, so `FloatModel::quantize` applies the contract's TTQ); `export`
 //! turns it into the `QuantModel` the rest of the toolchain runs.
 use crate::error::Result;
-use crate::net::{Params, TrainConfig};
+use crate::net::{LayerParams, Params, TrainConfig};
 use crate::quant::{embedding_trits, flat, pytorch_layout};
 use hitnet_model::model::{Embedding, FloatLayer, FloatModel, OutputLayer, TernaryMatrix, Vocab};
 use hitnet_model::{ActMode, QuantModel, QuantParams};
@@ -25,35 +25,10 @@ pub struct FloatLm {
 
 impl FloatLm {
     pub fn from_params(cfg: &TrainConfig, vocab: &Vocab, p: &Params) -> Result<FloatLm> {
-        let h = cfg.hidden;
-        let gh = cfg.cell.gates() * h;
-        let mut layers = Vec::new();
-        for (l, lp) in p.layers.iter().enumerate() {
-            let i = cfg.layer_input(l);
-            let w_x = flat(lp.w_x.as_tensor())?;
-            let w_h = flat(lp.w_h.as_tensor())?;
-            // Training layout (I x G*H) -> PyTorch ((G*H) x I).
-            let w_ih = pytorch_layout(&w_x, i, gh);
-            let w_hh = pytorch_layout(&w_h, h, gh);
-            let to64 = |v: Vec<f32>| v.into_iter().map(|x| x as f64).collect();
-            layers.push(FloatLayer {
-                input_size: i,
-                hidden_size: h,
-                w_ih,
-                w_hh,
-                b_ih: to64(flat(lp.b_ih.as_tensor())?),
-                b_hh: to64(flat(lp.b_hh.as_tensor())?),
-            });
-        }
         Ok(FloatLm {
             config: cfg.clone(),
             vocab: vocab.clone(),
-            rnn: FloatModel {
-                cell: cfg.cell,
-                input_size: cfg.embed,
-                hidden_size: h,
-                layers,
-            },
+            rnn: float_rnn(cfg, &p.layers)?,
             embedding: flat(p.emb.as_tensor())?,
             out_w: flat(p.out_w.as_tensor())?,
             out_b: flat(p.out_b.as_tensor())?,
@@ -64,12 +39,7 @@ impl FloatLm {
     /// training slope and TTQ threshold, BTQ activations, every other
     /// fixed-point setting at its default.
     pub fn quant_params(&self) -> QuantParams {
-        QuantParams {
-            slope: self.config.slope,
-            activation: ActMode::Bernoulli,
-            weight_threshold: self.config.weight_threshold,
-            ..QuantParams::default()
-        }
+        quant_params(&self.config)
     }
 
     /// The embedding as the network sees it at layer 0: trits (as -1/0/+1)
@@ -106,4 +76,43 @@ impl FloatLm {
         m.validate()?;
         Ok(m)
     }
+}
+
+/// The quantization parameters a model trained with `cfg` records: its
+/// slope and TTQ threshold, BTQ activations, every other fixed-point
+/// setting at its default.
+pub fn quant_params(cfg: &TrainConfig) -> QuantParams {
+    QuantParams {
+        slope: cfg.slope,
+        activation: ActMode::Bernoulli,
+        weight_threshold: cfg.weight_threshold,
+        ..QuantParams::default()
+    }
+}
+
+/// The trained RNN layers in PyTorch layout (f64), ready for
+/// `FloatModel::quantize`.
+pub fn float_rnn(cfg: &TrainConfig, layers: &[LayerParams]) -> Result<FloatModel> {
+    let h = cfg.hidden;
+    let gh = cfg.cell.gates() * h;
+    let to64 = |v: Vec<f32>| v.into_iter().map(|x| x as f64).collect();
+    let mut out = Vec::new();
+    for (l, lp) in layers.iter().enumerate() {
+        let i = cfg.layer_input(l);
+        // Training layout (I x G*H) -> PyTorch ((G*H) x I).
+        out.push(FloatLayer {
+            input_size: i,
+            hidden_size: h,
+            w_ih: pytorch_layout(&flat(lp.w_x.as_tensor())?, i, gh),
+            w_hh: pytorch_layout(&flat(lp.w_h.as_tensor())?, h, gh),
+            b_ih: to64(flat(lp.b_ih.as_tensor())?),
+            b_hh: to64(flat(lp.b_hh.as_tensor())?),
+        });
+    }
+    Ok(FloatModel {
+        cell: cfg.cell,
+        input_size: cfg.embed,
+        hidden_size: h,
+        layers: out,
+    })
 }

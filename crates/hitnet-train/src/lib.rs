@@ -13,6 +13,8 @@
 //! without their printing; with the `clap` feature the option types are
 //! clap argument groups and value enums.
 pub mod checkpoint;
+pub mod classify;
+pub mod classify_eval;
 pub mod data;
 pub mod error;
 pub mod eval;
@@ -23,19 +25,20 @@ pub mod options;
 pub mod quant;
 pub mod summary;
 pub mod train;
+pub mod uea;
 
 pub use checkpoint::Checkpoint;
 pub use data::{Corpus, Split, Tokenizer};
 pub use error::{Result, TrainError};
-pub use eval::{
-    generate, generate_ternary, score, score_ternary, Lm, SampleOptions, Score, Variant,
-};
+pub use eval::{generate, score, Lm, SampleOptions, Score, Variant};
 pub use evaluate::{
     accelerator, evaluate, EvalError, EvalEvent, EvalOptions, EvalReport, GenerateOptions,
     ModelInfo, Runner, SimRnn,
 };
 pub use export::FloatLm;
 pub use net::{QuantMode, TrainConfig};
-pub use options::{checkpoint_path, CellArg, LevelArg, Overrides, QuantArg};
+pub use options::{
+    checkpoint_path, CellArg, ClassifyArgs, LevelArg, Overrides, PoolArg, QuantArg, TaskArg,
+};
 pub use summary::{bench_report, BenchReport, BenchStats, TrainSummary};
 pub use train::{bench, train, TrainOptions, TrainReport};

@@ -190,37 +190,8 @@ impl Params {
     /// spread), LSTM forget-gate bias +1.
     pub fn init(cfg: &TrainConfig, vocab: usize, dev: &Device) -> Result<Params> {
         let mut rng = Rng::new(cfg.seed ^ 0x696e_6974); // "init"
-        let h = cfg.hidden;
-        let gh = cfg.cell.gates() * h;
-        let k = 1.0 / (h as f64).sqrt();
-        let mut uni = |n: usize, s: f64| -> Vec<f32> {
-            (0..n)
-                .map(|_| ((rng.uniform() * 2.0 - 1.0) * s) as f32)
-                .collect()
-        };
-        let var = |v: Vec<f32>, shape: (usize, usize)| Var::from_vec(v, shape, dev);
-        let mut layers = Vec::new();
-        for l in 0..cfg.layers {
-            let i = cfg.layer_input(l);
-            let w_x = var(uni(i * gh, k), (i, gh))?;
-            let w_h = var(uni(h * gh, k), (h, gh))?;
-            let mut b_ih = uni(gh, k);
-            if cfg.cell == CellKind::Lstm {
-                for b in &mut b_ih[h..2 * h] {
-                    *b += 1.0;
-                }
-            }
-            let b_ih = Var::from_vec(b_ih, gh, dev)?;
-            let b_hh = Var::from_vec(uni(gh, k), gh, dev)?;
-            layers.push(LayerParams {
-                w_x,
-                w_h,
-                b_ih,
-                b_hh,
-            });
-        }
-        let out_w = var(uni(vocab * h, k), (vocab, h))?;
-        let out_b = Var::from_vec(uni(vocab, k), vocab, dev)?;
+        let layers = LayerParams::init(cfg, &mut rng, dev)?;
+        let (out_w, out_b) = dense_init(vocab, cfg.hidden, &mut rng, dev)?;
         let mut rng = Rng::new(cfg.seed ^ 0x0065_6d62); // "emb"
         let emb: Vec<f32> = (0..vocab * cfg.embed)
             .map(|_| rng.normal() as f32)
@@ -237,12 +208,7 @@ impl Params {
     /// Every parameter with its checkpoint name, in a fixed order.
     pub fn named(&self) -> Vec<(String, &Var)> {
         let mut v = vec![("emb".to_string(), &self.emb)];
-        for (l, p) in self.layers.iter().enumerate() {
-            v.push((format!("l{l}.w_x"), &p.w_x));
-            v.push((format!("l{l}.w_h"), &p.w_h));
-            v.push((format!("l{l}.b_ih"), &p.b_ih));
-            v.push((format!("l{l}.b_hh"), &p.b_hh));
-        }
+        v.extend(LayerParams::named(&self.layers));
         v.push(("out.w".into(), &self.out_w));
         v.push(("out.b".into(), &self.out_b));
         v
@@ -299,6 +265,67 @@ impl Params {
     }
 }
 
+impl LayerParams {
+    /// The RNN layers of `cfg`, U(-1/sqrt(H), 1/sqrt(H)), LSTM forget-gate
+    /// bias +1.
+    pub fn init(cfg: &TrainConfig, rng: &mut Rng, dev: &Device) -> Result<Vec<LayerParams>> {
+        let h = cfg.hidden;
+        let gh = cfg.cell.gates() * h;
+        let k = 1.0 / (h as f64).sqrt();
+        let mut layers = Vec::new();
+        for l in 0..cfg.layers {
+            let i = cfg.layer_input(l);
+            let w_x = Var::from_vec(uniform(rng, i * gh, k), (i, gh), dev)?;
+            let w_h = Var::from_vec(uniform(rng, h * gh, k), (h, gh), dev)?;
+            let mut b_ih = uniform(rng, gh, k);
+            if cfg.cell == CellKind::Lstm {
+                for b in &mut b_ih[h..2 * h] {
+                    *b += 1.0;
+                }
+            }
+            let b_ih = Var::from_vec(b_ih, gh, dev)?;
+            let b_hh = Var::from_vec(uniform(rng, gh, k), gh, dev)?;
+            layers.push(LayerParams {
+                w_x,
+                w_h,
+                b_ih,
+                b_hh,
+            });
+        }
+        Ok(layers)
+    }
+}
+
+impl LayerParams {
+    /// The layers' parameters with their checkpoint names (`l{l}.w_x`, ...).
+    pub fn named(layers: &[LayerParams]) -> Vec<(String, &Var)> {
+        let mut v = Vec::new();
+        for (l, p) in layers.iter().enumerate() {
+            v.push((format!("l{l}.w_x"), &p.w_x));
+            v.push((format!("l{l}.w_h"), &p.w_h));
+            v.push((format!("l{l}.b_ih"), &p.b_ih));
+            v.push((format!("l{l}.b_hh"), &p.b_hh));
+        }
+        v
+    }
+}
+
+/// `n` draws of U(-s, s).
+fn uniform(rng: &mut Rng, n: usize, s: f64) -> Vec<f32> {
+    (0..n)
+        .map(|_| ((rng.uniform() * 2.0 - 1.0) * s) as f32)
+        .collect()
+}
+
+/// A dense layer from `cols` inputs to `rows` outputs: weight (rows x
+/// cols) and bias, U(-1/sqrt(cols), 1/sqrt(cols)).
+pub fn dense_init(rows: usize, cols: usize, rng: &mut Rng, dev: &Device) -> Result<(Var, Var)> {
+    let k = 1.0 / (cols as f64).sqrt();
+    let w = Var::from_vec(uniform(rng, rows * cols, k), (rows, cols), dev)?;
+    let b = Var::from_vec(uniform(rng, rows, k), rows, dev)?;
+    Ok((w, b))
+}
+
 /// Recurrent state of one layer for a batch of streams (kept detached
 /// between truncated-BPTT windows).
 #[derive(Clone)]
@@ -336,7 +363,6 @@ pub fn forward(
     train: bool,
     rng: &mut Rng,
 ) -> Result<Tensor> {
-    let dev = ids.device().clone();
     let n = ids.dims1()?;
     let t_len = n / b;
     let param = |v: &Var| -> Tensor {
@@ -346,8 +372,6 @@ pub fn forward(
             v.as_detached_tensor()
         }
     };
-    let h = cfg.hidden;
-    let lam = cfg.slope;
     let emb = param(&p.emb);
     let emb = if cfg.quant.ternary_embedding() {
         let trits = embedding_trits(&flat(&emb)?, cfg.weight_threshold);
@@ -355,10 +379,39 @@ pub fn forward(
     } else {
         emb
     };
-    let mut xs: Vec<Tensor> = (0..t_len)
+    let xs: Vec<Tensor> = (0..t_len)
         .map(|t| emb.index_select(&ids.narrow(0, t * b, b)?, 0))
         .collect::<candle_core::Result<_>>()?;
-    for (l, lp) in p.layers.iter().enumerate() {
+    let xs = rnn_forward(cfg, &p.layers, xs, state, train, rng)?;
+    let x = Tensor::cat(&xs, 0)?; // (t*b, H), time-major
+    let logits = x.matmul(&param(&p.out_w).t()?)?;
+    Ok(logits.broadcast_add(&param(&p.out_b))?)
+}
+
+/// The RNN layers over the per-step inputs `xs` (each b x I): returns the
+/// last layer's h of every step (b x H each). `state` carries across calls.
+pub fn rnn_forward(
+    cfg: &TrainConfig,
+    layers: &[LayerParams],
+    mut xs: Vec<Tensor>,
+    state: &mut [LayerState],
+    train: bool,
+    rng: &mut Rng,
+) -> Result<Vec<Tensor>> {
+    let Some(x0) = xs.first() else {
+        return Ok(xs);
+    };
+    let dev = x0.device().clone();
+    let param = |v: &Var| -> Tensor {
+        if train {
+            v.as_tensor().clone()
+        } else {
+            v.as_detached_tensor()
+        }
+    };
+    let h = cfg.hidden;
+    let lam = cfg.slope;
+    for (l, lp) in layers.iter().enumerate() {
         let i = cfg.layer_input(l);
         let (w_x, w_h) = (param(&lp.w_x), param(&lp.w_h));
         let (w_x, w_h) = if cfg.quant.ternary_weights() {
@@ -398,7 +451,7 @@ pub fn forward(
             }
         };
         let st = &mut state[l];
-        let mut hs = Vec::with_capacity(t_len);
+        let mut hs = Vec::with_capacity(xs.len());
         for x_t in &xs {
             let z = Tensor::cat(&[x_t, &st.h], 1)?;
             let pre = z.matmul(&w)?.broadcast_add(&bias)?;
@@ -441,9 +494,7 @@ pub fn forward(
         }
         xs = hs;
     }
-    let x = Tensor::cat(&xs, 0)?; // (t*b, H), time-major
-    let logits = x.matmul(&param(&p.out_w).t()?)?;
-    Ok(logits.broadcast_add(&param(&p.out_b))?)
+    Ok(xs)
 }
 
 /// Inverted dropout with our own seeded generator (reproducible runs).

@@ -211,6 +211,113 @@ impl Overrides {
     }
 }
 
+/// `--task`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum TaskArg {
+    /// A language model on a text corpus (--corpus).
+    #[default]
+    Lm,
+    /// A sequence classifier on real-valued series (--train, UEA .ts).
+    Classify,
+}
+
+/// `--pool`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum PoolArg {
+    /// The last step's h.
+    Last,
+    /// The mean of h over the series.
+    Mean,
+}
+
+/// The options of `--task classify`.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
+pub struct ClassifyArgs {
+    /// Training split of --task classify (UEA/UCR .ts).
+    #[cfg_attr(feature = "clap", arg(long))]
+    pub train: Option<PathBuf>,
+    /// Test split (.ts) of --task classify: evaluated after training.
+    #[cfg_attr(feature = "clap", arg(long))]
+    pub test: Option<PathBuf>,
+    /// Input trits per channel, each with its own affine and thresholds
+    /// [default: 4, and at least 16 input trits in all].
+    #[cfg_attr(feature = "clap", arg(long))]
+    pub trits_per_channel: Option<usize>,
+    /// How the class head sees the series of h [default: last].
+    #[cfg_attr(feature = "clap", arg(long, value_enum))]
+    pub pool: Option<PoolArg>,
+    /// Fraction of each class of --train held out to pick the epoch [default: 0.2].
+    #[cfg_attr(feature = "clap", arg(long))]
+    pub valid_frac: Option<f64>,
+}
+
+impl ClassifyArgs {
+    /// The classifier's config: its defaults with `hp` and these options.
+    /// Options that only a language model has are refused.
+    pub fn config(&self, hp: &Overrides) -> Result<crate::classify::ClassifyConfig> {
+        let lm_only = [
+            ("level", hp.level.is_some()),
+            ("embed", hp.embed.is_some()),
+            ("seq-len", hp.seq_len.is_some()),
+        ];
+        if let Some((k, _)) = lm_only.iter().find(|(_, set)| *set) {
+            return Err(TrainError::invalid(
+                *k,
+                "a language-model option; --task classify sets the input width from the data (--trits-per-channel)",
+            ));
+        }
+        let mut c = crate::classify::ClassifyConfig::default();
+        let embed = c.core.embed;
+        c.core = hp.apply(c.core);
+        c.core.embed = embed;
+        if let Some(v) = self.trits_per_channel {
+            if v == 0 {
+                return Err(TrainError::invalid(
+                    "trits-per-channel",
+                    "0 is not in [1, 64]",
+                ));
+            }
+            c.trits_per_channel = v;
+        }
+        if let Some(v) = self.pool {
+            c.pool = match v {
+                PoolArg::Last => hitnet_model::classify::Pool::Last,
+                PoolArg::Mean => hitnet_model::classify::Pool::Mean,
+            };
+        }
+        if let Some(v) = self.valid_frac {
+            c.valid_frac = v;
+        }
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// The training split and what to write (`out` and its float
+    /// reference `OUT.float.json`).
+    pub fn options(
+        &self,
+        hp: &Overrides,
+        out: Option<&Path>,
+        progress: bool,
+    ) -> Result<(PathBuf, crate::classify::ClassifyOptions)> {
+        let train = (self.train.clone())
+            .ok_or_else(|| TrainError::invalid("train", "--task classify needs --train FILE.ts"))?;
+        let out = out.ok_or_else(|| {
+            TrainError::invalid("out", "--out MODEL is required (the exported model file)")
+        })?;
+        let opts = crate::classify::ClassifyOptions {
+            config: self.config(hp)?,
+            float_out: crate::classify::float_path(out),
+            out: out.to_path_buf(),
+            progress,
+        };
+        Ok((train, opts))
+    }
+}
+
 /// The checkpoint file: `checkpoint` when given, else `OUT.ckpt`.
 pub fn checkpoint_path(out: &Path, checkpoint: Option<&Path>) -> PathBuf {
     checkpoint.map(Path::to_path_buf).unwrap_or_else(|| {

@@ -29,6 +29,26 @@ pub struct TrainSummary {
     pub zero_fraction: f64,
 }
 
+impl TrainSummary {
+    /// The one line `hitnet train` prints at the end.
+    pub fn text(&self) -> String {
+        let rest = if self.finished {
+            String::new()
+        } else {
+            let (s, t) = (self.steps, self.total_steps);
+            format!("; stopped at step {s} of {t} (continue with --resume)")
+        };
+        format!(
+            "{}: {} ternary weights ({:.1}% zero), {} steps, {:.0} tokens/s{rest}",
+            self.model,
+            self.ternary_weights,
+            100.0 * self.zero_fraction,
+            self.steps,
+            self.tokens_per_second,
+        )
+    }
+}
+
 impl TrainReport {
     /// The summary of this session, which wrote `model` and `checkpoint`.
     pub fn summary(&self, model: &Path, checkpoint: &Path) -> TrainSummary {
@@ -85,6 +105,29 @@ pub struct BenchReport {
     pub tokens_per_step: usize,
     #[serde(flatten)]
     pub stats: BenchStats,
+}
+
+impl BenchReport {
+    /// What ran, and the throughput statistics, in two lines.
+    pub fn text(&self) -> String {
+        let (c, s) = (&self.config, &self.stats);
+        format!(
+            "train step: {} {}x{} ({} layers), {} quantization, {} streams x {} steps, {} threads\n\
+             tokens/s over {} steps: median {:.0} (min {:.0}, max {:.0})",
+            c.cell.name().to_uppercase(),
+            c.embed,
+            c.hidden,
+            c.layers,
+            c.quant.name(),
+            c.batch,
+            c.seq_len,
+            self.threads,
+            self.steps,
+            s.median,
+            s.min,
+            s.max
+        )
+    }
 }
 
 /// Runs [`crate::bench`] (`steps` >= 1 timed steps) and summarises it.

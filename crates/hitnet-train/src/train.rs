@@ -44,7 +44,7 @@ pub struct TrainReport {
 
 /// Adam with decoupled weight decay. Our own (not candle_nn's) so that its
 /// moments can be checkpointed and a resumed run continues exactly.
-struct Adam {
+pub(crate) struct Adam {
     m: Vec<Tensor>,
     v: Vec<Tensor>,
 }
@@ -54,7 +54,7 @@ const BETA2: f64 = 0.999;
 const EPS: f64 = 1e-8;
 
 impl Adam {
-    fn zeros(vars: &[(String, &Var)]) -> Result<Adam> {
+    pub(crate) fn zeros(vars: &[(String, &Var)]) -> Result<Adam> {
         let z = |v: &Var| v.as_tensor().zeros_like();
         Ok(Adam {
             m: vars
@@ -69,7 +69,7 @@ impl Adam {
     }
 
     /// `t` is the 1-based step number (bias correction).
-    fn step(
+    pub(crate) fn step(
         &mut self,
         vars: &[(String, &Var)],
         grads: &[Tensor],
@@ -91,6 +91,34 @@ impl Adam {
         }
         Ok(())
     }
+}
+
+/// The gradients of `loss` for `vars` (zero where a var is unused),
+/// scaled down together when their global norm exceeds `clip` (0: off).
+pub(crate) fn clipped_grads(
+    loss: &Tensor,
+    vars: &[(String, &Var)],
+    clip: f64,
+) -> Result<Vec<Tensor>> {
+    let grads = loss.backward()?;
+    let mut gs = Vec::with_capacity(vars.len());
+    let mut sq = 0f64;
+    for (_, v) in vars {
+        let g = match grads.get(v.as_tensor()) {
+            Some(g) => g.clone(),
+            None => v.as_tensor().zeros_like()?,
+        };
+        sq += g.sqr()?.sum_all()?.to_scalar::<f32>()? as f64;
+        gs.push(g);
+    }
+    let norm = sq.sqrt();
+    if clip > 0.0 && norm > clip {
+        let f = clip / norm;
+        for g in &mut gs {
+            *g = (&*g * f)?;
+        }
+    }
+    Ok(gs)
 }
 
 /// Learning rate at `step` (0-based) of `total`: linear warm-up, then a
@@ -206,25 +234,8 @@ impl Trainer<'_> {
         if !lv.is_finite() {
             return Err(TrainError::Diverged { step, loss: lv });
         }
-        let grads = l.backward()?;
         let named = self.params.named();
-        let mut gs = Vec::with_capacity(named.len());
-        let mut sq = 0f64;
-        for (_, v) in &named {
-            let g = match grads.get(v.as_tensor()) {
-                Some(g) => g.clone(),
-                None => v.as_tensor().zeros_like()?,
-            };
-            sq += g.sqr()?.sum_all()?.to_scalar::<f32>()? as f64;
-            gs.push(g);
-        }
-        let norm = sq.sqrt();
-        if self.cfg.clip > 0.0 && norm > self.cfg.clip {
-            let f = self.cfg.clip / norm;
-            for g in &mut gs {
-                *g = (&*g * f)?;
-            }
-        }
+        let gs = clipped_grads(&l, &named, self.cfg.clip)?;
         self.adam
             .step(&named, &gs, lr, self.cfg.weight_decay, step + 1)?;
         // Truncated BPTT: the state crosses windows, its gradient does not.

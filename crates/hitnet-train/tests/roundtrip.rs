@@ -5,8 +5,8 @@ use hitnet_model::model::VocabLevel;
 use hitnet_model::{CellKind, Golden};
 use hitnet_train::quant::ttq_layer;
 use hitnet_train::{
-    score_ternary, Checkpoint, Corpus, Lm, QuantMode, SampleOptions, Split, TrainConfig,
-    TrainError, TrainOptions, Variant,
+    score, Checkpoint, Corpus, Lm, QuantMode, SampleOptions, Split, TrainConfig, TrainError,
+    TrainOptions, Variant,
 };
 use std::path::Path;
 
@@ -94,7 +94,7 @@ fn export_round_trip_lstm() {
     let toks = &all[hitnet_train::data::split_range(all.len(), Split::Test)];
     let s = lm.score(Variant::Golden, toks).unwrap();
     let mut g = Golden::new(&lm.int);
-    let s2 = score_ternary::<TrainError, _>(lm.output(), toks, |t| {
+    let s2 = score::<TrainError, _, _>(lm.output(), toks, |t| {
         Ok(g.step_last(&emb.table.row_trits(t as usize)))
     })
     .unwrap();

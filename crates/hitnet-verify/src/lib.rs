@@ -87,6 +87,23 @@ impl Stage {
             Stage::Routed => "routed",
         }
     }
+
+    /// A stage named on the command line.
+    pub fn parse(s: &str) -> std::result::Result<Stage, String> {
+        match s {
+            "synth" => Ok(Stage::Synth),
+            "routed" => Ok(Stage::Routed),
+            _ => Err(format!("`{s}` is not a stage: synth or routed")),
+        }
+    }
+
+    /// How a verdict names the run: "netlist verification", ...
+    pub fn verification(self) -> &'static str {
+        match self {
+            Stage::Synth => "netlist verification",
+            Stage::Routed => "routed verification",
+        }
+    }
 }
 
 /// The outcome of one verification run.
