@@ -33,6 +33,15 @@ fn readme_cycle_figures() {
     // README FPGA table: ECP5-85k PTB LSTM on 32 x 64, 426 cycles.
     let ptb = plan_of(&config_file("ecp5-ptb.toml"));
     assert_eq!(ptb.cycles.per_token, 426);
+    // README FPGA table: the committed classifiers on 8 x 16, 89 and 105.
+    let models = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models");
+    for (m, cycles) in [
+        ("basicmotions-lstm32.toml", 89),
+        ("japanesevowels-lstm32.toml", 105),
+    ] {
+        let c = Config::load(&models.join(m)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(plan_of(&c).cycles.per_token, cycles, "{m}");
+    }
     // README: "PTB-size LSTM (300 in, 300 hidden) on a 16 x 32 array |
     // 1,472 vs ideal bound 1,406.25".
     let mut c = Config::new(CellKind::Lstm, 300, 300, 1);
