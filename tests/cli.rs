@@ -628,3 +628,46 @@ fn cosim_mismatch_exits_1_with_the_first_mismatch() {
     assert!(e.contains("mismatch") && e.contains("sim-vs-rtl"), "{e}");
     assert!(std::path::Path::new(&vcd).exists(), "no VCD: {e}");
 }
+
+#[test]
+fn explore_estimate_only_ranks_without_building() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ex");
+    let o = hitnet(&[
+        "explore",
+        "--estimate-only",
+        "--json",
+        "--out",
+        &out.display().to_string(),
+    ]);
+    let r = json(&o);
+    let rows = r.as_array().unwrap();
+    assert!(rows.len() > 50, "{}", rows.len());
+    // Fitting shapes first, by cycles per token; the default 8 x 16 fits.
+    let first_misfit = rows.iter().position(|x| x["fits"] == false).unwrap();
+    assert!(rows[..first_misfit]
+        .windows(2)
+        .all(|w| w[0]["cycles_per_token"].as_u64() <= w[1]["cycles_per_token"].as_u64()));
+    let d = rows.iter().find(|x| x["shape"] == "8x16").unwrap();
+    assert_eq!(
+        (
+            d["fits"].as_bool(),
+            d["estimate"]["bram"].as_u64(),
+            d["estimate"]["dsp"].as_u64()
+        ),
+        (Some(true), Some(27), Some(4))
+    );
+    assert!(!out.exists(), "--estimate-only builds nothing");
+    // A target without calibration, and contradictory flags, are refused.
+    let o = hitnet(&["explore", "--estimate-only", "--target", "ecp5-25k"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("calibrated for ice40-up5k only"),
+        "{}",
+        stderr(&o)
+    );
+    let o = hitnet(&["explore", "--shapes", "4x8", "--best", "2"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = hitnet(&["explore"]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -12,8 +12,15 @@ pub struct Args {
     #[command(flatten)]
     pub design: crate::args::DesignArgs,
     /// Array shapes ROWSxCOLS, comma-separated: 8x8,8x16,16x16.
+    #[arg(long, required_unless_present_any = ["best", "estimate_only"], conflicts_with = "best")]
+    pub shapes: Option<String>,
+    /// Build the N shapes the resource model ranks best (fewest cycles per
+    /// token among those estimated to fit; ice40-up5k).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub best: Option<u64>,
+    /// Print the resource model's ranking of every candidate shape; build nothing.
     #[arg(long)]
-    pub shapes: String,
+    pub estimate_only: bool,
     /// Builds run at the same time (each runs yosys, then nextpnr; with
     /// --executor slurm, builds in the cluster's queue at once).
     #[arg(long, default_value_t = 1)]
@@ -35,13 +42,21 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<ExitCode> {
-    let shapes = explore::parse_shapes(&a.shapes).map_err(flow_error)?;
     let loaded = common::load_model(a.design.cfg.config.as_deref())?;
     let target = common::fpga_target(a.design.target.as_deref(), &loaded)?;
     let wrapper =
         hitnet_flow::wrapper_kind(a.build.wrapper.as_deref(), target).map_err(flow_error)?;
     let clock = hitnet_flow::check_clock(a.build.clock_mhz.unwrap_or(loaded.config.hw.clock_mhz))
         .map_err(flow_error)?;
+    let choice = (a.shapes.as_deref(), a.best.map(|n| n as usize));
+    let picked =
+        explore::pick_shapes(choice, &loaded, target, wrapper, clock).map_err(flow_error)?;
+    if a.estimate_only {
+        let md = || hitnet_flow::estimate::ranking_markdown(&picked.ranked, target, 30);
+        common::emit(a.json, &picked.ranked, md)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let shapes = picked.shapes;
     let out = a
         .out
         .clone()

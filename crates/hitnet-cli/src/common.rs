@@ -73,7 +73,7 @@ pub fn print_json(v: &serde_json::Value) -> Result<()> {
 
 // The helpers the flows share live in hitnet-flow; the commands use them
 // from here.
-pub use hitnet_flow::{bram_for_target, config_json, model_json, model_line};
+pub use hitnet_flow::{config_json, model_json, model_line};
 
 pub fn load_plan(path: Option<&Path>) -> Result<Planned> {
     let p = hitnet_flow::load::plan(path).map_err(flow_error)?;
@@ -81,27 +81,7 @@ pub fn load_plan(path: Option<&Path>) -> Result<Planned> {
     Ok(p)
 }
 
-/// `--bram` of gen and cosim: how the weight banks are built.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum BramArg {
-    /// From the config's hw.target: DP16KD for ecp5-*, inferred otherwise.
-    #[default]
-    Auto,
-    /// Behavioural memories from $readmemh images.
-    Inferred,
-    /// ECP5 DP16KD primitives with the output register (REGMODE OUTREG).
-    Dp16kd,
-}
-
-impl BramArg {
-    pub fn resolve(self, l: &hitnet_model::Loaded) -> hitnet_rtl::Bram {
-        match self {
-            BramArg::Auto => bram_for_target(&l.config.hw.target),
-            BramArg::Inferred => hitnet_rtl::Bram::Inferred,
-            BramArg::Dp16kd => hitnet_rtl::Bram::Dp16kd,
-        }
-    }
-}
+pub use hitnet_flow::BramChoice as BramArg;
 
 pub use hitnet_flow::bar;
 

@@ -462,6 +462,47 @@ pub fn run(
     })
 }
 
+/// The shapes a sweep builds, and the resource model's ranking when it
+/// chose them (or was asked for it).
+pub struct Picked {
+    pub shapes: Vec<(usize, usize)>,
+    pub ranked: Vec<crate::estimate::Ranked>,
+}
+
+/// `--shapes LIST` as given, or the `--best N` shapes that the resource
+/// model estimates to fit with the fewest cycles per token; with neither
+/// (`--estimate-only`), the ranking alone.
+pub fn pick_shapes(
+    (shapes, best): (Option<&str>, Option<usize>),
+    loaded: &hitnet_model::Loaded,
+    target: &'static Target,
+    wrapper: WrapperKind,
+    clock_mhz: f64,
+) -> Result<Picked> {
+    if let Some(s) = shapes {
+        let ranked = Vec::new();
+        return Ok(Picked {
+            shapes: parse_shapes(s)?,
+            ranked,
+        });
+    }
+    let uart = wrapper == WrapperKind::Uart;
+    let ranked = crate::estimate::rank(loaded, target, uart, clock_mhz)?;
+    let fit: Vec<(usize, usize)> = ranked
+        .iter()
+        .filter(|r| r.fits)
+        .map(|r| (r.rows, r.cols))
+        .collect();
+    if best.is_some() && fit.is_empty() {
+        return Err(FlowError::Input(format!(
+            "no candidate shape is estimated to fit {} (hitnet explore --estimate-only shows the ranking)",
+            target.name
+        )));
+    }
+    let shapes = fit.into_iter().take(best.unwrap_or(0)).collect();
+    Ok(Picked { shapes, ranked })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@
 //! ran and failed.
 pub mod bench;
 pub mod cosim;
+pub mod estimate;
 pub mod explore;
 pub mod load;
 pub mod report;
@@ -128,6 +129,29 @@ pub fn model_line(l: &hitnet_model::Loaded) -> String {
 /// The weight-bank build for a target: DP16KD on the ECP5 family, inferred
 /// elsewhere. (Config::validate has refused an unknown hw.target already;
 /// a `--target` flag is looked up by the command that takes it.)
+/// `--bram` of gen and cosim: how the weight banks are built.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
+pub enum BramChoice {
+    /// From the config's hw.target: DP16KD for ecp5-*, inferred otherwise.
+    #[default]
+    Auto,
+    /// Behavioural memories from $readmemh images.
+    Inferred,
+    /// ECP5 DP16KD primitives with the output register (REGMODE OUTREG).
+    Dp16kd,
+}
+
+impl BramChoice {
+    pub fn resolve(self, l: &hitnet_model::Loaded) -> hitnet_rtl::Bram {
+        match self {
+            BramChoice::Auto => bram_for_target(&l.config.hw.target),
+            BramChoice::Inferred => hitnet_rtl::Bram::Inferred,
+            BramChoice::Dp16kd => hitnet_rtl::Bram::Dp16kd,
+        }
+    }
+}
+
 pub fn bram_for_target(name: &str) -> hitnet_rtl::Bram {
     match Target::from_name(name) {
         Ok(t) if t.family == hitnet_fpga::Family::Ecp5 => hitnet_rtl::Bram::Dp16kd,

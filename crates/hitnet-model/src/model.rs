@@ -285,6 +285,18 @@ impl QuantModel {
                 }
             })
             .collect();
+        QuantModel::core(cell, input_size, hidden_size, layers, quant)
+    }
+
+    /// The recurrent core alone: no embedding, output layer, vocabulary,
+    /// classifier or meta (not validated).
+    pub fn core(
+        cell: CellKind,
+        input_size: usize,
+        hidden_size: usize,
+        layers: Vec<QuantLayer>,
+        quant: &QuantParams,
+    ) -> QuantModel {
         QuantModel {
             cell,
             input_size,
@@ -603,18 +615,7 @@ impl FloatModel {
                 gates,
             });
         }
-        let m = QuantModel {
-            cell: self.cell,
-            input_size: self.input_size,
-            hidden_size: self.hidden_size,
-            layers,
-            quant: q.clone(),
-            embedding: None,
-            output: None,
-            vocab: None,
-            classifier: None,
-            meta: serde_json::Value::Null,
-        };
+        let m = QuantModel::core(self.cell, self.input_size, self.hidden_size, layers, q);
         m.validate()?;
         Ok(m)
     }

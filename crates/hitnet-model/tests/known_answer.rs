@@ -5,22 +5,12 @@ use hitnet_model::{Golden, IntModel};
 
 /// A one-layer model of `n` inputs and `n` units with the given gates.
 fn one_layer(cell: CellKind, n: usize, gates: Vec<QuantGate>, q: &QuantParams) -> QuantModel {
-    QuantModel {
-        cell,
+    let layer = QuantLayer {
         input_size: n,
         hidden_size: n,
-        layers: vec![QuantLayer {
-            input_size: n,
-            hidden_size: n,
-            gates,
-        }],
-        quant: q.clone(),
-        embedding: None,
-        output: None,
-        vocab: None,
-        classifier: None,
-        meta: serde_json::Value::Null,
-    }
+        gates,
+    };
+    QuantModel::core(cell, n, n, vec![layer], q)
 }
 
 fn tiny_lstm() -> (QuantModel, QuantParams) {
