@@ -23,12 +23,22 @@ fn main() {
         serde_json::to_string_pretty(&cal).expect("json") + "\n",
     )
     .expect("write");
+    println!("| design | LC predicted / measured | FF predicted / measured | BRAM | DSP |");
+    println!("|---|---|---|---|---|");
     for c in leave_one_out(&cal, &points) {
+        let (p, m) = (&c.predicted, &c.measured);
+        let pct = |e: f64| format!("{:+.1}%", 100.0 * e);
+        let (lc, ff) = if c.fits {
+            (
+                format!("{} / {} ({})", p.logic, m.logic, pct(c.logic_error)),
+                format!("{} / {} ({})", p.ff, m.ff, pct(c.ff_error)),
+            )
+        } else {
+            ("does not fit: not fitted".into(), "-".into())
+        };
         println!(
-            "{:<34} LC {:>5} vs {:>5} ({:+.1}%)  FF {:>5} vs {:>5} ({:+.1}%)  BRAM {} vs {}  DSP {} vs {}",
-            c.name, c.predicted.logic, c.measured.logic, 100.0 * c.logic_error, c.predicted.ff,
-            c.measured.ff, 100.0 * c.ff_error, c.predicted.bram, c.measured.bram, c.predicted.dsp,
-            c.measured.dsp
+            "| {} | {lc} | {ff} | {} / {} | {} / {} |",
+            c.name, p.bram, m.bram, p.dsp, m.dsp
         );
     }
 }
