@@ -564,6 +564,13 @@ impl FloatClassifier {
             )));
         }
         f.config.validate()?;
+        let k = f.config.trits_per_channel;
+        if k == 0 || f.config.core.embed != f.channels * k {
+            return Err(bad(format!(
+                "{} input trits for {} channels x {k} trits per channel",
+                f.config.core.embed, f.channels
+            )));
+        }
         if f.norm.mean.len() != f.channels || f.norm.std.len() != f.channels {
             return Err(bad("normalisation does not match the channel count".into()));
         }

@@ -97,6 +97,27 @@ fn train_export_and_every_implementation_agree() {
     assert_eq!(names, ["quantized_float", "golden", "simulator"]);
     assert_eq!(e.variants[1], *golden);
     assert!(e.simulator.unwrap().agrees);
+
+    // A damaged float reference is refused, naming the file, not a panic.
+    let fl = float_path(&out);
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&fl).unwrap()).unwrap();
+    for (key, val) in [("trits_per_channel", 0), ("trits_per_channel", 5)] {
+        let mut bad = v.clone();
+        bad["config"][key] = val.into();
+        let p = dir.path().join("bad.float.json");
+        std::fs::write(&p, bad.to_string()).unwrap();
+        let opts = ClassifyEvalOptions {
+            model: p,
+            test: test.clone(),
+            rows: None,
+            cols: None,
+            simulator: false,
+            seed: 1,
+        };
+        let err = evaluate_classifier(&opts).unwrap_err().to_string();
+        assert!(err.contains("bad.float.json"), "{err}");
+    }
 }
 
 #[test]
