@@ -95,6 +95,21 @@ pub struct TrainConfig {
     /// Decoupled weight decay (AdamW).
     pub weight_decay: f64,
     pub seed: u64,
+    /// Knowledge distillation from a trained teacher (training only: the
+    /// network evaluated and exported is the student, unchanged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distill: Option<Distill>,
+}
+
+/// `--distill TEACHER.ckpt`: the loss is (1 - weight) cross-entropy +
+/// weight T^2 KL(teacher || student) at temperature T (Hinton et al.).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Distill {
+    /// The teacher's training checkpoint (same vocabulary).
+    pub teacher: String,
+    pub weight: f64,
+    pub temperature: f64,
 }
 
 impl Default for TrainConfig {
@@ -118,6 +133,7 @@ impl Default for TrainConfig {
             dropout: 0.1,
             weight_decay: 0.0,
             seed: 1,
+            distill: None,
         }
     }
 }
@@ -157,6 +173,10 @@ impl TrainConfig {
         real("clip", self.clip, 0.0, 1e9)?;
         real("dropout", self.dropout, 0.0, 0.95)?;
         real("weight-decay", self.weight_decay, 0.0, 1.0)?;
+        if let Some(d) = &self.distill {
+            real("distill-weight", d.weight, 0.0, 1.0)?;
+            real("distill-temperature", d.temperature, 0.1, 100.0)?;
+        }
         Ok(())
     }
 

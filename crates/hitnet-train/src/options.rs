@@ -129,6 +129,16 @@ pub struct Overrides {
     /// Seed of initialisation, BTQ draws and dropout [default: 1].
     #[cfg_attr(feature = "clap", arg(long))]
     pub seed: Option<u64>,
+    /// Distil from this trained checkpoint (e.g. the full-precision run of
+    /// the same corpus): training only, the exported model is the student.
+    #[cfg_attr(feature = "clap", arg(long, value_name = "TEACHER.ckpt"))]
+    pub distill: Option<PathBuf>,
+    /// Weight of the distillation term [default: 0.5].
+    #[cfg_attr(feature = "clap", arg(long, requires = "distill"))]
+    pub distill_weight: Option<f64>,
+    /// Temperature of the distillation softmax [default: 2].
+    #[cfg_attr(feature = "clap", arg(long, requires = "distill"))]
+    pub distill_temperature: Option<f64>,
 }
 
 impl Overrides {
@@ -170,6 +180,19 @@ impl Overrides {
             weight_decay,
             seed
         );
+        if let Some(t) = &self.distill {
+            let d = c.distill.take();
+            c.distill = Some(crate::net::Distill {
+                teacher: t.display().to_string(),
+                weight: self
+                    .distill_weight
+                    .or(d.as_ref().map(|d| d.weight))
+                    .unwrap_or(0.5),
+                temperature: (self.distill_temperature)
+                    .or(d.as_ref().map(|d| d.temperature))
+                    .unwrap_or(2.0),
+            });
+        }
         c
     }
 

@@ -12,7 +12,7 @@ use hitnet_model::model::Vocab;
 use hitnet_model::rng::{splitmix64, Rng};
 use hitnet_model::QuantModel;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// How a training run is carried out (the model is in `config`).
@@ -212,6 +212,60 @@ struct Trainer<'a> {
     data: &'a [u32],
     streams: Streams,
     state: Vec<LayerState>,
+    teacher: Option<Teacher>,
+}
+
+/// The distillation teacher: a trained network and its own stream state.
+struct Teacher {
+    cfg: TrainConfig,
+    params: Params,
+    state: Vec<LayerState>,
+    weight: f64,
+    temperature: f64,
+}
+
+impl Teacher {
+    /// The teacher of `cfg.distill` (none without one). Its vocabulary must
+    /// be the corpus's.
+    fn load(cfg: &TrainConfig, vocab: &Vocab, b: usize, dev: &Device) -> Result<Option<Teacher>> {
+        let Some(d) = &cfg.distill else {
+            return Ok(None);
+        };
+        let ck = Checkpoint::load(Path::new(&d.teacher))?;
+        if ck.meta.vocab != *vocab {
+            return Err(TrainError::invalid(
+                "distill",
+                format!(
+                    "{}: the teacher's vocabulary is not this corpus's",
+                    d.teacher
+                ),
+            ));
+        }
+        let tcfg = ck.meta.config.clone();
+        Ok(Some(Teacher {
+            params: ck.params(dev)?,
+            state: zero_state(&tcfg, b, dev)?,
+            cfg: tcfg,
+            weight: d.weight,
+            temperature: d.temperature,
+        }))
+    }
+
+    /// The distillation loss of `student` logits on window `x`:
+    /// T^2 * mean over tokens of KL(softmax(teacher / T) || softmax(student / T)),
+    /// up to the teacher's entropy (constant for the student).
+    fn loss(&mut self, x: &Tensor, b: usize, student: &Tensor, rng: &mut Rng) -> Result<Tensor> {
+        let t = self.temperature;
+        let tl = forward(&self.cfg, &self.params, x, b, &mut self.state, false, rng)?;
+        for s in &mut self.state {
+            s.h = s.h.detach();
+            s.c = s.c.detach();
+        }
+        let p = candle_nn::ops::softmax(&(tl.detach() / t)?, candle_core::D::Minus1)?;
+        let ls = candle_nn::ops::log_softmax(&(student / t)?, candle_core::D::Minus1)?;
+        let n = student.dim(0)? as f64;
+        Ok(((p * ls)?.sum_all()? * (-t * t / n))?)
+    }
 }
 
 impl Trainer<'_> {
@@ -231,6 +285,14 @@ impl Trainer<'_> {
         )?;
         let l = loss(&logits, &y)?;
         let lv = l.to_scalar::<f32>()?;
+        let l = match &mut self.teacher {
+            Some(t) => {
+                let w = t.weight;
+                let kd = t.loss(&x, self.streams.b, &logits, &mut rng)?;
+                ((l * (1.0 - w))? + (kd * w)?)?
+            }
+            None => l,
+        };
         if !lv.is_finite() {
             return Err(TrainError::Diverged { step, loss: lv });
         }
@@ -372,6 +434,7 @@ pub fn train(
         }
     };
     progress.total_steps = total;
+    let teacher = Teacher::load(&cfg, &data.vocab, streams.b, &dev)?;
     let mut tr = Trainer {
         cfg: cfg.clone(),
         dev: dev.clone(),
@@ -380,6 +443,7 @@ pub fn train(
         data: train_tokens,
         streams,
         state,
+        teacher,
     };
     let meta_of = |progress: &Progress, history: &[EpochLog]| CkptMeta {
         format: CKPT_FORMAT.into(),
@@ -499,6 +563,9 @@ pub fn train(
         progress.step_in_epoch = 0;
         // Each epoch reads the streams from their start again.
         tr.state = zero_state(&cfg, streams.b, &dev)?;
+        if let Some(t) = &mut tr.teacher {
+            t.state = zero_state(&t.cfg, streams.b, &dev)?;
+        }
     }
     let session_secs = session_start.elapsed().as_secs_f64();
     progress.seconds += session_elapsed(&session_start, &mut accounted);
@@ -557,6 +624,7 @@ pub fn bench(corpus: &Corpus, cfg: &TrainConfig, warmup: u64, steps: u64) -> Res
         data: train_tokens,
         streams,
         state,
+        teacher: None,
     };
     let mut out = Vec::new();
     for s in 0..warmup + steps {

@@ -249,3 +249,49 @@ fn training_lowers_the_loss() {
         s.bits_per_token()
     );
 }
+
+/// Distillation changes training only: a student distilled from a
+/// full-precision teacher trains, exports a model like any other, differs
+/// from the undistilled run, and records its teacher; a teacher of another
+/// vocabulary is refused.
+#[test]
+fn distillation_from_a_teacher() {
+    let dir = tempfile::tempdir().unwrap();
+    let tdir = dir.path().join("teacher");
+    std::fs::create_dir(&tdir).unwrap();
+    let teacher = opts(&tdir, tiny(CellKind::Lstm, QuantMode::Fp), None);
+    hitnet_train::train(&corpus(), &teacher, None, &mut |_| {}).unwrap();
+    let plain = opts(dir.path(), tiny(CellKind::Lstm, QuantMode::Hybrid), None);
+    let a = hitnet_train::train(&corpus(), &plain, None, &mut |_| {}).unwrap();
+    let mut cfg = tiny(CellKind::Lstm, QuantMode::Hybrid);
+    cfg.distill = Some(hitnet_train::net::Distill {
+        teacher: teacher.checkpoint.display().to_string(),
+        weight: 0.5,
+        temperature: 2.0,
+    });
+    let sdir = dir.path().join("student");
+    std::fs::create_dir(&sdir).unwrap();
+    let b = hitnet_train::train(
+        &corpus(),
+        &opts(&sdir, cfg.clone(), None),
+        None,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_ne!(a.history[0].train_bits, b.history[0].train_bits);
+    assert!(b.history[0].train_bits.is_finite());
+    assert_eq!(b.model.meta["train"]["distill"]["weight"], 0.5);
+    // Another corpus (another vocabulary): refused, naming the teacher.
+    let other = Corpus::from_bytes(
+        b"abcabcabcabc abc abc abcabc abcab cabca bcabcabcab cabcab\n"
+            .repeat(8)
+            .as_slice(),
+        "o.txt",
+    )
+    .unwrap();
+    let e = match hitnet_train::train(&other, &opts(&sdir, cfg, None), None, &mut |_| {}) {
+        Ok(_) => panic!("a teacher of another vocabulary was accepted"),
+        Err(e) => e.to_string(),
+    };
+    assert!(e.contains("m.ckpt") && e.contains("vocabulary"), "{e}");
+}
