@@ -285,6 +285,7 @@ impl ClassifyArgs {
             ("level", hp.level.is_some()),
             ("embed", hp.embed.is_some()),
             ("seq-len", hp.seq_len.is_some()),
+            ("distill", hp.distill.is_some()),
         ];
         if let Some((k, _)) = lm_only.iter().find(|(_, set)| *set) {
             return Err(TrainError::invalid(
