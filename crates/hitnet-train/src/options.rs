@@ -290,7 +290,7 @@ impl ClassifyArgs {
         if let Some((k, _)) = lm_only.iter().find(|(_, set)| *set) {
             return Err(TrainError::invalid(
                 *k,
-                "a language-model option; --task classify sets the input width from the data (--trits-per-channel)",
+                "a language-model option that --task classify does not use (its input width comes from the data and --trits-per-channel)",
             ));
         }
         let mut c = crate::classify::ClassifyConfig::default();
