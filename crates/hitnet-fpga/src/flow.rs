@@ -189,6 +189,28 @@ fn sha_files<'a>(h: &mut Sha256, paths: impl IntoIterator<Item = &'a PathBuf>) -
     Ok(())
 }
 
+/// [`synth_inputs`] of the folder `design` would be written to, computed
+/// before anything is written (the scripts' texts and the source files
+/// are what write_scripts puts there), so a refused resume changes nothing.
+fn synth_inputs_unwritten(design: &Design, target: &Target, tools: &Toolchain) -> Result<String> {
+    let mut h = Sha256::new();
+    for (name, text) in [
+        (files::SYNTH_YS, scripts::synth_ys(design, target)?),
+        (files::SYNTH_SH, scripts::synth_sh(tools)),
+    ] {
+        h.update(format!("{name} {}\n", text.len()));
+        h.update(text.as_bytes());
+    }
+    let sources: Vec<PathBuf> = design
+        .files
+        .iter()
+        .chain(&design.data_files)
+        .cloned()
+        .collect();
+    sha_files(&mut h, &sources)?;
+    Ok(format!("{:x}", h.finalize()))
+}
+
 /// Inputs of synthesis: synth.ys, synth.sh and the sources and images
 /// copied into hdl/.
 fn synth_inputs(s: &crate::Scripts, design: &Design) -> Result<String> {
@@ -476,6 +498,14 @@ fn synthesize(
             design.use_dsp = Some(false);
         }
         notes = f.summary.notes.clone();
+        if f.inputs_sha256 != synth_inputs_unwritten(&design, target, &tools)? {
+            return Err(FpgaError::Resume {
+                dir: out_dir.to_path_buf(),
+                step: opts.from.name(),
+                reason: "the design or the synthesis script changed since it was synthesized"
+                    .into(),
+            });
+        }
         Some(f)
     };
     let s = write_scripts(&design, target, out_dir, &tools)?;

@@ -111,10 +111,29 @@ fn resume_refuses_missing_changed_or_failed_steps() {
 
     run_flow(&des, t, &out, &opts(d.path(), Step::Synth, Step::Pack)).unwrap();
 
-    // The design changed: synthesis must run again.
+    // The design changed: synthesis must run again. The refusal comes
+    // before anything is written: the folder still holds what its netlist
+    // was made from.
+    let snapshot = |dir: &Path| -> Vec<(String, Vec<u8>)> {
+        let mut v: Vec<(String, Vec<u8>)> = ["synth.ys", "synth.sh"]
+            .iter()
+            .map(|f| (f.to_string(), std::fs::read(dir.join(f)).unwrap()))
+            .collect();
+        for e in std::fs::read_dir(dir.join("hdl")).unwrap() {
+            let p = e.unwrap().path();
+            v.push((p.display().to_string(), std::fs::read(&p).unwrap()));
+        }
+        v.sort();
+        v
+    };
+    let before = snapshot(&out);
     let other = design(d.path(), "always @(posedge clk) q <= q;");
     let e = run_flow(&other, t, &out, &opts(d.path(), Step::Pnr, Step::Pack)).unwrap_err();
     assert!(resume_reason(e).contains("design or the synthesis script changed"));
+    assert!(
+        snapshot(&out) == before,
+        "a refused resume rewrote the build folder"
+    );
 
     // Back to the synthesized design, but another seed: the routed design
     // the bitstream would come from is not this one.
