@@ -22,12 +22,12 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let c = &pl.plan.cycles;
     let f = &im.formats;
     let value = serde_json::json!({
-            "ok": true,
-            "model": common::model_json(loaded),
-            "formats": f,
-            "widths": im.widths,
-            "target": target.name,
-            "cycles_per_token": c.per_token,
+        "ok": true,
+        "model": common::model_json(loaded),
+        "formats": f,
+        "widths": im.widths,
+        "target": target.name,
+        "cycles_per_token": c.per_token,
     });
     common::emit(a.json, &value, || {
         hitnet_flow::summary::check_text(loaded, &pl.plan, target)

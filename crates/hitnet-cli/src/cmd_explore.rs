@@ -19,7 +19,7 @@ pub struct Args {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=64))]
     pub best: Option<u64>,
     /// Print the resource model's ranking of every candidate shape; build nothing.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "shapes")]
     pub estimate_only: bool,
     /// Builds run at the same time (each runs yosys, then nextpnr; with
     /// --executor slurm, builds in the cluster's queue at once).
@@ -48,9 +48,9 @@ pub fn run(a: Args) -> Result<ExitCode> {
         hitnet_flow::wrapper_kind(a.build.wrapper.as_deref(), target).map_err(flow_error)?;
     let clock = hitnet_flow::check_clock(a.build.clock_mhz.unwrap_or(loaded.config.hw.clock_mhz))
         .map_err(flow_error)?;
-    let choice = (a.shapes.as_deref(), a.best.map(|n| n as usize));
-    let picked =
-        explore::pick_shapes(choice, &loaded, target, wrapper, clock).map_err(flow_error)?;
+    let best = a.best.map(|n| n as usize);
+    let picked = explore::pick_shapes(a.shapes.as_deref(), best, &loaded, target, wrapper, clock)
+        .map_err(flow_error)?;
     if a.estimate_only {
         let md = || hitnet_flow::estimate::ranking_markdown(&picked.ranked, target, 30);
         common::emit(a.json, &picked.ranked, md)?;

@@ -30,14 +30,14 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let p = &pl.plan;
     let c = &p.cycles;
     let value = serde_json::json!({
-            "out": a.out,
-            "top": hitnet_rtl::TOP,
-            "files": design.files.iter().map(|(n, b)| serde_json::json!({"name": n, "bytes": b.len()})).collect::<Vec<_>>(),
-            "weight_bram": design.manifest["memories"]["weight_bram"],
-            "cycles_per_token": c.per_token,
-            "bound_cycles_per_token": c.bound_per_token,
-            "utilization": c.utilization,
-            "seconds": secs,
+        "out": a.out,
+        "top": hitnet_rtl::TOP,
+        "files": design.files.iter().map(|(n, b)| serde_json::json!({"name": n, "bytes": b.len()})).collect::<Vec<_>>(),
+        "weight_bram": design.manifest["memories"]["weight_bram"],
+        "cycles_per_token": c.per_token,
+        "bound_cycles_per_token": c.bound_per_token,
+        "utilization": c.utilization,
+        "seconds": secs,
     });
     common::emit(a.json, &value, || {
         hitnet_flow::summary::gen_text(&pl.loaded, &pl.plan, &design, bram, &a.out, secs)

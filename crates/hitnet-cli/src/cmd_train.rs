@@ -61,6 +61,10 @@ pub fn run(a: Args) -> Result<ExitCode> {
     if a.task == TaskArg::Classify {
         return classify(a);
     }
+    anyhow::ensure!(
+        a.classify == ClassifyArgs::default(),
+        "--train, --test, --trits-per-channel, --pool and --valid-frac belong to --task classify"
+    );
     let corpus_path = (a.corpus.clone()).context("--corpus FILE is required for --task lm")?;
     if let Some(steps) = a.bench {
         let corpus = Corpus::read(&corpus_path)?;
@@ -89,8 +93,6 @@ pub fn run(a: Args) -> Result<ExitCode> {
         max_steps: a.max_steps,
         progress: !a.quiet && std::io::stderr().is_terminal(),
     };
-    // A failed write to stdout is kept and reported once training stops
-    // (the model and checkpoint files are written either way).
     let mut log = Log::new(a.json);
     let rep = hitnet_train::train(&corpus, &opts, resume, &mut |s| log.line(s))
         .with_context(|| format!("training on {}", corpus_path.display()))?;

@@ -5,9 +5,10 @@
 //! - **Block RAM** from the generated Verilog itself: every memory
 //!   (`reg [W-1:0] m [0:D-1]`) with its instance count, mapped the way
 //!   Yosys's `memory_libmap` does for iCE40 (a memory goes to SB_RAM40_4K
-//!   when that is cheaper than logic: 64 per block against 1 per bit of
-//!   RAM and 1/16 per bit of ROM; `ram_style = "block"` forces it), plus
-//!   the UART wrapper's receive FIFO.
+//!   when that is cheaper than logic: 64 per block, plus 2 per bit of an
+//!   emulated combinational read, against 1 per bit of RAM and 1/16 per
+//!   bit of ROM; `ram_style = "block"` forces it), plus the UART wrapper's
+//!   receive FIFO.
 //! - **DSP** (SB_MAC16): per lane, from the calibration.
 //! - **Logic cells and flip-flops**: least squares on features of the plan
 //!   (PEs, rows, adder-tree registers, lanes, z/h buffer bits), fitted on
@@ -313,7 +314,6 @@ pub struct Point {
     pub features: Features,
     /// Block RAM from the memory rule (not fitted).
     pub bram_estimate: u64,
-    pub gru: bool,
 }
 
 impl Model {
@@ -333,6 +333,18 @@ impl Model {
     pub fn predict(&self, f: &Features) -> (f64, f64) {
         let v = f.vector();
         (dot(&self.logic, &v), dot(&self.ff, &v))
+    }
+
+    /// Fitted logic and FF (rounded, at least 0), DSP per lane, and the
+    /// block RAM the memory rule gave.
+    pub fn estimate(&self, f: &Features, bram: u64) -> Estimate {
+        let (logic, ff) = self.predict(f);
+        Estimate {
+            logic: logic.round().max(0.0) as u64,
+            ff: ff.round().max(0.0) as u64,
+            bram,
+            dsp: self.dsp(f),
+        }
     }
 
     pub fn dsp(&self, f: &Features) -> u64 {
@@ -362,16 +374,7 @@ pub fn bram(design: &hitnet_rtl::Design, uart: bool) -> u64 {
 
 /// The plan and design of a measured point, from its config.
 pub fn point(root: &std::path::Path, m: &Measured) -> Result<(Point, String)> {
-    let cfg = hitnet_model::Config::load(&root.join(&m.config_file)).map_err(|source| {
-        FlowError::Model {
-            what: Some(format!("calibration design {}", m.name)),
-            source,
-        }
-    })?;
-    let loaded = hitnet_model::load(&cfg).map_err(|source| FlowError::Model {
-        what: Some(format!("calibration design {}", m.name)),
-        source,
-    })?;
+    let loaded = crate::load::model(Some(&root.join(&m.config_file)))?;
     let plan = hitnet_arch::Plan::new(&loaded.int, hitnet_arch::Shape::new(m.rows, m.cols))
         .map_err(|source| FlowError::Plan {
             what: m.name.clone(),
@@ -383,7 +386,6 @@ pub fn point(root: &std::path::Path, m: &Measured) -> Result<(Point, String)> {
         measured: m.clone(),
         features: Features::of(&plan, &loaded.int),
         bram_estimate: bram(&design, true),
-        gru: loaded.int.cell == hitnet_model::CellKind::Gru,
     };
     Ok((p, design.sha256()))
 }
@@ -419,12 +421,7 @@ pub fn leave_one_out(c: &Calibration, points: &[Point]) -> Vec<Check> {
                     bram: m.bram,
                     dsp: m.dsp,
                 },
-                predicted: Estimate {
-                    logic: logic.round().max(0.0) as u64,
-                    ff: ff.round().max(0.0) as u64,
-                    bram: p.bram_estimate,
-                    dsp: model.dsp(&p.features),
-                },
+                predicted: model.estimate(&p.features, p.bram_estimate),
                 logic_error: if m.fits {
                     logic / m.logic as f64 - 1.0
                 } else {
@@ -550,7 +547,7 @@ pub struct Ranked {
 }
 
 /// The calibrated model for `target`, or why there is none.
-pub fn model_for(target: &hitnet_fpga::Target) -> Result<(Calibration, Model)> {
+pub fn model_for(target: &hitnet_fpga::Target) -> Result<Model> {
     if target.name != "ice40-up5k" {
         return Err(FlowError::Input(format!(
             "the resource model is calibrated for ice40-up5k only (fpga/results/resource-model); {} needs measured designs first (run `hitnet explore --shapes ...` and add them)",
@@ -559,8 +556,7 @@ pub fn model_for(target: &hitnet_fpga::Target) -> Result<(Calibration, Model)> {
     }
     let cal: Calibration =
         serde_json::from_str(ICE40_CALIBRATION).expect("committed calibration parses");
-    let model = Model::fit(&cal);
-    Ok((cal, model))
+    Ok(Model::fit(&cal))
 }
 
 /// Candidate shapes of a model: rows that divide H or are powers of two
@@ -589,7 +585,7 @@ pub fn rank(
     uart: bool,
     clock_mhz: f64,
 ) -> Result<Vec<Ranked>> {
-    let (_, model) = model_for(target)?;
+    let model = model_for(target)?;
     let cap = &target.capacity;
     let mut out = Vec::new();
     for (r, c) in candidates(&loaded.int) {
@@ -598,14 +594,7 @@ pub fn rank(
         };
         let design =
             hitnet_rtl::generate_with(&plan, serde_json::json!({}), hitnet_rtl::Bram::Inferred);
-        let f = Features::of(&plan, &loaded.int);
-        let (logic, ff) = model.predict(&f);
-        let e = Estimate {
-            logic: logic.round().max(0.0) as u64,
-            ff: ff.round().max(0.0) as u64,
-            bram: bram(&design, uart),
-            dsp: model.dsp(&f),
-        };
+        let e = model.estimate(&Features::of(&plan, &loaded.int), bram(&design, uart));
         let mut over = Vec::new();
         for (what, used, avail) in [
             ("logic", e.logic, cap.logic),

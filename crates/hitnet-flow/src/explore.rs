@@ -473,7 +473,8 @@ pub struct Picked {
 /// model estimates to fit with the fewest cycles per token; with neither
 /// (`--estimate-only`), the ranking alone.
 pub fn pick_shapes(
-    (shapes, best): (Option<&str>, Option<usize>),
+    shapes: Option<&str>,
+    best: Option<usize>,
     loaded: &hitnet_model::Loaded,
     target: &'static Target,
     wrapper: WrapperKind,

@@ -126,9 +126,6 @@ pub fn model_line(l: &hitnet_model::Loaded) -> String {
     )
 }
 
-/// The weight-bank build for a target: DP16KD on the ECP5 family, inferred
-/// elsewhere. (Config::validate has refused an unknown hw.target already;
-/// a `--target` flag is looked up by the command that takes it.)
 /// `--bram` of gen and cosim: how the weight banks are built.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
@@ -152,6 +149,9 @@ impl BramChoice {
     }
 }
 
+/// The weight-bank build for a target: DP16KD on the ECP5 family, inferred
+/// elsewhere. (Config::validate has refused an unknown hw.target already;
+/// a `--target` flag is looked up by the command that takes it.)
 pub fn bram_for_target(name: &str) -> hitnet_rtl::Bram {
     match Target::from_name(name) {
         Ok(t) if t.family == hitnet_fpga::Family::Ecp5 => hitnet_rtl::Bram::Dp16kd,

@@ -13,7 +13,7 @@
 //! host (later its input stage) compare against.
 use crate::error::{Result, TrainError};
 use crate::export::{float_rnn, quant_params};
-use crate::net::{dense_init, rnn_forward, zero_state, LayerParams, QuantMode, TrainConfig};
+use crate::net::{dense_init, rnn_forward, zero_state, LayerParams, TrainConfig};
 use crate::quant::{flat, straight_through};
 use crate::train::{clipped_grads, lr_at, Adam};
 use crate::uea::TsDataset;
@@ -263,13 +263,7 @@ fn forward(
     let dev = Device::Cpu;
     let b = series.len();
     let t_len = series[0].len() / channels;
-    let param = |v: &Var| {
-        if train {
-            v.as_tensor().clone()
-        } else {
-            v.as_detached_tensor()
-        }
-    };
+    let param = |v: &Var| crate::net::param(v, train);
     let k = cfg.trits_per_channel;
     let chan: Vec<u32> = (0..channels * k).map(|j| (j / k) as u32).collect();
     let chan = Tensor::from_vec(chan, channels * k, &dev)?;
@@ -779,11 +773,6 @@ pub fn train_classifier(
         seconds: t0.elapsed().as_secs_f64(),
         ternary_weights: model.weight_count(),
     })
-}
-
-/// A trained mode that makes the float reference the full-precision row.
-pub fn is_full_precision(f: &FloatClassifier) -> bool {
-    f.config.core.quant == QuantMode::Fp
 }
 
 #[cfg(test)]

@@ -385,13 +385,7 @@ pub fn forward(
 ) -> Result<Tensor> {
     let n = ids.dims1()?;
     let t_len = n / b;
-    let param = |v: &Var| -> Tensor {
-        if train {
-            v.as_tensor().clone()
-        } else {
-            v.as_detached_tensor()
-        }
-    };
+    let param = |v: &Var| param(v, train);
     let emb = param(&p.emb);
     let emb = if cfg.quant.ternary_embedding() {
         let trits = embedding_trits(&flat(&emb)?, cfg.weight_threshold);
@@ -422,13 +416,7 @@ pub fn rnn_forward(
         return Ok(xs);
     };
     let dev = x0.device().clone();
-    let param = |v: &Var| -> Tensor {
-        if train {
-            v.as_tensor().clone()
-        } else {
-            v.as_detached_tensor()
-        }
-    };
+    let param = |v: &Var| param(v, train);
     let h = cfg.hidden;
     let lam = cfg.slope;
     for (l, lp) in layers.iter().enumerate() {
@@ -515,6 +503,16 @@ pub fn rnn_forward(
         xs = hs;
     }
     Ok(xs)
+}
+
+/// A parameter as the forward pass uses it: tracked for gradients when
+/// training, detached otherwise.
+pub fn param(v: &Var, train: bool) -> Tensor {
+    if train {
+        v.as_tensor().clone()
+    } else {
+        v.as_detached_tensor()
+    }
 }
 
 /// Inverted dropout with our own seeded generator (reproducible runs).
