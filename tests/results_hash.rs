@@ -29,11 +29,12 @@ fn current_hash(root: &Path, v: &serde_json::Value) -> String {
     // ran the config's own.
     let a = &v["array"];
     let shape = if a.is_object() {
-        hitnet_arch::Shape {
-            rows: a["rows"].as_u64().unwrap() as usize,
-            cols: a["cols"].as_u64().unwrap() as usize,
-            lanes: Some(a["lanes"].as_u64().unwrap() as usize),
-        }
+        hitnet_arch::Shape::of(&loaded.config.hw)
+            .at(
+                a["rows"].as_u64().unwrap() as usize,
+                a["cols"].as_u64().unwrap() as usize,
+            )
+            .with_lanes(a["lanes"].as_u64().unwrap() as usize)
     } else {
         hitnet_arch::Shape::of(&loaded.config.hw)
     };

@@ -82,27 +82,28 @@ impl Images {
         let mut mults = Vec::new();
         for (l, lp) in p.layers.iter().enumerate() {
             let layer = &m.layers[l];
-            let mut addr = lp.weight_base;
+            // Weight words in issue order: the address is the issue count.
+            for (j, is) in lp.issues().into_iter().enumerate() {
+                let seg = &lp.segments[is.seg];
+                let gate = &layer.gates[seg.gate];
+                for (r, bank) in weights.iter_mut().enumerate() {
+                    let u = is.group * rows + r;
+                    if u >= lp.hidden_size {
+                        continue;
+                    }
+                    let mut w = TritWord::default();
+                    for c in 0..cols {
+                        let k = is.block * cols + c;
+                        if k >= seg.col_start && k < seg.col_end {
+                            w.set(c, gate.w.get(u, k - seg.col_start));
+                        }
+                    }
+                    bank[lp.weight_base + j] = w;
+                }
+            }
             for q in 0..lp.groups {
                 for seg in &lp.segments {
                     let gate = &layer.gates[seg.gate];
-                    for b in seg.block_start..seg.block_start + seg.blocks {
-                        for (r, bank) in weights.iter_mut().enumerate() {
-                            let j = q * rows + r;
-                            if j >= lp.hidden_size {
-                                continue;
-                            }
-                            let mut w = TritWord::default();
-                            for c in 0..cols {
-                                let k = b * cols + c;
-                                if k >= seg.col_start && k < seg.col_end {
-                                    w.set(c, gate.w.get(j, k - seg.col_start));
-                                }
-                            }
-                            bank[addr] = w;
-                        }
-                        addr += 1;
-                    }
                     // Biases in serial order: step k, lane p holds row k*lanes + p.
                     for k in 0..p.steps {
                         let a = p.bias_addr(l, q, seg.gate, k);
@@ -124,7 +125,6 @@ impl Images {
                     }
                 }
             }
-            debug_assert_eq!(addr, lp.weight_base + lp.mvm_cycles as usize);
             let mut ms = [0i64; crate::SEGMENTS];
             for (g, gate) in layer.gates.iter().enumerate() {
                 ms[g] = gate.mult;

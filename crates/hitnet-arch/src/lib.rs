@@ -56,6 +56,8 @@ pub struct Shape {
     pub cols: usize,
     /// Post-processing lanes; `None` lets the plan choose.
     pub lanes: Option<usize>,
+    /// Hide the last layer's tail under the next token (`hw.overlap`).
+    pub overlap: bool,
 }
 
 impl Shape {
@@ -65,7 +67,18 @@ impl Shape {
             rows,
             cols,
             lanes: None,
+            overlap: true,
         }
+    }
+
+    /// This shape with token overlap on or off.
+    pub fn with_overlap(self, overlap: bool) -> Shape {
+        Shape { overlap, ..self }
+    }
+
+    /// This shape with `rows` x `cols` (lanes and overlap kept).
+    pub fn at(self, rows: usize, cols: usize) -> Shape {
+        Shape { rows, cols, ..self }
     }
 
     /// This shape with `lanes` post lanes.
@@ -82,6 +95,7 @@ impl Shape {
             rows: hw.rows,
             cols: hw.cols,
             lanes: hw.post_lanes,
+            overlap: hw.overlap(),
         }
     }
 }
@@ -122,6 +136,63 @@ pub struct LayerPlan {
     pub state_base: usize,
     /// Beat index, within the last group, of the beat holding unit H-1.
     pub last_beat: usize,
+    /// Column blocks of every segment that group 0 issues ahead of the
+    /// rest (x-only blocks, so they need nothing of h_{t-1}); 0 without
+    /// overlap. Group 0 then runs every segment's first `prefix` blocks,
+    /// the bubble, then every segment's remaining blocks.
+    pub prefix: usize,
+    /// `runs[group][segment]`: where the segment's weight words lie.
+    #[serde(skip)]
+    pub runs: Vec<Vec<Vec<Run>>>,
+    /// `ends[group][segment]`: slot of the segment's last issue, counted
+    /// from the layer's first slot (the bubble's slots included).
+    #[serde(skip)]
+    pub ends: Vec<Vec<u64>>,
+}
+
+/// A run of consecutive issues of one segment: weight addresses
+/// `addr..addr + blocks` against z blocks `block..block + blocks`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Run {
+    pub addr: usize,
+    pub block: usize,
+    pub blocks: usize,
+}
+
+/// One issue of a layer's schedule, in issue order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Issue {
+    pub group: usize,
+    pub seg: usize,
+    /// z block (absolute within the layer's z).
+    pub block: usize,
+}
+
+impl LayerPlan {
+    /// The layer's issues in order (the weight memories' order).
+    pub fn issues(&self) -> Vec<Issue> {
+        let mut v = Vec::with_capacity(self.mvm_cycles as usize);
+        for q in 0..self.groups {
+            let pre = if q == 0 { self.prefix } else { 0 };
+            let mut phase = |lo: usize, hi: Option<usize>| {
+                for (si, seg) in self.segments.iter().enumerate() {
+                    let end = hi.unwrap_or(seg.blocks);
+                    for b in lo..end {
+                        v.push(Issue {
+                            group: q,
+                            seg: si,
+                            block: seg.block_start + b,
+                        });
+                    }
+                }
+            };
+            if pre > 0 {
+                phase(0, Some(pre));
+            }
+            phase(pre, None);
+        }
+        v
+    }
 }
 
 /// Where a trit of a z word comes from.
@@ -191,6 +262,17 @@ pub struct Plan {
     pub bias_depth: usize,
     pub state_depth: usize,
     pub cycles: CycleCount,
+    /// Token overlap (`hw.overlap`): the next token starts at the last
+    /// layer's last issue; see [`Plan::bubble`] and [`Plan::flag_delay`].
+    pub overlap: bool,
+    /// Overlap: idle slots after layer 0's prefix, so that no issue reads
+    /// an h trit of the previous token before it is written, the
+    /// serializer is free and the delayed token flags have turned.
+    pub bubble: u64,
+    /// Overlap: cycles by which the element-wise end sees the token flags
+    /// (sequence start, h-buffer parity) after the controller: the last
+    /// layer's tail, so the previous token's tail still sees its own.
+    pub flag_delay: u64,
     #[serde(skip)]
     pub images: images::Images,
 }
@@ -252,6 +334,81 @@ fn segments(m: &IntModel, l: usize, cols: usize) -> Vec<Segment> {
         .collect()
 }
 
+/// The weight runs and the end slots (bubble-free) of every segment of a
+/// layer, from its issue order.
+#[allow(clippy::type_complexity)]
+fn runs_and_ends(lp: &LayerPlan) -> (Vec<Vec<Vec<Run>>>, Vec<Vec<u64>>) {
+    let ns = lp.segments.len();
+    let mut runs = vec![vec![Vec::<Run>::new(); ns]; lp.groups];
+    let mut ends = vec![vec![0u64; ns]; lp.groups];
+    for (j, is) in lp.issues().into_iter().enumerate() {
+        let addr = lp.weight_base + j;
+        let r = &mut runs[is.group][is.seg];
+        match r.last_mut() {
+            Some(last)
+                if last.addr + last.blocks == addr && last.block + last.blocks == is.block =>
+            {
+                last.blocks += 1
+            }
+            _ => r.push(Run {
+                addr,
+                block: is.block,
+                blocks: 1,
+            }),
+        }
+        ends[is.group][is.seg] = j as u64;
+    }
+    (runs, ends)
+}
+
+/// Overlap: the idle slots after layer 0's prefix (docs/architecture.md,
+/// "Token overlap") and the delay of the token flags. Times are relative
+/// to S', the IDLE cycle after token t's last issue, in which token t+1
+/// starts at the earliest; bubble-free slot j of token t+1 issues at
+/// S' + 1 + j (+ the bubble once past the prefix).
+fn overlap_bubble(
+    layers: &[LayerPlan],
+    rows: usize,
+    cols: usize,
+    lanes: usize,
+    bank_latency: u64,
+) -> (u64, u64) {
+    let steps = rows / lanes;
+    let last = layers.last().unwrap();
+    let l0 = &layers[0];
+    let delay = last.tail_cycles;
+    let ew = EW_SEGMENT.min(l0.segments.len() - 1);
+    let mut w: i64 = 0;
+    // The serializer: token t's last segment takes `steps` cycles from
+    // S' - 1 + bank latency; token t+1's first ends at S' + 1 + j + W + BL.
+    w = w.max(steps as i64 - 2 - l0.ends[0][0] as i64);
+    // The token flags: token t+1's element-wise end (from its first
+    // element-wise segment's serial step on) sees them `delay` late.
+    w = w.max(delay as i64 - bank_latency as i64 - l0.ends[0][ew] as i64);
+    if layers.len() == 1 {
+        // h_t: the beat of unit u is readable from e + k + POST + EW, e the
+        // bank event of its group's last segment.
+        let (i, h) = (l0.input_size, l0.hidden_size);
+        let mvm = l0.mvm_cycles as i64;
+        let vis = |u: usize| {
+            let (q, k) = (u / rows, (u % rows) / lanes);
+            l0.ends[q][ew] as i64 - mvm
+                + bank_latency as i64
+                + k as i64
+                + (POST_STAGES + EW_STAGES) as i64
+        };
+        let bpos = l0.prefix * l0.segments.len();
+        for (j, is) in l0.issues().into_iter().enumerate().skip(bpos) {
+            let lo = (is.block * cols).max(i);
+            let hi = (is.block * cols + cols).min(i + h);
+            for u in lo.saturating_sub(i)..hi.saturating_sub(i) {
+                w = w.max(vis(u) - 1 - j as i64);
+            }
+        }
+    }
+    (w.max(0) as u64, delay)
+}
+
 impl Plan {
     /// Plans the accelerator for `m` on a `shape` array.
     pub fn new(m: &IntModel, shape: Shape) -> Result<Plan, PlanError> {
@@ -287,6 +444,31 @@ impl Plan {
         }
         let segs: Vec<Vec<Segment>> = (0..m.layers.len()).map(|l| segments(m, l, cols)).collect();
         let min_blocks = segs.iter().flatten().map(|s| s.blocks).min().unwrap();
+        // Overlap hides the tail behind the next token's x-only blocks; that
+        // needs one layer (a deeper stack's layer 0 reads nothing late) and
+        // x-only blocks at the head of every segment (LSTM; not GRU's n_h).
+        let xonly: Vec<usize> = if shape.overlap && m.layers.len() == 1 {
+            let i0 = m.layer_input(0);
+            segs[0]
+                .iter()
+                .map(|s| (i0 / cols).saturating_sub(s.block_start).min(s.blocks))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let has_prefix = !xonly.is_empty() && xonly.iter().all(|&x| x > 0);
+        // With a prefix, group 0's segments end only their h blocks apart,
+        // and the serializer must keep that pace too.
+        let h_cap = if has_prefix {
+            segs[0]
+                .iter()
+                .zip(&xonly)
+                .map(|(s, x)| s.blocks - x)
+                .min()
+                .unwrap()
+        } else {
+            usize::MAX
+        };
         // Lanes: serialising a segment's `rows` sums must finish before the
         // next segment's sums arrive (rows / lanes <= shortest segment), and
         // at most 8 steps keep the tail latency short.
@@ -314,9 +496,12 @@ impl Plan {
                 }
                 p
             }
-            None => (1..=rows)
-                .find(|&p| rows % p == 0 && rows / p <= min_blocks.min(8))
-                .unwrap_or(rows),
+            None => {
+                let cap = min_blocks.min(8).min(h_cap.max(1));
+                (1..=rows)
+                    .find(|&p| rows % p == 0 && rows / p <= cap)
+                    .unwrap_or(rows)
+            }
         };
         let steps = rows / lanes;
         let spans = tree_spans(cols);
@@ -366,6 +551,18 @@ impl Plan {
             // e = t + bank_latency; beat k of the last segment is readable in the
             // h buffer at e + k + POST + EW, which is the next layer's first issue.
             let tail = bank_latency + last_beat as u64 + POST_STAGES + EW_STAGES - 1;
+            // Every segment's x-only head, but never so much that a segment
+            // ends less than `steps` issues after the one before it.
+            let prefix = if has_prefix && l == 0 {
+                segments
+                    .iter()
+                    .zip(&xonly)
+                    .map(|(s, &x)| x.min(s.blocks.saturating_sub(steps)))
+                    .min()
+                    .unwrap()
+            } else {
+                0
+            };
             layers.push(LayerPlan {
                 input_size: i,
                 hidden_size: h,
@@ -378,7 +575,14 @@ impl Plan {
                 bias_base: bbase,
                 state_base: sbase,
                 last_beat,
+                prefix,
+                runs: Vec::new(),
+                ends: Vec::new(),
             });
+            let lp = layers.last_mut().unwrap();
+            let (runs, ends) = runs_and_ends(lp);
+            lp.runs = runs;
+            lp.ends = ends;
             wbase += mvm as usize;
             bbase += groups * 4 * steps;
             sbase += groups * steps;
@@ -390,21 +594,45 @@ impl Plan {
             .iter()
             .map(|lp| gates * (h * (lp.input_size + h)) as f64 / (rows * cols) as f64)
             .sum();
-        let compute = 1 + layers
-            .iter()
-            .map(|lp| lp.mvm_cycles + lp.tail_cycles)
-            .sum::<u64>();
+        let nl = layers.len();
+        let (bubble, flag_delay) = if shape.overlap {
+            overlap_bubble(&layers, rows, cols, lanes, bank_latency)
+        } else {
+            (0, 0)
+        };
+        if bubble > 0 {
+            // The bubble sits after layer 0's prefix: every end is behind it.
+            for e in layers[0].ends.iter_mut().flatten() {
+                *e += bubble;
+            }
+        }
+        let tails: u64 = if shape.overlap {
+            layers[..nl - 1].iter().map(|lp| lp.tail_cycles).sum()
+        } else {
+            layers.iter().map(|lp| lp.tail_cycles).sum()
+        };
+        let compute = 1 + bubble + tails + layers.iter().map(|lp| lp.mvm_cycles).sum::<u64>();
         let input = 1 + in_beats as u64;
         let per_token = compute.max(input);
-        let formula = format!(
-            "max(1 + sum_l [groups_l * sum_s blocks_s + tail_l], 1 + in_beats) = max(1 + {}, {input}) = {per_token}; tail_l = (tree depth {tree_depth} + {}) + last beat + {POST_STAGES} + {EW_STAGES} - 1",
-            layers
-                .iter()
-                .map(|lp| format!("[{} + {}]", lp.mvm_cycles, lp.tail_cycles))
-                .collect::<Vec<_>>()
-                .join(" + "),
-            bank_latency - tree_depth as u64
-        );
+        let formula = if shape.overlap {
+            format!(
+                "max(1 + bubble + sum_l groups_l * sum_s blocks_s + sum_(l < L-1) tail_l, 1 + in_beats) = max(1 + {bubble} + {} + {}, {input}) = {per_token}; the last layer's tail ({}) runs under the next token (overlap); prefix {} blocks per segment",
+                layers.iter().map(|lp| lp.mvm_cycles.to_string()).collect::<Vec<_>>().join(" + "),
+                tails,
+                layers[nl - 1].tail_cycles,
+                layers[0].prefix,
+            )
+        } else {
+            format!(
+                "max(1 + sum_l [groups_l * sum_s blocks_s + tail_l], 1 + in_beats) = max(1 + {}, {input}) = {per_token}; tail_l = (tree depth {tree_depth} + {}) + last beat + {POST_STAGES} + {EW_STAGES} - 1",
+                layers
+                    .iter()
+                    .map(|lp| format!("[{} + {}]", lp.mvm_cycles, lp.tail_cycles))
+                    .collect::<Vec<_>>()
+                    .join(" + "),
+                bank_latency - tree_depth as u64
+            )
+        };
         let widths = HwWidths {
             tree_span: spans.clone(),
             tree: spans
@@ -458,10 +686,30 @@ impl Plan {
                 first_start: in_beats as u64,
                 formula,
             },
+            overlap: shape.overlap,
+            bubble,
+            flag_delay,
             images: images::Images::default(),
         };
         plan.images = images::Images::build(m, &plan);
         Ok(plan)
+    }
+
+    /// This plan with another bubble: for tests that show the plan's
+    /// bubble is the shortest safe one (one slot less reads a stale h).
+    #[doc(hidden)]
+    pub fn with_bubble(mut self, bubble: u64) -> Plan {
+        assert!(self.overlap, "only an overlapped plan has a bubble");
+        let old = self.bubble;
+        for e in self.layers[0].ends.iter_mut().flatten() {
+            *e = *e + bubble - old;
+        }
+        self.bubble = bubble;
+        let c = &mut self.cycles;
+        c.compute_per_token = c.compute_per_token + bubble - old;
+        c.per_token = c.compute_per_token.max(c.input_per_token);
+        c.utilization = c.bound_per_token / c.per_token as f64;
+        self
     }
 
     /// Where each trit of z word `block` of layer `l` comes from.

@@ -167,3 +167,27 @@ fn lane_hints_are_accepted() {
     }
     assert!(checked > 10, "{checked} hints checked");
 }
+
+#[test]
+fn overlap_hides_the_tail_within_3_percent_of_the_bound() {
+    // The default config (LSTM 64/64 on 8 x 16) and PTB size on 16 x 32:
+    // the acceptance of the throughput issue (#12, goal 1).
+    for (i, h, rows, cols) in [(64, 64, 8, 16), (300, 300, 16, 32)] {
+        let m = int_model(CellKind::Lstm, i, h, 1);
+        let p = Plan::new(&m, shape(rows, cols)).unwrap();
+        let serial = Plan::new(&m, shape(rows, cols).with_overlap(false)).unwrap();
+        let over = p.cycles.per_token as f64 / p.cycles.bound_per_token;
+        println!(
+            "{i}/{h} {rows}x{cols}: {} cycles (bubble {}, prefix {}, lanes {}), bound {}, {:.4}x; without overlap {}",
+            p.cycles.per_token,
+            p.bubble,
+            p.layers[0].prefix,
+            p.lanes,
+            p.cycles.bound_per_token,
+            over,
+            serial.cycles.per_token
+        );
+        assert!(over <= 1.03, "{over}");
+        assert!(p.cycles.per_token < serial.cycles.per_token);
+    }
+}

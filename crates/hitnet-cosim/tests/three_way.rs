@@ -572,3 +572,29 @@ fn a_flipped_table_entry_is_caught() {
         assert_eq!(r.golden_vs_sim, 0);
     }
 }
+
+/// Token overlap on the default design (LSTM 64/64, 8 x 16): the next
+/// token's h part waits the plan's bubble and no less. With one slot
+/// fewer, its first group reads an h trit of the previous token before
+/// the element-wise lane has written it, and the RTL (not the simulator,
+/// which models values by token) answers wrong trits; so the bubble is
+/// exact, not merely safe.
+#[test]
+fn the_overlap_bubble_is_the_shortest_safe_one() {
+    let (m, plan) = default_case(CellKind::Lstm, 64, 64, 1, 1, Shape::new(8, 16));
+    assert!(plan.overlap && plan.layers[0].prefix > 0 && plan.bubble > 0);
+    let stim = Stimulus {
+        tokens: tokens(3, 120, 64, 50),
+        valid: Pattern::Always,
+        ready: Pattern::Always,
+    };
+    let r = three_way(&m, &plan, &stim, None);
+    assert_exact(&r, "overlap with the plan's bubble");
+    assert_eq!(r.rtl_cycles, r.sim_cycles);
+    let short = plan.clone().with_bubble(plan.bubble - 1);
+    let r = three_way(&m, &short, &stim, None);
+    assert!(
+        !r.bit_exact && r.mismatches > 0,
+        "one bubble slot fewer went unnoticed"
+    );
+}

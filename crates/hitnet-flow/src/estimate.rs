@@ -375,11 +375,14 @@ pub fn bram(design: &hitnet_rtl::Design, uart: bool) -> u64 {
 /// The plan and design of a measured point, from its config.
 pub fn point(root: &std::path::Path, m: &Measured) -> Result<(Point, String)> {
     let loaded = crate::load::model(Some(&root.join(&m.config_file)))?;
-    let plan = hitnet_arch::Plan::new(&loaded.int, hitnet_arch::Shape::new(m.rows, m.cols))
-        .map_err(|source| FlowError::Plan {
-            what: m.name.clone(),
-            source,
-        })?;
+    let plan = hitnet_arch::Plan::new(
+        &loaded.int,
+        hitnet_arch::Shape::of(&loaded.config.hw).at(m.rows, m.cols),
+    )
+    .map_err(|source| FlowError::Plan {
+        what: m.name.clone(),
+        source,
+    })?;
     let design =
         hitnet_rtl::generate_with(&plan, serde_json::json!({}), hitnet_rtl::Bram::Inferred);
     let p = Point {
@@ -589,7 +592,14 @@ pub fn rank(
     let cap = &target.capacity;
     let mut out = Vec::new();
     for (r, c) in candidates(&loaded.int) {
-        let Ok(plan) = Plan::new(&loaded.int, hitnet_arch::Shape::new(r, c)) else {
+        let shape = hitnet_arch::Shape::of(&loaded.config.hw).at(r, c);
+        let Ok(plan) = Plan::new(
+            &loaded.int,
+            hitnet_arch::Shape {
+                lanes: None,
+                ..shape
+            },
+        ) else {
             continue;
         };
         let design =

@@ -283,9 +283,8 @@ pub struct Sweep<'a> {
 fn build_one(sw: &Sweep, r: usize, c: usize, multi: &indicatif::MultiProgress) -> Row {
     let mut row = Row::new(r, c, sw.target);
     let shape = hitnet_arch::Shape {
-        rows: r,
-        cols: c,
         lanes: None,
+        ..hitnet_arch::Shape::of(&sw.loaded.config.hw).at(r, c)
     };
     let plan = match hitnet_arch::Plan::new(&sw.loaded.int, shape) {
         Err(e) => {

@@ -108,6 +108,21 @@ pub struct HwSection {
     /// FPGA target for `synth` (ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-45k, ecp5-85k).
     #[serde(default = "default_target")]
     pub target: String,
+    /// Start the next token while the last layer's tail drains (the input
+    /// part of the next token's first group is issued first, then its h
+    /// part once h_t is written); `false` runs tokens back to back. Unset:
+    /// on for ECP5 targets, off for iCE40, where the second post lane it
+    /// usually needs does not fit (docs/architecture.md, "Token overlap").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overlap: Option<bool>,
+}
+
+impl HwSection {
+    /// Whether the accelerator overlaps tokens (`overlap`, or the target's default).
+    pub fn overlap(&self) -> bool {
+        self.overlap
+            .unwrap_or_else(|| !self.target.starts_with("ice40"))
+    }
 }
 
 impl Default for HwSection {
@@ -118,6 +133,7 @@ impl Default for HwSection {
             post_lanes: None,
             clock_mhz: default_clock(),
             target: default_target(),
+            overlap: None,
         }
     }
 }

@@ -13,15 +13,7 @@ fn bench(c: &mut Criterion) {
     g.sample_size(10);
     g.bench_function("plan_and_generate", |b| {
         b.iter(|| {
-            let p = Plan::new(
-                &im,
-                Shape {
-                    rows: 16,
-                    cols: 32,
-                    lanes: None,
-                },
-            )
-            .unwrap();
+            let p = Plan::new(&im, Shape::new(16, 32)).unwrap();
             hitnet_rtl::generate(&p, serde_json::json!({}))
         })
     });

@@ -41,14 +41,21 @@ fn lint(dir: &Path) -> String {
 
 #[test]
 fn snapshots_of_small_designs() {
+    // Without overlap (these snapshots predate it: the serial design is
+    // unchanged), and with it: the prefix, the bubble, one accumulator per
+    // segment, beats written in place and the late token flags.
     let cases = [
         (
             "lstm_5x3_2x3_bernoulli",
-            common::plan(CellKind::Lstm, 5, 3, 1, 2, 3, ActMode::Bernoulli),
+            common::serial_plan(CellKind::Lstm, 5, 3, 1, 2, 3, ActMode::Bernoulli),
         ),
         (
             "gru_7x5x2_3x4_threshold",
-            common::plan(CellKind::Gru, 7, 5, 2, 3, 4, ActMode::Threshold),
+            common::serial_plan(CellKind::Gru, 7, 5, 2, 3, 4, ActMode::Threshold),
+        ),
+        (
+            "lstm_9x6_2x3_bernoulli_overlap",
+            common::plan(CellKind::Lstm, 9, 6, 1, 2, 3, ActMode::Bernoulli),
         ),
     ];
     for (name, plan) in cases {
@@ -56,7 +63,7 @@ fn snapshots_of_small_designs() {
         insta::assert_snapshot!(name, d.verilog());
     }
     // The ECP5 build: DP16KD weight banks, the simulation model appended.
-    let plan = common::plan(CellKind::Lstm, 5, 3, 1, 2, 3, ActMode::Bernoulli);
+    let plan = common::serial_plan(CellKind::Lstm, 5, 3, 1, 2, 3, ActMode::Bernoulli);
     let d = hitnet_rtl::generate_with(&plan, serde_json::json!({}), hitnet_rtl::Bram::Dp16kd);
     insta::assert_snapshot!("lstm_5x3_2x3_bernoulli_dp16kd", d.verilog());
 }

@@ -122,8 +122,8 @@ pub struct Sim<'a> {
     dots: Dots,
 }
 
-/// The array's work for one segment: every row's sum over the segment's
-/// weight words at `addr..` against the z words.
+/// The array's work for one run of a segment: adds every row's sum over
+/// the weight words at `addr..` against the z words.
 type Dots = fn(&[Vec<TritWord>], usize, &[TritWord], &mut [i64]);
 
 #[inline(always)]
@@ -134,7 +134,7 @@ fn dots_body(banks: &[Vec<TritWord>], addr: usize, z: &[TritWord], acc: &mut [i6
         for (w, zw) in words.iter().zip(z) {
             s += w.dot(zw);
         }
-        *a = s;
+        *a += s;
     }
 }
 
@@ -249,15 +249,16 @@ impl<'a> Sim<'a> {
                 }
                 self.zwords.push(w);
             }
-            let mut addr = lp.weight_base;
             let mut hnew = vec![0i8; p.hbuf_trits()];
             for q in 0..lp.groups {
-                for seg in &lp.segments {
-                    let z = &self.zwords[seg.block_start..seg.block_start + seg.blocks];
-                    (self.dots)(&im.weights, addr, z, &mut self.acc);
-                    addr += seg.blocks;
+                for (si, seg) in lp.segments.iter().enumerate() {
+                    self.acc.iter_mut().for_each(|a| *a = 0);
+                    for r in &lp.runs[q][si] {
+                        let z = &self.zwords[r.block..r.block + r.blocks];
+                        (self.dots)(&im.weights, r.addr, z, &mut self.acc);
+                    }
                     // The bank is readable from e = last issue + bank latency.
-                    let e = issue + (addr - lp.weight_base) as u64 - 1 + p.bank_latency;
+                    let e = issue + lp.ends[q][si] + p.bank_latency;
                     let m = im.mults[l][seg.gate];
                     for k in 0..p.steps {
                         let baddr = p.bias_addr(l, q, seg.gate, k);
@@ -336,7 +337,8 @@ impl<'a> Sim<'a> {
                 }
             }
             self.hw.hbuf[l][1 - tp] = hnew;
-            issue += lp.mvm_cycles + lp.tail_cycles;
+            let bubble = if l == 0 { p.bubble } else { 0 };
+            issue += lp.mvm_cycles + bubble + lp.tail_cycles;
         }
         beats
     }

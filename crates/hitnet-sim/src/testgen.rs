@@ -18,6 +18,8 @@ pub struct RandomConfig {
     pub lanes: Option<usize>,
     pub quant: QuantParams,
     pub seed: u64,
+    /// `hw.overlap`.
+    pub overlap: bool,
 }
 
 const PRIMES: [usize; 12] = [2, 3, 5, 7, 11, 13, 17, 31, 61, 97, 127, 199];
@@ -74,6 +76,7 @@ impl RandomConfig {
             lanes: None,
             quant,
             seed: rng.next_u64(),
+            overlap: rng.below(2) == 0,
         }
     }
 
@@ -91,7 +94,13 @@ impl RandomConfig {
         let lanes: Vec<usize> = (1..=rc.rows)
             .filter(|&d| {
                 rc.rows.is_multiple_of(d)
-                    && Plan::new(&m, Shape::new(rc.rows, rc.cols).with_lanes(d)).is_ok()
+                    && Plan::new(
+                        &m,
+                        Shape::new(rc.rows, rc.cols)
+                            .with_lanes(d)
+                            .with_overlap(rc.overlap),
+                    )
+                    .is_ok()
             })
             .collect();
         rc.lanes = Some(lanes[rng.below(lanes.len() as u64) as usize]);
@@ -116,6 +125,7 @@ impl RandomConfig {
                 rows: self.rows,
                 cols: self.cols,
                 lanes: self.lanes,
+                overlap: self.overlap,
             },
         )
         .expect("plans")

@@ -391,18 +391,12 @@ pub fn accelerator(
     rows: Option<usize>,
     cols: Option<usize>,
 ) -> Result<hitnet_arch::Plan, EvalError> {
-    let (mut r, mut c, mut lanes) = (rows.unwrap_or(8), cols.unwrap_or(16), None);
+    let mut shape = hitnet_arch::Shape::new(rows.unwrap_or(8), cols.unwrap_or(16));
     if model.extension().is_some_and(|e| e == "toml") {
         let cfg = hitnet_model::Config::load(model)?;
-        r = rows.unwrap_or(cfg.hw.rows);
-        c = cols.unwrap_or(cfg.hw.cols);
-        lanes = cfg.hw.post_lanes;
+        shape = hitnet_arch::Shape::of(&cfg.hw)
+            .at(rows.unwrap_or(cfg.hw.rows), cols.unwrap_or(cfg.hw.cols));
     }
-    let shape = hitnet_arch::Shape {
-        rows: r,
-        cols: c,
-        lanes,
-    };
     hitnet_arch::Plan::new(&lm.int, shape).map_err(|source| EvalError::Plan {
         file: model.display().to_string(),
         source,

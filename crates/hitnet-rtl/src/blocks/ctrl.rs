@@ -24,7 +24,13 @@ pub fn build(c: &Ctx) -> Module {
     let (lb, qb, bb, zb, tb, wa_bits) = (c.lb, c.qb, c.bb, c.zb, c.tb, c.wa_bits);
     let nl = p.layers.len();
     let mut b = Body::default();
-    b.line("localparam [1:0] IDLE = 2'd0, RUN = 2'd1, WAIT = 2'd2;");
+    let pre = p.layers[0].prefix;
+    let ov = p.overlap;
+    if ov {
+        b.line("localparam [1:0] IDLE = 2'd0, RUN = 2'd1, WAIT = 2'd2, BUB = 2'd3;");
+    } else {
+        b.line("localparam [1:0] IDLE = 2'd0, RUN = 2'd1, WAIT = 2'd2;");
+    }
     b.line("reg [1:0] st;");
     b.line(format!("reg [{}:0] l;", lb - 1));
     b.line(format!("reg [{}:0] q;", qb - 1));
@@ -32,6 +38,14 @@ pub fn build(c: &Ctx) -> Module {
     b.line(format!("reg [{}:0] bk;", bb - 1));
     b.line(format!("reg [{}:0] wa;", wa_bits - 1));
     b.line(format!("reg [{}:0] tc;", tb - 1));
+    if ov {
+        b.comment("tt: the last layer's tail still draining (the next token may already run).");
+        b.line(format!("reg [{}:0] tt;", tb - 1));
+    }
+    if pre > 0 {
+        b.comment("ph: group 0's prefix phase (every segment's x-only head first).");
+        b.line("reg ph;");
+    }
     b.comment("zs: the z word of the current issue, kept in a register so the z mux");
     b.comment("is driven straight from a flip-flop (no adder in front of it).");
     b.line(format!("reg [{}:0] zs;", zb - 1));
@@ -97,10 +111,22 @@ pub fn build(c: &Ctx) -> Module {
         lit(tb, 0),
         lit(zb, 0)
     ));
+    if ov {
+        b.line(format!("        tt <= {};", lit(tb, 0)));
+    }
+    if pre > 0 {
+        b.line("        ph <= 1'b0;");
+    }
     b.line("    end else if (en) begin");
     b.line("        case (st)");
+    let idle_next = if ov && pre == 0 && p.bubble > 0 {
+        format!("st <= BUB; tc <= {};", lit(tb, p.bubble as i64 - 1))
+    } else {
+        "st <= RUN;".to_string()
+    };
+    let ph0 = if pre > 0 { " ph <= 1'b1;" } else { "" };
     b.line(format!(
-        "        IDLE: if (fill_full) begin st <= RUN; l <= {}; q <= {}; s <= 2'd0; bk <= {}; wa <= {}; zs <= {}; end",
+        "        IDLE: if (fill_full) begin {idle_next} l <= {}; q <= {}; s <= 2'd0; bk <= {}; wa <= {}; zs <= {};{ph0} end",
         lit(lb, 0),
         lit(qb, 0),
         lit(bb, 0),
@@ -109,22 +135,81 @@ pub fn build(c: &Ctx) -> Module {
     ));
     b.line("        RUN: begin");
     b.line(format!("            wa <= wa + {};", lit(wa_bits, 1)));
-    b.line("            if (last_blk) begin");
-    b.line(format!("                bk <= {};", lit(bb, 0)));
+    let layer_end = if ov {
+        "if (last_l) begin st <= IDLE; tt <= tail_m1; end else begin st <= WAIT; tc <= tail_m1; end"
+    } else {
+        "st <= WAIT; tc <= tail_m1;"
+    };
+    if pre > 0 {
+        // Prefix: blocks 0..pre of each segment; then the bubble, then
+        // the main phase of group 0 from block `pre` of segment 0.
+        let main0 = lit(zb, (p.layers[0].segments[0].block_start + pre) as i64);
+        let bub = if p.bubble > 0 {
+            format!(" st <= BUB; tc <= {};", lit(tb, p.bubble as i64 - 1))
+        } else {
+            String::new()
+        };
+        b.line("            if (ph) begin");
+        b.line(format!(
+            "                if (bk == {}) begin",
+            lit(bb, pre as i64 - 1)
+        ));
+        b.line(format!(
+            "                    if (s == 2'd{}) begin s <= 2'd0; ph <= 1'b0; bk <= {}; zs <= {main0};{bub} end",
+            hitnet_arch::EW_SEGMENT,
+            lit(bb, pre as i64)
+        ));
+        b.line(format!(
+            "                    else begin s <= s + 2'd1; bk <= {}; zs <= zf_next_gate; end",
+            lit(bb, 0)
+        ));
+        b.line(format!(
+            "                end else begin bk <= bk + {}; zs <= zs + {}; end",
+            lit(bb, 1),
+            lit(zb, 1)
+        ));
+        b.line("            end else if (last_blk) begin");
+    } else {
+        b.line("            if (last_blk) begin");
+    }
+    if pre > 0 {
+        // Group 0's main phase resumes each segment at block `pre`.
+        b.line(format!(
+            "                bk <= (q == {}) ? {} : {};",
+            lit(qb, 0),
+            lit(bb, pre as i64),
+            lit(bb, 0)
+        ));
+    } else {
+        b.line(format!("                bk <= {};", lit(bb, 0)));
+    }
     b.line(format!(
         "                if (s == 2'd{}) begin",
         hitnet_arch::EW_SEGMENT
     ));
     b.line("                    s <= 2'd0;");
     b.line(format!(
-        "                    if (last_q) begin q <= {}; st <= WAIT; tc <= tail_m1; end",
+        "                    if (last_q) begin q <= {}; {layer_end} end",
         lit(qb, 0)
     ));
     b.line(format!(
-        "                    else begin q <= q + {}; zs <= zf_gate0; end",
-        lit(qb, 1)
+        "                    else begin q <= q + {}; zs <= zf_gate0;{} end",
+        lit(qb, 1),
+        if pre > 0 {
+            format!(" bk <= {};", lit(bb, 0))
+        } else {
+            String::new()
+        }
     ));
-    b.line("                end else begin s <= s + 2'd1; zs <= zf_next_gate; end");
+    if pre > 0 {
+        b.line(format!(
+            "                end else begin s <= s + 2'd1; zs <= (q == {}) ? zf_next_gate + {} : zf_next_gate; end",
+            lit(qb, 0),
+            lit(zb, pre as i64)
+        ));
+    } else {
+        b.line("                end else begin s <= s + 2'd1; zs <= zf_next_gate; end");
+    }
     b.line(format!(
         "            end else begin bk <= bk + {}; zs <= zs + {}; end",
         lit(bb, 1),
@@ -139,8 +224,25 @@ pub fn build(c: &Ctx) -> Module {
     ));
     b.line(format!("            end else tc <= tc - {};", lit(tb, 1)));
     b.line("        end");
+    if ov {
+        b.line("        BUB: begin");
+        b.line(format!(
+            "            if (tc == {}) st <= RUN; else tc <= tc - {};",
+            lit(tb, 0),
+            lit(tb, 1)
+        ));
+        b.line("        end");
+    }
     b.line("        default: st <= IDLE;");
     b.line("        endcase");
+    if ov {
+        b.line(format!(
+            "        if (~(st == RUN & last_blk & last_q & last_l & (s == 2'd{})) & (tt != {})) tt <= tt - {};",
+            hitnet_arch::EW_SEGMENT,
+            lit(tb, 0),
+            lit(tb, 1)
+        ));
+    }
     b.line("    end");
     b.line("end");
     b.line("always @(*) begin");
@@ -153,7 +255,14 @@ pub fn build(c: &Ctx) -> Module {
     b.line("    gate = s;");
     b.line("    layer = l;");
     b.line("    group = q;");
-    b.line("    idle_st = st == IDLE;");
+    if ov {
+        b.line(format!(
+            "    idle_st = (st == IDLE) & (tt == {});",
+            lit(tb, 0)
+        ));
+    } else {
+        b.line("    idle_st = st == IDLE;");
+    }
     b.line("end");
     m.body = b.s;
     m

@@ -48,7 +48,13 @@ impl<'a> Ctx<'a> {
             .flat_map(|l| l.segments.iter().map(|s| s.blocks))
             .max()
             .unwrap();
-        let max_tail = p.layers.iter().map(|l| l.tail_cycles).max().unwrap();
+        let max_tail = p
+            .layers
+            .iter()
+            .map(|l| l.tail_cycles)
+            .max()
+            .unwrap()
+            .max(p.bubble);
         Ctx {
             p,
             bram,

@@ -20,6 +20,12 @@ pub fn build(c: &Ctx) -> Module {
         .input("cv", 1)
         .input("cf", 1)
         .input("cl", 1);
+    // With a prefix (token overlap) group 0 interleaves its segments, so
+    // each segment keeps its own accumulator.
+    let per_seg = p.layers.iter().any(|l| l.prefix > 0);
+    if per_seg {
+        m.input("cg", 2);
+    }
     m.output("bank", a as usize);
     let mut b = Body::default();
     // The weight word passes WORD_REGS registers after the block-RAM read
@@ -63,19 +69,40 @@ pub fn build(c: &Ctx) -> Module {
         names = next;
     }
     let root_w = *tw.last().unwrap();
-    b.line(format!("reg [{}:0] acc;", a - 1));
-    b.line(format!(
-        "wire [{}:0] root = {};",
-        a - 1,
-        sx(&names[0], root_w, a)
-    ));
-    b.line(format!("wire [{}:0] sum = cf ? root : acc + root;", a - 1));
-    b.line("always @(posedge clk) begin");
-    b.line("    if (en & cv) begin");
-    b.line("        acc <= sum;");
-    b.line("        if (cl) bank <= sum;");
-    b.line("    end");
-    b.line("end");
+    let root = sx(&names[0], root_w, a);
+    if per_seg {
+        let n = hitnet_arch::SEGMENTS;
+        for g in 0..n {
+            b.line(format!("reg [{}:0] acc{g};", a - 1));
+        }
+        b.line(format!("reg [{}:0] acc;", a - 1));
+        b.line("always @(*) begin");
+        b.line("    case (cg)");
+        for g in 0..n {
+            b.line(format!("        2'd{g}: acc = acc{g};"));
+        }
+        b.line("    endcase");
+        b.line("end");
+        b.line(format!("wire [{}:0] root = {root};", a - 1));
+        b.line(format!("wire [{}:0] sum = cf ? root : acc + root;", a - 1));
+        b.line("always @(posedge clk) begin");
+        b.line("    if (en & cv) begin");
+        let sets: Vec<String> = (0..n).map(|g| format!("2'd{g}: acc{g} <= sum;")).collect();
+        b.line(format!("        case (cg) {} endcase", sets.join(" ")));
+        b.line("        if (cl) bank <= sum;");
+        b.line("    end");
+        b.line("end");
+    } else {
+        b.line(format!("reg [{}:0] acc;", a - 1));
+        b.line(format!("wire [{}:0] root = {root};", a - 1));
+        b.line(format!("wire [{}:0] sum = cf ? root : acc + root;", a - 1));
+        b.line("always @(posedge clk) begin");
+        b.line("    if (en & cv) begin");
+        b.line("        acc <= sum;");
+        b.line("        if (cl) bank <= sum;");
+        b.line("    end");
+        b.line("end");
+    }
     m.body = b.s;
     m
 }

@@ -13,8 +13,10 @@ pub fn build(c: &Ctx) -> Module {
     let h = p.layers[0].hidden_size;
     let groups = p.layers[0].groups;
     let mut m = Module::clocked("serial");
-    m.input("start", 1)
-        .input("bank_ev", 1)
+    if !p.overlap {
+        m.input("start", 1);
+    }
+    m.input("bank_ev", 1)
         .input("bank_gate", 2)
         .input("bank_layer", lb as usize)
         .input("bank_group", qb as usize);
@@ -71,18 +73,38 @@ pub fn build(c: &Ctx) -> Module {
         lit(c.ba_bits, 0),
         lit(c.sa_bits, 0)
     ));
-    b.line(format!(
-        "    else if (en) begin if (start) begin ba <= {}; sa <= {}; end",
-        lit(c.ba_bits, 0),
-        lit(c.sa_bits, 0)
-    ));
-    b.line(format!(
-        "        else if (stepv) begin ba <= ba + {}; if (bank_gate == 2'd{}) sa <= sa + {}; end",
-        lit(c.ba_bits, 1),
-        hitnet_arch::EW_SEGMENT,
-        lit(c.sa_bits, 1)
-    ));
-    b.line("    end");
+    if p.overlap {
+        // The next token may start while this one's last sums are still
+        // being serialized: the counters wrap at the end of a token's
+        // addresses instead of restarting with it.
+        let wrap = |r: &str, w: u32, depth: usize| {
+            format!(
+                "{r} <= ({r} == {}) ? {} : {r} + {};",
+                lit(w, depth as i64 - 1),
+                lit(w, 0),
+                lit(w, 1)
+            )
+        };
+        b.line(format!(
+            "    else if (en & stepv) begin {} if (bank_gate == 2'd{}) {} end",
+            wrap("ba", c.ba_bits, p.bias_depth),
+            hitnet_arch::EW_SEGMENT,
+            wrap("sa", c.sa_bits, p.state_depth)
+        ));
+    } else {
+        b.line(format!(
+            "    else if (en) begin if (start) begin ba <= {}; sa <= {}; end",
+            lit(c.ba_bits, 0),
+            lit(c.sa_bits, 0)
+        ));
+        b.line(format!(
+            "        else if (stepv) begin ba <= ba + {}; if (bank_gate == 2'd{}) sa <= sa + {}; end",
+            lit(c.ba_bits, 1),
+            hitnet_arch::EW_SEGMENT,
+            lit(c.sa_bits, 1)
+        ));
+        b.line("    end");
+    }
     b.line("end");
     // Unit of lane 0 at this step: j0 = group * rows + k * lanes.
     let jb = ubits((groups * p.rows) as u64);

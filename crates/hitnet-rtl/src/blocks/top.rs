@@ -24,7 +24,8 @@ pub fn build(c: &Ctx) -> Module {
     m.inst("inbuf", inbuf::build(c))
         .same(&["clk", "rst", "s_valid", "s_data", "s_first"])
         .to("start", "ctrl_start");
-    m.inst("zbuf", zbuf::build(c))
+    let zb = m
+        .inst("zbuf", zbuf::build(c))
         .same(&["clk", "rst", "en"])
         .to("start", "ctrl_start")
         .to("token_first", "inbuf_token_first")
@@ -33,6 +34,9 @@ pub fn build(c: &Ctx) -> Module {
         .to("hw_valid", "ew0_wv")
         .to("hw_layer", "ew0_wl")
         .to("hw_data", Record::concat(&hn_all));
+    if p.overlap {
+        zb.to("hw_last", "ew0_wlast");
+    }
     for r in 0..p.rows {
         let bank = m
             .inst(&format!("wbank{r}"), wbank::build(c, r))
@@ -41,23 +45,27 @@ pub fn build(c: &Ctx) -> Module {
         if let Some(image) = wbank::image_param(c, r) {
             bank.param("IMAGE", image);
         }
-        m.inst(&format!("row{r}"), row::build(c))
+        let row = m
+            .inst(&format!("row{r}"), row::build(c))
             .same(&["clk", "en", "cv", "cf", "cl"])
             .to("w", format!("wbank{r}_data"))
             .to("z", "zbuf_zword");
+        if p.layers.iter().any(|l| l.prefix > 0) {
+            row.same(&["cg"]);
+        }
     }
-    let serial = m
-        .inst("serial", serial::build(c))
-        .same(&[
-            "clk",
-            "rst",
-            "en",
-            "bank_ev",
-            "bank_gate",
-            "bank_layer",
-            "bank_group",
-        ])
-        .to("start", "ctrl_start");
+    let serial = m.inst("serial", serial::build(c)).same(&[
+        "clk",
+        "rst",
+        "en",
+        "bank_ev",
+        "bank_gate",
+        "bank_layer",
+        "bank_group",
+    ]);
+    if !p.overlap {
+        serial.to("start", "ctrl_start");
+    }
     for r in 0..p.rows {
         serial.to(&format!("bank{r}"), format!("row{r}_bank"));
     }
@@ -72,10 +80,17 @@ pub fn build(c: &Ctx) -> Module {
         for f in ["sv", "k", "gate", "layer", "bv", "blast", "baddr", "saddr"] {
             post.to(f, format!("serial_{f}"));
         }
+        // With overlap the element-wise end sees the token flags late
+        // (Plan::flag_delay): the previous token's tail still runs there.
+        let first = if p.overlap {
+            "zbuf_late_first"
+        } else {
+            "inbuf_token_first"
+        };
         let ew = m
             .inst(&format!("ew{lane}"), ew::build(c))
             .same(&["clk", "rst", "en"])
-            .to("first", "inbuf_token_first");
+            .to("first", first);
         if p.activation == hitnet_model::ActMode::Bernoulli {
             ew.param("SEED_IMAGE", quoted(&format!("seed_{lane}.hex")));
         }
@@ -136,6 +151,9 @@ pub fn build(c: &Ctx) -> Module {
     b.line(format!("wire cv = {};", ctl.get(&dl, "issue")));
     b.line(format!("wire cf = {};", ctl.get(&dl, "first")));
     b.line(format!("wire cl = {};", ctl.get(&dl, "last")));
+    if p.layers.iter().any(|l| l.prefix > 0) {
+        b.line(format!("wire [1:0] cg = {};", ctl.get(&dl, "gate")));
+    }
     b.comment("The output bank event: a segment's sums are complete.");
     b.line("reg bank_ev;");
     b.line("reg [1:0] bank_gate;");

@@ -3,7 +3,7 @@
 //! lanes) and the mux that presents z word `zsel` of z = [x; h] to the array.
 use super::Ctx;
 use crate::hier::Module;
-use crate::vlog::{delay_line, lit, shift_in, trit, Body};
+use crate::vlog::{delay_line, lit, shift_in, trit, ubits, Body};
 use hitnet_arch::ZSrc;
 
 pub fn build(c: &Ctx) -> Module {
@@ -23,7 +23,13 @@ pub fn build(c: &Ctx) -> Module {
         .input("hw_valid", 1)
         .input("hw_layer", c.lb as usize)
         .input("hw_data", pw);
+    if p.overlap {
+        m.input("hw_last", 1);
+    }
     m.output("zword", cw);
+    if p.overlap {
+        m.output("late_first", 1);
+    }
     let mut b = Body::default();
     b.comment("tp: token parity. Layer l reads hb_l_tp (previous token) and writes the other.");
     b.line("reg tp;");
@@ -35,18 +41,78 @@ pub fn build(c: &Ctx) -> Module {
         b.line(format!("reg [{}:0] hb_{l}_1;", hw - 1));
     }
     let shifted = |x: &str| shift_in("hw_data", x, hw, pw);
-    b.line("always @(posedge clk) begin");
-    b.line("    if (en & hw_valid) begin");
-    for l in 0..nl {
+    // Which buffer the element-wise lanes write: this token's parity, or
+    // with overlap the parity `flag_delay` cycles ago, because the lanes
+    // may still be finishing the previous token when the next one starts.
+    let wp = if p.overlap {
+        b.comment(
+            "Token parity and sequence start as the element-wise end sees them (Plan::flag_delay).",
+        );
+        b.line("wire [1:0] flags = {tp, token_first};");
+        let late = delay_line(&mut b, "fl", 2, "flags", p.flag_delay as usize, true);
+        b.line(format!("wire wtp = {late}[1];"));
+        b.line(format!("always @(*) late_first = {late}[0];"));
+        "wtp"
+    } else {
+        "tp"
+    };
+    if p.overlap {
+        // The next token reads h_t while its last beats are still being
+        // written, so each beat goes straight to its place (a shift
+        // register would move every unit until the last beat is in).
+        let nb = p.out_beats;
+        let wb = ubits(nb as u64 - 1);
+        b.line(format!("reg [{}:0] wi;", wb - 1));
+        b.line("always @(posedge clk) begin");
         b.line(format!(
-            "        if (hw_layer == {}) begin if (tp) hb_{l}_0 <= {}; else hb_{l}_1 <= {}; end",
-            lit(c.lb, l as i64),
-            shifted(&format!("hb_{l}_0")),
-            shifted(&format!("hb_{l}_1"))
+            "    if (rst) wi <= {}; else if (en & hw_valid) wi <= hw_last ? {} : wi + {};",
+            lit(wb, 0),
+            lit(wb, 0),
+            lit(wb, 1)
         ));
+        b.line("end");
+        b.line("always @(posedge clk) begin");
+        b.line("    if (en & hw_valid) begin");
+        for l in 0..nl {
+            for par in 0..2 {
+                let cond = if par == 0 {
+                    wp.to_string()
+                } else {
+                    format!("~{wp}")
+                };
+                let arms: Vec<String> = (0..nb)
+                    .map(|k| {
+                        format!(
+                            "{}: hb_{l}_{par}[{}:{}] <= hw_data;",
+                            lit(wb, k as i64),
+                            2 * p.lanes * (k + 1) - 1,
+                            2 * p.lanes * k
+                        )
+                    })
+                    .collect();
+                b.line(format!(
+                    "        if ((hw_layer == {}) & {cond}) begin case (wi) {} default: ; endcase end",
+                    lit(c.lb, l as i64),
+                    arms.join(" ")
+                ));
+            }
+        }
+        b.line("    end");
+        b.line("end");
+    } else {
+        b.line("always @(posedge clk) begin");
+        b.line("    if (en & hw_valid) begin");
+        for l in 0..nl {
+            b.line(format!(
+                "        if (hw_layer == {}) begin if ({wp}) hb_{l}_0 <= {}; else hb_{l}_1 <= {}; end",
+                lit(c.lb, l as i64),
+                shifted(&format!("hb_{l}_0")),
+                shifted(&format!("hb_{l}_1"))
+            ));
+        }
+        b.line("    end");
+        b.line("end");
     }
-    b.line("    end");
-    b.line("end");
     for l in 0..nl {
         b.line(format!(
             "wire [{}:0] hold_{l} = token_first ? {} : (tp ? hb_{l}_1 : hb_{l}_0);",
