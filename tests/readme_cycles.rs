@@ -47,7 +47,25 @@ fn readme_cycle_figures() {
     let mut c = Config::new(CellKind::Lstm, 300, 300, 1);
     c.hw.rows = 16;
     c.hw.cols = 32;
+    c.hw.overlap = Some(false);
     let p16 = plan_of(&c);
     assert_eq!(p16.cycles.per_token, 1472);
     assert_eq!(p16.cycles.bound_per_token, 1406.25);
+    // "1,445 with token overlap (the ECP5 default)".
+    c.hw.overlap = None;
+    c.hw.target = "ecp5-85k".into();
+    assert_eq!(plan_of(&c).cycles.per_token, 1445);
+    // "261 (2.0% over) with overlap = true" for the default model.
+    let mut d = Config::parse(
+        hitnet_model::config::DEFAULT_CONFIG,
+        "<built-in default config>",
+    )
+    .unwrap();
+    d.hw.overlap = Some(true);
+    assert_eq!(plan_of(&d).cycles.per_token, 261);
+    // docs/architecture.md: PTB on 32 x 64 with overlap, 403.
+    assert_eq!(
+        plan_of(&config_file("ecp5-ptb-overlap.toml")).cycles.per_token,
+        403
+    );
 }

@@ -12,28 +12,22 @@ pub fn plan(
     cols: usize,
     act: ActMode,
 ) -> Plan {
-    let q = QuantParams {
-        activation: act,
-        ..QuantParams::default()
-    };
-    let im = defaults::default_int_model(cell, i, h, layers, 1, &q).unwrap();
-    Plan::new(&im, Shape::new(rows, cols)).unwrap()
+    plan_on(cell, i, h, layers, act, Shape::new(rows, cols))
 }
 
-/// [`plan`] without token overlap (`hw.overlap = false`).
-pub fn serial_plan(
+/// The default model of these sizes planned on `shape`.
+pub fn plan_on(
     cell: CellKind,
     i: usize,
     h: usize,
     layers: usize,
-    rows: usize,
-    cols: usize,
     act: ActMode,
+    shape: Shape,
 ) -> Plan {
     let q = QuantParams {
         activation: act,
         ..QuantParams::default()
     };
     let im = defaults::default_int_model(cell, i, h, layers, 1, &q).unwrap();
-    Plan::new(&im, Shape::new(rows, cols).with_overlap(false)).unwrap()
+    Plan::new(&im, shape).unwrap()
 }

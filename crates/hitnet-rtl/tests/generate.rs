@@ -39,6 +39,10 @@ fn lint(dir: &Path) -> String {
     text
 }
 
+fn serial(rows: usize, cols: usize) -> hitnet_arch::Shape {
+    hitnet_arch::Shape::new(rows, cols).with_overlap(false)
+}
+
 #[test]
 fn snapshots_of_small_designs() {
     // Without overlap (these snapshots predate it: the serial design is
@@ -47,11 +51,11 @@ fn snapshots_of_small_designs() {
     let cases = [
         (
             "lstm_5x3_2x3_bernoulli",
-            common::serial_plan(CellKind::Lstm, 5, 3, 1, 2, 3, ActMode::Bernoulli),
+            common::plan_on(CellKind::Lstm, 5, 3, 1, ActMode::Bernoulli, serial(2, 3)),
         ),
         (
             "gru_7x5x2_3x4_threshold",
-            common::serial_plan(CellKind::Gru, 7, 5, 2, 3, 4, ActMode::Threshold),
+            common::plan_on(CellKind::Gru, 7, 5, 2, ActMode::Threshold, serial(3, 4)),
         ),
         (
             "lstm_9x6_2x3_bernoulli_overlap",
@@ -63,7 +67,7 @@ fn snapshots_of_small_designs() {
         insta::assert_snapshot!(name, d.verilog());
     }
     // The ECP5 build: DP16KD weight banks, the simulation model appended.
-    let plan = common::serial_plan(CellKind::Lstm, 5, 3, 1, 2, 3, ActMode::Bernoulli);
+    let plan = common::plan_on(CellKind::Lstm, 5, 3, 1, ActMode::Bernoulli, serial(2, 3));
     let d = hitnet_rtl::generate_with(&plan, serde_json::json!({}), hitnet_rtl::Bram::Dp16kd);
     insta::assert_snapshot!("lstm_5x3_2x3_bernoulli_dp16kd", d.verilog());
 }

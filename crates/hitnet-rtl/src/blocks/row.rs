@@ -70,39 +70,32 @@ pub fn build(c: &Ctx) -> Module {
     }
     let root_w = *tw.last().unwrap();
     let root = sx(&names[0], root_w, a);
-    if per_seg {
-        let n = hitnet_arch::SEGMENTS;
+    // One accumulator, or one per segment read and written through `cg`.
+    let n = hitnet_arch::SEGMENTS;
+    let write = if per_seg {
         for g in 0..n {
             b.line(format!("reg [{}:0] acc{g};", a - 1));
         }
+        let arms: Vec<String> = (0..n).map(|g| format!("2'd{g}: acc = acc{g};")).collect();
         b.line(format!("reg [{}:0] acc;", a - 1));
-        b.line("always @(*) begin");
-        b.line("    case (cg)");
-        for g in 0..n {
-            b.line(format!("        2'd{g}: acc = acc{g};"));
-        }
-        b.line("    endcase");
-        b.line("end");
-        b.line(format!("wire [{}:0] root = {root};", a - 1));
-        b.line(format!("wire [{}:0] sum = cf ? root : acc + root;", a - 1));
-        b.line("always @(posedge clk) begin");
-        b.line("    if (en & cv) begin");
+        b.line(format!(
+            "always @(*) begin case (cg) {} endcase end",
+            arms.join(" ")
+        ));
         let sets: Vec<String> = (0..n).map(|g| format!("2'd{g}: acc{g} <= sum;")).collect();
-        b.line(format!("        case (cg) {} endcase", sets.join(" ")));
-        b.line("        if (cl) bank <= sum;");
-        b.line("    end");
-        b.line("end");
+        format!("case (cg) {} endcase", sets.join(" "))
     } else {
         b.line(format!("reg [{}:0] acc;", a - 1));
-        b.line(format!("wire [{}:0] root = {root};", a - 1));
-        b.line(format!("wire [{}:0] sum = cf ? root : acc + root;", a - 1));
-        b.line("always @(posedge clk) begin");
-        b.line("    if (en & cv) begin");
-        b.line("        acc <= sum;");
-        b.line("        if (cl) bank <= sum;");
-        b.line("    end");
-        b.line("end");
-    }
+        "acc <= sum;".to_string()
+    };
+    b.line(format!("wire [{}:0] root = {root};", a - 1));
+    b.line(format!("wire [{}:0] sum = cf ? root : acc + root;", a - 1));
+    b.line("always @(posedge clk) begin");
+    b.line("    if (en & cv) begin");
+    b.line(format!("        {write}"));
+    b.line("        if (cl) bank <= sum;");
+    b.line("    end");
+    b.line("end");
     m.body = b.s;
     m
 }
