@@ -82,11 +82,17 @@ impl FloatLm {
 /// slope and TTQ threshold, BTQ activations, every other fixed-point
 /// setting at its default.
 pub fn quant_params(cfg: &TrainConfig) -> QuantParams {
+    let d = QuantParams::default();
     QuantParams {
         slope: cfg.slope,
-        activation: ActMode::Bernoulli,
+        activation: if cfg.act_threshold.is_some() {
+            ActMode::Threshold
+        } else {
+            ActMode::Bernoulli
+        },
+        act_threshold: cfg.act_threshold.unwrap_or(d.act_threshold),
         weight_threshold: cfg.weight_threshold,
-        ..QuantParams::default()
+        ..d
     }
 }
 

@@ -11,7 +11,7 @@
 //! and h = BTQ(h_pre) when activations are quantized (the GRU carries s and
 //! feeds h = Q(s) to the matrices, as the accelerator does).
 use crate::error::{Result, TrainError};
-use crate::quant::{btq_ste, embedding_trits, flat, straight_through, ttq_layer};
+use crate::quant::{btq_ste, embedding_trits, flat, straight_through, threshold_ste, ttq_layer};
 use candle_core::{DType, Device, Tensor, Var, D};
 use hitnet_model::model::VocabLevel;
 use hitnet_model::rng::Rng;
@@ -79,6 +79,10 @@ pub struct TrainConfig {
     pub slope: f64,
     /// TTQ threshold factor (D = t * mean|W|).
     pub weight_threshold: f64,
+    /// Ternary activations by a threshold (`|h| > t` gives sign(h), the
+    /// accelerator's `activation = "threshold"`) instead of BTQ sampling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act_threshold: Option<f64>,
     pub epochs: usize,
     /// Parallel streams per batch.
     pub batch: usize,
@@ -123,6 +127,7 @@ impl Default for TrainConfig {
             quant: QuantMode::Hybrid,
             slope: 2.0,
             weight_threshold: 0.7,
+            act_threshold: None,
             epochs: 3,
             batch: 32,
             seq_len: 64,
@@ -168,6 +173,9 @@ impl TrainConfig {
         };
         real("slope", self.slope, 1e-3, 64.0)?;
         real("weight-threshold", self.weight_threshold, 0.0, 10.0)?;
+        if let Some(t) = self.act_threshold {
+            real("act-threshold", t, 0.0, 1.0)?;
+        }
         real("lr", self.lr, 1e-9, 10.0)?;
         real("min-lr-frac", self.min_lr_frac, 0.0, 1.0)?;
         real("clip", self.clip, 0.0, 1e9)?;
@@ -486,7 +494,10 @@ pub fn rnn_forward(
                 }
             };
             let h_new = if cfg.quant.ternary_h() {
-                btq_ste(&h_pre, rng)?
+                match cfg.act_threshold {
+                    Some(t) => threshold_ste(&h_pre, t)?,
+                    None => btq_ste(&h_pre, rng)?,
+                }
             } else {
                 h_pre
             };

@@ -102,6 +102,11 @@ pub struct Overrides {
     /// TTQ threshold factor t (D = t * mean|W|) [default: 0.7].
     #[cfg_attr(feature = "clap", arg(long))]
     pub weight_threshold: Option<f64>,
+    /// Ternary activations by threshold T in (0, 1): |h| > T gives sign(h),
+    /// else 0 (the accelerator's `activation = "threshold"`), instead of
+    /// BTQ sampling [default: BTQ].
+    #[cfg_attr(feature = "clap", arg(long))]
+    pub act_threshold: Option<f64>,
     /// Parallel streams per batch [default: 32].
     #[cfg_attr(feature = "clap", arg(long))]
     pub batch: Option<usize>,
@@ -180,6 +185,9 @@ impl Overrides {
             weight_decay,
             seed
         );
+        if self.act_threshold.is_some() {
+            c.act_threshold = self.act_threshold;
+        }
         if let Some(t) = &self.distill {
             let d = c.distill.take();
             c.distill = Some(crate::net::Distill {

@@ -19,9 +19,13 @@ fn tiny() -> Overrides {
 }
 
 fn train(dir: &Path) -> TrainOptions {
+    train_with(dir, tiny())
+}
+
+fn train_with(dir: &Path, ov: Overrides) -> TrainOptions {
     let out = dir.join("m.json");
     let o = TrainOptions {
-        config: tiny().config(),
+        config: ov.config(),
         checkpoint: checkpoint_path(&out, None),
         out,
         checkpoint_every: 0,
@@ -183,4 +187,36 @@ fn evaluate_reports_and_tells_in_order() {
         "{e:?}"
     );
     assert!(e.to_string().contains("c.txt"), "{e}");
+}
+
+/// `--act-threshold`: trained with the accelerator's threshold quantizer,
+/// exported as `activation = "threshold"` with that threshold, and the
+/// simulator still equals the golden model.
+#[test]
+fn threshold_activations_train_and_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = train_with(
+        dir.path(),
+        Overrides {
+            act_threshold: Some(0.3),
+            ..tiny()
+        },
+    );
+    let m = hitnet_model::io::load(&o.out).unwrap();
+    assert_eq!(m.quant.activation, hitnet_model::ActMode::Threshold);
+    assert_eq!(m.quant.act_threshold, 0.3);
+    let opts = EvalOptions {
+        model: o.checkpoint.clone(),
+        corpus: Some(dir.path().join("c.txt")),
+        split: Split::All,
+        max_tokens: None,
+        variants: None,
+        simulator: true,
+        rows: Some(2),
+        cols: Some(4),
+        generate: None,
+    };
+    let rep = hitnet_train::evaluate(&opts, &mut |_, _| Ok::<_, EvalError>(())).unwrap();
+    let sim = rep.scored.as_ref().unwrap().simulator.unwrap();
+    assert!(sim.matches && sim.mismatched == 0);
 }
