@@ -509,6 +509,19 @@ mod tests {
     }
 
     #[test]
+    fn overlapped_designs_are_refused_not_mispredicted() {
+        let mut cfg =
+            hitnet_model::Config::parse(hitnet_model::config::DEFAULT_CONFIG, "d").unwrap();
+        let t = hitnet_fpga::Target::from_name("ice40-up5k").unwrap();
+        let l = hitnet_model::load(&cfg).unwrap();
+        assert!(!rank(&l, t, true, 50.0).unwrap().is_empty());
+        cfg.hw.overlap = Some(true);
+        let l = hitnet_model::load(&cfg).unwrap();
+        let e = rank(&l, t, true, 50.0).unwrap_err().to_string();
+        assert!(e.contains("overlap = false"), "{e}");
+    }
+
+    #[test]
     fn least_squares_recovers_a_linear_law() {
         let xs: Vec<[f64; 7]> = (0..12)
             .map(|i| {
@@ -589,6 +602,12 @@ pub fn rank(
     clock_mhz: f64,
 ) -> Result<Vec<Ranked>> {
     let model = model_for(target)?;
+    if loaded.config.hw.overlap() {
+        // Its extra lane, accumulators and flag delay are not in the fit.
+        return Err(FlowError::Input(
+            "the resource model is calibrated on designs without token overlap; set `[hw] overlap = false` to rank shapes, or build them (`hitnet explore --shapes ...`)".into(),
+        ));
+    }
     let cap = &target.capacity;
     let mut out = Vec::new();
     for (r, c) in candidates(&loaded.int) {
