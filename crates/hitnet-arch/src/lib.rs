@@ -46,6 +46,9 @@ pub const EW_STAGES: u64 = 9;
 /// and one by the row. A fabric register there instead was placed by the
 /// PEs and the block-RAM output crossed the die in one cycle (84.7 MHz).
 pub const WORD_REGS: u64 = 2;
+/// With overlap, cycles by which an h beat reaches the h buffer after the
+/// output stream (the beat is registered before its in-place write).
+pub const HBUF_LATE: u64 = 1;
 /// Widest array column count: a z word is one u64 per bitplane in the simulator.
 pub const MAX_COLS: usize = 64;
 
@@ -395,7 +398,7 @@ fn overlap_bubble(
             l0.ends[q][ew] as i64 - mvm
                 + bank_latency as i64
                 + k as i64
-                + (POST_STAGES + EW_STAGES) as i64
+                + (POST_STAGES + EW_STAGES + HBUF_LATE) as i64
         };
         let bpos = l0.prefix * l0.segments.len();
         for (j, is) in l0.issues().into_iter().enumerate().skip(bpos) {
@@ -550,7 +553,10 @@ impl Plan {
             // Last issue at t = S + M - 1; its sums are readable from the bank at
             // e = t + bank_latency; beat k of the last segment is readable in the
             // h buffer at e + k + POST + EW, which is the next layer's first issue.
-            let tail = bank_latency + last_beat as u64 + POST_STAGES + EW_STAGES - 1;
+            // With overlap the h buffer takes each beat one cycle after the
+            // output stream does (HBUF_LATE): the next layer waits one more.
+            let late = if shape.overlap { HBUF_LATE } else { 0 };
+            let tail = bank_latency + last_beat as u64 + POST_STAGES + EW_STAGES - 1 + late;
             // Every segment's x-only head, but never so much that a segment
             // ends less than `steps` issues after the one before it.
             let prefix = if has_prefix && l == 0 {

@@ -71,19 +71,28 @@ pub fn build(c: &Ctx) -> Module {
             lit(wb, 1)
         ));
         b.line("end");
+        // The beat is registered first: the lanes' quantizer output would
+        // otherwise fan out to every beat position in its last stage.
+        b.line("reg hq_v;");
+        b.line(format!("reg [{}:0] hq_d;", pw - 1));
+        b.line(format!("reg [{}:0] hq_l;", c.lb - 1));
+        b.line(format!("reg [{}:0] hq_i;", wb - 1));
+        b.line("reg hq_p;");
         b.line("always @(posedge clk) begin");
-        b.line("    if (en & hw_valid) begin");
+        b.line("    if (rst) hq_v <= 1'b0;");
+        b.line(format!(
+            "    else if (en) begin hq_v <= hw_valid; if (hw_valid) begin hq_d <= hw_data; hq_l <= hw_layer; hq_i <= wi; hq_p <= {wp}; end end"
+        ));
+        b.line("end");
+        b.line("always @(posedge clk) begin");
+        b.line("    if (en & hq_v) begin");
         for l in 0..nl {
             for par in 0..2 {
-                let cond = if par == 0 {
-                    wp.to_string()
-                } else {
-                    format!("~{wp}")
-                };
+                let cond = if par == 0 { "hq_p" } else { "~hq_p" };
                 let arms: Vec<String> = (0..nb)
                     .map(|k| {
                         format!(
-                            "{}: hb_{l}_{par}[{}:{}] <= hw_data;",
+                            "{}: hb_{l}_{par}[{}:{}] <= hq_d;",
                             lit(wb, k as i64),
                             2 * p.lanes * (k + 1) - 1,
                             2 * p.lanes * k
@@ -91,7 +100,7 @@ pub fn build(c: &Ctx) -> Module {
                     })
                     .collect();
                 b.line(format!(
-                    "        if ((hw_layer == {}) & {cond}) begin case (wi) {} default: ; endcase end",
+                    "        if ((hq_l == {}) & {cond}) begin case (hq_i) {} default: ; endcase end",
                     lit(c.lb, l as i64),
                     arms.join(" ")
                 ));
