@@ -182,16 +182,7 @@ impl FloatNet {
                     0.0
                 }
             }
-            ActMode::Threshold => {
-                let t = self.quant.act_threshold as f32;
-                if v > t {
-                    1.0
-                } else if v < -t {
-                    -1.0
-                } else {
-                    0.0
-                }
-            }
+            ActMode::Threshold => threshold_trit(v, self.quant.act_threshold as f32),
         }
     }
 
@@ -262,6 +253,18 @@ pub struct FloatState {
 /// out = W z + b. Eight independent partial sums let the compiler vectorize
 /// (float addition is not reassociated otherwise); this keeps the float
 /// baseline of the benchmark honest.
+/// The threshold quantizer on a real h_pre: +1 above `t`, -1 below `-t`,
+/// else 0 (the training straight-through estimator uses it too).
+pub fn threshold_trit(v: f32, t: f32) -> f32 {
+    if v > t {
+        1.0
+    } else if v < -t {
+        -1.0
+    } else {
+        0.0
+    }
+}
+
 pub fn matvec_f32(w: &[f32], cols: usize, z: &[f32], bias: &[f32], out: &mut [f32]) {
     for (r, o) in out.iter_mut().enumerate() {
         let row = &w[r * cols..(r + 1) * cols];

@@ -153,27 +153,15 @@ pub fn btq_sample(values: &[f32], rng: &mut Rng) -> Vec<f32> {
         .collect()
 }
 
-/// Deterministic ternarization, as the accelerator's threshold mode:
-/// +1 above `t`, -1 below `-t`, else 0.
-pub fn threshold_trits(values: &[f32], t: f32) -> Vec<f32> {
-    values
-        .iter()
-        .map(|&v| {
-            if v > t {
-                1.0
-            } else if v < -t {
-                -1.0
-            } else {
-                0.0
-            }
-        })
-        .collect()
-}
-
-/// Threshold ternarization with STE on a tensor of h_pre values.
+/// Threshold ternarization (the accelerator's threshold mode) with STE on
+/// a tensor of h_pre values.
 pub fn threshold_ste(h_pre: &Tensor, t: f64) -> Result<Tensor> {
     let v = flat(h_pre)?;
-    straight_through(h_pre, threshold_trits(&v, t as f32))
+    let trits = v
+        .iter()
+        .map(|&x| hitnet_model::float::threshold_trit(x, t as f32))
+        .collect();
+    straight_through(h_pre, trits)
 }
 
 /// BTQ with STE on a tensor of h_pre values.

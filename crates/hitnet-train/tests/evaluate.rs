@@ -76,19 +76,27 @@ fn resume_changes_epochs_only() {
     );
 }
 
-#[test]
-fn evaluate_reports_and_tells_in_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let o = train(dir.path());
-    let opts = EvalOptions {
+/// Evaluation of `o`'s checkpoint on the corpus `train` wrote, with the
+/// simulator on a 2 x 4 array and no generation.
+fn eval_options(o: &TrainOptions, dir: &Path) -> EvalOptions {
+    EvalOptions {
         model: o.checkpoint.clone(),
-        corpus: Some(dir.path().join("c.txt")),
+        corpus: Some(dir.join("c.txt")),
         split: Split::All,
         max_tokens: None,
         variants: None,
         simulator: true,
         rows: Some(2),
         cols: Some(4),
+        generate: None,
+    }
+}
+
+#[test]
+fn evaluate_reports_and_tells_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = train(dir.path());
+    let opts = EvalOptions {
         generate: Some(GenerateOptions {
             tokens: 7,
             with: Runner::Simulator,
@@ -98,6 +106,7 @@ fn evaluate_reports_and_tells_in_order() {
                 seed: 3,
             },
         }),
+        ..eval_options(&o, dir.path())
     };
     let mut seen = Vec::new();
     let rep = hitnet_train::evaluate(&opts, &mut |m, e| {
@@ -205,17 +214,7 @@ fn threshold_activations_train_and_export() {
     let m = hitnet_model::io::load(&o.out).unwrap();
     assert_eq!(m.quant.activation, hitnet_model::ActMode::Threshold);
     assert_eq!(m.quant.act_threshold, 0.3);
-    let opts = EvalOptions {
-        model: o.checkpoint.clone(),
-        corpus: Some(dir.path().join("c.txt")),
-        split: Split::All,
-        max_tokens: None,
-        variants: None,
-        simulator: true,
-        rows: Some(2),
-        cols: Some(4),
-        generate: None,
-    };
+    let opts = eval_options(&o, dir.path());
     let rep = hitnet_train::evaluate(&opts, &mut |_, _| Ok::<_, EvalError>(())).unwrap();
     let sim = rep.scored.as_ref().unwrap().simulator.unwrap();
     assert!(sim.matches && sim.mismatched == 0);

@@ -37,6 +37,8 @@ pub struct Ctx<'a> {
     pub sa_bits: u32,
     /// Total z words over all layers.
     pub zwords: usize,
+    /// Each row keeps one accumulator per segment (a layer has a prefix).
+    pub per_seg: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -68,6 +70,7 @@ impl<'a> Ctx<'a> {
             ba_bits: p.widths.bias_addr,
             sa_bits: p.widths.state_addr,
             zwords,
+            per_seg: p.layers.iter().any(|l| l.prefix > 0),
         }
     }
     /// First global z word of each layer.

@@ -22,7 +22,7 @@ pub fn build(c: &Ctx) -> Module {
         .input("cl", 1);
     // With a prefix (token overlap) group 0 interleaves its segments, so
     // each segment keeps its own accumulator.
-    let per_seg = p.layers.iter().any(|l| l.prefix > 0);
+    let per_seg = c.per_seg;
     if per_seg {
         m.input("cg", 2);
     }

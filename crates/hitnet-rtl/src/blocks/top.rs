@@ -50,7 +50,7 @@ pub fn build(c: &Ctx) -> Module {
             .same(&["clk", "en", "cv", "cf", "cl"])
             .to("w", format!("wbank{r}_data"))
             .to("z", "zbuf_zword");
-        if p.layers.iter().any(|l| l.prefix > 0) {
+        if c.per_seg {
             row.same(&["cg"]);
         }
     }
@@ -151,7 +151,7 @@ pub fn build(c: &Ctx) -> Module {
     b.line(format!("wire cv = {};", ctl.get(&dl, "issue")));
     b.line(format!("wire cf = {};", ctl.get(&dl, "first")));
     b.line(format!("wire cl = {};", ctl.get(&dl, "last")));
-    if p.layers.iter().any(|l| l.prefix > 0) {
+    if c.per_seg {
         b.line(format!("wire [1:0] cg = {};", ctl.get(&dl, "gate")));
     }
     b.comment("The output bank event: a segment's sums are complete.");
