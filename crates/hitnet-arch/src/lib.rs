@@ -751,6 +751,32 @@ impl Plan {
         self.layers[layer].state_base + group * self.steps + step
     }
 
+    /// Address of gate `gate`'s scale m of layer `layer` in the mult memory
+    /// (`{layer, gate}`).
+    pub fn mult_addr(&self, layer: usize, gate: usize) -> usize {
+        (layer << 2) | gate
+    }
+
+    /// Words of the mult memory: every `{layer, gate}` address, and at
+    /// least 256, so that each of its bits fills a 256-word bit slice of a
+    /// block RAM, the unit in which `icebram` finds and replaces contents.
+    pub fn mult_depth(&self) -> usize {
+        (1usize << (self.layer_bits() + 2)).max(256)
+    }
+
+    /// Words of a lane's LFSR memory: the running LFSR states at the state
+    /// addresses, then the seeds at `seed_addr`, so a sequence start reads
+    /// its seed through the same port (no seeds ROM in logic).
+    pub fn lfsr_depth(&self) -> usize {
+        2usize << self.widths.state_addr
+    }
+
+    /// Where the seed of the unit at state address `saddr` lives in the
+    /// LFSR memory: the upper half (address bit `state_addr` set).
+    pub fn seed_addr(&self, saddr: usize) -> usize {
+        (1usize << self.widths.state_addr) | saddr
+    }
+
     /// Unit j handled by lane `lane` at serial step `step` of group `group`.
     pub fn unit(&self, group: usize, step: usize, lane: usize) -> usize {
         group * self.rows + step * self.lanes + lane

@@ -14,6 +14,7 @@
 //! docs/fpga-flow.md describes the flow, the folder layout and the API.
 
 pub mod accel;
+pub mod bram;
 pub mod cosim;
 pub mod design;
 pub mod error;

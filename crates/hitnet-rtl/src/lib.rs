@@ -254,11 +254,12 @@ pub fn generate_with(plan: &Plan, config: serde_json::Value, bram: Bram) -> Desi
         ));
         if plan.activation == hitnet_model::ActMode::Bernoulli {
             files.push((
-                format!("seed_{lane}.hex"),
-                blocks::ew::seed_image(&c, lane).into_bytes(),
+                format!("lfsr_{lane}.hex"),
+                blocks::ew::lfsr_image(&c, lane).into_bytes(),
             ));
         }
     }
+    files.push(("m.hex".into(), blocks::post::mult_image(&c).into_bytes()));
     files.push(("act.hex".into(), blocks::post::table_image(&c).into_bytes()));
     files.push(("tanh.hex".into(), blocks::ew::tanh_image(&c).into_bytes()));
     let hashes: serde_json::Map<String, serde_json::Value> = files

@@ -118,6 +118,15 @@ pub fn build(c: &Ctx) -> Module {
         b.line("        ph <= 1'b0;");
     }
     b.line("    end else if (en) begin");
+    if ov {
+        // Before the case, which reloads tt when the last layer ends (the
+        // later assignment wins): a short enable, not the end condition.
+        b.line(format!(
+            "        if (tt != {}) tt <= tt - {};",
+            lit(tb, 0),
+            lit(tb, 1)
+        ));
+    }
     b.line("        case (st)");
     let idle_next = if ov && pre == 0 && p.bubble > 0 {
         format!("st <= BUB; tc <= {};", lit(tb, p.bubble as i64 - 1))
@@ -235,14 +244,6 @@ pub fn build(c: &Ctx) -> Module {
     }
     b.line("        default: st <= IDLE;");
     b.line("        endcase");
-    if ov {
-        b.line(format!(
-            "        if (~(st == RUN & last_blk & last_q & last_l & (s == 2'd{})) & (tt != {})) tt <= tt - {};",
-            hitnet_arch::EW_SEGMENT,
-            lit(tb, 0),
-            lit(tb, 1)
-        ));
-    }
     b.line("    end");
     b.line("end");
     b.line("always @(*) begin");

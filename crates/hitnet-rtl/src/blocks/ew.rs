@@ -1,5 +1,5 @@
 //! An element-wise lane: gate stores, cell (or GRU state) memory, LFSR
-//! memory and seeds, the cell update, tanh table, the h quantizer, and the
+//! memory (states and seeds), the cell update, tanh table, the h quantizer, and the
 //! output register of its trit (E1..E7, docs/architecture.md).
 use super::{image_memory, quoted, Ctx};
 use crate::hier::{Leaf, Module};
@@ -17,7 +17,7 @@ const _: () = assert!(
     "hitnet_arch::EW_STAGES changed: blocks/ew.rs implements 9 stages (E1..E8, then the quantizer)"
 );
 
-/// One module for every lane; a lane's seed image is its SEED_IMAGE.
+/// One module for every lane; a lane's LFSR memory image (seeds) is its LFSR_IMAGE.
 pub fn build(c: &Ctx) -> Module {
     let p = c.p;
     let w = &p.widths;
@@ -29,7 +29,7 @@ pub fn build(c: &Ctx) -> Module {
     let steps = p.steps;
     let mut m = Module::clocked("ew");
     if bern {
-        m.param("SEED_IMAGE", &quoted("seed_0.hex"));
+        m.param("LFSR_IMAGE", &quoted("lfsr_0.hex"));
     }
     m.input("first", 1)
         .input("ra", sa_bits as usize)
@@ -87,20 +87,24 @@ pub fn build(c: &Ctx) -> Module {
     b.line(format!("reg [{}:0] cmem [0:{}];", cellw - 1, sd - 1));
     b.line(format!("reg [{}:0] c_rd;", cellw - 1));
     b.line(format!("reg [{}:0] c_old;", cellw - 1));
+    b.comment("`first` is the sequence start as of the cycle after the read (the read");
+    b.comment("address of the LFSR memory needs it); fr is it in the cycle of c_rd.");
+    b.line("reg fr;");
     b.line("always @(posedge clk) begin");
     b.line(format!(
-        "    if (en) begin c_rd <= cmem[ra]; c_old <= first ? {} : c_rd; end",
+        "    if (en) begin c_rd <= cmem[ra]; fr <= first; c_old <= fr ? {} : c_rd; end",
         lit(cellw, 0)
     ));
     b.line("end");
     if bern {
-        b.line(format!("reg [31:0] lmem [0:{}];", sd - 1));
-        image_memory(&mut b, "seeds", 32, sd, "SEED_IMAGE");
+        b.comment("LFSR memory: the running states, then (the upper half) the seeds, read");
+        b.comment("through the same port at a sequence start: no seeds ROM in logic, and a");
+        b.comment("deployed model's seeds are memory contents (Plan::seed_addr).");
+        image_memory(&mut b, "lmem", 32, p.lfsr_depth(), "LFSR_IMAGE");
         b.line("reg [31:0] l_rd;");
-        b.line("reg [31:0] sd_rd;");
         b.line("reg [31:0] lf0;");
         b.line("always @(posedge clk) begin");
-        b.line("    if (en) begin l_rd <= lmem[ra]; sd_rd <= seeds[ra]; lf0 <= first ? sd_rd : l_rd; end");
+        b.line("    if (en) begin l_rd <= lmem[{first, ra}]; lf0 <= l_rd; end");
         b.line("end");
         b.comment("E1 registers the unit's LFSR state (seed at a sequence start); the draw");
         b.comment("is made from that register in E2, off the memory's critical path.");
@@ -169,7 +173,7 @@ pub fn build(c: &Ctx) -> Module {
     if bern {
         b.line("always @(posedge clk) begin");
         b.line(format!(
-            "    if (en & {}) lmem[{}] <= lf_new;",
+            "    if (en & {}) lmem[{{1'b0, {}}}] <= lf_new;",
             proc_of(1),
             sa_of(1)
         ));
@@ -431,6 +435,13 @@ pub fn tanh_image(c: &Ctx) -> String {
     crate::vlog::hex_image(c.p.images().tanh_table.iter().copied(), c.p.widths.act)
 }
 
-pub fn seed_image(c: &Ctx, lane: usize) -> String {
-    crate::vlog::hex_image(c.p.images().seeds[lane].iter().map(|&s| s as i64), 32)
+/// Lane `lane`'s LFSR memory image: zero states, then the seeds at
+/// [`hitnet_arch::Plan::seed_addr`].
+pub fn lfsr_image(c: &Ctx, lane: usize) -> String {
+    let p = c.p;
+    let mut words = vec![0i64; p.lfsr_depth()];
+    for (a, &s) in p.images().seeds[lane].iter().enumerate() {
+        words[p.seed_addr(a)] = s as i64;
+    }
+    crate::vlog::hex_image(words.into_iter(), 32)
 }

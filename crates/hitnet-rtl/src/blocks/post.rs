@@ -4,7 +4,7 @@
 //! n_x and n_h bypass the table as raw pre-activations.
 use super::{image_memory, quoted, Ctx};
 use crate::hier::Module;
-use crate::vlog::{lit, mul_reg, pipe, rsr, sat, sx, Body, Record};
+use crate::vlog::{mul_reg, pipe, rsr, sat, sx, Body, Record};
 use hitnet_arch::POST_STAGES;
 use hitnet_model::config::CellKind;
 
@@ -56,6 +56,9 @@ pub fn build(c: &Ctx) -> Module {
         .input("blast", 1)
         .input("inr", 1)
         .input("acc", aw as usize)
+        // The gate's scale m, read by the top from the mult memory in the
+        // same cycle as the bias (PL1).
+        .input("m1", mw as usize)
         .input("baddr", c.ba_bits as usize)
         .input("saddr", sa_bits as usize);
     let ctl_rec = control(c);
@@ -83,30 +86,13 @@ pub fn build(c: &Ctx) -> Module {
         POST_STAGES as usize,
         true,
     );
-    b.comment("PL1: operands. The bias memory is read in serial order.");
+    b.comment("PL1: operands. The bias memory is read in serial order; m1 is the top's.");
     let bd = p.bias_depth;
     image_memory(&mut b, "bmem", bw, bd, "BIAS_IMAGE");
     b.line(format!("reg [{}:0] b1;", bw - 1));
     b.line(format!("reg [{}:0] a1;", aw - 1));
-    b.line(format!("reg [{}:0] m1;", mw - 1));
-    b.line(format!("reg [{}:0] mc;", mw - 1));
-    b.line("always @(*) begin");
-    b.line("    case ({layer, gate})");
-    for (l, ms) in p.images().mults.iter().enumerate() {
-        for (g, &mv) in ms.iter().enumerate() {
-            let key = ((l as i64) << 2) | g as i64;
-            b.line(format!(
-                "        {}: mc = {};",
-                lit(lb + 2, key),
-                lit(mw, mv)
-            ));
-        }
-    }
-    b.line(format!("        default: mc = {};", lit(mw, 0)));
-    b.line("    endcase");
-    b.line("end");
     b.line("always @(posedge clk) begin");
-    b.line("    if (en) begin b1 <= bmem[baddr]; a1 <= acc; m1 <= mc; end");
+    b.line("    if (en) begin b1 <= bmem[baddr]; a1 <= acc; end");
     b.line("end");
 
     b.comment("PL2: m * acc.");
@@ -190,4 +176,17 @@ pub fn table_image(c: &Ctx) -> String {
 /// Lane `lane`'s bias image.
 pub fn bias_image(c: &Ctx, lane: usize) -> String {
     crate::vlog::hex_image(c.p.images().biases[lane].iter().copied(), c.p.widths.bias)
+}
+
+/// The mult memory's image: gate g of layer l's scale at
+/// [`hitnet_arch::Plan::mult_addr`], zero elsewhere.
+pub fn mult_image(c: &Ctx) -> String {
+    let p = c.p;
+    let mut words = vec![0i64; p.mult_depth()];
+    for (l, ms) in p.images().mults.iter().enumerate() {
+        for (g, &m) in ms.iter().enumerate() {
+            words[p.mult_addr(l, g)] = m;
+        }
+    }
+    crate::vlog::hex_image(words.into_iter(), c.p.widths.mult)
 }

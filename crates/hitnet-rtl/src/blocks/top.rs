@@ -76,7 +76,8 @@ pub fn build(c: &Ctx) -> Module {
             .param("BIAS_IMAGE", quoted(&format!("b_{lane}.hex")))
             .same(&["clk", "rst", "en"])
             .to("inr", format!("serial_inr{lane}"))
-            .to("acc", format!("serial_acc{lane}"));
+            .to("acc", format!("serial_acc{lane}"))
+            .to("m1", "mq");
         for f in ["sv", "k", "gate", "layer", "bv", "blast", "baddr", "saddr"] {
             post.to(f, format!("serial_{f}"));
         }
@@ -92,7 +93,7 @@ pub fn build(c: &Ctx) -> Module {
             .same(&["clk", "rst", "en"])
             .to("first", first);
         if p.activation == hitnet_model::ActMode::Bernoulli {
-            ew.param("SEED_IMAGE", quoted(&format!("seed_{lane}.hex")));
+            ew.param("LFSR_IMAGE", quoted(&format!("lfsr_{lane}.hex")));
         }
         for f in ["ra", "res"] {
             ew.to(f, format!("{pl}_{f}"));
@@ -100,6 +101,31 @@ pub fn build(c: &Ctx) -> Module {
     }
 
     let mut b = Body::default();
+    b.comment("The gates' scales m, one per {layer, gate}: a memory, not logic constants,");
+    b.comment("so a model of the same shape can be deployed by replacing memory contents.");
+    b.comment("Read in the serializer's cycle, like the bias memories; every lane gets it.");
+    let mw = p.widths.mult;
+    let md = p.mult_depth();
+    let mab = hitnet_model::fixed::unsigned_bits(md as u64 - 1);
+    b.line(format!(
+        "(* ram_style = \"block\", rom_style = \"block\" *) reg [{}:0] mmem [0:{}];",
+        mw - 1,
+        md - 1
+    ));
+    b.line(super::readmem("mmem", &quoted("m.hex")));
+    b.line(format!("reg [{}:0] mq;", mw - 1));
+    let pad = mab - lb - 2;
+    let maddr = if pad > 0 {
+        format!(
+            "{{{}, serial_layer, serial_gate}}",
+            crate::vlog::lit(pad, 0)
+        )
+    } else {
+        "{serial_layer, serial_gate}".to_string()
+    };
+    b.line("always @(posedge clk) begin");
+    b.line(format!("    if (en) mq <= mmem[{maddr}];"));
+    b.line("end");
     b.comment("Output FIFO (2 beats). Its fill level alone enables the pipeline, through a");
     b.comment("register: m_ready never reaches the enable net that fans out to every stage.");
     let beat = Record::new(&[("last", 1), ("layer", lb), ("data", 2 * p.out_trits as u32)]);

@@ -51,7 +51,15 @@ pub fn build(c: &Ctx) -> Module {
         b.line("wire [1:0] flags = {tp, token_first};");
         let late = delay_line(&mut b, "fl", 2, "flags", p.flag_delay as usize, true);
         b.line(format!("wire wtp = {late}[1];"));
-        b.line(format!("always @(*) late_first = {late}[0];"));
+        // The element-wise lane takes the sequence start one cycle early
+        // (it addresses the LFSR memory with it, then registers it).
+        let early = if p.flag_delay > 1 {
+            format!("fl{}", p.flag_delay - 1)
+        } else {
+            "flags".to_string()
+        };
+        b.line(format!("always @(*) late_first = {early}[0];"));
+        b.line(format!("wire unused_late_first = {late}[0];"));
         "wtp"
     } else {
         "tp"

@@ -1,0 +1,550 @@
+//! Memory contents of a placed iCE40 design, replaced without place and
+//! route: the matching rule of `icebram` (icestorm), on Yosys and nextpnr
+//! JSON netlists and on `.asc` bitstreams.
+//!
+//! A memory is found by its contents, not by its name: the design is built
+//! with random placeholder images, and every 256-word bit slice of a
+//! placeholder (bit i of words 256k .. 256k+255) is a pattern that occurs
+//! in exactly one place of one block RAM (SB_RAM40_4K: 4,096 bits, 16 bit
+//! slices in 256x16 mode, bits interleaved in the narrower modes). The
+//! replacement writes the new image's slice in the same place. `icebram`
+//! does this on the `.asc`; this module does the same on the netlists the
+//! verification simulates (the synthesized `design.json`, the routed
+//! `routed.json`), and reads the `.asc` back so the two can be compared.
+use std::collections::HashMap;
+
+use thiserror::Error;
+
+/// Bits of one iCE40 block RAM (SB_RAM40_4K).
+pub const EBR_BITS: usize = 4096;
+/// Words of one bit slice: what `icebram` matches.
+pub const SLICE: usize = 256;
+
+#[derive(Debug, Error)]
+pub enum BramError {
+    #[error("{what}: {detail}")]
+    Image { what: String, detail: String },
+    #[error("{0}")]
+    Netlist(String),
+    #[error("{what}: {found} of its {slices} bit slices found in the design ({detail})")]
+    NotFound {
+        what: String,
+        slices: usize,
+        found: usize,
+        detail: String,
+    },
+}
+
+/// A memory image: `words` of `width` bits, bit 0 the least significant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Image {
+    pub width: usize,
+    pub words: Vec<Vec<bool>>,
+}
+
+impl Image {
+    /// Parses a `$readmemh` image of one hex word per line (our images);
+    /// `what` names it in errors.
+    pub fn parse_hex(text: &str, width: usize, what: &str) -> Result<Image, BramError> {
+        let mut words = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let t = line.trim();
+            if t.is_empty() {
+                continue;
+            }
+            let mut bits = Vec::with_capacity(t.len() * 4);
+            for c in t.chars().rev() {
+                let d = c.to_digit(16).ok_or_else(|| BramError::Image {
+                    what: what.to_string(),
+                    detail: format!("line {}: '{t}' is not a hex word", i + 1),
+                })?;
+                bits.extend((0..4).map(|b| d >> b & 1 == 1));
+            }
+            if bits[width.min(bits.len())..].iter().any(|&b| b) {
+                return Err(BramError::Image {
+                    what: what.to_string(),
+                    detail: format!("line {}: '{t}' is wider than {width} bits", i + 1),
+                });
+            }
+            bits.resize(width, false);
+            words.push(bits);
+        }
+        if words.is_empty() {
+            return Err(BramError::Image {
+                what: what.to_string(),
+                detail: "no words".into(),
+            });
+        }
+        Ok(Image { width, words })
+    }
+
+    /// The image's bit slices: bit i of each run of 256 words (the last
+    /// run padded with zeros, as a block RAM holds words never written).
+    fn slices(&self) -> Vec<Vec<bool>> {
+        let runs = self.words.len().div_ceil(SLICE);
+        let mut out = Vec::with_capacity(runs * self.width);
+        for run in 0..runs {
+            for bit in 0..self.width {
+                out.push(
+                    (0..SLICE)
+                        .map(|k| self.words.get(run * SLICE + k).is_some_and(|w| w[bit]))
+                        .collect(),
+                );
+            }
+        }
+        out
+    }
+}
+
+/// The replacements of one or more memories: placeholder slice -> new
+/// slice, and how often each was found.
+#[derive(Default)]
+pub struct Replacements {
+    map: HashMap<Vec<bool>, (usize, Vec<bool>)>,
+    /// Per memory: its name and the indices of its slices.
+    memories: Vec<(String, Vec<usize>)>,
+    slices: Vec<Vec<bool>>,
+    found: Vec<usize>,
+}
+
+impl Replacements {
+    /// Adds memory `what`: `from` (the placeholder the design holds) is to
+    /// become `to`. Refused: different shapes, a placeholder slice that is
+    /// all zero (it would match unused block RAM), or one that repeats.
+    pub fn add(&mut self, what: &str, from: &Image, to: &Image) -> Result<(), BramError> {
+        let err = |detail: String| BramError::Image {
+            what: what.to_string(),
+            detail,
+        };
+        if from.width != to.width || from.words.len() != to.words.len() {
+            return Err(err(format!(
+                "the new image has {} words of {} bits, the design's {} of {}",
+                to.words.len(),
+                to.width,
+                from.words.len(),
+                from.width
+            )));
+        }
+        let pairs: Vec<(Vec<bool>, Vec<bool>)> =
+            from.slices().into_iter().zip(to.slices()).collect();
+        // All checked before any is added: a refused memory leaves nothing.
+        let mut seen = std::collections::HashSet::new();
+        for (f, _) in &pairs {
+            if !f.iter().any(|&b| b) {
+                return Err(err(
+                    "a placeholder bit slice is all zero (it would match unused block RAM); the build's placeholders are not random".into(),
+                ));
+            }
+            if self.map.contains_key(f) || !seen.insert(f) {
+                return Err(err(
+                    "a placeholder bit slice occurs twice; the build's placeholders are not unique"
+                        .into(),
+                ));
+            }
+        }
+        let mut idx = Vec::new();
+        for (f, t) in pairs {
+            let i = self.slices.len();
+            self.map.insert(f.clone(), (i, t));
+            self.slices.push(f);
+            self.found.push(0);
+            idx.push(i);
+        }
+        self.memories.push((what.to_string(), idx));
+        Ok(())
+    }
+
+    /// Replaces, in one block RAM's 4,096 bits read in `read_mode` (0:
+    /// 256x16, 1: 512x8, 2: 1024x4, 3: 2048x2), every bit slice that is a
+    /// placeholder slice; returns how many.
+    pub fn apply(&mut self, data: &mut [bool], read_mode: u32) -> Result<usize, BramError> {
+        const SUBIDX: [&[usize]; 4] = [&[0], &[0, 1], &[0, 2, 1, 3], &[0, 4, 2, 6, 1, 5, 3, 7]];
+        if data.len() != EBR_BITS || read_mode > 3 {
+            return Err(BramError::Netlist(format!(
+                "a block RAM of {} bits in read mode {read_mode}",
+                data.len()
+            )));
+        }
+        let sub = SUBIDX[read_mode as usize];
+        let p = sub.len();
+        let mut n = 0;
+        for blk in (0..EBR_BITS).step_by(EBR_BITS / p) {
+            for bit in (0..16).step_by(p) {
+                let at = |o: usize, i: usize| blk + bit + o * 16 + sub[i];
+                let fbs: Vec<bool> = (0..SLICE).map(|k| data[at(k / p, k % p)]).collect();
+                if let Some((i, tbs)) = self.map.get(&fbs) {
+                    self.found[*i] += 1;
+                    for (k, &b) in tbs.iter().enumerate() {
+                        data[at(k / p, k % p)] = b;
+                    }
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// Every slice of every memory found exactly once, or which was not.
+    pub fn check(&self) -> Result<(), BramError> {
+        for (what, idx) in &self.memories {
+            let found = idx.iter().filter(|&&i| self.found[i] == 1).count();
+            if found != idx.len() {
+                let twice = idx.iter().filter(|&&i| self.found[i] > 1).count();
+                return Err(BramError::NotFound {
+                    what: what.clone(),
+                    slices: idx.len(),
+                    found,
+                    detail: if twice > 0 {
+                        format!("{twice} found more than once")
+                    } else {
+                        "is the design built with these placeholders?".into()
+                    },
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The memories, in the order added.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.memories.iter().map(|(n, _)| n.as_str())
+    }
+}
+
+/// The cell types that hold iCE40 block RAM: Yosys's primitives and
+/// nextpnr-ice40's packed cell.
+const RAM_TYPES: [&str; 5] = [
+    "SB_RAM40_4K",
+    "SB_RAM40_4KNR",
+    "SB_RAM40_4KNW",
+    "SB_RAM40_4KNRNW",
+    "ICESTORM_RAM",
+];
+
+/// A parameter value of a Yosys/nextpnr JSON netlist as bits, LSB first
+/// (bit strings are written MSB first; small integers may be numbers).
+fn param_bits(v: &serde_json::Value, width: usize) -> Option<Vec<bool>> {
+    match v {
+        serde_json::Value::String(s) => {
+            let mut bits: Vec<bool> = s.chars().rev().map(|c| c == '1').collect();
+            if !s.chars().all(|c| matches!(c, '0' | '1' | 'x' | 'z')) {
+                return None;
+            }
+            bits.resize(width, false);
+            Some(bits)
+        }
+        serde_json::Value::Number(n) => {
+            let n = n.as_u64()?;
+            Some((0..width).map(|b| b < 64 && n >> b & 1 == 1).collect())
+        }
+        _ => None,
+    }
+}
+
+fn bits_string(bits: &[bool]) -> String {
+    bits.iter()
+        .rev()
+        .map(|&b| if b { '1' } else { '0' })
+        .collect()
+}
+
+/// One block RAM's contents from its INIT_0 .. INIT_F parameters.
+fn cell_init(params: &serde_json::Map<String, serde_json::Value>) -> Option<Vec<bool>> {
+    let mut data = Vec::with_capacity(EBR_BITS);
+    for k in 0..16 {
+        let v = params.get(&format!("INIT_{k:X}"))?;
+        data.extend(param_bits(v, 256)?);
+    }
+    Some(data)
+}
+
+fn ram_cells(
+    doc: &mut serde_json::Value,
+) -> Result<Vec<&mut serde_json::Map<String, serde_json::Value>>, BramError> {
+    let modules = doc
+        .get_mut("modules")
+        .and_then(|m| m.as_object_mut())
+        .ok_or_else(|| BramError::Netlist("no \"modules\" in the netlist".into()))?;
+    let mut out = Vec::new();
+    for m in modules.values_mut() {
+        let Some(cells) = m.get_mut("cells").and_then(|c| c.as_object_mut()) else {
+            continue;
+        };
+        for cell in cells.values_mut() {
+            let ty = cell.get("type").and_then(|t| t.as_str()).unwrap_or("");
+            if !RAM_TYPES.contains(&ty) {
+                continue;
+            }
+            if let Some(p) = cell.get_mut("parameters").and_then(|p| p.as_object_mut()) {
+                out.push(p);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Replaces the placeholders in every block RAM of a Yosys or nextpnr
+/// JSON netlist (`design.json`, `routed.json`); returns the block RAMs
+/// changed. Call [`Replacements::check`] after all netlists of one design.
+pub fn patch_json(
+    doc: &mut serde_json::Value,
+    reps: &mut Replacements,
+) -> Result<usize, BramError> {
+    let mut changed = 0;
+    for params in ram_cells(doc)? {
+        let Some(mut data) = cell_init(params) else {
+            return Err(BramError::Netlist(
+                "a block RAM without INIT_0 .. INIT_F parameters".into(),
+            ));
+        };
+        let mode = params
+            .get("READ_MODE")
+            .and_then(|v| param_bits(v, 32))
+            .map(|b| b.iter().enumerate().map(|(i, &x)| (x as u32) << i).sum())
+            .unwrap_or(0);
+        if reps.apply(&mut data, mode)? > 0 {
+            changed += 1;
+            for k in 0..16 {
+                params.insert(
+                    format!("INIT_{k:X}"),
+                    serde_json::Value::String(bits_string(&data[256 * k..256 * (k + 1)])),
+                );
+            }
+        }
+    }
+    Ok(changed)
+}
+
+/// Every block RAM's contents in a JSON netlist, in cell order.
+pub fn json_contents(doc: &mut serde_json::Value) -> Result<Vec<Vec<bool>>, BramError> {
+    ram_cells(doc)?
+        .into_iter()
+        .map(|p| {
+            cell_init(p).ok_or_else(|| {
+                BramError::Netlist("a block RAM without INIT_0 .. INIT_F parameters".into())
+            })
+        })
+        .collect()
+}
+
+/// One block RAM of an `.asc`: its tile and its 4,096 bits.
+pub type AscRam = ((u32, u32), Vec<bool>);
+
+/// Every block RAM's contents in an `.asc` bitstream (`ram_data X Y`
+/// followed by 16 lines of 64 hex digits, INIT_0 first, each line MSB
+/// first), keyed by tile.
+pub fn asc_contents(asc: &str) -> Result<Vec<AscRam>, BramError> {
+    let lines: Vec<&str> = asc.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let mut f = lines[i].split_whitespace();
+        if f.next() == Some(".ram_data") {
+            let xy: Vec<u32> = f.filter_map(|v| v.parse().ok()).collect();
+            if xy.len() != 2 || i + 16 >= lines.len() {
+                return Err(BramError::Netlist(format!(
+                    ".asc line {}: a truncated .ram_data block",
+                    i + 1
+                )));
+            }
+            let mut data = Vec::with_capacity(EBR_BITS);
+            for k in 0..16 {
+                let l = lines[i + 1 + k].trim();
+                if l.len() != 64 {
+                    return Err(BramError::Netlist(format!(
+                        ".asc line {}: {} hex digits in a .ram_data line, not 64",
+                        i + 2 + k,
+                        l.len()
+                    )));
+                }
+                for c in l.chars().rev() {
+                    let d = c.to_digit(16).ok_or_else(|| {
+                        BramError::Netlist(format!(".asc line {}: not hex", i + 2 + k))
+                    })?;
+                    data.extend((0..4).map(|b| d >> b & 1 == 1));
+                }
+            }
+            out.push(((xy[0], xy[1]), data));
+            i += 17;
+        } else {
+            i += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// A random placeholder image (xorshift64*, from `seed`): each of its bit
+/// slices non-zero and distinct from every slice in `taken`, which grows.
+pub fn placeholder(
+    width: usize,
+    depth: usize,
+    seed: u64,
+    taken: &mut std::collections::HashSet<Vec<bool>>,
+) -> Image {
+    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = move || {
+        s ^= s >> 12;
+        s ^= s << 25;
+        s ^= s >> 27;
+        s.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11 & 1 == 1
+    };
+    loop {
+        let img = Image {
+            width,
+            words: (0..depth)
+                .map(|_| (0..width).map(|_| next()).collect())
+                .collect(),
+        };
+        let sl = img.slices();
+        let fresh: std::collections::HashSet<&Vec<bool>> = sl.iter().collect();
+        // A slice of a short image is mostly padding: with few random
+        // bits a repeat is possible, so draw again until none is.
+        if fresh.len() == sl.len()
+            && sl
+                .iter()
+                .all(|x| x.iter().any(|&b| b) && !taken.contains(x))
+        {
+            taken.extend(sl);
+            return img;
+        }
+    }
+}
+
+impl Image {
+    /// The image as `$readmemh` text, one word per line.
+    pub fn to_hex(&self) -> String {
+        let digits = self.width.div_ceil(4);
+        let mut s = String::new();
+        for w in &self.words {
+            let mut line = String::with_capacity(digits);
+            for d in (0..digits).rev() {
+                let v: u32 = (0..4)
+                    .map(|b| (w.get(4 * d + b).copied().unwrap_or(false) as u32) << b)
+                    .sum();
+                line.push(char::from_digit(v, 16).expect("a hex digit"));
+            }
+            s.push_str(&line);
+            s.push('\n');
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn img(width: usize, words: &[u64]) -> Image {
+        Image {
+            width,
+            words: words
+                .iter()
+                .map(|&w| (0..width).map(|b| w >> b & 1 == 1).collect())
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn hex_round_trip_and_refusals() {
+        let i = Image::parse_hex("0bd0\n1fff\n", 13, "m.hex").unwrap();
+        assert_eq!(i, img(13, &[0x0bd0, 0x1fff]));
+        assert_eq!(i.to_hex(), "0bd0\n1fff\n");
+        let e = Image::parse_hex("2000\n", 13, "m.hex").unwrap_err();
+        assert!(e.to_string().contains("wider than 13 bits"), "{e}");
+        let e = Image::parse_hex("0g\n", 8, "m.hex").unwrap_err();
+        assert!(e.to_string().contains("line 1"), "{e}");
+    }
+
+    /// An EBR in 256x16 mode holding a 16-bit image at words 0..255: bit
+    /// b of word a is data bit 16a + b. Replacing restores exactly the new
+    /// image; a second application finds nothing.
+    #[test]
+    fn replaces_each_slice_in_every_read_mode() {
+        let mut taken = Default::default();
+        for mode in 0..4u32 {
+            let w = 16 >> mode;
+            let depth = 256 << mode;
+            let from = placeholder(w, depth, 7 + mode as u64, &mut taken);
+            let to = placeholder(w, depth, 100 + mode as u64, &mut Default::default());
+            // Lay `from` out as the EBR holds it: word a, bit b at
+            // 16 * (a / P) + sub[..] as icebram's map says.
+            let sub: &[usize] = [
+                &[0usize][..],
+                &[0, 1],
+                &[0, 2, 1, 3],
+                &[0, 4, 2, 6, 1, 5, 3, 7],
+            ][mode as usize];
+            let p = sub.len();
+            let place = |image: &Image| {
+                let mut d = vec![false; EBR_BITS];
+                for (a, word) in image.words.iter().enumerate() {
+                    for (b, &bit) in word.iter().enumerate() {
+                        let blk = (a / SLICE) * (EBR_BITS / p);
+                        let k = a % SLICE;
+                        d[blk + b * p + (k / p) * 16 + sub[k % p]] = bit;
+                    }
+                }
+                d
+            };
+            let mut data = place(&from);
+            let mut reps = Replacements::default();
+            reps.add("mem", &from, &to).unwrap();
+            assert_eq!(reps.apply(&mut data, mode).unwrap(), 16);
+            reps.check().unwrap();
+            assert_eq!(data, place(&to), "read mode {mode}");
+            assert_eq!(reps.apply(&mut data, mode).unwrap(), 0);
+        }
+    }
+
+    #[test]
+    fn refuses_what_cannot_be_found_uniquely() {
+        let zero = img(2, &[0, 1, 0]);
+        let mut reps = Replacements::default();
+        let e = reps.add("z", &zero, &zero).unwrap_err();
+        assert!(e.to_string().contains("all zero"), "{e}");
+        let dup = img(2, &[3, 0, 3]);
+        let e = reps.add("d", &dup, &dup).unwrap_err();
+        assert!(e.to_string().contains("twice"), "{e}");
+        let a = img(2, &[1, 2]);
+        let e = reps.add("s", &a, &img(2, &[1])).unwrap_err();
+        assert!(e.to_string().contains("1 words of 2 bits"), "{e}");
+        reps.add("a", &a, &a).unwrap();
+        let e = reps.check().unwrap_err();
+        assert!(e.to_string().contains("0 of its 2 bit slices"), "{e}");
+    }
+
+    #[test]
+    fn json_params_patch_and_read_back() {
+        let mut taken = Default::default();
+        let from = placeholder(16, 256, 1, &mut taken);
+        let to = placeholder(16, 256, 2, &mut Default::default());
+        let init = |image: &Image| {
+            let mut params = serde_json::Map::new();
+            let mut d = vec![false; EBR_BITS];
+            for (a, w) in image.words.iter().enumerate() {
+                for (b, &x) in w.iter().enumerate() {
+                    d[16 * a + b] = x;
+                }
+            }
+            for k in 0..16 {
+                params.insert(
+                    format!("INIT_{k:X}"),
+                    serde_json::Value::String(bits_string(&d[256 * k..256 * (k + 1)])),
+                );
+            }
+            params.insert("READ_MODE".into(), serde_json::json!(0));
+            (params, d)
+        };
+        let (p_from, _) = init(&from);
+        let (_, d_to) = init(&to);
+        let mut doc = serde_json::json!({"modules": {"top": {"cells": {
+            "r": {"type": "ICESTORM_RAM", "parameters": p_from},
+            "l": {"type": "ICESTORM_LC", "parameters": {}},
+        }}}});
+        let mut reps = Replacements::default();
+        reps.add("mem", &from, &to).unwrap();
+        assert_eq!(patch_json(&mut doc, &mut reps).unwrap(), 1);
+        reps.check().unwrap();
+        assert_eq!(json_contents(&mut doc).unwrap(), vec![d_to]);
+    }
+}
