@@ -32,6 +32,12 @@ pub struct Args {
     /// Tokens of the netlist check after synthesis (iCE40 targets; 0: skip it).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(0..=10_000))]
     pub verify_tokens: u64,
+    /// Build with random placeholder images in every memory that holds
+    /// model parameters, then deploy the model into the placed design
+    /// (icebram, icepack): `hitnet deploy` can later put another model of
+    /// the same shape into the build without place and route (iCE40).
+    #[arg(long)]
+    pub deployable: bool,
     /// Print one JSON object (the SynthReport plus cycles and tokens/s) instead of the table.
     #[arg(long)]
     pub json: bool,
@@ -63,6 +69,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         progress: Progress::Stderr,
         seed: a.seed,
         verify_tokens: a.verify_tokens,
+        deployable: a.deployable,
     };
     let o = hitnet_flow::synth::run(&job).map_err(flow_error)?;
     let model = common::model_line(&pl.loaded);

@@ -33,6 +33,10 @@ pub struct Args {
     pub vcd: Option<PathBuf>,
     #[command(flatten)]
     pub exec: crate::args::ExecutorArgs,
+    /// Judge the build folder --out as it is (e.g. one `hitnet deploy`
+    /// wrote): run no flow step; it must hold this config's design.
+    #[arg(long)]
+    pub built: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -71,6 +75,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
             .unwrap_or_else(|| out.join("verify_mismatch.vcd")),
         progress: hitnet_fpga::Progress::Stderr,
         executor: a.exec.executor(),
+        built: a.built,
     };
     let v = hitnet_flow::verify::run(&job).map_err(flow_error)?;
     let model = common::model_line(&pl.loaded);

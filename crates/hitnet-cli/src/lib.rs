@@ -8,6 +8,7 @@ mod args;
 mod cmd_bench;
 mod cmd_check;
 mod cmd_cosim;
+mod cmd_deploy;
 mod cmd_eval;
 mod cmd_explore;
 mod cmd_gen;
@@ -63,6 +64,8 @@ commands! {
     Synth(cmd_synth),
     /// Simulate the synthesized netlist with the vendor cell models against the golden model and the simulator.
     Verify(cmd_verify),
+    /// Put another model of the same shape into a deployable build's bitstream, without place and route.
+    Deploy(cmd_deploy),
     /// Summarize model, plan, cycles and (when present) synthesis results.
     Report(cmd_report),
     /// Sweep array shapes on a target; table and SVG plot with the Pareto front.

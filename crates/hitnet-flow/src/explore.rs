@@ -320,6 +320,7 @@ fn build_one(sw: &Sweep, r: usize, c: usize, multi: &indicatif::MultiProgress) -
         seed: 1,
         // A sweep ranks shapes; `hitnet synth` verifies the one built.
         verify_tokens: 0,
+        deployable: false,
     };
     row.build_dir = Some(dir.clone());
     match crate::prepare_out(&dir).and_then(|_| synth::run(&job)) {

@@ -9,6 +9,7 @@
 //! ran and failed.
 pub mod bench;
 pub mod cosim;
+pub mod deploy;
 pub mod estimate;
 pub mod explore;
 pub mod load;

@@ -30,6 +30,10 @@ pub struct Job<'a> {
     pub seed: u64,
     /// Tokens simulated on the synthesized netlist (0: no check).
     pub verify_tokens: u64,
+    /// Build with placeholder memory images and deploy the model into the
+    /// placed design ([`crate::deploy`]), so `hitnet deploy` can put
+    /// other models of the same shape into it.
+    pub deployable: bool,
 }
 
 /// The array a job planned.
@@ -64,6 +68,10 @@ pub struct SynthSummary {
     pub netlist_verification: serde_json::Value,
     /// SHA-256 of the generated design (hitnet_rtl::design_sha256).
     pub design_sha256: String,
+    /// A deployable build (`--deployable`): the deployment of its own
+    /// model into the placed design.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployed: Option<crate::deploy::Deployed>,
     pub pnr_seed: u64,
     pub model: serde_json::Value,
     pub config: serde_json::Value,
@@ -139,6 +147,16 @@ impl Outcome {
                 "board:   {b}; the UART top runs the accelerator on the board oscillator, a PLL would give it the Fmax"
             );
         }
+        if let Some(d) = &self.summary.deployed {
+            let _ = writeln!(
+                s,
+                "deploy:  built with placeholder memories; the model put in ({} memories, {} block RAMs, {:.2} s); another model of this shape: hitnet deploy --build {} --config NEW.toml --out DIR",
+                d.replaced.len(),
+                d.block_rams,
+                d.seconds,
+                r.out_dir.display()
+            );
+        }
         let _ = writeln!(
             s,
             "rerun:   sh {}/run.sh (plain scripts, no Rust needed)",
@@ -173,6 +191,9 @@ pub const MAX_VERIFY_CELLS: u64 = 20_000;
 /// Generates, wraps and builds one design, checks its netlist and writes
 /// the summary.
 pub fn run(job: &Job) -> Result<Outcome> {
+    if job.deployable {
+        crate::deploy::check_target(job.target)?;
+    }
     // A failed run must not leave the previous summary for `report` to show.
     let _ = std::fs::remove_file(job.out.join(SUMMARY_FILE));
     let (design, wrapped) = crate::gen_and_wrap(
@@ -189,6 +210,17 @@ pub fn run(job: &Job) -> Result<Outcome> {
             job.from, job.to
         )));
     }
+    let deploy = if job.deployable {
+        Some(crate::deploy::prepare(
+            job.out,
+            job.target,
+            job.plan,
+            &design,
+            crate::model_json(job.loaded),
+        )?)
+    } else {
+        None
+    };
     let mut design_in = wrapped.design.clone();
     design_in.pnr_seed = job.seed;
     let opts = FlowOptions {
@@ -201,12 +233,31 @@ pub fn run(job: &Job) -> Result<Outcome> {
     };
     hitnet_fpga::flow::check_tools(job.target, &opts)?;
     let synthesized = hitnet_fpga::run_synth(&design_in, job.target, job.out, &opts)?;
+    if let (Some(info), true) = (&deploy, job.from <= Step::Verify) {
+        // The netlist check simulates the synthesized netlist with the
+        // model's contents put in by the rule the deployment applies.
+        crate::deploy::model_netlist(job.out, info, &design)?;
+    }
     let netlist_verification = verify_step(job, &synthesized)?;
     let opts = FlowOptions {
         from: job.from.max(Step::Pnr),
         ..opts
     };
+    if deploy.is_some() && job.from > Step::Pnr {
+        crate::deploy::restore_placed(job.out)?;
+    }
     let report = hitnet_fpga::run_flow(&design_in, job.target, job.out, &opts)?;
+    let deployed = match &deploy {
+        Some(info) if report.fits => Some(crate::deploy::finish(
+            job.out,
+            job.out,
+            info,
+            &design,
+            crate::model_json(job.loaded),
+            true,
+        )?),
+        _ => None,
+    };
     let cycles = job.plan.cycles.per_token;
     // DP16KD banks are block RAM by construction (instantiated primitives,
     // not memories Yosys could map to logic), provided Yosys kept them all.
@@ -243,6 +294,7 @@ pub fn run(job: &Job) -> Result<Outcome> {
         weight_bram: wb.clone(),
         netlist_verification,
         design_sha256: design.sha256(),
+        deployed,
         pnr_seed: job.seed,
         model: crate::model_json(job.loaded),
         config: job.config_json.clone(),

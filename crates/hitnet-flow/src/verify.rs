@@ -25,6 +25,9 @@ pub struct Job<'a> {
     pub vcd: PathBuf,
     pub progress: Progress,
     pub executor: Executor,
+    /// Judge the build folder `out` as it is (e.g. one `hitnet deploy`
+    /// wrote): no flow step runs; the folder must hold this config's design.
+    pub built: bool,
 }
 
 /// What a verification run found.
@@ -96,6 +99,9 @@ pub fn run(job: &Job) -> Result<Verified> {
             job.target.name
         )));
     }
+    if job.built {
+        return verify_built(job);
+    }
     crate::prepare_out(job.out)?;
     let (_, wrapped) = crate::gen_and_wrap(
         job.plan,
@@ -135,6 +141,45 @@ pub fn run(job: &Job) -> Result<Verified> {
         "simulating the netlist (Icarus, vendor cell models)",
     );
     let r = verify(job, &wrapped, &stim, yosys_tool, yosys_version);
+    sp.finish_and_clear();
+    r
+}
+
+/// [`run`] on a build folder as it stands: the design it holds must be the
+/// one this config generates (its deploy record or synth summary says).
+fn verify_built(job: &Job) -> Result<Verified> {
+    let (design, wrapped) = crate::gen_and_wrap(
+        job.plan,
+        crate::config_json(job.loaded),
+        job.target,
+        job.wrapper,
+        job.out,
+        job.loaded.config.hw.clock_mhz,
+    )?;
+    let held = crate::deploy::read_info(job.out)
+        .map(|i| i.model_design_sha256)
+        .or_else(|_| crate::synth::read_summary(job.out).map(|s| s.design_sha256))
+        .map_err(|_| {
+            FlowError::Input(format!(
+                "--built: {} holds no build of hitnet synth or hitnet deploy",
+                job.out.display()
+            ))
+        })?;
+    if held != design.sha256() {
+        return Err(FlowError::Input(format!(
+            "--built: {} holds another design than this config generates (design {} against {}); give the config it was built or deployed with",
+            job.out.display(),
+            &held[..12.min(held.len())],
+            &design.sha256()[..12]
+        )));
+    }
+    let yosys = hitnet_fpga::Toolchain::for_family(job.target.family).yosys;
+    let stim = crate::seeded_stimulus(job.loaded, job.seed, job.tokens, job.stall_percent);
+    let sp = crate::spinner_if(
+        !matches!(job.progress, Progress::Hidden),
+        "simulating the netlist (Icarus, vendor cell models)",
+    );
+    let r = verify(job, &wrapped, &stim, yosys, "(as built)".into());
     sp.finish_and_clear();
     r
 }

@@ -373,6 +373,86 @@ pub fn asc_contents(asc: &str) -> Result<Vec<AscRam>, BramError> {
     Ok(out)
 }
 
+/// Replaces the placeholders in an `.asc` bitstream, as `icebram` does:
+/// each initialized block RAM (`.ram_data X Y`) in the read mode its
+/// `.ramt_tile X Y+1` configures (RamConfig CBIT_2, CBIT_3). Returns the
+/// new text and the block RAMs changed.
+///
+/// Ours rather than icebram itself: icebram reads every hex digit as four
+/// bits, so a memory whose width is not a multiple of four (a 15-bit bias
+/// memory) gets all-zero bit slices that match every empty block RAM, and
+/// it refuses. `tests/bram_patch.rs` checks this function and icebram
+/// give the same bitstream where icebram can run.
+pub fn patch_asc(asc: &str, reps: &mut Replacements) -> Result<(String, usize), BramError> {
+    let mut lines: Vec<String> = asc.lines().map(str::to_string).collect();
+    let xy = |l: &str, skip: usize| -> Option<(i64, i64)> {
+        let v: Vec<i64> = l[skip..]
+            .split_whitespace()
+            .filter_map(|t| t.parse().ok())
+            .collect();
+        (v.len() == 2).then(|| (v[0], v[1]))
+    };
+    let mut data_at = std::collections::BTreeMap::new();
+    let mut config_at = HashMap::new();
+    for (i, l) in lines.iter().enumerate() {
+        if l.starts_with(".ram_data") {
+            if let Some(p) = xy(l, 9) {
+                data_at.insert(p, i);
+            }
+        } else if l.starts_with(".ramt_tile") {
+            if let Some((x, y)) = xy(l, 10) {
+                config_at.insert((x, y - 1), i);
+            }
+        }
+    }
+    let bad = |i: usize, what: &str| BramError::Netlist(format!(".asc line {}: {what}", i + 1));
+    let mut changed = 0;
+    for (pos, &d) in &data_at {
+        if d + 16 >= lines.len() {
+            return Err(bad(d, "a truncated .ram_data block"));
+        }
+        let mut data = Vec::with_capacity(EBR_BITS);
+        for k in 0..16 {
+            let l = lines[d + 1 + k].trim();
+            if l.len() != 64 {
+                return Err(bad(d + 1 + k, "a .ram_data line without 64 hex digits"));
+            }
+            for c in l.chars().rev() {
+                let v = c.to_digit(16).ok_or_else(|| bad(d + 1 + k, "not hex"))?;
+                data.extend((0..4).map(|b| v >> b & 1 == 1));
+            }
+        }
+        let mode = match config_at.get(pos) {
+            Some(&c) => {
+                let bit = |o: usize| {
+                    lines
+                        .get(c + o)
+                        .and_then(|l| l.as_bytes().get(7))
+                        .is_some_and(|&b| b == b'1')
+                };
+                (bit(3) as u32) << 1 | bit(4) as u32
+            }
+            None => 0,
+        };
+        if reps.apply(&mut data, mode)? == 0 {
+            continue;
+        }
+        changed += 1;
+        for k in 0..16 {
+            lines[d + 1 + k] = (0..64)
+                .map(|j| {
+                    let base = 256 * k + 4 * (63 - j);
+                    let v: u32 = (0..4).map(|b| (data[base + b] as u32) << b).sum();
+                    char::from_digit(v, 16).expect("a hex digit")
+                })
+                .collect();
+        }
+    }
+    let mut out = lines.join("\n");
+    out.push('\n');
+    Ok((out, changed))
+}
+
 /// A random placeholder image (xorshift64*, from `seed`): each of its bit
 /// slices non-zero and distinct from every slice in `taken`, which grows.
 pub fn placeholder(

@@ -152,6 +152,24 @@ fn our_patcher_and_icebram_agree_on_a_placed_design() {
     }
     std::fs::write(d.join("new.asc"), &cur).unwrap();
 
+    // Ours on the .asc: the same text as icebram's.
+    let mut on_asc = Replacements::default();
+    for ((n, _, _), (from, to)) in MEMS.into_iter().zip(&news) {
+        on_asc.add(n, from, to).unwrap();
+    }
+    let (ours_asc, n) = bram::patch_asc(
+        &std::fs::read_to_string(d.join("design.asc")).unwrap(),
+        &mut on_asc,
+    )
+    .unwrap();
+    on_asc.check().unwrap();
+    assert_eq!(n, 4);
+    assert_eq!(
+        ours_asc,
+        String::from_utf8(cur.clone()).unwrap(),
+        "our .asc equals icebram's"
+    );
+
     // Ours, on routed.json.
     assert_eq!(bram::patch_json(&mut routed, &mut reps).unwrap(), 4);
     reps.check().unwrap();

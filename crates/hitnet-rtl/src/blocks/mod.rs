@@ -104,9 +104,17 @@ pub fn readmem(mem: &str, file: &str) -> String {
 }
 
 /// A memory of `depth` words of `width` bits, `reg [width-1:0] mem
-/// [0:depth-1]`, loaded from `file` by [`readmem`].
+/// [0:depth-1]`, loaded from `file` by [`readmem`]. Always block RAM:
+/// its contents are model parameters or tables, which a deployment
+/// replaces in the placed design, and Yosys would keep a small ROM in
+/// logic (Yosys 0.23's `setattr` does not reach memories, so the
+/// attribute is written here).
 pub fn image_memory(b: &mut crate::vlog::Body, mem: &str, width: u32, depth: usize, file: &str) {
-    b.line(format!("reg [{}:0] {mem} [0:{}];", width - 1, depth - 1));
+    b.line(format!(
+        "(* ram_style = \"block\", rom_style = \"block\" *) reg [{}:0] {mem} [0:{}];",
+        width - 1,
+        depth - 1
+    ));
     b.line(readmem(mem, file));
 }
 

@@ -1,0 +1,511 @@
+//! Deployable builds and `hitnet deploy`: new model parameters into a
+//! placed and routed design without synthesis or place and route.
+//!
+//! Every model parameter is a memory image (weights, biases, gate scales,
+//! LFSR seeds; docs/architecture.md). A deployable build (`hitnet synth
+//! --deployable`) synthesizes, places and routes with random placeholder
+//! images in those memories ([`PLACEHOLDER_DIR`]), then deploys its own
+//! model into the result; `hitnet deploy` deploys another model of the
+//! same shape into a copy of the build. Deploying is `icebram` on the
+//! placed `.asc` and `icepack`, plus the same replacement (our
+//! [`hitnet_fpga::bram`], the `icebram` rule) on the netlists that the
+//! verification simulates: the synthesized `design.json` (written out as
+//! `netlist.v`) and the routed `routed.json`. The `.asc` that icebram
+//! wrote and our `routed.json` must hold the same block-RAM contents.
+//!
+//! iCE40 only: the ECP5 weight banks are DP16KD primitives whose weights
+//! are INITVAL parameters in the generated Verilog, and the installed
+//! YoWASP `ecpbram` cannot load its device database (issue #13).
+use crate::{io, FlowError, Result};
+use hitnet_fpga::bram::{self, Image, Replacements};
+use hitnet_fpga::scripts::files;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// What a deployable build records about itself (in the build folder).
+pub const DEPLOY_FILE: &str = "hitnet_deploy.json";
+/// The placeholder images the build was synthesized with.
+pub const PLACEHOLDER_DIR: &str = "placeholder";
+/// The placed design as synthesized (placeholders), icebram's input.
+pub const PLACEHOLDER_ASC: &str = "placeholder.asc";
+/// The routed netlist as placed (placeholders).
+pub const PLACEHOLDER_ROUTED: &str = "routed_placeholder.json";
+
+/// A memory whose contents are model parameters.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Memory {
+    /// Its image file in the generated design (`w_0.hex`, `m.hex`, ...).
+    pub file: String,
+    pub width: usize,
+    pub depth: usize,
+}
+
+/// The memories of `plan` that hold model parameters.
+pub fn memories(plan: &hitnet_arch::Plan) -> Vec<Memory> {
+    let mut m = Vec::new();
+    for r in 0..plan.rows {
+        m.push(Memory {
+            file: format!("w_{r}.hex"),
+            width: 2 * plan.cols,
+            depth: plan.weight_depth,
+        });
+    }
+    for lane in 0..plan.lanes {
+        m.push(Memory {
+            file: format!("b_{lane}.hex"),
+            width: plan.widths.bias as usize,
+            depth: plan.bias_depth,
+        });
+        if plan.activation == hitnet_model::ActMode::Bernoulli {
+            m.push(Memory {
+                file: format!("lfsr_{lane}.hex"),
+                width: 32,
+                depth: plan.lfsr_depth(),
+            });
+        }
+    }
+    m.push(Memory {
+        file: "m.hex".into(),
+        width: plan.widths.mult as usize,
+        depth: plan.mult_depth(),
+    });
+    m
+}
+
+/// [`DEPLOY_FILE`]: the shape a deployable build fixes and the model it
+/// holds now.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct DeployInfo {
+    pub target: String,
+    pub array: crate::synth::Array,
+    pub memories: Vec<Memory>,
+    /// SHA-256 of every generated file that is logic or a fixed table
+    /// (Verilog, activation tables): a deployed model must generate them
+    /// byte for byte.
+    pub fixed: BTreeMap<String, String>,
+    /// The manifest's keys that describe the shape, to name a difference.
+    pub shape: serde_json::Value,
+    /// design_sha256 of the model the bitstream holds.
+    pub model_design_sha256: String,
+    pub model: serde_json::Value,
+}
+
+const SHAPE_KEYS: [&str; 7] = [
+    "array",
+    "widths",
+    "formats",
+    "interface",
+    "ports",
+    "schedule",
+    "cycles_per_token",
+];
+
+fn sha(b: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(b))
+}
+
+fn info_of(
+    target: &hitnet_fpga::Target,
+    plan: &hitnet_arch::Plan,
+    design: &hitnet_rtl::Design,
+    model: serde_json::Value,
+) -> DeployInfo {
+    let mems = memories(plan);
+    let fixed = design
+        .files
+        .iter()
+        .filter(|(n, _)| !mems.iter().any(|m| &m.file == n))
+        .map(|(n, b)| (n.clone(), sha(b)))
+        .collect();
+    let shape = SHAPE_KEYS
+        .iter()
+        .map(|k| (k.to_string(), design.manifest[*k].clone()))
+        .collect::<serde_json::Map<_, _>>();
+    DeployInfo {
+        target: target.name.to_string(),
+        array: crate::synth::Array {
+            rows: plan.rows,
+            cols: plan.cols,
+            lanes: plan.lanes,
+        },
+        memories: mems,
+        fixed,
+        shape: serde_json::Value::Object(shape),
+        model_design_sha256: design.sha256(),
+        model,
+    }
+}
+
+/// Refuses a deployable build where it cannot be deployed.
+pub fn check_target(target: &hitnet_fpga::Target) -> Result<()> {
+    if target.family != hitnet_fpga::Family::Ice40 {
+        return Err(FlowError::Input(format!(
+            "--deployable: {} is an ECP5 target; deployable builds are iCE40 only for now (the ECP5 weight banks carry their weights as DP16KD INITVAL parameters, and YoWASP's ecpbram cannot load its device database here)",
+            target.name
+        )));
+    }
+    Ok(())
+}
+
+/// The placeholder images of `mems`: random, every bit slice non-zero and
+/// unique across the design, and the same for every build of the shape.
+fn placeholders(mems: &[Memory]) -> Vec<Image> {
+    let mut taken = HashSet::new();
+    mems.iter()
+        .enumerate()
+        .map(|(i, m)| bram::placeholder(m.width, m.depth, 0x4e17_0000 + i as u64, &mut taken))
+        .collect()
+}
+
+/// Before synthesis: puts the placeholders in place of the model's images
+/// in `out/gen` (what the flow copies and Yosys reads) and keeps a copy in
+/// `out/placeholder`. Returns what [`finish`] needs.
+pub fn prepare(
+    out: &Path,
+    target: &hitnet_fpga::Target,
+    plan: &hitnet_arch::Plan,
+    design: &hitnet_rtl::Design,
+    model: serde_json::Value,
+) -> Result<DeployInfo> {
+    check_target(target)?;
+    let info = info_of(target, plan, design, model);
+    let pdir = out.join(PLACEHOLDER_DIR);
+    std::fs::create_dir_all(&pdir).map_err(io(&pdir))?;
+    for (m, img) in info.memories.iter().zip(placeholders(&info.memories)) {
+        for dir in [&out.join("gen"), &pdir] {
+            let p = dir.join(&m.file);
+            std::fs::write(&p, img.to_hex()).map_err(io(&p))?;
+        }
+    }
+    Ok(info)
+}
+
+/// Before a run that starts after place and route (`--from pack`): the
+/// placed design as it was routed, with its placeholders, back in place.
+pub fn restore_placed(out: &Path) -> Result<()> {
+    for (ph, f) in [
+        (PLACEHOLDER_ROUTED, files::ROUTED_JSON),
+        (PLACEHOLDER_ASC, files::ICE40_ASC),
+    ] {
+        let (ph, f) = (out.join(ph), out.join(f));
+        if ph.is_file() {
+            std::fs::copy(&ph, &f).map_err(io(&ph))?;
+        }
+    }
+    Ok(())
+}
+
+/// The replacements from the build's placeholders to `design`'s images.
+fn replacements(
+    build: &Path,
+    info: &DeployInfo,
+    design: &hitnet_rtl::Design,
+) -> Result<Replacements> {
+    let mut reps = Replacements::default();
+    for m in &info.memories {
+        let p = build.join(PLACEHOLDER_DIR).join(&m.file);
+        let text = std::fs::read_to_string(&p).map_err(io(&p))?;
+        let from = Image::parse_hex(&text, m.width, &m.file).map_err(bram_err)?;
+        let to_text = design
+            .files
+            .iter()
+            .find(|(n, _)| n == &m.file)
+            .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+            .ok_or_else(|| FlowError::Input(format!("the new design has no {}", m.file)))?;
+        let to = Image::parse_hex(&to_text, m.width, &m.file).map_err(bram_err)?;
+        reps.add(&m.file, &from, &to).map_err(bram_err)?;
+    }
+    Ok(reps)
+}
+
+fn bram_err(e: bram::BramError) -> FlowError {
+    FlowError::Input(format!("deploy: {e}"))
+}
+
+fn read_json(p: &Path) -> Result<serde_json::Value> {
+    let text = std::fs::read_to_string(p).map_err(io(p))?;
+    serde_json::from_str(&text).map_err(|e| FlowError::Input(format!("{}: {e}", p.display())))
+}
+
+fn tool(name: &str) -> Result<std::path::PathBuf> {
+    hitnet_fpga::tools::find_program(name)
+        .ok_or_else(|| FlowError::Input(hitnet_fpga::tools::install_hint(name)))
+}
+
+fn run_tool(prog: &Path, dir: &Path, args: &[&str], stdin: Option<Vec<u8>>) -> Result<Vec<u8>> {
+    let mut c = Command::new(prog)
+        .current_dir(dir)
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(io(prog))?;
+    if let Some(input) = stdin {
+        use std::io::Write;
+        let mut si = c.stdin.take().expect("piped stdin");
+        // A tool that exits early closes the pipe; its status says why.
+        let _ = si.write_all(&input);
+    }
+    let o = c.wait_with_output().map_err(io(prog))?;
+    if !o.status.success() {
+        return Err(FlowError::Input(format!(
+            "{} {}: {} ({})",
+            prog.display(),
+            args.join(" "),
+            String::from_utf8_lossy(&o.stderr).trim(),
+            o.status
+        )));
+    }
+    Ok(o.stdout)
+}
+
+/// The synthesized netlist with `design`'s contents: `design.json`
+/// patched and written as `netlist.v` (what the netlist check simulates);
+/// returns the block RAMs changed.
+pub fn model_netlist(out: &Path, info: &DeployInfo, design: &hitnet_rtl::Design) -> Result<usize> {
+    let mut reps = replacements(out, info, design)?;
+    let mut doc = read_json(&out.join(files::NETLIST_JSON))?;
+    let n = bram::patch_json(&mut doc, &mut reps).map_err(bram_err)?;
+    reps.check().map_err(bram_err)?;
+    let p = out.join("design_model.json");
+    std::fs::write(&p, doc.to_string()).map_err(io(&p))?;
+    run_tool(
+        &tool("yosys")?,
+        out,
+        &[
+            "-q",
+            "-p",
+            "read_json design_model.json; write_verilog -noattr netlist.v",
+        ],
+        None,
+    )?;
+    let _ = std::fs::remove_file(p);
+    Ok(n)
+}
+
+/// What a deployment did.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Deployed {
+    pub bitstream: String,
+    /// The memories replaced (image files).
+    pub replaced: Vec<String>,
+    /// Block RAMs whose contents changed, in the routed design.
+    pub block_rams: usize,
+    pub seconds: f64,
+    pub build: String,
+    pub model_design_sha256: String,
+    pub model: serde_json::Value,
+}
+
+/// After place and route (and pack): puts `design`'s images into the
+/// placed design in `out`: icebram + icepack when the build has a
+/// bitstream, and `routed.json` in every case. `build` holds the
+/// placeholders (the same folder, or the build `out` was copied from).
+/// With `fresh`, the flow has just written `routed.json` (and the
+/// `.asc`) with the placeholders; they become the placeholder copies.
+pub fn finish(
+    build: &Path,
+    out: &Path,
+    info: &DeployInfo,
+    design: &hitnet_rtl::Design,
+    model: serde_json::Value,
+    fresh: bool,
+) -> Result<Deployed> {
+    let t0 = std::time::Instant::now();
+    // The routed netlist.
+    let routed_ph = out.join(PLACEHOLDER_ROUTED);
+    let asc_ph = out.join(PLACEHOLDER_ASC);
+    let asc = out.join(files::ICE40_ASC);
+    if fresh {
+        let r = out.join(files::ROUTED_JSON);
+        std::fs::rename(&r, &routed_ph).map_err(io(&r))?;
+        let _ = std::fs::remove_file(&asc_ph);
+        if asc.is_file() {
+            std::fs::rename(&asc, &asc_ph).map_err(io(&asc))?;
+        }
+    }
+    let mut reps = replacements(build, info, design)?;
+    let mut routed = read_json(&routed_ph)?;
+    let changed = bram::patch_json(&mut routed, &mut reps).map_err(bram_err)?;
+    reps.check().map_err(bram_err)?;
+    // The bitstream: the .asc patched by the same rule (icebram's; see
+    // hitnet_fpga::bram::patch_asc for why not icebram itself), then icepack.
+    let mut bitstream = String::new();
+    if asc_ph.is_file() {
+        let text = std::fs::read_to_string(&asc_ph).map_err(io(&asc_ph))?;
+        let mut on_asc = replacements(build, info, design)?;
+        let (text, _) = bram::patch_asc(&text, &mut on_asc).map_err(bram_err)?;
+        on_asc.check().map_err(bram_err)?;
+        std::fs::write(&asc, &text).map_err(io(&asc))?;
+        // The bitstream and the routed netlist: the same RAMs.
+        let mut theirs: Vec<Vec<bool>> = bram::asc_contents(&text)
+            .map_err(bram_err)?
+            .into_iter()
+            .map(|(_, v)| v)
+            .filter(|v| v.iter().any(|&b| b))
+            .collect();
+        let mut ours: Vec<Vec<bool>> = bram::json_contents(&mut routed)
+            .map_err(bram_err)?
+            .into_iter()
+            .filter(|v| v.iter().any(|&b| b))
+            .collect();
+        theirs.sort();
+        ours.sort();
+        if theirs != ours {
+            return Err(FlowError::NetlistDiffers(format!(
+                "deploy: {} and the patched routed netlist hold different block-RAM contents ({} and {} non-empty RAMs)",
+                asc.display(),
+                theirs.len(),
+                ours.len()
+            )));
+        }
+        run_tool(
+            &tool("icepack")?,
+            out,
+            &[files::ICE40_ASC, files::ICE40_BIN],
+            None,
+        )?;
+        bitstream = out.join(files::ICE40_BIN).display().to_string();
+    }
+    let r = out.join(files::ROUTED_JSON);
+    std::fs::write(&r, routed.to_string()).map_err(io(&r))?;
+    let mut info = info.clone();
+    info.model_design_sha256 = design.sha256();
+    info.model = model.clone();
+    let p = out.join(DEPLOY_FILE);
+    std::fs::write(
+        &p,
+        serde_json::to_string_pretty(&info).expect("deploy info serializes") + "\n",
+    )
+    .map_err(io(&p))?;
+    Ok(Deployed {
+        bitstream,
+        replaced: reps.names().map(str::to_string).collect(),
+        block_rams: changed,
+        seconds: t0.elapsed().as_secs_f64(),
+        build: build.display().to_string(),
+        model_design_sha256: design.sha256(),
+        model,
+    })
+}
+
+/// Reads a deployable build's [`DEPLOY_FILE`].
+pub fn read_info(build: &Path) -> Result<DeployInfo> {
+    let p = build.join(DEPLOY_FILE);
+    let text = std::fs::read_to_string(&p).map_err(|e| {
+        FlowError::Input(format!(
+            "{}: {e}; --build must be a folder of `hitnet synth --deployable`",
+            p.display()
+        ))
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        FlowError::Input(format!(
+            "{}: not a deploy record of this hitnet ({e})",
+            p.display()
+        ))
+    })
+}
+
+/// Refuses a model that does not fit the build: names what differs.
+pub fn check_same_shape(info: &DeployInfo, new: &DeployInfo) -> Result<()> {
+    let mut diffs = Vec::new();
+    for k in SHAPE_KEYS {
+        if info.shape[k] != new.shape[k] {
+            diffs.push(format!("`{k}`"));
+        }
+    }
+    for (f, h) in &info.fixed {
+        match new.fixed.get(f) {
+            Some(n) if n == h => {}
+            Some(_) => diffs.push(format!("{f} (logic or a fixed table)")),
+            None => diffs.push(format!("{f} (missing)")),
+        }
+    }
+    if info.memories != new.memories {
+        diffs.push("the memories' widths or depths".into());
+    }
+    if diffs.is_empty() {
+        return Ok(());
+    }
+    Err(FlowError::Input(format!(
+        "the model does not fit this build: it differs in {}; only memory contents can be deployed (weights, biases, gate scales, LFSR seeds); a different shape, width, quantization format or activation threshold needs hitnet synth",
+        diffs.join(", ")
+    )))
+}
+
+/// `hitnet deploy`: `loaded` into a copy `out` of the deployable `build`.
+pub struct Job<'a> {
+    pub loaded: &'a hitnet_model::Loaded,
+    pub build: &'a Path,
+    pub out: &'a Path,
+}
+
+/// Plans the new model at the build's shape, refuses what does not fit,
+/// copies the build and deploys.
+pub fn run(job: &Job) -> Result<Deployed> {
+    let t0 = std::time::Instant::now();
+    let info = read_info(job.build)?;
+    let target = hitnet_fpga::Target::from_name(&info.target)
+        .map_err(|e| FlowError::Input(format!("{}: {e}", job.build.display())))?;
+    let shape = hitnet_arch::Shape::of(&job.loaded.config.hw)
+        .at(info.array.rows, info.array.cols)
+        .with_lanes(info.array.lanes);
+    let plan =
+        hitnet_arch::Plan::new(&job.loaded.int, shape).map_err(|source| FlowError::Plan {
+            what: "the new model at the build's shape".into(),
+            source,
+        })?;
+    let design = hitnet_rtl::generate_with(
+        &plan,
+        crate::config_json(job.loaded),
+        crate::bram_for_target(target.name),
+    );
+    let model = crate::model_json(job.loaded);
+    let new = info_of(target, &plan, &design, model.clone());
+    check_same_shape(&info, &new)?;
+    let same = std::fs::canonicalize(job.build).ok() == std::fs::canonicalize(job.out).ok();
+    if !same {
+        if job.out.exists()
+            && std::fs::read_dir(job.out)
+                .map_err(io(job.out))?
+                .next()
+                .is_some()
+        {
+            return Err(FlowError::Input(format!(
+                "--out {} exists and is not empty; give a new folder (or --out the build itself to deploy in place)",
+                job.out.display()
+            )));
+        }
+        copy_dir(job.build, job.out)?;
+    }
+    // The generated design of the new model, for the RTL side of a
+    // routed verification of the deployed build.
+    design.write(&job.out.join("gen"))?;
+    let mut d = finish(job.out, job.out, &info, &design, model, false)?;
+    model_netlist(job.out, &info, &design)?;
+    d.build = job.build.display().to_string();
+    d.seconds = t0.elapsed().as_secs_f64();
+    Ok(d)
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to).map_err(io(to))?;
+    for e in std::fs::read_dir(from).map_err(io(from))? {
+        let e = e.map_err(io(from))?;
+        let (src, dst) = (e.path(), to.join(e.file_name()));
+        if src.is_dir() {
+            copy_dir(&src, &dst)?;
+        } else {
+            std::fs::copy(&src, &dst).map_err(io(&src))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,141 @@
+//! `hitnet synth --deployable` and `hitnet deploy` through the binary on
+//! the UP5K: a deployable build of one model, a second model of the same
+//! shape deployed into it without synthesis or place and route, and the
+//! deployed build's routed chip verified at its pins against the second
+//! model's golden outputs (and its netlist against the golden model).
+//! Then the refusals: another shape, a threshold model into a BTQ build, a
+//! folder that is no deployable build, and verifying a build with a model
+//! it does not hold.
+mod common;
+use common::{hitnet, json, stderr, write};
+
+fn small(seed: u64, hidden: usize, extra: &str) -> String {
+    format!(
+        "[model]\ncell = \"lstm\"\ninput_size = 16\nhidden_size = {hidden}\nseed = {seed}\n{extra}[hw]\nrows = 4\ncols = 8\nclock_mhz = 20\ntarget = \"ice40-up5k\"\n"
+    )
+}
+
+fn have_tools() -> bool {
+    ["yosys", "nextpnr-ice40", "icepack", "iverilog"]
+        .iter()
+        .all(|t| hitnet_fpga::tools::find_program(t).is_some())
+}
+
+#[test]
+fn a_second_model_deployed_without_place_and_route_is_bit_exact_at_the_pins() {
+    if !have_tools() {
+        eprintln!("skipped: the iCE40 tools are missing (scripts/setup installs them)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let m1 = write(d, "m1.toml", &small(1, 16, ""));
+    let m2 = write(d, "m2.toml", &small(2, 16, ""));
+    let build = d.join("build").display().to_string();
+    let j = json(&hitnet(&[
+        "synth",
+        "--config",
+        &m1,
+        "--out",
+        &build,
+        "--deployable",
+        "--json",
+    ]));
+    assert_eq!(j["fits"], true, "{}", j["overflow"]);
+    assert_eq!(j["netlist_verification"]["bit_exact"], true);
+    let own = &j["deployed"];
+    assert!(
+        own["bitstream"].as_str().unwrap().ends_with("design.bin"),
+        "{own}"
+    );
+    assert_eq!(own["model_design_sha256"], j["design_sha256"]);
+
+    let out = d.join("deployed").display().to_string();
+    let dep = json(&hitnet(&[
+        "deploy", "--config", &m2, "--build", &build, "--out", &out, "--json",
+    ]));
+    let replaced: Vec<&str> = dep["replaced"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        replaced,
+        [
+            "w_0.hex",
+            "w_1.hex",
+            "w_2.hex",
+            "w_3.hex",
+            "b_0.hex",
+            "lfsr_0.hex",
+            "m.hex"
+        ]
+    );
+    assert!(dep["seconds"].as_f64().unwrap() < 10.0, "{dep}");
+    let b1 = std::fs::read(d.join("build/design.bin")).unwrap();
+    let b2 = std::fs::read(d.join("deployed/design.bin")).unwrap();
+    assert_eq!(b1.len(), b2.len());
+    assert_ne!(b1, b2, "the deployed bitstream holds other memory contents");
+
+    // The deployed chip at its pins, and its netlist, against model 2.
+    for stage in ["routed", "synth"] {
+        let v = json(&hitnet(&[
+            "verify", "--config", &m2, "--stage", stage, "--built", "--out", &out, "--tokens", "2",
+            "--json",
+        ]));
+        assert_eq!(v["bit_exact"], true, "{stage}: {v}");
+        assert_eq!(v["mismatches"], 0, "{stage}: {v}");
+    }
+    // The build does not hold model 1 any more.
+    let o = hitnet(&[
+        "verify", "--config", &m1, "--stage", "routed", "--built", "--out", &out,
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("holds another design"),
+        "{}",
+        stderr(&o)
+    );
+
+    // Refusals, each naming what differs, exit 2, nothing written.
+    for (name, text, want) in [
+        ("shape.toml", small(2, 12, ""), "`interface`"),
+        (
+            "thr.toml",
+            small(2, 16, "[quant]\nactivation = \"threshold\"\n"),
+            "hitnet_ew.v",
+        ),
+    ] {
+        let cfg = write(d, name, &text);
+        let o2 = d.join(format!("out-{name}")).display().to_string();
+        let o = hitnet(&["deploy", "--config", &cfg, "--build", &build, "--out", &o2]);
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", stderr(&o));
+        let e = stderr(&o);
+        assert!(
+            e.contains("does not fit this build") && e.contains(want),
+            "{name}: {e}"
+        );
+        assert!(!std::path::Path::new(&o2).exists(), "{name}: wrote {o2}");
+    }
+    let o = hitnet(&["deploy", "--config", &m2, "--build", &out, "--out", &out]);
+    assert!(o.status.success(), "in place: {}", stderr(&o));
+    let none = d.join("none").display().to_string();
+    std::fs::create_dir_all(&none).unwrap();
+    let o = hitnet(&["deploy", "--config", &m2, "--build", &none, "--out", &out]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("hitnet synth --deployable"),
+        "{}",
+        stderr(&o)
+    );
+    // An ECP5 target cannot be built deployable (yet), said before any tool runs.
+    let e5 = write(
+        d,
+        "e5.toml",
+        &small(1, 16, "").replace("ice40-up5k", "ecp5-25k"),
+    );
+    let o = hitnet(&["synth", "--config", &e5, "--out", &none, "--deployable"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("iCE40 only"), "{}", stderr(&o));
+}
