@@ -463,10 +463,11 @@ pub fn run(job: &Job) -> Result<Deployed> {
             what: "the new model at the build's shape".into(),
             source,
         })?;
-    let design = hitnet_rtl::generate_with(
+    let design = hitnet_rtl::generate_for(
         &plan,
         crate::config_json(job.loaded),
         crate::bram_for_target(target.name),
+        true,
     );
     let model = crate::model_json(job.loaded);
     let new = info_of(target, &plan, &design, model.clone());

@@ -190,6 +190,7 @@ pub fn patterns(seed: u64, stall_percent: u32) -> (hitnet_sim::Pattern, hitnet_s
 /// Generates the accelerator of `plan` into `out/gen` and wraps it for
 /// `target` in `out/wrapper` (the first thing every build does; both are
 /// deterministic, so a resumed build regenerates the same files).
+#[allow(clippy::too_many_arguments)]
 pub fn gen_and_wrap(
     plan: &hitnet_arch::Plan,
     config_json: serde_json::Value,
@@ -197,9 +198,11 @@ pub fn gen_and_wrap(
     wrapper: WrapperKind,
     out: &Path,
     clock_mhz: f64,
+    deployable: bool,
 ) -> Result<(hitnet_rtl::Design, hitnet_fpga::Wrapped)> {
     let gen_dir = out.join("gen");
-    let design = hitnet_rtl::generate_with(plan, config_json, bram_for_target(target.name));
+    let design =
+        hitnet_rtl::generate_for(plan, config_json, bram_for_target(target.name), deployable);
     design.write(&gen_dir)?;
     let wrapped = hitnet_fpga::wrap(&gen_dir, &out.join("wrapper"), wrapper, target, clock_mhz)?;
     Ok((design, wrapped))

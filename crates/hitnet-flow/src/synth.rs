@@ -203,6 +203,7 @@ pub fn run(job: &Job) -> Result<Outcome> {
         job.wrapper,
         job.out,
         job.clock_mhz,
+        job.deployable,
     )?;
     if job.to < Step::Pnr || job.from > job.to {
         return Err(FlowError::Input(format!(

@@ -199,7 +199,20 @@ pub fn generate(plan: &Plan, config: serde_json::Value) -> Design {
 
 /// Generates the design with the weight banks built as `bram` says.
 pub fn generate_with(plan: &Plan, config: serde_json::Value, bram: Bram) -> Design {
-    let c = Ctx::new(plan, bram);
+    generate_for(plan, config, bram, false)
+}
+
+/// [`generate_with`]; with `deployable`, every memory that holds model
+/// parameters asks for block RAM (a deployment replaces block-RAM
+/// contents; without it Yosys may keep a small bias memory in logic).
+pub fn generate_for(
+    plan: &Plan,
+    config: serde_json::Value,
+    bram: Bram,
+    deployable: bool,
+) -> Design {
+    let mut c = Ctx::new(plan, bram);
+    c.deployable = deployable;
     let ebr = blocks::wbank::layout(&c);
     let top = blocks::top::build(&c);
     let modules = hier::print(&top);

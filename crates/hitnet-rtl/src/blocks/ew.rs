@@ -100,7 +100,7 @@ pub fn build(c: &Ctx) -> Module {
         b.comment("LFSR memory: the running states, then (the upper half) the seeds, read");
         b.comment("through the same port at a sequence start: no seeds ROM in logic, and a");
         b.comment("deployed model's seeds are memory contents (Plan::seed_addr).");
-        image_memory(&mut b, "lmem", 32, p.lfsr_depth(), "LFSR_IMAGE");
+        image_memory(&mut b, "lmem", 32, p.lfsr_depth(), "LFSR_IMAGE", true);
         b.line("reg [31:0] l_rd;");
         b.line("reg [31:0] lf0;");
         b.line("always @(posedge clk) begin");
@@ -420,7 +420,7 @@ fn add_round_shifted(b: &mut Body, out: &str, a: &str, aw: u32, x: &str, xw: u32
 /// The element-wise tanh table: `out <= tanh[idx]`.
 fn tanh_rom(b: &mut Body, actw: u32, kw: u32, idx: &str, out: &str) {
     b.comment("tanh table (synchronous read).");
-    image_memory(b, "trom", actw, 1usize << kw, &quoted("tanh.hex"));
+    image_memory(b, "trom", actw, 1usize << kw, &quoted("tanh.hex"), false);
     b.line(format!("reg [{}:0] {out};", actw - 1));
     b.line("always @(posedge clk) begin");
     b.line(format!(

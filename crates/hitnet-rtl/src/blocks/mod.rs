@@ -39,6 +39,9 @@ pub struct Ctx<'a> {
     pub zwords: usize,
     /// Each row keeps one accumulator per segment (a layer has a prefix).
     pub per_seg: bool,
+    /// A deployable build: every parameter memory in block RAM, also the
+    /// small bias memories Yosys would otherwise keep in logic.
+    pub deployable: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -71,6 +74,7 @@ impl<'a> Ctx<'a> {
             sa_bits: p.widths.state_addr,
             zwords,
             per_seg: p.layers.iter().any(|l| l.prefix > 0),
+            deployable: false,
         }
     }
     /// First global z word of each layer.
@@ -104,14 +108,25 @@ pub fn readmem(mem: &str, file: &str) -> String {
 }
 
 /// A memory of `depth` words of `width` bits, `reg [width-1:0] mem
-/// [0:depth-1]`, loaded from `file` by [`readmem`]. Always block RAM:
-/// its contents are model parameters or tables, which a deployment
-/// replaces in the placed design, and Yosys would keep a small ROM in
-/// logic (Yosys 0.23's `setattr` does not reach memories, so the
-/// attribute is written here).
-pub fn image_memory(b: &mut crate::vlog::Body, mem: &str, width: u32, depth: usize, file: &str) {
+/// [0:depth-1]`, loaded from `file` by [`readmem`]. With `block`, it
+/// asks for block RAM: a deployment replaces parameter memories in the
+/// placed design, and Yosys would keep a small ROM in logic (Yosys 0.23's
+/// `setattr` does not reach memories, so the attribute is written here).
+pub fn image_memory(
+    b: &mut crate::vlog::Body,
+    mem: &str,
+    width: u32,
+    depth: usize,
+    file: &str,
+    block: bool,
+) {
+    let attr = if block {
+        "(* ram_style = \"block\", rom_style = \"block\" *) "
+    } else {
+        ""
+    };
     b.line(format!(
-        "(* ram_style = \"block\", rom_style = \"block\" *) reg [{}:0] {mem} [0:{}];",
+        "{attr}reg [{}:0] {mem} [0:{}];",
         width - 1,
         depth - 1
     ));

@@ -88,7 +88,7 @@ pub fn build(c: &Ctx) -> Module {
     );
     b.comment("PL1: operands. The bias memory is read in serial order; m1 is the top's.");
     let bd = p.bias_depth;
-    image_memory(&mut b, "bmem", bw, bd, "BIAS_IMAGE");
+    image_memory(&mut b, "bmem", bw, bd, "BIAS_IMAGE", c.deployable);
     b.line(format!("reg [{}:0] b1;", bw - 1));
     b.line(format!("reg [{}:0] a1;", aw - 1));
     b.line("always @(posedge clk) begin");
@@ -129,7 +129,7 @@ pub fn build(c: &Ctx) -> Module {
         CellKind::Lstm => format!("({g4} == 2'd2)"),
         CellKind::Gru => "1'b0".to_string(),
     };
-    image_memory(&mut b, "rom", actw, 2usize << kw, &quoted("act.hex"));
+    image_memory(&mut b, "rom", actw, 2usize << kw, &quoted("act.hex"), false);
     b.line(format!("reg [{}:0] lut5;", actw - 1));
     b.line(format!("reg [{}:0] pre5;", pw - 1));
     b.line("always @(posedge clk) begin");

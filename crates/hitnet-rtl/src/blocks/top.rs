@@ -107,7 +107,7 @@ pub fn build(c: &Ctx) -> Module {
     let mw = p.widths.mult;
     let md = p.mult_depth();
     let mab = hitnet_model::fixed::unsigned_bits(md as u64 - 1);
-    super::image_memory(&mut b, "mmem", mw, md, &quoted("m.hex"));
+    super::image_memory(&mut b, "mmem", mw, md, &quoted("m.hex"), true);
     b.line(format!("reg [{}:0] mq;", mw - 1));
     let pad = mab - lb - 2;
     let maddr = if pad > 0 {
