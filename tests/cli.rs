@@ -655,7 +655,7 @@ fn explore_estimate_only_ranks_without_building() {
             d["estimate"]["bram"].as_u64(),
             d["estimate"]["dsp"].as_u64()
         ),
-        (Some(true), Some(27), Some(4))
+        (Some(true), Some(28), Some(4))
     );
     assert!(!out.exists(), "--estimate-only builds nothing");
     // A target without calibration, and contradictory flags, are refused.

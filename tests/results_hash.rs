@@ -49,7 +49,9 @@ fn current_hash(root: &Path, v: &serde_json::Value) -> String {
     } else {
         hitnet_rtl::Bram::Inferred
     };
-    hitnet_rtl::generate_with(&plan, serde_json::json!({}), bram).sha256()
+    // A deployable build generates its own variant (bias memories in block RAM).
+    let deployable = v["deployable"].as_bool().unwrap_or(false);
+    hitnet_rtl::generate_for(&plan, serde_json::json!({}), bram, deployable).sha256()
 }
 
 #[test]

@@ -491,7 +491,7 @@ mod tests {
     }
 
     #[test]
-    fn the_default_design_has_its_measured_27_blocks() {
+    fn the_default_design_has_its_measured_28_blocks() {
         let cfg = hitnet_model::Config::parse(hitnet_model::config::DEFAULT_CONFIG, "d").unwrap();
         let l = hitnet_model::load(&cfg).unwrap();
         let plan = Plan::new(&l.int, hitnet_arch::Shape::of(&cfg.hw)).unwrap();
@@ -503,9 +503,11 @@ mod tests {
             .map(|m| m.instances)
             .sum();
         assert_eq!(wbanks, 8);
-        assert!(mems.iter().any(|m| m.name == "seeds" && !m.ram));
+        // The seeds live in the LFSR memory, the scales in the mult memory.
+        assert!(!mems.iter().any(|m| m.name == "seeds"));
+        assert!(mems.iter().any(|m| m.name == "mmem"));
         assert!(mems.iter().any(|m| m.name == "cmem" && m.ram));
-        assert_eq!(bram(&d, true), 27);
+        assert_eq!(bram(&d, true), 28);
     }
 
     #[test]

@@ -35,7 +35,10 @@ pub struct Design {
     /// Yosys selections of memories that must go to block RAM
     /// (`setattr -set ram_style "block" -set rom_style "block" SEL` before
     /// synthesis). Yosys keeps ROMs up to about 1 Kbit in logic otherwise,
-    /// which costs hundreds of LUTs per weight bank.
+    /// which costs hundreds of LUTs per weight bank. Caution: Yosys 0.23's
+    /// `setattr` sets no attribute on a memory (checked with `select -list
+    /// a:ram_style` after it), so this reaches cells and wires only; the
+    /// generator writes `ram_style` into its Verilog instead.
     #[serde(default)]
     pub block_ram: Vec<String>,
     /// Map multipliers to DSPs: None = the target's default (UP5K and

@@ -56,9 +56,9 @@ pub fn build(c: &Ctx) -> Module {
         .input("blast", 1)
         .input("inr", 1)
         .input("acc", aw as usize)
-        // The gate's scale m, read by the top from the mult memory in the
-        // same cycle as the bias (PL1).
-        .input("m1", mw as usize)
+        // The gate's scale m, read by the top from the mult memory: valid
+        // in the cycle the bias memory is addressed (PL0), registered here.
+        .input("m0", mw as usize)
         .input("baddr", c.ba_bits as usize)
         .input("saddr", sa_bits as usize);
     let ctl_rec = control(c);
@@ -86,13 +86,14 @@ pub fn build(c: &Ctx) -> Module {
         POST_STAGES as usize,
         true,
     );
-    b.comment("PL1: operands. The bias memory is read in serial order; m1 is the top's.");
+    b.comment("PL1: operands. The bias memory is read in serial order; m0 is the top's.");
     let bd = p.bias_depth;
     image_memory(&mut b, "bmem", bw, bd, "BIAS_IMAGE", c.deployable);
     b.line(format!("reg [{}:0] b1;", bw - 1));
     b.line(format!("reg [{}:0] a1;", aw - 1));
+    b.line(format!("reg [{}:0] m1;", mw - 1));
     b.line("always @(posedge clk) begin");
-    b.line("    if (en) begin b1 <= bmem[baddr]; a1 <= acc; end");
+    b.line("    if (en) begin b1 <= bmem[baddr]; a1 <= acc; m1 <= m0; end");
     b.line("end");
 
     b.comment("PL2: m * acc.");

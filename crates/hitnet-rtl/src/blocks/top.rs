@@ -77,7 +77,7 @@ pub fn build(c: &Ctx) -> Module {
             .same(&["clk", "rst", "en"])
             .to("inr", format!("serial_inr{lane}"))
             .to("acc", format!("serial_acc{lane}"))
-            .to("m1", "mq");
+            .to("m0", "mq");
         for f in ["sv", "k", "gate", "layer", "bv", "blast", "baddr", "saddr"] {
             post.to(f, format!("serial_{f}"));
         }
@@ -101,26 +101,6 @@ pub fn build(c: &Ctx) -> Module {
     }
 
     let mut b = Body::default();
-    b.comment("The gates' scales m, one per {layer, gate}: a memory, not logic constants,");
-    b.comment("so a model of the same shape can be deployed by replacing memory contents.");
-    b.comment("Read in the serializer's cycle, like the bias memories; every lane gets it.");
-    let mw = p.widths.mult;
-    let md = p.mult_depth();
-    let mab = hitnet_model::fixed::unsigned_bits(md as u64 - 1);
-    super::image_memory(&mut b, "mmem", mw, md, &quoted("m.hex"), true);
-    b.line(format!("reg [{}:0] mq;", mw - 1));
-    let pad = mab - lb - 2;
-    let maddr = if pad > 0 {
-        format!(
-            "{{{}, serial_layer, serial_gate}}",
-            crate::vlog::lit(pad, 0)
-        )
-    } else {
-        "{serial_layer, serial_gate}".to_string()
-    };
-    b.line("always @(posedge clk) begin");
-    b.line(format!("    if (en) mq <= mmem[{maddr}];"));
-    b.line("end");
     b.comment("Output FIFO (2 beats). Its fill level alone enables the pipeline, through a");
     b.comment("register: m_ready never reaches the enable net that fans out to every stage.");
     let beat = Record::new(&[("last", 1), ("layer", lb), ("data", 2 * p.out_trits as u32)]);
@@ -191,6 +171,35 @@ pub fn build(c: &Ctx) -> Module {
         ctl.get(&dl, "group")
     ));
     b.line("    end");
+    b.line("end");
+
+    b.comment("The gates' scales m, one per {layer, gate}: a memory, not logic constants,");
+    b.comment("so a model of the same shape can be deployed by replacing memory contents.");
+    b.comment("Addressed with the bank event's next {layer, gate}, so mq holds the scale of");
+    b.comment("the segment being serialized in the cycle its biases are read (the post");
+    b.comment("lanes register it with them: no block-RAM output feeds a multiplier).");
+    let mw = p.widths.mult;
+    let md = p.mult_depth();
+    let mab = hitnet_model::fixed::unsigned_bits(md as u64 - 1);
+    super::image_memory(&mut b, "mmem", mw, md, &quoted("m.hex"), true);
+    b.line(format!("reg [{}:0] mq;", mw - 1));
+    b.line(format!(
+        "wire [1:0] mg_next = (cv & cl) ? {} : bank_gate;",
+        ctl.get(&dl, "gate")
+    ));
+    b.line(format!(
+        "wire [{}:0] ml_next = (cv & cl) ? {} : bank_layer;",
+        lb - 1,
+        ctl.get(&dl, "layer")
+    ));
+    let pad = mab - lb - 2;
+    let maddr = if pad > 0 {
+        format!("{{{}, ml_next, mg_next}}", crate::vlog::lit(pad, 0))
+    } else {
+        "{ml_next, mg_next}".to_string()
+    };
+    b.line("always @(posedge clk) begin");
+    b.line(format!("    if (en) mq <= mmem[{maddr}];"));
     b.line("end");
 
     b.line("always @(*) begin");
