@@ -13,6 +13,7 @@ module hitnet_post #(
     input wire blast,
     input wire inr,
     input wire [7:0] acc,
+    input wire [12:0] m0,
     input wire [7:0] baddr,
     input wire [5:0] saddr,
     output reg [5:0] ra,
@@ -28,7 +29,7 @@ module hitnet_post #(
         if (rst) begin ctl1 <= 16'h0; ctl2 <= 16'h0; ctl3 <= 16'h0; ctl4 <= 16'h0; ctl5 <= 16'h0; end
         else if (en) begin ctl1 <= ctl0; ctl2 <= ctl1; ctl3 <= ctl2; ctl4 <= ctl3; ctl5 <= ctl4; end
     end
-    // PL1: operands. The bias memory is read in serial order.
+    // PL1: operands. The bias memory is read in serial order; m0 is the top's.
     reg [15:0] bmem [0:255];
     `ifdef HITNET_PLUSARG_MEM
     initial begin : load_bmem
@@ -44,18 +45,8 @@ module hitnet_post #(
     reg [15:0] b1;
     reg [7:0] a1;
     reg [12:0] m1;
-    reg [12:0] mc;
-    always @(*) begin
-        case ({layer, gate})
-            3'h0: mc = 13'hbd0;
-            3'h1: mc = 13'hb9e;
-            3'h2: mc = 13'hb60;
-            3'h3: mc = 13'hb9e;
-            default: mc = 13'h0;
-        endcase
-    end
     always @(posedge clk) begin
-        if (en) begin b1 <= bmem[baddr]; a1 <= acc; m1 <= mc; end
+        if (en) begin b1 <= bmem[baddr]; a1 <= acc; m1 <= m0; end
     end
     // PL2: m * acc.
     wire [19:0] p2_m_f = $signed({{12{a1[7]}}, a1}) * $signed({{7{m1[12]}}, m1});

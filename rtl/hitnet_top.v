@@ -110,6 +110,29 @@ module hitnet_top (
             if (cv & cl) begin bank_gate <= dl7[5:4]; bank_layer <= dl7[3]; bank_group <= dl7[2:0]; end
         end
     end
+    // The gates' scales m, one per {layer, gate}: a memory, not logic constants,
+    // so a model of the same shape can be deployed by replacing memory contents.
+    // Addressed with the bank event's next {layer, gate}, so mq holds the scale of
+    // the segment being serialized in the cycle its biases are read (the post
+    // lanes register it with them: no block-RAM output feeds a multiplier).
+    (* ram_style = "block", rom_style = "block" *) reg [12:0] mmem [0:255];
+    `ifdef HITNET_PLUSARG_MEM
+    initial begin : load_mmem
+        string d;
+        if ($value$plusargs("hitnet_mem=%s", d) == 0) d = "";
+        $readmemh({d, "m.hex"}, mmem);
+    end
+    `elsif HITNET_MEM_DIR
+    initial $readmemh({`HITNET_MEM_DIR, "m.hex"}, mmem);
+    `else
+    initial $readmemh("m.hex", mmem);
+    `endif
+    reg [12:0] mq;
+    wire [1:0] mg_next = (cv & cl) ? dl7[5:4] : bank_gate;
+    wire [0:0] ml_next = (cv & cl) ? dl7[3] : bank_layer;
+    always @(posedge clk) begin
+        if (en) mq <= mmem[{5'h0, ml_next, mg_next}];
+    end
     always @(*) begin
         s_ready = inbuf_s_ready;
         m_valid = qn != 2'd0;
@@ -327,12 +350,13 @@ module hitnet_top (
         .blast(serial_blast),
         .inr(serial_inr0),
         .acc(serial_acc0),
+        .m0(mq),
         .baddr(serial_baddr),
         .saddr(serial_saddr),
         .ra(post0_ra),
         .res(post0_res)
     );
-    hitnet_ew #(.SEED_IMAGE("seed_0.hex")) ew0 (
+    hitnet_ew #(.LFSR_IMAGE("lfsr_0.hex")) ew0 (
         .clk(clk),
         .rst(rst),
         .en(en),
