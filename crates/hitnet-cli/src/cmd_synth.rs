@@ -34,7 +34,7 @@ pub struct Args {
     pub verify_tokens: u64,
     /// Build with random placeholder images in every memory that holds
     /// model parameters, then deploy the model into the placed design
-    /// (icebram, icepack): `hitnet deploy` can later put another model of
+    /// (icebram's rule on the .asc, icepack): `hitnet deploy` can later put another model of
     /// the same shape into the build without place and route (iCE40).
     #[arg(long)]
     pub deployable: bool,

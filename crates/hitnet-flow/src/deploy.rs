@@ -6,12 +6,13 @@
 //! --deployable`) synthesizes, places and routes with random placeholder
 //! images in those memories ([`PLACEHOLDER_DIR`]), then deploys its own
 //! model into the result; `hitnet deploy` deploys another model of the
-//! same shape into a copy of the build. Deploying is `icebram` on the
-//! placed `.asc` and `icepack`, plus the same replacement (our
-//! [`hitnet_fpga::bram`], the `icebram` rule) on the netlists that the
-//! verification simulates: the synthesized `design.json` (written out as
-//! `netlist.v`) and the routed `routed.json`. The `.asc` that icebram
-//! wrote and our `routed.json` must hold the same block-RAM contents.
+//! same shape into a copy of the build. Deploying replaces the contents by
+//! `icebram`'s rule ([`hitnet_fpga::bram`]; why not icebram itself: see
+//! [`hitnet_fpga::bram::patch_asc`]) in the placed `.asc`, then `icepack`,
+//! and in the netlists that the verification simulates: the synthesized
+//! `design.json` (written out as `netlist.v`) and the routed
+//! `routed.json`. The `.asc` and `routed.json` must then hold the same
+//! block-RAM contents.
 //!
 //! iCE40 only: the ECP5 weight banks are DP16KD primitives whose weights
 //! are INITVAL parameters in the generated Verilog, and the installed
@@ -28,7 +29,7 @@ use std::process::{Command, Stdio};
 pub const DEPLOY_FILE: &str = "hitnet_deploy.json";
 /// The placeholder images the build was synthesized with.
 pub const PLACEHOLDER_DIR: &str = "placeholder";
-/// The placed design as synthesized (placeholders), icebram's input.
+/// The placed design as routed (placeholders), what deploying patches.
 pub const PLACEHOLDER_ASC: &str = "placeholder.asc";
 /// The routed netlist as placed (placeholders).
 pub const PLACEHOLDER_ROUTED: &str = "routed_placeholder.json";
@@ -102,11 +103,6 @@ const SHAPE_KEYS: [&str; 7] = [
     "cycles_per_token",
 ];
 
-fn sha(b: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(b))
-}
-
 fn info_of(
     target: &hitnet_fpga::Target,
     plan: &hitnet_arch::Plan,
@@ -114,11 +110,13 @@ fn info_of(
     model: serde_json::Value,
 ) -> DeployInfo {
     let mems = memories(plan);
-    let fixed = design
-        .files
+    // The manifest's file hashes (hitnet_rtl computes them once).
+    let fixed = design.manifest["files"]
+        .as_object()
+        .expect("a manifest lists its files")
         .iter()
-        .filter(|(n, _)| !mems.iter().any(|m| &m.file == n))
-        .map(|(n, b)| (n.clone(), sha(b)))
+        .filter(|(n, _)| !mems.iter().any(|m| &m.file == *n))
+        .map(|(n, h)| (n.clone(), h.as_str().unwrap_or_default().to_string()))
         .collect();
     let shape = SHAPE_KEYS
         .iter()
@@ -235,26 +233,13 @@ fn tool(name: &str) -> Result<std::path::PathBuf> {
         .ok_or_else(|| FlowError::Input(hitnet_fpga::tools::install_hint(name)))
 }
 
-fn run_tool(prog: &Path, dir: &Path, args: &[&str], stdin: Option<Vec<u8>>) -> Result<Vec<u8>> {
-    let mut c = Command::new(prog)
+fn run_tool(prog: &Path, dir: &Path, args: &[&str]) -> Result<()> {
+    let o = Command::new(prog)
         .current_dir(dir)
         .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+        .stdin(Stdio::null())
+        .output()
         .map_err(io(prog))?;
-    if let Some(input) = stdin {
-        use std::io::Write;
-        let mut si = c.stdin.take().expect("piped stdin");
-        // A tool that exits early closes the pipe; its status says why.
-        let _ = si.write_all(&input);
-    }
-    let o = c.wait_with_output().map_err(io(prog))?;
     if !o.status.success() {
         return Err(FlowError::Input(format!(
             "{} {}: {} ({})",
@@ -264,7 +249,7 @@ fn run_tool(prog: &Path, dir: &Path, args: &[&str], stdin: Option<Vec<u8>>) -> R
             o.status
         )));
     }
-    Ok(o.stdout)
+    Ok(())
 }
 
 /// The synthesized netlist with `design`'s contents: `design.json`
@@ -285,7 +270,6 @@ pub fn model_netlist(out: &Path, info: &DeployInfo, design: &hitnet_rtl::Design)
             "-p",
             "read_json design_model.json; write_verilog -noattr netlist.v",
         ],
-        None,
     )?;
     let _ = std::fs::remove_file(p);
     Ok(n)
@@ -306,7 +290,7 @@ pub struct Deployed {
 }
 
 /// After place and route (and pack): puts `design`'s images into the
-/// placed design in `out`: icebram + icepack when the build has a
+/// placed design in `out`: the `.asc` and icepack when the build has a
 /// bitstream, and `routed.json` in every case. `build` holds the
 /// placeholders (the same folder, or the build `out` was copied from).
 /// With `fresh`, the flow has just written `routed.json` (and the
@@ -332,16 +316,18 @@ pub fn finish(
             std::fs::rename(&asc, &asc_ph).map_err(io(&asc))?;
         }
     }
-    let mut reps = replacements(build, info, design)?;
+    let reps = replacements(build, info, design)?;
+    // Each application counts its own finds (every slice once).
+    let mut on_routed = reps.clone();
     let mut routed = read_json(&routed_ph)?;
-    let changed = bram::patch_json(&mut routed, &mut reps).map_err(bram_err)?;
-    reps.check().map_err(bram_err)?;
+    let changed = bram::patch_json(&mut routed, &mut on_routed).map_err(bram_err)?;
+    on_routed.check().map_err(bram_err)?;
     // The bitstream: the .asc patched by the same rule (icebram's; see
     // hitnet_fpga::bram::patch_asc for why not icebram itself), then icepack.
     let mut bitstream = String::new();
     if asc_ph.is_file() {
         let text = std::fs::read_to_string(&asc_ph).map_err(io(&asc_ph))?;
-        let mut on_asc = replacements(build, info, design)?;
+        let mut on_asc = reps.clone();
         let (text, _) = bram::patch_asc(&text, &mut on_asc).map_err(bram_err)?;
         on_asc.check().map_err(bram_err)?;
         std::fs::write(&asc, &text).map_err(io(&asc))?;
@@ -371,7 +357,6 @@ pub fn finish(
             &tool("icepack")?,
             out,
             &[files::ICE40_ASC, files::ICE40_BIN],
-            None,
         )?;
         bitstream = out.join(files::ICE40_BIN).display().to_string();
     }

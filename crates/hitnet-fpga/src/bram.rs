@@ -98,7 +98,7 @@ impl Image {
 
 /// The replacements of one or more memories: placeholder slice -> new
 /// slice, and how often each was found.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Replacements {
     map: HashMap<Vec<bool>, (usize, Vec<bool>)>,
     /// Per memory: its name and the indices of its slices.
