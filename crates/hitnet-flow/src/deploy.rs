@@ -34,45 +34,11 @@ pub const PLACEHOLDER_ASC: &str = "placeholder.asc";
 /// The routed netlist as placed (placeholders).
 pub const PLACEHOLDER_ROUTED: &str = "routed_placeholder.json";
 
-/// A memory whose contents are model parameters.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Memory {
-    /// Its image file in the generated design (`w_0.hex`, `m.hex`, ...).
-    pub file: String,
-    pub width: usize,
-    pub depth: usize,
-}
+pub use hitnet_rtl::ParamMemory as Memory;
 
 /// The memories of `plan` that hold model parameters.
 pub fn memories(plan: &hitnet_arch::Plan) -> Vec<Memory> {
-    let mut m = Vec::new();
-    for r in 0..plan.rows {
-        m.push(Memory {
-            file: format!("w_{r}.hex"),
-            width: 2 * plan.cols,
-            depth: plan.weight_depth,
-        });
-    }
-    for lane in 0..plan.lanes {
-        m.push(Memory {
-            file: format!("b_{lane}.hex"),
-            width: plan.widths.bias as usize,
-            depth: plan.bias_depth,
-        });
-        if plan.activation == hitnet_model::ActMode::Bernoulli {
-            m.push(Memory {
-                file: format!("lfsr_{lane}.hex"),
-                width: 32,
-                depth: plan.lfsr_depth(),
-            });
-        }
-    }
-    m.push(Memory {
-        file: "m.hex".into(),
-        width: plan.widths.mult as usize,
-        depth: plan.mult_depth(),
-    });
-    m
+    hitnet_rtl::parameter_memories(plan)
 }
 
 /// [`DEPLOY_FILE`]: the shape a deployable build fixes and the model it

@@ -52,6 +52,48 @@ pub enum RtlError {
     Manifest(PathBuf),
 }
 
+/// A memory whose contents are model parameters: what a deployment
+/// replaces in a placed design.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ParamMemory {
+    /// Its image file in the generated design (`w_0.hex`, `m.hex`, ...).
+    pub file: String,
+    pub width: usize,
+    pub depth: usize,
+}
+
+/// The memories of `plan` that hold model parameters, named as
+/// [`generate_for`] names their images (inferred weight banks): the
+/// weight banks, each lane's biases and LFSR memory (seeds), the scales.
+pub fn parameter_memories(plan: &Plan) -> Vec<ParamMemory> {
+    let m = |file: String, width: u32, depth: usize| ParamMemory {
+        file,
+        width: width as usize,
+        depth,
+    };
+    let mut v: Vec<ParamMemory> = (0..plan.rows)
+        .map(|r| {
+            m(
+                format!("w_{r}.hex"),
+                2 * plan.cols as u32,
+                plan.weight_depth,
+            )
+        })
+        .collect();
+    for lane in 0..plan.lanes {
+        v.push(m(
+            format!("b_{lane}.hex"),
+            plan.widths.bias,
+            plan.bias_depth,
+        ));
+        if plan.activation == hitnet_model::ActMode::Bernoulli {
+            v.push(m(format!("lfsr_{lane}.hex"), 32, plan.lfsr_depth()));
+        }
+    }
+    v.push(m("m.hex".into(), plan.widths.mult, plan.mult_depth()));
+    v
+}
+
 /// A generated design: file names and contents, in a fixed order.
 #[derive(Clone, Debug)]
 pub struct Design {

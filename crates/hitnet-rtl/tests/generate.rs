@@ -262,3 +262,41 @@ fn output_folder_errors() {
         "{names:?}"
     );
 }
+
+/// The parameter memories a deployment replaces are generated images of
+/// exactly their listed width and depth, and every other image is a fixed
+/// table (the activation tables), for BTQ and threshold designs.
+#[test]
+fn parameter_memories_are_the_generated_images() {
+    for (cell, act) in [
+        (CellKind::Lstm, ActMode::Bernoulli),
+        (CellKind::Gru, ActMode::Threshold),
+    ] {
+        let plan = common::plan_on(cell, 9, 6, 2, act, serial(2, 3).with_lanes(2));
+        let d = hitnet_rtl::generate(&plan, serde_json::json!({}));
+        let mems = hitnet_rtl::parameter_memories(&plan);
+        for m in &mems {
+            let (_, body) = d
+                .files
+                .iter()
+                .find(|(n, _)| n == &m.file)
+                .unwrap_or_else(|| panic!("{cell:?}: no image {}", m.file));
+            let lines: Vec<&str> = std::str::from_utf8(body).unwrap().lines().collect();
+            assert_eq!(lines.len(), m.depth, "{}", m.file);
+            assert!(
+                lines.iter().all(|l| l.len() == m.width.div_ceil(4)),
+                "{}",
+                m.file
+            );
+        }
+        let others: Vec<&str> = d
+            .files
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .filter(|n| n.ends_with(".hex") && !mems.iter().any(|m| m.file == *n))
+            .collect();
+        assert_eq!(others, ["act.hex", "tanh.hex"], "{cell:?}");
+        let lfsr = mems.iter().filter(|m| m.file.starts_with("lfsr_")).count();
+        assert_eq!(lfsr, if act == ActMode::Bernoulli { 2 } else { 0 });
+    }
+}
