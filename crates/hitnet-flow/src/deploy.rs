@@ -7,19 +7,21 @@
 //! images in those memories ([`PLACEHOLDER_DIR`]), then deploys its own
 //! model into the result; `hitnet deploy` deploys another model of the
 //! same shape into a copy of the build. Deploying replaces the contents by
-//! `icebram`'s rule ([`hitnet_fpga::bram`]; why not icebram itself: see
-//! [`hitnet_fpga::bram::patch_asc`]) in the placed `.asc`, then `icepack`,
-//! and in the netlists that the verification simulates: the synthesized
-//! `design.json` (written out as `netlist.v`) and the routed
-//! `routed.json`. The `.asc` and `routed.json` must then hold the same
-//! block-RAM contents.
+//! `icebram`'s rule on iCE40 and `ecpbram`'s on ECP5 ([`hitnet_fpga::bram`];
+//! why not the tools themselves: see [`hitnet_fpga::bram::patch_asc`]) in
+//! the placed design (the `.asc`, or nextpnr-ecp5's `.config`), then runs
+//! the build's `pack.sh` (icepack, ecppack), and in the netlists that the
+//! verification simulates: the synthesized `design.json` (written out as
+//! `netlist.v`) and the routed `routed.json`. The placed design and
+//! `routed.json` must then hold the same block-RAM contents.
 //!
-//! iCE40 only: the ECP5 weight banks are DP16KD primitives whose weights
-//! are INITVAL parameters in the generated Verilog, and the installed
-//! YoWASP `ecpbram` cannot load its device database (issue #13).
+//! On ECP5 a deployable build infers its weight banks from images rather
+//! than instantiating DP16KD with the weights in INITVAL
+//! ([`hitnet_rtl::generate_for`] says why and what it costs).
 use crate::{io, FlowError, Result};
 use hitnet_fpga::bram::{self, Image, Replacements};
-use hitnet_fpga::scripts::files;
+use hitnet_fpga::scripts::{self, files};
+use hitnet_fpga::Family;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -29,8 +31,14 @@ use std::process::{Command, Stdio};
 pub const DEPLOY_FILE: &str = "hitnet_deploy.json";
 /// The placeholder images the build was synthesized with.
 pub const PLACEHOLDER_DIR: &str = "placeholder";
-/// The placed design as routed (placeholders), what deploying patches.
-pub const PLACEHOLDER_ASC: &str = "placeholder.asc";
+/// The placed design as routed (placeholders), what deploying patches:
+/// `placeholder.asc` (iCE40) or `placeholder.config` (ECP5).
+pub fn placeholder_placed(family: Family) -> &'static str {
+    match family {
+        Family::Ice40 => "placeholder.asc",
+        Family::Ecp5 => "placeholder.config",
+    }
+}
 /// The routed netlist as placed (placeholders).
 pub const PLACEHOLDER_ROUTED: &str = "routed_placeholder.json";
 
@@ -103,17 +111,6 @@ fn info_of(
     }
 }
 
-/// Refuses a deployable build where it cannot be deployed.
-pub fn check_target(target: &hitnet_fpga::Target) -> Result<()> {
-    if target.family != hitnet_fpga::Family::Ice40 {
-        return Err(FlowError::Input(format!(
-            "--deployable: {} is an ECP5 target; deployable builds are iCE40 only for now (the ECP5 weight banks carry their weights as DP16KD INITVAL parameters, and YoWASP's ecpbram cannot load its device database here)",
-            target.name
-        )));
-    }
-    Ok(())
-}
-
 /// The placeholder images of `mems`: random, every bit slice non-zero and
 /// unique across the design, and the same for every build of the shape.
 fn placeholders(mems: &[Memory]) -> Vec<Image> {
@@ -134,7 +131,6 @@ pub fn prepare(
     design: &hitnet_rtl::Design,
     model: serde_json::Value,
 ) -> Result<DeployInfo> {
-    check_target(target)?;
     let info = info_of(target, plan, design, model);
     let pdir = out.join(PLACEHOLDER_DIR);
     std::fs::create_dir_all(&pdir).map_err(io(&pdir))?;
@@ -149,10 +145,10 @@ pub fn prepare(
 
 /// Before a run that starts after place and route (`--from pack`): the
 /// placed design as it was routed, with its placeholders, back in place.
-pub fn restore_placed(out: &Path) -> Result<()> {
+pub fn restore_placed(out: &Path, family: Family) -> Result<()> {
     for (ph, f) in [
         (PLACEHOLDER_ROUTED, files::ROUTED_JSON),
-        (PLACEHOLDER_ASC, files::ICE40_ASC),
+        (placeholder_placed(family), scripts::routed_file(family)),
     ] {
         let (ph, f) = (out.join(ph), out.join(f));
         if ph.is_file() {
@@ -168,7 +164,7 @@ fn replacements(
     info: &DeployInfo,
     design: &hitnet_rtl::Design,
 ) -> Result<Replacements> {
-    let mut reps = Replacements::default();
+    let mut reps = Replacements::new(family_of(info)?);
     for m in &info.memories {
         let p = build.join(PLACEHOLDER_DIR).join(&m.file);
         let text = std::fs::read_to_string(&p).map_err(io(&p))?;
@@ -183,6 +179,37 @@ fn replacements(
         reps.add(&m.file, &from, &to).map_err(bram_err)?;
     }
     Ok(reps)
+}
+
+fn family_of(info: &DeployInfo) -> Result<Family> {
+    hitnet_fpga::Target::from_name(&info.target)
+        .map(|t| t.family)
+        .map_err(|e| FlowError::Input(format!("the deploy record: {e}")))
+}
+
+/// The placed design with the placeholders replaced, and its non-empty
+/// block RAMs' contents (as [`bram::json_contents`] gives them).
+fn patch_placed(
+    family: Family,
+    text: &str,
+    reps: &mut Replacements,
+) -> Result<(String, Vec<Vec<bool>>)> {
+    let (text, rams): (String, Vec<Vec<bool>>) = match family {
+        Family::Ice40 => {
+            let (t, _) = bram::patch_asc(text, reps).map_err(bram_err)?;
+            let r = bram::asc_contents(&t).map_err(bram_err)?;
+            (t, r.into_iter().map(|(_, v)| v).collect())
+        }
+        Family::Ecp5 => {
+            let (t, _) = bram::patch_config(text, reps).map_err(bram_err)?;
+            let r = bram::config_contents(&t).map_err(bram_err)?;
+            (t, r.into_iter().map(|(_, v)| v).collect())
+        }
+    };
+    Ok((
+        text,
+        rams.into_iter().filter(|v| v.iter().any(|&b| b)).collect(),
+    ))
 }
 
 fn bram_err(e: bram::BramError) -> FlowError {
@@ -228,8 +255,10 @@ pub fn model_netlist(out: &Path, info: &DeployInfo, design: &hitnet_rtl::Design)
     reps.check().map_err(bram_err)?;
     let p = out.join("design_model.json");
     std::fs::write(&p, doc.to_string()).map_err(io(&p))?;
+    // The Yosys that wrote design.json (0.23 cannot read 0.70's).
+    let yosys = hitnet_fpga::tools::Toolchain::for_family(family_of(info)?).yosys;
     run_tool(
-        &tool("yosys")?,
+        &tool(&yosys)?,
         out,
         &[
             "-q",
@@ -256,11 +285,12 @@ pub struct Deployed {
 }
 
 /// After place and route (and pack): puts `design`'s images into the
-/// placed design in `out`: the `.asc` and icepack when the build has a
-/// bitstream, and `routed.json` in every case. `build` holds the
-/// placeholders (the same folder, or the build `out` was copied from).
-/// With `fresh`, the flow has just written `routed.json` (and the
-/// `.asc`) with the placeholders; they become the placeholder copies.
+/// placed design in `out`: the `.asc` or `.config` and the build's
+/// `pack.sh` when the build has one, and `routed.json` in every case.
+/// `build` holds the placeholders (the same folder, or the build `out` was
+/// copied from). With `fresh`, the flow has just written `routed.json`
+/// (and the placed design) with the placeholders; they become the
+/// placeholder copies.
 pub fn finish(
     build: &Path,
     out: &Path,
@@ -270,16 +300,16 @@ pub fn finish(
     fresh: bool,
 ) -> Result<Deployed> {
     let t0 = std::time::Instant::now();
-    // The routed netlist.
+    let family = family_of(info)?;
     let routed_ph = out.join(PLACEHOLDER_ROUTED);
-    let asc_ph = out.join(PLACEHOLDER_ASC);
-    let asc = out.join(files::ICE40_ASC);
+    let placed_ph = out.join(placeholder_placed(family));
+    let placed = out.join(scripts::routed_file(family));
     if fresh {
         let r = out.join(files::ROUTED_JSON);
         std::fs::rename(&r, &routed_ph).map_err(io(&r))?;
-        let _ = std::fs::remove_file(&asc_ph);
-        if asc.is_file() {
-            std::fs::rename(&asc, &asc_ph).map_err(io(&asc))?;
+        let _ = std::fs::remove_file(&placed_ph);
+        if placed.is_file() {
+            std::fs::rename(&placed, &placed_ph).map_err(io(&placed))?;
         }
     }
     let reps = replacements(build, info, design)?;
@@ -288,22 +318,16 @@ pub fn finish(
     let mut routed = read_json(&routed_ph)?;
     let changed = bram::patch_json(&mut routed, &mut on_routed).map_err(bram_err)?;
     on_routed.check().map_err(bram_err)?;
-    // The bitstream: the .asc patched by the same rule (icebram's; see
-    // hitnet_fpga::bram::patch_asc for why not icebram itself), then icepack.
+    // The bitstream: the placed design patched by the same rule, then the
+    // build's own packing step.
     let mut bitstream = String::new();
-    if asc_ph.is_file() {
-        let text = std::fs::read_to_string(&asc_ph).map_err(io(&asc_ph))?;
-        let mut on_asc = reps.clone();
-        let (text, _) = bram::patch_asc(&text, &mut on_asc).map_err(bram_err)?;
-        on_asc.check().map_err(bram_err)?;
-        std::fs::write(&asc, &text).map_err(io(&asc))?;
+    if placed_ph.is_file() {
+        let text = std::fs::read_to_string(&placed_ph).map_err(io(&placed_ph))?;
+        let mut on_placed = reps.clone();
+        let (text, mut theirs) = patch_placed(family, &text, &mut on_placed)?;
+        on_placed.check().map_err(bram_err)?;
+        std::fs::write(&placed, &text).map_err(io(&placed))?;
         // The bitstream and the routed netlist: the same RAMs.
-        let mut theirs: Vec<Vec<bool>> = bram::asc_contents(&text)
-            .map_err(bram_err)?
-            .into_iter()
-            .map(|(_, v)| v)
-            .filter(|v| v.iter().any(|&b| b))
-            .collect();
         let mut ours: Vec<Vec<bool>> = bram::json_contents(&mut routed)
             .map_err(bram_err)?
             .into_iter()
@@ -314,17 +338,16 @@ pub fn finish(
         if theirs != ours {
             return Err(FlowError::NetlistDiffers(format!(
                 "deploy: {} and the patched routed netlist hold different block-RAM contents ({} and {} non-empty RAMs)",
-                asc.display(),
+                placed.display(),
                 theirs.len(),
                 ours.len()
             )));
         }
-        run_tool(
-            &tool("icepack")?,
-            out,
-            &[files::ICE40_ASC, files::ICE40_BIN],
-        )?;
-        bitstream = out.join(files::ICE40_BIN).display().to_string();
+        run_tool(Path::new("sh"), out, &[files::PACK_SH])?;
+        bitstream = out
+            .join(scripts::bitstream_file(family))
+            .display()
+            .to_string();
     }
     let r = out.join(files::ROUTED_JSON);
     std::fs::write(&r, routed.to_string()).map_err(io(&r))?;

@@ -191,9 +191,6 @@ pub const MAX_VERIFY_CELLS: u64 = 20_000;
 /// Generates, wraps and builds one design, checks its netlist and writes
 /// the summary.
 pub fn run(job: &Job) -> Result<Outcome> {
-    if job.deployable {
-        crate::deploy::check_target(job.target)?;
-    }
     // A failed run must not leave the previous summary for `report` to show.
     let _ = std::fs::remove_file(job.out.join(SUMMARY_FILE));
     let (design, wrapped) = crate::gen_and_wrap(
@@ -245,7 +242,7 @@ pub fn run(job: &Job) -> Result<Outcome> {
         ..opts
     };
     if deploy.is_some() && job.from > Step::Pnr {
-        crate::deploy::restore_placed(job.out)?;
+        crate::deploy::restore_placed(job.out, job.target.family)?;
     }
     let report = hitnet_fpga::run_flow(&design_in, job.target, job.out, &opts)?;
     let deployed = match &deploy {

@@ -1,6 +1,7 @@
-//! Memory contents of a placed iCE40 design, replaced without place and
-//! route: the matching rule of `icebram` (icestorm), on Yosys and nextpnr
-//! JSON netlists and on `.asc` bitstreams.
+//! Memory contents of a placed design, replaced without place and route:
+//! the matching rule of `icebram` (icestorm) for iCE40 and of `ecpbram`
+//! (prjtrellis) for ECP5, on Yosys and nextpnr JSON netlists, on iCE40
+//! `.asc` bitstreams and on ECP5 `.config` (nextpnr-ecp5 `--textcfg`).
 //!
 //! A memory is found by its contents, not by its name: the design is built
 //! with random placeholder images, and every 256-word bit slice of a
@@ -11,7 +12,13 @@
 //! does this on the `.asc`; this module does the same on the netlists the
 //! verification simulates (the synthesized `design.json`, the routed
 //! `routed.json`), and reads the `.asc` back so the two can be compared.
+//!
+//! ECP5 is the same with 512-word slices of a DP16KD (18 Kbit, held as
+//! 2,048 9-bit words, as the `.config` writes them; `ecpbram`'s bit map
+//! for each of the six port widths: [`Replacements::apply_ecp5`]).
 use std::collections::HashMap;
+
+use crate::target::Family;
 
 use thiserror::Error;
 
@@ -19,6 +26,10 @@ use thiserror::Error;
 pub const EBR_BITS: usize = 4096;
 /// Words of one bit slice: what `icebram` matches.
 pub const SLICE: usize = 256;
+/// 9-bit words of one ECP5 DP16KD, as nextpnr's `.config` holds it.
+pub const DP16KD_WORDS: usize = 2048;
+/// Words of one ECP5 bit slice: what `ecpbram` matches.
+pub const ECP5_SLICE: usize = 512;
 
 #[derive(Debug, Error)]
 pub enum BramError {
@@ -78,16 +89,16 @@ impl Image {
         Ok(Image { width, words })
     }
 
-    /// The image's bit slices: bit i of each run of 256 words (the last
+    /// The image's bit slices: bit i of each run of `n` words (the last
     /// run padded with zeros, as a block RAM holds words never written).
-    fn slices(&self) -> Vec<Vec<bool>> {
-        let runs = self.words.len().div_ceil(SLICE);
+    fn slices(&self, n: usize) -> Vec<Vec<bool>> {
+        let runs = self.words.len().div_ceil(n);
         let mut out = Vec::with_capacity(runs * self.width);
         for run in 0..runs {
             for bit in 0..self.width {
                 out.push(
-                    (0..SLICE)
-                        .map(|k| self.words.get(run * SLICE + k).is_some_and(|w| w[bit]))
+                    (0..n)
+                        .map(|k| self.words.get(run * n + k).is_some_and(|w| w[bit]))
                         .collect(),
                 );
             }
@@ -97,9 +108,10 @@ impl Image {
 }
 
 /// The replacements of one or more memories: placeholder slice -> new
-/// slice, and how often each was found.
-#[derive(Clone, Default)]
+/// slice, and how often each was found. `Default` is iCE40's.
+#[derive(Clone)]
 pub struct Replacements {
+    family: Family,
     map: HashMap<Vec<bool>, (usize, Vec<bool>)>,
     /// Per memory: its name and the indices of its slices.
     memories: Vec<(String, Vec<usize>)>,
@@ -107,7 +119,32 @@ pub struct Replacements {
     found: Vec<usize>,
 }
 
+impl Default for Replacements {
+    fn default() -> Self {
+        Replacements::new(Family::Ice40)
+    }
+}
+
 impl Replacements {
+    /// No replacements yet, for a design of `family`'s block RAMs.
+    pub fn new(family: Family) -> Self {
+        Replacements {
+            family,
+            map: HashMap::new(),
+            memories: Vec::new(),
+            slices: Vec::new(),
+            found: Vec::new(),
+        }
+    }
+
+    /// Words of one bit slice in this family's block RAM.
+    fn slice_words(&self) -> usize {
+        match self.family {
+            Family::Ice40 => SLICE,
+            Family::Ecp5 => ECP5_SLICE,
+        }
+    }
+
     /// Adds memory `what`: `from` (the placeholder the design holds) is to
     /// become `to`. Refused: different shapes, a placeholder slice that is
     /// all zero (it would match unused block RAM), or one that repeats.
@@ -125,8 +162,9 @@ impl Replacements {
                 from.width
             )));
         }
+        let n = self.slice_words();
         let pairs: Vec<(Vec<bool>, Vec<bool>)> =
-            from.slices().into_iter().zip(to.slices()).collect();
+            from.slices(n).into_iter().zip(to.slices(n)).collect();
         // All checked before any is added: a refused memory leaves nothing.
         let mut seen = std::collections::HashSet::new();
         for (f, _) in &pairs {
@@ -159,7 +197,7 @@ impl Replacements {
     /// placeholder slice; returns how many.
     pub fn apply(&mut self, data: &mut [bool], read_mode: u32) -> Result<usize, BramError> {
         const SUBIDX: [&[usize]; 4] = [&[0], &[0, 1], &[0, 2, 1, 3], &[0, 4, 2, 6, 1, 5, 3, 7]];
-        if data.len() != EBR_BITS || read_mode > 3 {
+        if data.len() != EBR_BITS || read_mode > 3 || self.family != Family::Ice40 {
             return Err(BramError::Netlist(format!(
                 "a block RAM of {} bits in read mode {read_mode}",
                 data.len()
@@ -176,6 +214,47 @@ impl Replacements {
                     self.found[*i] += 1;
                     for (k, &b) in tbs.iter().enumerate() {
                         data[at(k / p, k % p)] = b;
+                    }
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// Replaces, in one ECP5 DP16KD (2,048 9-bit words), every bit slice
+    /// that is a placeholder slice, as `ecpbram` does: for each port
+    /// width W of 1, 2, 4 (8 bits of each 9-bit word used) and 9, 18, 36
+    /// (all 9), word k of a 512-word run starts at bit k * W; returns how
+    /// many slices were replaced.
+    pub fn apply_ecp5(&mut self, data: &mut [u16]) -> Result<usize, BramError> {
+        const W: [usize; 6] = [1, 2, 4, 9, 18, 36];
+        const NW: [usize; 6] = [8, 8, 8, 9, 9, 9];
+        const B: [usize; 6] = [32, 32, 32, 36, 36, 36];
+        if data.len() != DP16KD_WORDS || self.family != Family::Ecp5 {
+            return Err(BramError::Netlist(format!(
+                "a DP16KD of {} words (or replacements of another family)",
+                data.len()
+            )));
+        }
+        let mut n = 0;
+        for i in 0..6 {
+            for j in 0..B[i] {
+                let at = |k: usize| {
+                    let bn = k * W[i] + j % W[i] + (j / W[i]) * ECP5_SLICE * W[i];
+                    (bn / NW[i], bn % NW[i])
+                };
+                let fbs: Vec<bool> = (0..ECP5_SLICE)
+                    .map(|k| {
+                        let (w, b) = at(k);
+                        data[w] >> b & 1 == 1
+                    })
+                    .collect();
+                if let Some((idx, tbs)) = self.map.get(&fbs) {
+                    self.found[*idx] += 1;
+                    for (k, &b) in tbs.iter().enumerate() {
+                        let (w, bit) = at(k);
+                        data[w] = data[w] & !(1 << bit) | (b as u16) << bit;
                     }
                     n += 1;
                 }
@@ -225,6 +304,18 @@ const RAM_TYPES: [&str; 5] = [
 /// (bit strings are written MSB first; small integers may be numbers).
 fn param_bits(v: &serde_json::Value, width: usize) -> Option<Vec<bool>> {
     match v {
+        serde_json::Value::String(s) if s.starts_with("0x") => {
+            let mut bits = Vec::with_capacity(width);
+            for c in s[2..].chars().rev() {
+                let d = c.to_digit(16)?;
+                bits.extend((0..4).map(|b| d >> b & 1 == 1));
+            }
+            if bits[width.min(bits.len())..].iter().any(|&b| b) {
+                return None;
+            }
+            bits.resize(width, false);
+            Some(bits)
+        }
         serde_json::Value::String(s) => {
             let mut bits: Vec<bool> = s.chars().rev().map(|c| c == '1').collect();
             if !s.chars().all(|c| matches!(c, '0' | '1' | 'x' | 'z')) {
@@ -258,9 +349,59 @@ fn cell_init(params: &serde_json::Map<String, serde_json::Value>) -> Option<Vec<
     Some(data)
 }
 
-fn ram_cells(
-    doc: &mut serde_json::Value,
-) -> Result<Vec<&mut serde_json::Map<String, serde_json::Value>>, BramError> {
+/// The ECP5 block-RAM cells (Yosys's primitives; nextpnr-ecp5 keeps the
+/// type).
+const ECP5_RAM_TYPES: [&str; 2] = ["DP16KD", "PDPW16KD"];
+
+/// One DP16KD's contents from INITVAL_00 .. INITVAL_3F as nextpnr-ecp5
+/// writes them to the `.config` (ecp5/bitstream.cc): each parameter holds
+/// 16 18-bit words in 20-bit slots, each word two 9-bit words. A missing
+/// parameter is zero, as nextpnr reads it.
+fn dp16kd_init(params: &serde_json::Map<String, serde_json::Value>) -> Option<Vec<u16>> {
+    let mut d = vec![0u16; DP16KD_WORDS];
+    for i in 0..64 {
+        let Some(v) = params.get(&format!("INITVAL_{i:02X}")) else {
+            continue;
+        };
+        let bits = param_bits(v, 320)?;
+        for j in 0..16 {
+            for k in 0..18 {
+                if bits[20 * j + k] {
+                    d[i * 32 + j * 2 + k / 9] |= 1 << (k % 9);
+                }
+            }
+        }
+    }
+    Some(d)
+}
+
+fn set_dp16kd_init(params: &mut serde_json::Map<String, serde_json::Value>, d: &[u16]) {
+    for i in 0..64 {
+        let mut bits = vec![false; 320];
+        for j in 0..16 {
+            for k in 0..18 {
+                bits[20 * j + k] = d[i * 32 + j * 2 + k / 9] >> (k % 9) & 1 == 1;
+            }
+        }
+        params.insert(
+            format!("INITVAL_{i:02X}"),
+            serde_json::Value::String(bits_string(&bits)),
+        );
+    }
+}
+
+/// A DP16KD's 2,048 9-bit words as bits, word by word, LSB first.
+fn dp16kd_bits(d: &[u16]) -> Vec<bool> {
+    d.iter()
+        .flat_map(|w| (0..9).map(move |b| w >> b & 1 == 1))
+        .collect()
+}
+
+type Params = serde_json::Map<String, serde_json::Value>;
+
+/// The block-RAM cells of a netlist, with the family whose layout their
+/// parameters have.
+fn ram_cells(doc: &mut serde_json::Value) -> Result<Vec<(Family, &mut Params)>, BramError> {
     let modules = doc
         .get_mut("modules")
         .and_then(|m| m.as_object_mut())
@@ -272,15 +413,23 @@ fn ram_cells(
         };
         for cell in cells.values_mut() {
             let ty = cell.get("type").and_then(|t| t.as_str()).unwrap_or("");
-            if !RAM_TYPES.contains(&ty) {
+            let family = if RAM_TYPES.contains(&ty) {
+                Family::Ice40
+            } else if ECP5_RAM_TYPES.contains(&ty) {
+                Family::Ecp5
+            } else {
                 continue;
-            }
+            };
             if let Some(p) = cell.get_mut("parameters").and_then(|p| p.as_object_mut()) {
-                out.push(p);
+                out.push((family, p));
             }
         }
     }
     Ok(out)
+}
+
+fn no_init() -> BramError {
+    BramError::Netlist("a block RAM without readable INIT_0 .. INIT_F (iCE40) or INITVAL_00 .. INITVAL_3F (ECP5) parameters".into())
 }
 
 /// Replaces the placeholders in every block RAM of a Yosys or nextpnr
@@ -291,12 +440,16 @@ pub fn patch_json(
     reps: &mut Replacements,
 ) -> Result<usize, BramError> {
     let mut changed = 0;
-    for params in ram_cells(doc)? {
-        let Some(mut data) = cell_init(params) else {
-            return Err(BramError::Netlist(
-                "a block RAM without INIT_0 .. INIT_F parameters".into(),
-            ));
-        };
+    for (family, params) in ram_cells(doc)? {
+        if family == Family::Ecp5 {
+            let mut d = dp16kd_init(params).ok_or_else(no_init)?;
+            if reps.apply_ecp5(&mut d)? > 0 {
+                changed += 1;
+                set_dp16kd_init(params, &d);
+            }
+            continue;
+        }
+        let mut data = cell_init(params).ok_or_else(no_init)?;
         let mode = params
             .get("READ_MODE")
             .and_then(|v| param_bits(v, 32))
@@ -315,16 +468,104 @@ pub fn patch_json(
     Ok(changed)
 }
 
-/// Every block RAM's contents in a JSON netlist, in cell order.
+/// Every block RAM's contents in a JSON netlist, in cell order: iCE40's
+/// 4,096 bits, or an ECP5 DP16KD's 2,048 9-bit words as bits.
 pub fn json_contents(doc: &mut serde_json::Value) -> Result<Vec<Vec<bool>>, BramError> {
     ram_cells(doc)?
         .into_iter()
-        .map(|p| {
-            cell_init(p).ok_or_else(|| {
-                BramError::Netlist("a block RAM without INIT_0 .. INIT_F parameters".into())
-            })
+        .map(|(family, p)| match family {
+            Family::Ice40 => cell_init(p).ok_or_else(no_init),
+            Family::Ecp5 => dp16kd_init(p).map(|d| dp16kd_bits(&d)).ok_or_else(no_init),
         })
         .collect()
+}
+
+/// The `.bram_init N` blocks of an ECP5 `.config`: (line of the header,
+/// lines of the values, N).
+fn config_blocks(lines: &[&str]) -> Vec<(usize, usize, String)> {
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        if let Some(rest) = l.strip_prefix(".bram_init") {
+            let n = lines[i + 1..]
+                .iter()
+                .take_while(|l| !l.trim().is_empty() && !l.starts_with('.'))
+                .count();
+            out.push((i, n, rest.trim().to_string()));
+        }
+    }
+    out
+}
+
+fn config_words(lines: &[&str], at: usize, n: usize) -> Result<Vec<u16>, BramError> {
+    let mut d = Vec::with_capacity(DP16KD_WORDS);
+    for (k, l) in lines[at + 1..at + 1 + n].iter().enumerate() {
+        for t in l.split_whitespace() {
+            let v = u16::from_str_radix(t, 16)
+                .ok()
+                .filter(|&v| v < 512)
+                .ok_or_else(|| {
+                    BramError::Netlist(format!(
+                        ".config line {}: '{t}' is not a 9-bit hex word",
+                        at + 2 + k
+                    ))
+                })?;
+            d.push(v);
+        }
+    }
+    if d.len() != DP16KD_WORDS {
+        return Err(BramError::Netlist(format!(
+            ".config line {}: a .bram_init block of {} words, not {DP16KD_WORDS}",
+            at + 1,
+            d.len()
+        )));
+    }
+    Ok(d)
+}
+
+/// One DP16KD of a `.config`: its index (`.bram_init N`) and 2,048 9-bit
+/// words as bits, as [`json_contents`] gives them.
+pub type ConfigRam = (String, Vec<bool>);
+
+/// Every initialized DP16KD of an ECP5 `.config` (nextpnr-ecp5
+/// `--textcfg`: `.bram_init N`, then 2,048 3-digit hex words, 8 a line).
+pub fn config_contents(config: &str) -> Result<Vec<ConfigRam>, BramError> {
+    let lines: Vec<&str> = config.lines().collect();
+    config_blocks(&lines)
+        .into_iter()
+        .map(|(at, n, id)| Ok((id, dp16kd_bits(&config_words(&lines, at, n)?))))
+        .collect()
+}
+
+/// Replaces the placeholders in an ECP5 `.config`, as `ecpbram` does
+/// (every `.bram_init`, every port width); returns the new text (written
+/// as prjtrellis writes it) and the DP16KDs changed. Ours rather than
+/// ecpbram itself for the reason [`patch_asc`] gives; `tests/bram_patch.rs`
+/// checks both give the same `.config`.
+pub fn patch_config(config: &str, reps: &mut Replacements) -> Result<(String, usize), BramError> {
+    let lines: Vec<&str> = config.lines().collect();
+    let mut out: Vec<String> = Vec::with_capacity(lines.len());
+    let mut next = 0;
+    let mut changed = 0;
+    for (at, n, _) in config_blocks(&lines) {
+        let mut d = config_words(&lines, at, n)?;
+        out.extend(lines[next..=at].iter().map(|l| l.to_string()));
+        next = at + 1;
+        if reps.apply_ecp5(&mut d)? == 0 {
+            continue;
+        }
+        changed += 1;
+        out.extend(d.chunks(8).map(|c| {
+            c.iter()
+                .map(|v| format!("{v:03x}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }));
+        next = at + 1 + n;
+    }
+    out.extend(lines[next..].iter().map(|l| l.to_string()));
+    let mut text = out.join("\n");
+    text.push('\n');
+    Ok((text, changed))
 }
 
 /// One block RAM of an `.asc`: its tile and its 4,096 bits.
@@ -475,7 +716,7 @@ pub fn placeholder(
                 .map(|_| (0..width).map(|_| next()).collect())
                 .collect(),
         };
-        let sl = img.slices();
+        let sl = img.slices(SLICE);
         let fresh: std::collections::HashSet<&Vec<bool>> = sl.iter().collect();
         // A slice of a short image is mostly padding: with few random
         // bits a repeat is possible, so draw again until none is.

@@ -246,13 +246,19 @@ pub fn generate_with(plan: &Plan, config: serde_json::Value, bram: Bram) -> Desi
 
 /// [`generate_with`]; with `deployable`, every memory that holds model
 /// parameters asks for block RAM (a deployment replaces block-RAM
-/// contents; without it Yosys may keep a small bias memory in logic).
+/// contents; without it Yosys may keep a small bias memory in logic), and
+/// the weight banks are inferred from their images even where `bram` says
+/// DP16KD: a DP16KD bank carries the weights in INITVAL parameters of the
+/// Verilog, which would make them logic that differs between two models.
+/// The price is the bank's output register in fabric instead of the
+/// block RAM's own (slower clock-to-out on the long wires to the array).
 pub fn generate_for(
     plan: &Plan,
     config: serde_json::Value,
     bram: Bram,
     deployable: bool,
 ) -> Design {
+    let bram = if deployable { Bram::Inferred } else { bram };
     let mut c = Ctx::new(plan, bram);
     c.deployable = deployable;
     let ebr = blocks::wbank::layout(&c);
