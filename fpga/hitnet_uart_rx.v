@@ -28,7 +28,15 @@ module hitnet_uart_rx #(
 
   reg [1:0] state;
   reg [CW-1:0] cnt;
+  // zero is cnt == 0, registered beside it: the state machine then waits
+  // on one flip-flop instead of a compare of the counter, and the next
+  // count is a decrement or a reload (the UP5K's critical path ran
+  // through cnt's compare, the state and the reload mux).
+  reg zero;
   reg [2:0] nbit;
+  wire [CW-1:0] cnt_dec = cnt - 1'b1;
+  localparam ZHALF = (CLKS_PER_BIT / 2) == 0;
+  localparam ZFULL = (CLKS_PER_BIT - 1) == 0;
 
   always @(posedge clk) begin
     valid     <= 1'b0;
@@ -36,34 +44,34 @@ module hitnet_uart_rx #(
     if (rst) begin
       state <= IDLE;
       cnt   <= 0;
+      zero  <= 1'b1;
       nbit  <= 0;
       data  <= 8'd0;
+    end else if (state == IDLE) begin
+      // Wait half a bit from the start edge and sample the start bit in
+      // its middle.
+      cnt  <= HALF;
+      zero <= ZHALF;
+      if (!rx_s) state <= START;
+    end else if (!zero) begin
+      cnt  <= cnt_dec;
+      zero <= cnt == 1;
     end else begin
+      // Mid-bit: a full bit to the next one.
+      cnt  <= FULL;
+      zero <= ZFULL;
       case (state)
-        IDLE:
-        if (!rx_s) begin
-          // Wait half a bit and sample the start bit in its middle.
-          state <= START;
-          cnt   <= HALF;
-        end
         START:
-        if (cnt != 0) cnt <= cnt - 1'b1;
-        else if (!rx_s) begin
+        if (!rx_s) begin
           state <= DATA;
-          cnt   <= FULL;
           nbit  <= 3'd0;
         end else state <= IDLE;  // a glitch, not a start bit
-        DATA:
-        if (cnt != 0) cnt <= cnt - 1'b1;
-        else begin
+        DATA: begin
           data <= {rx_s, data[7:1]};
-          cnt  <= FULL;
           nbit <= nbit + 1'b1;
           if (nbit == 3'd7) state <= STOP;
         end
-        STOP:  // sampled mid-bit, then back to IDLE to catch the next start edge early
-        if (cnt != 0) cnt <= cnt - 1'b1;
-        else begin
+        default: begin  // STOP: then back to IDLE to catch the next start edge early
           valid     <= rx_s;
           frame_err <= !rx_s;
           state     <= IDLE;

@@ -38,7 +38,11 @@ pub const SEGMENTS: usize = 4;
 /// The segment whose sums trigger the element-wise stage.
 pub const EW_SEGMENT: usize = SEGMENTS - 1;
 pub const POST_STAGES: u64 = 5;
-pub const EW_STAGES: u64 = 9;
+/// E1..E8, the quantizer, and the register of its beat: the beat then
+/// leaves the lane from a flip-flop for the h buffer and the output FIFO,
+/// which sit by the array (on the UP5K the quantizer's carry chain and that
+/// route in one cycle were the critical path on 2 of 3 nextpnr seeds).
+pub const EW_STAGES: u64 = 10;
 /// Registers on the weight and z words between the block-RAM read register
 /// and the PEs. Two: the weight bank's output register, which on ECP5 is the
 /// DP16KD's own (REGMODE OUTREG: 0.96 ns clock-to-out against 5.83 ns

@@ -1,6 +1,6 @@
 //! An element-wise lane: gate stores, cell (or GRU state) memory, LFSR
 //! memory (states and seeds), the cell update, tanh table, the h quantizer, and the
-//! output register of its trit (E1..E7, docs/architecture.md).
+//! output register of its beat (E1..E8, Q, O: docs/architecture.md).
 use super::{image_memory, quoted, Ctx};
 use crate::hier::{Leaf, Module};
 use crate::leaf::LfsrStep;
@@ -8,13 +8,13 @@ use crate::vlog::{lit, mul_reg, rsr, sat, sx, Body, Record};
 use hitnet_arch::EW_SEGMENT;
 use hitnet_model::config::{ActMode, CellKind};
 
-// The lane below is E1..E8 plus the quantizer, each stage a fixed piece of
-// the cell update (E3 writes c' back while the next unit's read is in
-// flight), so a different EW_STAGES needs a different lane: refused here
-// rather than silently mistimed.
+// The lane below is E1..E8, the quantizer and its output register, each
+// stage a fixed piece of the cell update (E3 writes c' back while the next
+// unit's read is in flight), so a different EW_STAGES needs a different
+// lane: refused here rather than silently mistimed.
 const _: () = assert!(
-    hitnet_arch::EW_STAGES == 9,
-    "hitnet_arch::EW_STAGES changed: blocks/ew.rs implements 9 stages (E1..E8, then the quantizer)"
+    hitnet_arch::EW_STAGES == 10,
+    "hitnet_arch::EW_STAGES changed: blocks/ew.rs implements 10 stages (E1..E8, the quantizer, its output register)"
 );
 
 /// One module for every lane; a lane's LFSR memory image (seeds) is its LFSR_IMAGE.
@@ -34,8 +34,8 @@ pub fn build(c: &Ctx) -> Module {
     m.input("first", 1)
         .input("ra", sa_bits as usize)
         .input("res", super::post::result(c).width() as usize);
-    // The quantizer's beat (E8), written by the top into the output FIFO and
-    // the h buffer at the end of the cycle.
+    // The quantizer's beat, registered (the last stage), written by the top
+    // into the output FIFO and the h buffer at the end of the cycle.
     m.output("hn", 2)
         .output("wv", 1)
         .output("wl", lb as usize)
@@ -124,7 +124,9 @@ pub fn build(c: &Ctx) -> Module {
 
     // Control of the element-wise pipeline: valid beat flags and addresses,
     // and the LFSR draw, registered alongside the data through E1..E7.
-    let last_stage = (hitnet_arch::EW_STAGES - 1) as usize;
+    // E1..E8 carry the control; the quantizer follows E8 in the same
+    // stage, then the output register.
+    let last_stage = (hitnet_arch::EW_STAGES - 2) as usize;
     let ctl = Record::new(&[
         ("proc", 1),
         ("layer", lb),
@@ -344,6 +346,10 @@ pub fn build(c: &Ctx) -> Module {
     let hpq = format!("hp{hp_stage}");
     b.line(format!("wire hneg = {hpq}[{}];", hpw - 1));
     b.line(format!("wire [{}:0] hpx = {};", qw - 1, sx(&hpq, hpw, qw)));
+    // One adder for both signs: a - h_pre is a + ~h_pre + 1, so the sign
+    // selects an XOR mask and the carry in, not one of two sums (a carry
+    // chain and a mux less in the lane's longest stage).
+    b.line(format!("wire [{}:0] hm = {{{qw}{{~hneg}}}};", qw - 1));
     if bern {
         b.comment("BTQ: h = sign(h_pre) when u < |h_pre|, i.e. when u - h_pre (u + h_pre if negative) < 0.");
         b.line(format!(
@@ -352,7 +358,8 @@ pub fn build(c: &Ctx) -> Module {
             crate::vlog::zx(&format!("u{last_stage}"), fb, qw)
         ));
         b.line(format!(
-            "wire [{}:0] qt = hneg ? ux + hpx : ux - hpx;",
+            "wire [{}:0] qt = ux + (hpx ^ hm) + {{{}'d0, ~hneg}};",
+            qw - 1,
             qw - 1
         ));
     } else {
@@ -363,7 +370,8 @@ pub fn build(c: &Ctx) -> Module {
             lit(qw, f.act_threshold)
         ));
         b.line(format!(
-            "wire [{}:0] qt = hneg ? tx + hpx : tx - hpx;",
+            "wire [{}:0] qt = tx + (hpx ^ hm) + {{{}'d0, ~hneg}};",
+            qw - 1,
             qw - 1
         ));
         b.line(format!("wire unused_u = ^u{last_stage};"));
@@ -380,11 +388,25 @@ pub fn build(c: &Ctx) -> Module {
         ctl.get(&e, "proc"),
         ctl.get(&e, "bv")
     ));
+    b.comment("The output register: the beat leaves the lane from flip-flops.");
+    b.line("reg [1:0] hn_q;");
+    b.line("reg wv_q;");
+    b.line(format!("reg [{}:0] wl_q;", lb - 1));
+    b.line("reg wlast_q;");
+    b.line("always @(posedge clk) begin");
+    b.line("    if (rst) wv_q <= 1'b0;");
+    b.line("    else if (en) wv_q <= bvalid;");
+    b.line(format!(
+        "    if (en) begin hn_q <= hq; wl_q <= {}; wlast_q <= {}; end",
+        ctl.get(&e, "layer"),
+        ctl.get(&e, "last")
+    ));
+    b.line("end");
     b.line("always @(*) begin");
-    b.line("    hn = hq;");
-    b.line("    wv = bvalid;");
-    b.line(format!("    wl = {};", ctl.get(&e, "layer")));
-    b.line(format!("    wlast = {};", ctl.get(&e, "last")));
+    b.line("    hn = hn_q;");
+    b.line("    wv = wv_q;");
+    b.line("    wl = wl_q;");
+    b.line("    wlast = wlast_q;");
     b.line("end");
     // Unused control bits in stages whose addresses are not needed.
     if p.cell == CellKind::Lstm {

@@ -41,11 +41,12 @@ pub fn build(c: &Ctx) -> Module {
     b.line(format!("reg [{}:0] ba;", c.ba_bits - 1));
     b.line(format!("reg [{}:0] sa;", c.sa_bits - 1));
     b.line("wire stepv = bank_ev | act;");
-    b.line(format!(
-        "wire [{}:0] kc = bank_ev ? {} : kr;",
-        kb - 1,
-        lit(kb, 0)
-    ));
+    // kr is 0 whenever the serializer is idle (it wraps to 0 after the last
+    // step), so a bank event's first step reads it as is: no mux in front
+    // of the bank select (on the UP5K, kr -> that mux -> the bank mux -> the
+    // post lane's multiplier was a critical path). The plan never starts a
+    // bank event while the steps of the previous one run.
+    b.line(format!("wire [{}:0] kc = kr;", kb - 1));
     b.line("always @(posedge clk) begin");
     b.line(format!(
         "    if (rst) begin act <= 1'b0; kr <= {}; end",
@@ -58,9 +59,10 @@ pub fn build(c: &Ctx) -> Module {
             lit(kb, 1)
         ));
         b.line(format!(
-            "        else if (act) begin kr <= kr + {}; act <= kr != {}; end",
+            "        else if (act) begin kr <= (kr == {last}) ? {} : kr + {}; act <= kr != {last}; end",
+            lit(kb, 0),
             lit(kb, 1),
-            lit(kb, steps as i64 - 1)
+            last = lit(kb, steps as i64 - 1)
         ));
     } else {
         b.line("        act <= 1'b0;");
@@ -135,23 +137,45 @@ pub fn build(c: &Ctx) -> Module {
             lit(jb, h as i64 - lane as i64)
         ));
     }
-    b.line("    case (kc)");
-    for k in 0..steps {
-        let sel: Vec<String> = (0..p.lanes)
-            .map(|lane| format!("acc{lane} = bank{};", k * p.lanes + lane))
+    b.line("end");
+    // Lane l's sum at step k is bank k * lanes + l. Step 0 reads its bank
+    // as the event arrives; the later steps' sums are captured then and
+    // shifted one step a cycle, so each lane's multiplier is fed by a
+    // flip-flop or by one 2:1 mux, not by a steps:1 mux behind the step
+    // counter (on the UP5K that mux and the route to the DSP were a
+    // critical path). The banks hold until the next event, which the plan
+    // never starts before the last step.
+    for lane in 0..p.lanes {
+        let bank = |k: usize| format!("bank{}", k * p.lanes + lane);
+        if steps == 1 {
+            b.line(format!("always @(*) acc{lane} = {};", bank(0)));
+            continue;
+        }
+        let sh = |k: usize| format!("sh{lane}_{k}");
+        for k in 1..steps {
+            b.line(format!("reg [{}:0] {};", a - 1, sh(k)));
+        }
+        let load: Vec<String> = (1..steps)
+            .map(|k| format!("{} <= {};", sh(k), bank(k)))
             .collect();
+        let shift: Vec<String> = (1..steps - 1)
+            .map(|k| format!("{} <= {};", sh(k), sh(k + 1)))
+            .collect();
+        b.line("always @(posedge clk) begin");
         b.line(format!(
-            "        {}: begin {} end",
-            lit(kb, k as i64),
-            sel.join(" ")
+            "    if (en & bank_ev) begin {} end",
+            load.join(" ")
+        ));
+        if !shift.is_empty() {
+            b.line(format!("    else if (en) begin {} end", shift.join(" ")));
+        }
+        b.line("end");
+        b.line(format!(
+            "always @(*) acc{lane} = bank_ev ? {} : {};",
+            bank(0),
+            sh(1)
         ));
     }
-    let dflt: Vec<String> = (0..p.lanes)
-        .map(|lane| format!("acc{lane} = {};", lit(a as u32, 0)))
-        .collect();
-    b.line(format!("        default: begin {} end", dflt.join(" ")));
-    b.line("    endcase");
-    b.line("end");
     m.body = b.s;
     m
 }
