@@ -430,7 +430,7 @@ mod tests {
         let missing = Path::new("/nonexistent/dir/Missing_TRAIN.ts");
         let e = read_ts(missing).unwrap_err();
         assert!(
-            matches!(&e, TrainError::Io { path, .. } if path == missing),
+            matches!(&e, TrainError::Model(hitnet_model::ModelError::Io { path, .. }) if path == missing),
             "{e:?}"
         );
         assert!(e.to_string().contains("/nonexistent/dir/Missing_TRAIN.ts"));
