@@ -629,14 +629,8 @@ pub fn train_classifier(
     let total = per_epoch * cfg.core.epochs as u64;
     let core = &cfg.core;
     log(&format!(
-        "training {} classifier {}x{} ({} layer{}), {} quantization, slope {}, {} pooling, {} input trits ({} per channel) on {}: {} train / {} valid series, {} classes; {} batches per epoch, {} epochs",
-        core.cell.name().to_uppercase(),
-        core.embed,
-        core.hidden,
-        core.layers,
-        if core.layers == 1 { "" } else { "s" },
-        core.quant.name(),
-        core.slope,
+        "training {}, {} pooling, {} input trits ({} per channel) on {}: {} train / {} valid series, {} classes; {} batches per epoch, {} epochs",
+        core.network_line(" classifier"),
         cfg.pool.name(),
         core.embed,
         cfg.trits_per_channel,

@@ -169,6 +169,22 @@ impl TrainConfig {
         Ok(())
     }
 
+    /// The network as the first log line of a training run names it,
+    /// `kind` after the cell: "LSTM{kind} 64x256 (2 layers), hybrid
+    /// quantization, slope 2".
+    pub fn network_line(&self, kind: &str) -> String {
+        format!(
+            "{}{kind} {}x{} ({} layer{}), {} quantization, slope {}",
+            self.cell.name().to_uppercase(),
+            self.embed,
+            self.hidden,
+            self.layers,
+            if self.layers == 1 { "" } else { "s" },
+            self.quant.name(),
+            self.slope
+        )
+    }
+
     pub fn layer_input(&self, l: usize) -> usize {
         if l == 0 {
             self.embed
