@@ -34,6 +34,16 @@ pub struct StallArg {
     pub stall_percent: u32,
 }
 
+/// `--seed` and `--stall-percent`: the seeded random token stream a
+/// design is checked on and its port behaviour (cosim, verify).
+#[derive(clap::Args, Debug)]
+pub struct StimulusArgs {
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub stall: StallArg,
+}
+
 /// `--config` and `--target`: a config on an FPGA.
 #[derive(clap::Args, Debug)]
 pub struct DesignArgs {

@@ -14,10 +14,8 @@ pub struct Args {
     /// so memory grows with this (`sim` streams, for longer runs).
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub tokens: u64,
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
     #[command(flatten)]
-    pub stall: crate::args::StallArg,
+    pub stimulus: crate::args::StimulusArgs,
     /// Where to write a VCD trace around the first mismatch.
     #[arg(long)]
     pub vcd: Option<PathBuf>,
@@ -50,8 +48,8 @@ pub fn run(a: Args) -> Result<ExitCode> {
         bram: a.bram.resolve(&pl.loaded),
         design: a.design.as_deref(),
         tokens: a.tokens,
-        seed: a.seed,
-        stall_percent: a.stall.stall_percent,
+        seed: a.stimulus.seed,
+        stall_percent: a.stimulus.stall.stall_percent,
         vcd: a
             .vcd
             .clone()
@@ -61,8 +59,14 @@ pub fn run(a: Args) -> Result<ExitCode> {
         progress: true,
     };
     let r = hitnet_flow::cosim::run(&job).map_err(common::flow_error)?;
-    let (model, stall) = (common::model_line(&pl.loaded), a.stall.stall_percent);
-    let stimulus = format!("{} tokens, seed {}, {stall}% stall", a.tokens, a.seed);
+    let (model, stall) = (
+        common::model_line(&pl.loaded),
+        a.stimulus.stall.stall_percent,
+    );
+    let stimulus = format!(
+        "{} tokens, seed {}, {stall}% stall",
+        a.tokens, a.stimulus.seed
+    );
     common::emit(a.json, &r, || {
         format!("model:   {model}\nstimulus: {stimulus}\n{}", r.text())
     })?;

@@ -18,10 +18,8 @@ pub struct Args {
     pub stage: Stage,
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub tokens: u64,
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
     #[command(flatten)]
-    pub stall: crate::args::StallArg,
+    pub stimulus: crate::args::StimulusArgs,
     /// Build folder (default: build/verify-<target>).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -67,8 +65,8 @@ pub fn run(a: Args) -> Result<ExitCode> {
         stage: a.stage,
         out: &out,
         tokens: a.tokens,
-        seed: a.seed,
-        stall_percent: a.stall.stall_percent,
+        seed: a.stimulus.seed,
+        stall_percent: a.stimulus.stall.stall_percent,
         vcd: a
             .vcd
             .clone()

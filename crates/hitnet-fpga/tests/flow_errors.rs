@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 
 use common::{fake_tool, fixture_file};
-use hitnet_fpga::{run_flow, Design, FlowOptions, FpgaError, Target, Toolchain};
+use hitnet_fpga::{run_flow, Design, FlowOptions, FpgaError, SynthReport, Target, Toolchain};
 
 fn design(dir: &Path) -> Design {
     common::tiny_design(
@@ -34,11 +34,15 @@ fn stand_ins(yosys: String, nextpnr: String) -> Toolchain {
     }
 }
 
+/// Runs the flow on the small design in `dir` for `target`, built in `out`.
+fn flow(dir: &Path, target: &str, out: &Path, o: &FlowOptions) -> Result<SynthReport, FpgaError> {
+    run_flow(&design(dir), Target::from_name(target).unwrap(), out, o)
+}
+
 /// Runs the flow on the small design for `target` and returns its error
 /// and the error's message.
 fn flow_error(dir: &Path, target: &str, tools: Toolchain) -> (FpgaError, String) {
-    let t = Target::from_name(target).unwrap();
-    let e = run_flow(&design(dir), t, &dir.join("out"), &opts(tools)).unwrap_err();
+    let e = flow(dir, target, &dir.join("out"), &opts(tools)).unwrap_err();
     let m = e.to_string();
     (e, m)
 }
@@ -80,13 +84,16 @@ fn good_yosys(dir: &Path) -> String {
     fake_tool(dir, "fake-yosys", &good_yosys_script())
 }
 
-/// A toolchain of three stand-in scripts written to `dir`.
-fn fake_toolchain(dir: &Path, yosys: &str, nextpnr: &str, packer: &str) -> Toolchain {
-    Toolchain {
-        yosys: fake_tool(dir, "fake-yosys", yosys),
-        nextpnr: fake_tool(dir, "fake-nextpnr", nextpnr),
-        packer: fake_tool(dir, "fake-pack", packer),
-    }
+/// A scratch folder and a toolchain of three stand-in scripts written to it.
+fn fake_toolchain(yosys: &str, nextpnr: &str, packer: &str) -> (tempfile::TempDir, Toolchain) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let tools = Toolchain {
+        yosys: fake_tool(d, "fake-yosys", yosys),
+        nextpnr: fake_tool(d, "fake-nextpnr", nextpnr),
+        packer: fake_tool(d, "fake-pack", packer),
+    };
+    (dir, tools)
 }
 
 #[test]
@@ -167,18 +174,15 @@ fn nextpnr_failure_without_overflow_is_an_error() {
 
 #[test]
 fn nextpnr_overflow_is_a_result_and_skips_the_bitstream() {
-    let dir = tempfile::tempdir().unwrap();
-    let t = Target::from_name("ice40-up5k").unwrap();
     // Replays the real log of a design that does not fit.
     let log = fixture_file("ice40_up5k_nofit/pnr.log");
-    let tools = fake_toolchain(
-        dir.path(),
+    let (dir, tools) = fake_toolchain(
         &good_yosys_script(),
         &format!("cat '{}' >&2\nexit 255", log.display()),
         "echo packer must not run >&2\nexit 1",
     );
     let out = dir.path().join("out");
-    let r = run_flow(&design(dir.path()), t, &out, &opts(tools)).unwrap();
+    let r = flow(dir.path(), "ice40-up5k", &out, &opts(tools)).unwrap();
     assert!(!r.fits);
     assert_eq!(r.overflow[0].excess, 2739);
     assert_eq!(r.bitstream, None);
@@ -209,13 +213,10 @@ fn invalid_design_is_rejected_before_any_tool_runs() {
 
 #[test]
 fn too_many_dsps_resynthesize_with_multipliers_in_logic() {
-    let dir = tempfile::tempdir().unwrap();
-    let t = Target::from_name("ice40-up5k").unwrap();
     // A yosys that maps 12 multipliers to SB_MAC16 when asked for DSPs
     // (the UP5K has 8), and none otherwise.
     let fx = fixture_file("ice40_up5k_uart");
-    let tools = fake_toolchain(
-        dir.path(),
+    let (dir, tools) = fake_toolchain(
         &common::dsp_yosys("run", ", \"SB_LUT4\": 10"),
         &format!(
             "cp '{0}/report.json' report.json\ncat '{0}/pnr.log'\ntouch design.asc",
@@ -224,7 +225,7 @@ fn too_many_dsps_resynthesize_with_multipliers_in_logic() {
         "echo bits > design.bin",
     );
     let out = dir.path().join("out");
-    let r = run_flow(&design(dir.path()), t, &out, &opts(tools.clone())).unwrap();
+    let r = flow(dir.path(), "ice40-up5k", &out, &opts(tools.clone())).unwrap();
     assert!(r.dsp_in_logic);
     assert_eq!(r.notes.len(), 1, "{:?}", r.notes);
     assert!(
@@ -244,7 +245,7 @@ fn too_many_dsps_resynthesize_with_multipliers_in_logic() {
         dsp: hitnet_fpga::DspPolicy::Keep,
         ..opts(tools)
     };
-    let r = run_flow(&design(dir.path()), t, &out2, &o).unwrap();
+    let r = flow(dir.path(), "ice40-up5k", &out2, &o).unwrap();
     assert!(!r.dsp_in_logic && r.notes.is_empty());
     assert_eq!(r.yosys_summary.dsp, 12);
     assert_eq!(yosys_runs(&out2), 1);

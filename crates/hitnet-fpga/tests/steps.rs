@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use common::{fake_tool, fixture_file};
 use hitnet_fpga::{run_flow, Design, FlowOptions, FpgaError, Step, Target, Toolchain};
@@ -62,12 +62,18 @@ fn resume_reason(e: FpgaError) -> String {
 
 const BODY: &str = "always @(posedge clk) q <= !q;";
 
+/// A scratch folder, the UP5K, the build folder `out` in the scratch
+/// folder and the design of [`BODY`].
+fn setup() -> (tempfile::TempDir, &'static Target, PathBuf, Design) {
+    let d = tempfile::tempdir().unwrap();
+    let des = design(d.path(), BODY);
+    let out = d.path().join("out");
+    (d, Target::from_name("ice40-up5k").unwrap(), out, des)
+}
+
 #[test]
 fn resume_from_pnr_places_again_without_synthesizing() {
-    let d = tempfile::tempdir().unwrap();
-    let t = Target::from_name("ice40-up5k").unwrap();
-    let out = d.path().join("out");
-    let des = design(d.path(), BODY);
+    let (d, t, out, des) = setup();
     let first = run_flow(&des, t, &out, &opts(d.path(), Step::Synth, Step::Pnr)).unwrap();
     // Stopped after pnr: no bitstream; the fallback synthesized twice.
     assert_eq!(runs(&out), ["synth", "synth", "pnr"]);
@@ -100,10 +106,7 @@ fn resume_from_pnr_places_again_without_synthesizing() {
 
 #[test]
 fn resume_refuses_missing_changed_or_failed_steps() {
-    let d = tempfile::tempdir().unwrap();
-    let t = Target::from_name("ice40-up5k").unwrap();
-    let out = d.path().join("out");
-    let des = design(d.path(), BODY);
+    let (d, t, out, des) = setup();
 
     // Nothing to resume from.
     let e = run_flow(&des, t, &out, &opts(d.path(), Step::Pnr, Step::Pack)).unwrap_err();
@@ -155,15 +158,8 @@ fn resume_refuses_missing_changed_or_failed_steps() {
 
 #[test]
 fn run_flow_refuses_a_range_without_place_and_route() {
-    let d = tempfile::tempdir().unwrap();
-    let t = Target::from_name("ice40-up5k").unwrap();
-    let e = run_flow(
-        &design(d.path(), BODY),
-        t,
-        &d.path().join("out"),
-        &opts(d.path(), Step::Synth, Step::Synth),
-    )
-    .unwrap_err();
+    let (d, t, out, des) = setup();
+    let e = run_flow(&des, t, &out, &opts(d.path(), Step::Synth, Step::Synth)).unwrap_err();
     assert!(e.to_string().contains("must end with pnr or pack"), "{e}");
     assert_eq!(Step::parse("pnr"), Ok(Step::Pnr));
     let e = Step::parse("route").unwrap_err();

@@ -317,18 +317,23 @@ mod tests {
         assert_eq!(argmax(&[-3, -1, -1]), 1);
     }
 
-    #[test]
-    fn run_resets_on_first_and_pools() {
-        let c = Classifier {
+    /// Two classes whose logits are the pooled trits of `quantizer()`.
+    fn identity_classifier(pool: Pool) -> Classifier {
+        Classifier {
             input: quantizer(),
             head: ClassHead {
-                pool: Pool::Mean,
+                pool,
                 classes: vec!["a".into(), "b".into()],
                 weight: vec![vec![1, 0], vec![0, 1]],
                 bias: vec![0, 0],
                 scale: 1.0,
             },
-        };
+        }
+    }
+
+    #[test]
+    fn run_resets_on_first_and_pools() {
+        let c = identity_classifier(Pool::Mean);
         let frames = vec![vec![20, 0], vec![20, 9], vec![0, 9]];
         let mut firsts = Vec::new();
         let r = c
@@ -346,16 +351,7 @@ mod tests {
 
     #[test]
     fn validation_names_the_key() {
-        let mut c = Classifier {
-            input: quantizer(),
-            head: ClassHead {
-                pool: Pool::Last,
-                classes: vec!["a".into(), "b".into()],
-                weight: vec![vec![1, 0], vec![0, 1]],
-                bias: vec![0, 0],
-                scale: 1.0,
-            },
-        };
+        let mut c = identity_classifier(Pool::Last);
         assert!(c.validate(2, 2).is_ok());
         let e = c.validate(3, 2).unwrap_err().to_string();
         assert!(e.contains("input_size is 3"), "{e}");

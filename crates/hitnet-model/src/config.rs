@@ -1,7 +1,7 @@
 //! The TOML config: one file describes the model, its quantization and the
 //! accelerator. Unknown keys are errors; every optional key has a documented
 //! default (see docs/config.md).
-use crate::error::{ModelError, Result};
+use crate::error::{check_range, ModelError, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -241,35 +241,14 @@ impl QuantParams {
                 format!("{} is not in (0, 64]", q.slope),
             ));
         }
-        if !(q.weight_threshold.is_finite() && (0.0..=10.0).contains(&q.weight_threshold)) {
-            return Err(ModelError::invalid(
-                "quant.weight_threshold",
-                format!("{} is not in [0, 10]", q.weight_threshold),
-            ));
-        }
-        if !(q.act_threshold.is_finite() && (0.0..=1.0).contains(&q.act_threshold)) {
-            return Err(ModelError::invalid(
-                "quant.act_threshold",
-                format!("{} is not in [0, 1]", q.act_threshold),
-            ));
-        }
-        in_range("quant.frac_bits", q.frac_bits, 4, 16)?;
-        in_range("quant.cell_int_bits", q.cell_int_bits, 0, 8)?;
-        in_range("quant.lut_bits", q.lut_bits, 4, 14)?;
-        in_range("quant.scale_bits", q.scale_bits, 4, 20)?;
+        check_range("quant.weight_threshold", q.weight_threshold, 0.0, 10.0)?;
+        check_range("quant.act_threshold", q.act_threshold, 0.0, 1.0)?;
+        check_range("quant.frac_bits", q.frac_bits, 4, 16)?;
+        check_range("quant.cell_int_bits", q.cell_int_bits, 0, 8)?;
+        check_range("quant.lut_bits", q.lut_bits, 4, 14)?;
+        check_range("quant.scale_bits", q.scale_bits, 4, 20)?;
         Ok(())
     }
-}
-
-/// Checks that the integer `v` of `key` is in [lo, hi].
-fn in_range<T: PartialOrd + std::fmt::Display>(key: &str, v: T, lo: T, hi: T) -> Result<()> {
-    if v < lo || v > hi {
-        return Err(ModelError::invalid(
-            key,
-            format!("{v} is not in [{lo}, {hi}]"),
-        ));
-    }
-    Ok(())
 }
 
 impl Config {
@@ -333,9 +312,9 @@ impl Config {
 
     pub fn validate(&self) -> Result<()> {
         let m = &self.model;
-        in_range("model.input_size", m.input_size, 1, MAX_SIZE)?;
-        in_range("model.hidden_size", m.hidden_size, 1, MAX_SIZE)?;
-        in_range("model.layers", m.layers, 1, MAX_LAYERS)?;
+        check_range("model.input_size", m.input_size, 1, MAX_SIZE)?;
+        check_range("model.hidden_size", m.hidden_size, 1, MAX_SIZE)?;
+        check_range("model.layers", m.layers, 1, MAX_LAYERS)?;
         let (i, h) = (m.input_size, m.hidden_size);
         let weights = self.weight_count();
         if weights > MAX_WEIGHTS {
@@ -347,10 +326,10 @@ impl Config {
                 ),
             ));
         }
-        in_range("hw.rows", self.hw.rows, 1, MAX_ARRAY)?;
-        in_range("hw.cols", self.hw.cols, 1, MAX_ARRAY)?;
+        check_range("hw.rows", self.hw.rows, 1, MAX_ARRAY)?;
+        check_range("hw.cols", self.hw.cols, 1, MAX_ARRAY)?;
         if let Some(p) = self.hw.post_lanes {
-            in_range("hw.post_lanes", p, 1, MAX_ARRAY)?;
+            check_range("hw.post_lanes", p, 1, MAX_ARRAY)?;
         }
         if !clock_ok(self.hw.clock_mhz) {
             return Err(ModelError::invalid(

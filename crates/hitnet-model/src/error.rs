@@ -46,6 +46,19 @@ impl ModelError {
 
 pub type Result<T, E = ModelError> = std::result::Result<T, E>;
 
+/// Checks that the value `v` of `key` is in [lo, hi] (a float that is not
+/// finite never is); the error says so in the words of every range check.
+pub fn check_range<T: PartialOrd + std::fmt::Display>(key: &str, v: T, lo: T, hi: T) -> Result<()> {
+    if lo <= v && v <= hi {
+        Ok(())
+    } else {
+        Err(ModelError::invalid(
+            key,
+            format!("{v} is not in [{lo}, {hi}]"),
+        ))
+    }
+}
+
 /// The largest config file read (a config is a few hundred bytes).
 pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 /// The largest model file read (JSON or safetensors): 256 MiB, a float32

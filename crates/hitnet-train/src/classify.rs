@@ -21,6 +21,7 @@ use candle_core::{Device, Tensor, Var};
 use hitnet_model::classify::{
     ClassHead, Classifier, InputQuantizer, InputTrit, Pool, SAMPLE_MAX, SAMPLE_MIN,
 };
+use hitnet_model::error::check_range;
 use hitnet_model::rng::{splitmix64, Rng};
 use hitnet_model::QuantModel;
 use serde::{Deserialize, Serialize};
@@ -66,18 +67,11 @@ impl Default for ClassifyConfig {
 
 impl ClassifyConfig {
     pub fn validate(&self) -> Result<()> {
-        if self.trits_per_channel > 64 {
-            return Err(TrainError::invalid(
-                "trits-per-channel",
-                format!("{} is not in [1, 64]", self.trits_per_channel),
-            ));
+        // 0: chosen from the data (auto_trits_per_channel).
+        if self.trits_per_channel != 0 {
+            check_range("trits-per-channel", self.trits_per_channel, 1, 64)?;
         }
-        if !(self.valid_frac.is_finite() && (0.0..=0.5).contains(&self.valid_frac)) {
-            return Err(TrainError::invalid(
-                "valid-frac",
-                format!("{} is not in [0, 0.5]", self.valid_frac),
-            ));
-        }
+        check_range("valid-frac", self.valid_frac, 0.0, 0.5)?;
         let mut core = self.core.clone();
         core.embed = core.embed.max(1);
         core.validate()
@@ -635,14 +629,8 @@ pub fn train_classifier(
     let total = per_epoch * cfg.core.epochs as u64;
     let core = &cfg.core;
     log(&format!(
-        "training {} classifier {}x{} ({} layer{}), {} quantization, slope {}, {} pooling, {} input trits ({} per channel) on {}: {} train / {} valid series, {} classes; {} batches per epoch, {} epochs",
-        core.cell.name().to_uppercase(),
-        core.embed,
-        core.hidden,
-        core.layers,
-        if core.layers == 1 { "" } else { "s" },
-        core.quant.name(),
-        core.slope,
+        "training {}, {} pooling, {} input trits ({} per channel) on {}: {} train / {} valid series, {} classes; {} batches per epoch, {} epochs",
+        core.network_line(" classifier"),
         cfg.pool.name(),
         core.embed,
         cfg.trits_per_channel,

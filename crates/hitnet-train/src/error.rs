@@ -1,5 +1,6 @@
 //! Typed errors of the training crate. Every variant that concerns a file
 //! names it, so the CLI prints one actionable line.
+use hitnet_model::ModelError;
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
@@ -16,9 +17,6 @@ pub enum TrainError {
     /// A model cannot be used as a language model (no embedding, ...).
     #[error("{file}: {msg}")]
     NotLm { file: String, msg: String },
-    /// A training option is out of range.
-    #[error("invalid value for `{key}`: {msg}")]
-    Invalid { key: String, msg: String },
     /// A UEA/UCR `.ts` time-series file is malformed or not a
     /// classification set; `line` is 1-based.
     #[error("{file}:{line}: {msg}")]
@@ -27,14 +25,10 @@ pub enum TrainError {
         line: usize,
         msg: String,
     },
-    #[error("{}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// A value out of range (a training option too) or a failed read or
+    /// write: the model crate's `Invalid` and `Io`, which say it the same way.
     #[error(transparent)]
-    Model(#[from] hitnet_model::ModelError),
+    Model(#[from] ModelError),
     #[error("tensor library: {0}")]
     Candle(#[from] candle_core::Error),
     /// `--resume` without a loadable checkpoint.
@@ -58,16 +52,10 @@ pub enum TrainError {
 
 impl TrainError {
     pub fn invalid(key: impl Into<String>, msg: impl Into<String>) -> Self {
-        TrainError::Invalid {
-            key: key.into(),
-            msg: msg.into(),
-        }
+        ModelError::invalid(key, msg).into()
     }
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        TrainError::Io {
-            path: path.into(),
-            source,
-        }
+        ModelError::io(path, source).into()
     }
 }
 

@@ -10,9 +10,10 @@
 //! GRU   r,u = s(l p), n = tanh(l (p_nx + r p_nh)), s' = n + u (s - n), h_pre = s'
 //! and h = BTQ(h_pre) when activations are quantized (the GRU carries s and
 //! feeds h = Q(s) to the matrices, as the accelerator does).
-use crate::error::{Result, TrainError};
+use crate::error::Result;
 use crate::quant::{btq_ste, embedding_trits, flat, straight_through, threshold_ste, ttq_layer};
 use candle_core::{DType, Device, Tensor, Var, D};
+use hitnet_model::error::check_range;
 use hitnet_model::model::VocabLevel;
 use hitnet_model::rng::Rng;
 use hitnet_model::CellKind;
@@ -145,47 +146,43 @@ impl Default for TrainConfig {
 
 impl TrainConfig {
     pub fn validate(&self) -> Result<()> {
-        let range = |key: &str, v: usize, lo: usize, hi: usize| {
-            if v < lo || v > hi {
-                Err(TrainError::invalid(
-                    key,
-                    format!("{v} is not in [{lo}, {hi}]"),
-                ))
-            } else {
-                Ok(())
-            }
-        };
-        range("hidden", self.hidden, 1, 4096)?;
-        range("embed", self.embed, 1, 4096)?;
-        range("layers", self.layers, 1, hitnet_model::config::MAX_LAYERS)?;
-        range("epochs", self.epochs, 1, 100_000)?;
-        range("batch", self.batch, 1, 4096)?;
-        range("seq-len", self.seq_len, 1, 4096)?;
-        let real = |key: &str, v: f64, lo: f64, hi: f64| {
-            if !(v.is_finite() && v >= lo && v <= hi) {
-                Err(TrainError::invalid(
-                    key,
-                    format!("{v} is not in [{lo}, {hi}]"),
-                ))
-            } else {
-                Ok(())
-            }
-        };
-        real("slope", self.slope, 1e-3, 64.0)?;
-        real("weight-threshold", self.weight_threshold, 0.0, 10.0)?;
+        check_range("hidden", self.hidden, 1, 4096)?;
+        check_range("embed", self.embed, 1, 4096)?;
+        check_range("layers", self.layers, 1, hitnet_model::config::MAX_LAYERS)?;
+        check_range("epochs", self.epochs, 1, 100_000)?;
+        check_range("batch", self.batch, 1, 4096)?;
+        check_range("seq-len", self.seq_len, 1, 4096)?;
+        check_range("slope", self.slope, 1e-3, 64.0)?;
+        check_range("weight-threshold", self.weight_threshold, 0.0, 10.0)?;
         if let Some(t) = self.act_threshold {
-            real("act-threshold", t, 0.0, 1.0)?;
+            check_range("act-threshold", t, 0.0, 1.0)?;
         }
-        real("lr", self.lr, 1e-9, 10.0)?;
-        real("min-lr-frac", self.min_lr_frac, 0.0, 1.0)?;
-        real("clip", self.clip, 0.0, 1e9)?;
-        real("dropout", self.dropout, 0.0, 0.95)?;
-        real("weight-decay", self.weight_decay, 0.0, 1.0)?;
+        check_range("lr", self.lr, 1e-9, 10.0)?;
+        check_range("min-lr-frac", self.min_lr_frac, 0.0, 1.0)?;
+        check_range("clip", self.clip, 0.0, 1e9)?;
+        check_range("dropout", self.dropout, 0.0, 0.95)?;
+        check_range("weight-decay", self.weight_decay, 0.0, 1.0)?;
         if let Some(d) = &self.distill {
-            real("distill-weight", d.weight, 0.0, 1.0)?;
-            real("distill-temperature", d.temperature, 0.1, 100.0)?;
+            check_range("distill-weight", d.weight, 0.0, 1.0)?;
+            check_range("distill-temperature", d.temperature, 0.1, 100.0)?;
         }
         Ok(())
+    }
+
+    /// The network as the first log line of a training run names it,
+    /// `kind` after the cell: "LSTM{kind} 64x256 (2 layers), hybrid
+    /// quantization, slope 2".
+    pub fn network_line(&self, kind: &str) -> String {
+        format!(
+            "{}{kind} {}x{} ({} layer{}), {} quantization, slope {}",
+            self.cell.name().to_uppercase(),
+            self.embed,
+            self.hidden,
+            self.layers,
+            if self.layers == 1 { "" } else { "s" },
+            self.quant.name(),
+            self.slope
+        )
     }
 
     pub fn layer_input(&self, l: usize) -> usize {

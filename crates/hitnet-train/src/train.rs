@@ -456,14 +456,8 @@ pub fn train(
         history: history.to_vec(),
     };
     log(&format!(
-        "training {} {}x{} ({} layer{}), {} quantization, slope {}, on {}: {} train / {} valid tokens, vocabulary {}; {} streams x {} steps, {} windows per epoch, {} epochs{}",
-        cfg.cell.name().to_uppercase(),
-        cfg.embed,
-        cfg.hidden,
-        cfg.layers,
-        if cfg.layers == 1 { "" } else { "s" },
-        cfg.quant.name(),
-        cfg.slope,
+        "training {}, on {}: {} train / {} valid tokens, vocabulary {}; {} streams x {} steps, {} windows per epoch, {} epochs{}",
+        cfg.network_line(""),
         corpus.file,
         train_tokens.len(),
         valid_tokens.len(),

@@ -430,7 +430,7 @@ mod tests {
         let missing = Path::new("/nonexistent/dir/Missing_TRAIN.ts");
         let e = read_ts(missing).unwrap_err();
         assert!(
-            matches!(&e, TrainError::Io { path, .. } if path == missing),
+            matches!(&e, TrainError::Model(hitnet_model::ModelError::Io { path, .. }) if path == missing),
             "{e:?}"
         );
         assert!(e.to_string().contains("/nonexistent/dir/Missing_TRAIN.ts"));
@@ -464,19 +464,18 @@ mod tests {
 1,2,3:4,5,6:c
 "),
         );
-        let msg = other
-            .check_test_against(&train, "t.ts")
-            .unwrap_err()
-            .to_string();
+        let refusal = |test: &TsDataset, file: &str| {
+            test.check_test_against(&train, file)
+                .unwrap_err()
+                .to_string()
+        };
+        let msg = refusal(&other, "t.ts");
         assert!(
             msg.starts_with("t.ts:11: class `c` in t.ts is absent from the training split"),
             "{msg}"
         );
         let uni = parse("@univariate true\n@classLabel true a\n@data\n1,2:a\n");
-        let msg = uni
-            .check_test_against(&train, "u.ts")
-            .unwrap_err()
-            .to_string();
+        let msg = refusal(&uni, "u.ts");
         assert!(
             msg.starts_with("u.ts:4: the test split has 1 channel(s) but the training split has 2"),
             "{msg}"
