@@ -38,7 +38,7 @@ module hitnet_ctrl (
             default: nblk_m1 = 3'h0;
         endcase
         case (l)
-            1'h0: tail_m1 = 5'h1b;
+            1'h0: tail_m1 = 5'h1c;
             default: tail_m1 = 5'h0;
         endcase
     end

@@ -206,18 +206,29 @@ module hitnet_ew #(
     // The last stage: the quantizer (one add or subtract).
     wire hneg = hp8[11];
     wire [12:0] hpx = {{1{hp8[11]}}, hp8};
+    wire [12:0] hm = {13{~hneg}};
     // BTQ: h = sign(h_pre) when u < |h_pre|, i.e. when u - h_pre (u + h_pre if negative) < 0.
     wire [12:0] ux = {3'd0, u8};
-    wire [12:0] qt = hneg ? ux + hpx : ux - hpx;
+    wire [12:0] qt = ux + (hpx ^ hm) + {12'd0, ~hneg};
     wire hnz = qt[12];
     wire unused_qt = ^qt[11:0];
     wire [1:0] hq = (hnz & e8[6]) ? (hneg ? 2'b11 : 2'b01) : 2'b00;
     wire bvalid = e8[10] & e8[8];
+    // The output register: the beat leaves the lane from flip-flops.
+    reg [1:0] hn_q;
+    reg wv_q;
+    reg [0:0] wl_q;
+    reg wlast_q;
+    always @(posedge clk) begin
+        if (rst) wv_q <= 1'b0;
+        else if (en) wv_q <= bvalid;
+        if (en) begin hn_q <= hq; wl_q <= e8[9]; wlast_q <= e8[7]; end
+    end
     always @(*) begin
-        hn = hq;
-        wv = bvalid;
-        wl = e8[9];
-        wlast = e8[7];
+        hn = hn_q;
+        wv = wv_q;
+        wl = wl_q;
+        wlast = wlast_q;
     end
     wire unused_e = ^{e8[5:0]};
     hitnet_lfsr_step step0 (.s(lf1), .s_next(step0_s_next), .out_bit(step0_out_bit));

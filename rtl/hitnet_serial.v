@@ -32,12 +32,12 @@ module hitnet_serial (
     reg [7:0] ba;
     reg [5:0] sa;
     wire stepv = bank_ev | act;
-    wire [2:0] kc = bank_ev ? 3'h0 : kr;
+    wire [2:0] kc = kr;
     always @(posedge clk) begin
         if (rst) begin act <= 1'b0; kr <= 3'h0; end
         else if (en) begin
             if (bank_ev) begin kr <= 3'h1; act <= 1'b1; end
-            else if (act) begin kr <= kr + 3'h1; act <= kr != 3'h7; end
+            else if (act) begin kr <= (kr == 3'h7) ? 3'h0 : kr + 3'h1; act <= kr != 3'h7; end
         end
     end
     always @(posedge clk) begin
@@ -57,16 +57,17 @@ module hitnet_serial (
         bv = j0 < 7'h40;
         blast = (bank_group == 3'h7) & (kc == 3'h7);
         inr0 = j0 < 7'h40;
-        case (kc)
-            3'h0: begin acc0 = bank0; end
-            3'h1: begin acc0 = bank1; end
-            3'h2: begin acc0 = bank2; end
-            3'h3: begin acc0 = bank3; end
-            3'h4: begin acc0 = bank4; end
-            3'h5: begin acc0 = bank5; end
-            3'h6: begin acc0 = bank6; end
-            3'h7: begin acc0 = bank7; end
-            default: begin acc0 = 8'h0; end
-        endcase
     end
+    reg [7:0] sh0_1;
+    reg [7:0] sh0_2;
+    reg [7:0] sh0_3;
+    reg [7:0] sh0_4;
+    reg [7:0] sh0_5;
+    reg [7:0] sh0_6;
+    reg [7:0] sh0_7;
+    always @(posedge clk) begin
+        if (en & bank_ev) begin sh0_1 <= bank1; sh0_2 <= bank2; sh0_3 <= bank3; sh0_4 <= bank4; sh0_5 <= bank5; sh0_6 <= bank6; sh0_7 <= bank7; end
+        else if (en) begin sh0_1 <= sh0_2; sh0_2 <= sh0_3; sh0_3 <= sh0_4; sh0_4 <= sh0_5; sh0_5 <= sh0_6; sh0_6 <= sh0_7; end
+    end
+    always @(*) acc0 = bank_ev ? bank0 : sh0_1;
 endmodule
