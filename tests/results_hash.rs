@@ -54,6 +54,22 @@ fn current_hash(root: &Path, v: &serde_json::Value) -> String {
     hitnet_rtl::generate_for(&plan, serde_json::json!({}), bram, deployable).sha256()
 }
 
+/// The current wrapper hash of a synthesis result (its `wrapper`, or its
+/// `synth`'s for a deploy result); None for results of no build.
+fn wrapper_now(v: &serde_json::Value) -> Option<String> {
+    let s = if v["wrapper"].is_string() {
+        v
+    } else {
+        &v["synth"]
+    };
+    let kind = match s["wrapper"].as_str()? {
+        "uart" => hitnet_fpga::WrapperKind::Uart,
+        _ => hitnet_fpga::WrapperKind::Char,
+    };
+    let target = hitnet_fpga::Target::from_name(s["target"].as_str()?).ok()?;
+    Some(hitnet_fpga::accel::wrapper_sha256(kind, target).unwrap())
+}
+
 #[test]
 fn every_result_was_measured_on_the_current_design() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -81,6 +97,21 @@ fn every_result_was_measured_on_the_current_design() {
                 "{}: measured on another design than the generator now produces; re-measure (hitnet synth) or mark it stale",
                 f.display()
             ),
+        }
+        // The build measured is the design inside its wrapper: a synthesis
+        // result records the wrapper's sources too.
+        if v.get("stale").is_none() {
+            if let Some(w) = wrapper_now(&v) {
+                let rec = v["wrapper_sha256"]
+                    .as_str()
+                    .or(v["synth"]["wrapper_sha256"].as_str());
+                assert_eq!(
+                    rec,
+                    Some(w.as_str()),
+                    "{}: measured with other wrapper sources (fpga/*.v, pin files) than the current ones; re-measure or mark it stale",
+                    f.display()
+                );
+            }
         }
         checked += 1;
     }

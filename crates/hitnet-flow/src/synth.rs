@@ -68,6 +68,10 @@ pub struct SynthSummary {
     pub netlist_verification: serde_json::Value,
     /// SHA-256 of the generated design (hitnet_rtl::design_sha256).
     pub design_sha256: String,
+    /// SHA-256 of the wrapper's sources (`hitnet_fpga::accel::wrapper_sha256`):
+    /// the build measured is the design inside its wrapper.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wrapper_sha256: Option<String>,
     /// A deployable build (`--deployable`): the deployment of its own
     /// model into the placed design.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -292,6 +296,7 @@ pub fn run(job: &Job) -> Result<Outcome> {
         weight_bram: wb.clone(),
         netlist_verification,
         design_sha256: design.sha256(),
+        wrapper_sha256: hitnet_fpga::accel::wrapper_sha256(wrapped.kind, job.target).ok(),
         deployed,
         pnr_seed: job.seed,
         model: crate::model_json(job.loaded),

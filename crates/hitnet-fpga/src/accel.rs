@@ -246,6 +246,53 @@ fn write_file(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
 /// file) into `wrapper_dir`. `clock_mhz` is the timing target given to
 /// nextpnr: the accelerator's intended clock, not the board oscillator (a
 /// PLL would provide it on the board).
+/// The wrapper's own sources for `kind` on `target` (the board top, the
+/// UART and the pin file, or the characterization wrapper), by name: what
+/// [`wrap`] writes next to the generated design.
+pub fn wrapper_sources(
+    kind: WrapperKind,
+    target: &Target,
+) -> Result<Vec<(&'static str, &'static str)>> {
+    Ok(match kind {
+        WrapperKind::Uart => {
+            let b = Board::for_target(target).ok_or_else(|| {
+                FpgaError::InvalidDesign(format!(
+                    "no board with a UART top for {}; use the characterization wrapper (char)",
+                    target.name
+                ))
+            })?;
+            vec![
+                b.top_file,
+                ("hitnet_uart.v", sources::HITNET_UART),
+                ("hitnet_uart_rx.v", sources::HITNET_UART_RX),
+                ("hitnet_uart_tx.v", sources::HITNET_UART_TX),
+                b.pins,
+            ]
+        }
+        WrapperKind::Char => vec![("hitnet_char.v", sources::HITNET_CHAR)],
+    })
+}
+
+/// SHA-256 of [`wrapper_sources`], hashed as `hitnet_rtl::design_sha256`
+/// hashes a design (one line `name sha256(content)` a file, sorted): a
+/// results file records it beside the design's hash, since a measured
+/// build is the design inside its wrapper.
+pub fn wrapper_sha256(kind: WrapperKind, target: &Target) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let hex = |b: &[u8]| -> String {
+        Sha256::digest(b)
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect()
+    };
+    let mut lines: Vec<String> = wrapper_sources(kind, target)?
+        .into_iter()
+        .map(|(n, t)| format!("{n} {}\n", hex(t.as_bytes())))
+        .collect();
+    lines.sort();
+    Ok(hex(lines.concat().as_bytes()))
+}
+
 pub fn wrap(
     gen_dir: &Path,
     wrapper_dir: &Path,
@@ -286,36 +333,25 @@ pub fn wrap(
     std::fs::create_dir_all(wrapper_dir)
         .map_err(|e| FpgaError::io("cannot create", wrapper_dir, e))?;
 
+    let written = wrapper_sources(kind, target)?
+        .into_iter()
+        .map(|(n, t)| write_file(wrapper_dir, n, t))
+        .collect::<Result<Vec<PathBuf>>>()?;
     let (design, board, uart) = match kind {
         WrapperKind::Uart => {
-            let b = Board::for_target(target).ok_or_else(|| {
-                FpgaError::InvalidDesign(format!(
-                    "no board with a UART top for {}; use the characterization wrapper (char)",
-                    target.name
-                ))
-            })?;
-            let mut files = vec![write_file(wrapper_dir, b.top_file.0, b.top_file.1)?];
-            for (n, t) in [
-                ("hitnet_uart.v", sources::HITNET_UART),
-                ("hitnet_uart_rx.v", sources::HITNET_UART_RX),
-                ("hitnet_uart_tx.v", sources::HITNET_UART_TX),
-            ] {
-                files.push(write_file(wrapper_dir, n, t)?);
-            }
+            let b = Board::for_target(target).expect("wrapper_sources found the board");
+            // The Verilog (top, UART) then the design; the pin file last.
+            let (pins, verilog) = written.split_last().expect("a UART wrapper has files");
+            let mut files = verilog.to_vec();
             files.extend(design_v);
-            let pins = write_file(wrapper_dir, b.pins.0, b.pins.1)?;
             let p = iface.uart_params(b.clk_hz, false);
             p.validate()?;
-            let mut d = Design::new(files, b.top, clock_mhz).with_constraints(pins);
+            let mut d = Design::new(files, b.top, clock_mhz).with_constraints(pins.clone());
             d.params = p.board_params();
             (d, Some(b.name), Some(p))
         }
         WrapperKind::Char => {
-            let mut files = vec![write_file(
-                wrapper_dir,
-                "hitnet_char.v",
-                sources::HITNET_CHAR,
-            )?];
+            let mut files = written;
             files.extend(design_v);
             let d = Design::new(files, "hitnet_char", clock_mhz)
                 .with_param("IN_TRITS", iface.in_trits as i64)
@@ -348,6 +384,21 @@ mod tests {
             out_trits: 2,
             layer_bits: 1,
         }
+    }
+
+    #[test]
+    fn wrapper_hash_names_the_board_and_kind() {
+        let t = |n| Target::from_name(n).unwrap();
+        let up5k = wrapper_sha256(WrapperKind::Uart, t("ice40-up5k")).unwrap();
+        let ecp5 = wrapper_sha256(WrapperKind::Uart, t("ecp5-25k")).unwrap();
+        let ch = wrapper_sha256(WrapperKind::Char, t("ice40-up5k")).unwrap();
+        assert_eq!(up5k.len(), 64);
+        assert!(up5k != ecp5 && up5k != ch);
+        // The three ECP5 sizes share the ULX3S top.
+        assert_eq!(
+            ecp5,
+            wrapper_sha256(WrapperKind::Uart, t("ecp5-85k")).unwrap()
+        );
     }
 
     #[test]
