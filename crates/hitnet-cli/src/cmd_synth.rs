@@ -34,8 +34,9 @@ pub struct Args {
     pub verify_tokens: u64,
     /// Build with random placeholder images in every memory that holds
     /// model parameters, then deploy the model into the placed design
-    /// (icebram's rule on the .asc, icepack): `hitnet deploy` can later put another model of
-    /// the same shape into the build without place and route (iCE40).
+    /// (icebram's rule on the iCE40 .asc, ecpbram's on the ECP5 .config,
+    /// then pack): `hitnet deploy` can later put another model of the
+    /// same shape into the build without place and route.
     #[arg(long)]
     pub deployable: bool,
     /// Print one JSON object (the SynthReport plus cycles and tokens/s) instead of the table.
