@@ -16,6 +16,22 @@ fn have(tool: &str) -> bool {
     Command::new(tool).arg("-V").output().is_ok()
 }
 
+fn read_json(d: &Path, p: &str) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(d.join(p)).unwrap()).unwrap()
+}
+
+/// A parser of a placed design's block RAMs (`bram::asc_contents`, `bram::config_contents`).
+type Parser<T> = fn(&str) -> Result<Vec<(T, Vec<bool>)>, bram::BramError>;
+
+/// The block RAMs of a placed design file (`.asc`, `.config`), by its parser.
+fn placed<T>(d: &Path, p: &str, parse: Parser<T>) -> Vec<Vec<bool>> {
+    parse(&std::fs::read_to_string(d.join(p)).unwrap())
+        .unwrap()
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect()
+}
+
 fn sorted(mut v: Vec<Vec<bool>>) -> Vec<Vec<bool>> {
     v.sort();
     v
@@ -117,17 +133,8 @@ fn our_patcher_and_icebram_agree_on_a_placed_design() {
             "-q",
         ],
     );
-    let read_json = |p: &str| -> serde_json::Value {
-        serde_json::from_str(&std::fs::read_to_string(d.join(p)).unwrap()).unwrap()
-    };
-    let asc = |p: &str| -> Vec<Vec<bool>> {
-        bram::asc_contents(&std::fs::read_to_string(d.join(p)).unwrap())
-            .unwrap()
-            .into_iter()
-            .map(|(_, v)| v)
-            .collect()
-    };
-    let mut routed = read_json("routed.json");
+    let asc = |p: &str| placed(d, p, bram::asc_contents);
+    let mut routed = read_json(d, "routed.json");
     let before = sorted(bram::json_contents(&mut routed).unwrap());
     // 24 bits x 256 (2 EBRs), 8 x 512 (1), 4 x 1024 (1).
     assert_eq!(before.len(), 4, "block RAMs in routed.json");
@@ -289,17 +296,8 @@ fn our_patcher_and_ecpbram_agree_on_a_placed_ecp5_design() {
             "-q",
         ],
     );
-    let read_json = |p: &str| -> serde_json::Value {
-        serde_json::from_str(&std::fs::read_to_string(d.join(p)).unwrap()).unwrap()
-    };
-    let config = |p: &str| -> Vec<Vec<bool>> {
-        bram::config_contents(&std::fs::read_to_string(d.join(p)).unwrap())
-            .unwrap()
-            .into_iter()
-            .map(|(_, v)| v)
-            .collect()
-    };
-    let mut routed = read_json("routed.json");
+    let config = |p: &str| placed(d, p, bram::config_contents);
+    let mut routed = read_json(d, "routed.json");
     let before = sorted(bram::json_contents(&mut routed).unwrap());
     assert_eq!(before.len(), 4, "DP16KDs in routed.json");
     assert_eq!(
@@ -308,7 +306,7 @@ fn our_patcher_and_ecpbram_agree_on_a_placed_ecp5_design() {
         "the .config and routed.json hold the same RAMs"
     );
     // The synthesized netlist too: Yosys's INITVAL layout is nextpnr's.
-    let mut synth = read_json("design.json");
+    let mut synth = read_json(d, "design.json");
     assert_eq!(sorted(bram::json_contents(&mut synth).unwrap()), before);
 
     // ecpbram, memory by memory.
