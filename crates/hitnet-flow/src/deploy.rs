@@ -187,31 +187,6 @@ fn family_of(info: &DeployInfo) -> Result<Family> {
         .map_err(|e| FlowError::Input(format!("the deploy record: {e}")))
 }
 
-/// The placed design with the placeholders replaced, and its non-empty
-/// block RAMs' contents (as [`bram::json_contents`] gives them).
-fn patch_placed(
-    family: Family,
-    text: &str,
-    reps: &mut Replacements,
-) -> Result<(String, Vec<Vec<bool>>)> {
-    let (text, rams): (String, Vec<Vec<bool>>) = match family {
-        Family::Ice40 => {
-            let (t, _) = bram::patch_asc(text, reps).map_err(bram_err)?;
-            let r = bram::asc_contents(&t).map_err(bram_err)?;
-            (t, r.into_iter().map(|(_, v)| v).collect())
-        }
-        Family::Ecp5 => {
-            let (t, _) = bram::patch_config(text, reps).map_err(bram_err)?;
-            let r = bram::config_contents(&t).map_err(bram_err)?;
-            (t, r.into_iter().map(|(_, v)| v).collect())
-        }
-    };
-    Ok((
-        text,
-        rams.into_iter().filter(|v| v.iter().any(|&b| b)).collect(),
-    ))
-}
-
 fn bram_err(e: bram::BramError) -> FlowError {
     FlowError::Input(format!("deploy: {e}"))
 }
@@ -324,8 +299,13 @@ pub fn finish(
     if placed_ph.is_file() {
         let text = std::fs::read_to_string(&placed_ph).map_err(io(&placed_ph))?;
         let mut on_placed = reps.clone();
-        let (text, mut theirs) = patch_placed(family, &text, &mut on_placed)?;
+        let (text, _) = bram::patch_placed(family, &text, &mut on_placed).map_err(bram_err)?;
         on_placed.check().map_err(bram_err)?;
+        let mut theirs: Vec<Vec<bool>> = bram::placed_contents(family, &text)
+            .map_err(bram_err)?
+            .into_iter()
+            .filter(|v| v.iter().any(|&b| b))
+            .collect();
         std::fs::write(&placed, &text).map_err(io(&placed))?;
         // The bitstream and the routed netlist: the same RAMs.
         let mut ours: Vec<Vec<bool>> = bram::json_contents(&mut routed)

@@ -353,39 +353,43 @@ fn cell_init(params: &serde_json::Map<String, serde_json::Value>) -> Option<Vec<
 /// type).
 const ECP5_RAM_TYPES: [&str; 2] = ["DP16KD", "PDPW16KD"];
 
-/// One DP16KD's contents from INITVAL_00 .. INITVAL_3F as nextpnr-ecp5
-/// writes them to the `.config` (ecp5/bitstream.cc): each parameter holds
-/// 16 18-bit words in 20-bit slots, each word two 9-bit words. A missing
-/// parameter is zero, as nextpnr reads it.
+/// Where INITVAL puts each bit of a DP16KD, as nextpnr-ecp5 reads it for
+/// the `.config` (ecp5/bitstream.cc): parameter i holds 16 18-bit words in
+/// 20-bit slots, each word two 9-bit words. Yields (parameter, bit in the
+/// parameter, 9-bit word, bit in the word).
+fn dp16kd_slots() -> impl Iterator<Item = (usize, usize, usize, usize)> {
+    (0..64).flat_map(|i| {
+        (0..16)
+            .flat_map(move |j| (0..18).map(move |k| (i, 20 * j + k, i * 32 + j * 2 + k / 9, k % 9)))
+    })
+}
+
+/// One DP16KD's contents from INITVAL_00 .. INITVAL_3F ([`dp16kd_slots`]).
+/// A missing parameter is zero, as nextpnr reads it.
 fn dp16kd_init(params: &serde_json::Map<String, serde_json::Value>) -> Option<Vec<u16>> {
-    let mut d = vec![0u16; DP16KD_WORDS];
+    let mut bits = Vec::with_capacity(64);
     for i in 0..64 {
-        let Some(v) = params.get(&format!("INITVAL_{i:02X}")) else {
-            continue;
-        };
-        let bits = param_bits(v, 320)?;
-        for j in 0..16 {
-            for k in 0..18 {
-                if bits[20 * j + k] {
-                    d[i * 32 + j * 2 + k / 9] |= 1 << (k % 9);
-                }
-            }
-        }
+        bits.push(match params.get(&format!("INITVAL_{i:02X}")) {
+            Some(v) => param_bits(v, 320)?,
+            None => vec![false; 320],
+        });
+    }
+    let mut d = vec![0u16; DP16KD_WORDS];
+    for (i, p, w, b) in dp16kd_slots() {
+        d[w] |= (bits[i][p] as u16) << b;
     }
     Some(d)
 }
 
 fn set_dp16kd_init(params: &mut serde_json::Map<String, serde_json::Value>, d: &[u16]) {
-    for i in 0..64 {
-        let mut bits = vec![false; 320];
-        for j in 0..16 {
-            for k in 0..18 {
-                bits[20 * j + k] = d[i * 32 + j * 2 + k / 9] >> (k % 9) & 1 == 1;
-            }
-        }
+    let mut bits = vec![vec![false; 320]; 64];
+    for (i, p, w, b) in dp16kd_slots() {
+        bits[i][p] = d[w] >> b & 1 == 1;
+    }
+    for (i, b) in bits.iter().enumerate() {
         params.insert(
             format!("INITVAL_{i:02X}"),
-            serde_json::Value::String(bits_string(&bits)),
+            serde_json::Value::String(bits_string(b)),
         );
     }
 }
@@ -566,6 +570,28 @@ pub fn patch_config(config: &str, reps: &mut Replacements) -> Result<(String, us
     let mut text = out.join("\n");
     text.push('\n');
     Ok((text, changed))
+}
+
+/// Every block RAM's contents in a placed design file of `family` (the
+/// `.asc`, or the ECP5 `.config`), in file order, as [`json_contents`]
+/// gives them.
+pub fn placed_contents(family: Family, text: &str) -> Result<Vec<Vec<bool>>, BramError> {
+    Ok(match family {
+        Family::Ice40 => asc_contents(text)?.into_iter().map(|(_, v)| v).collect(),
+        Family::Ecp5 => config_contents(text)?.into_iter().map(|(_, v)| v).collect(),
+    })
+}
+
+/// [`patch_asc`] or [`patch_config`], by `family`.
+pub fn patch_placed(
+    family: Family,
+    text: &str,
+    reps: &mut Replacements,
+) -> Result<(String, usize), BramError> {
+    match family {
+        Family::Ice40 => patch_asc(text, reps),
+        Family::Ecp5 => patch_config(text, reps),
+    }
 }
 
 /// One block RAM of an `.asc`: its tile and its 4,096 bits.

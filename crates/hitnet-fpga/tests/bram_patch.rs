@@ -20,16 +20,9 @@ fn read_json(d: &Path, p: &str) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(d.join(p)).unwrap()).unwrap()
 }
 
-/// A parser of a placed design's block RAMs (`bram::asc_contents`, `bram::config_contents`).
-type Parser<T> = fn(&str) -> Result<Vec<(T, Vec<bool>)>, bram::BramError>;
-
-/// The block RAMs of a placed design file (`.asc`, `.config`), by its parser.
-fn placed<T>(d: &Path, p: &str, parse: Parser<T>) -> Vec<Vec<bool>> {
-    parse(&std::fs::read_to_string(d.join(p)).unwrap())
-        .unwrap()
-        .into_iter()
-        .map(|(_, v)| v)
-        .collect()
+/// The block RAMs of a placed design file (`.asc`, `.config`).
+fn placed(d: &Path, p: &str, family: Family) -> Vec<Vec<bool>> {
+    bram::placed_contents(family, &std::fs::read_to_string(d.join(p)).unwrap()).unwrap()
 }
 
 fn sorted(mut v: Vec<Vec<bool>>) -> Vec<Vec<bool>> {
@@ -133,7 +126,7 @@ fn our_patcher_and_icebram_agree_on_a_placed_design() {
             "-q",
         ],
     );
-    let asc = |p: &str| placed(d, p, bram::asc_contents);
+    let asc = |p: &str| placed(d, p, Family::Ice40);
     let mut routed = read_json(d, "routed.json");
     let before = sorted(bram::json_contents(&mut routed).unwrap());
     // 24 bits x 256 (2 EBRs), 8 x 512 (1), 4 x 1024 (1).
@@ -296,7 +289,7 @@ fn our_patcher_and_ecpbram_agree_on_a_placed_ecp5_design() {
             "-q",
         ],
     );
-    let config = |p: &str| placed(d, p, bram::config_contents);
+    let config = |p: &str| placed(d, p, Family::Ecp5);
     let mut routed = read_json(d, "routed.json");
     let before = sorted(bram::json_contents(&mut routed).unwrap());
     assert_eq!(before.len(), 4, "DP16KDs in routed.json");
