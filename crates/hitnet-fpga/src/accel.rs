@@ -246,6 +246,16 @@ fn write_file(dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
 /// file) into `wrapper_dir`. `clock_mhz` is the timing target given to
 /// nextpnr: the accelerator's intended clock, not the board oscillator (a
 /// PLL would provide it on the board).
+/// The board whose UART top wraps the design on `target`, or why none.
+fn uart_board(target: &Target) -> Result<Board> {
+    Board::for_target(target).ok_or_else(|| {
+        FpgaError::InvalidDesign(format!(
+            "no board with a UART top for {}; use the characterization wrapper (char)",
+            target.name
+        ))
+    })
+}
+
 /// The wrapper's own sources for `kind` on `target` (the board top, the
 /// UART and the pin file, or the characterization wrapper), by name: what
 /// [`wrap`] writes next to the generated design.
@@ -255,12 +265,7 @@ pub fn wrapper_sources(
 ) -> Result<Vec<(&'static str, &'static str)>> {
     Ok(match kind {
         WrapperKind::Uart => {
-            let b = Board::for_target(target).ok_or_else(|| {
-                FpgaError::InvalidDesign(format!(
-                    "no board with a UART top for {}; use the characterization wrapper (char)",
-                    target.name
-                ))
-            })?;
+            let b = uart_board(target)?;
             vec![
                 b.top_file,
                 ("hitnet_uart.v", sources::HITNET_UART),
@@ -339,7 +344,7 @@ pub fn wrap(
         .collect::<Result<Vec<PathBuf>>>()?;
     let (design, board, uart) = match kind {
         WrapperKind::Uart => {
-            let b = Board::for_target(target).expect("wrapper_sources found the board");
+            let b = uart_board(target)?;
             // The Verilog (top, UART) then the design; the pin file last.
             let (pins, verilog) = written.split_last().expect("a UART wrapper has files");
             let mut files = verilog.to_vec();
