@@ -47,6 +47,7 @@ pub mod golden;
 pub mod import;
 pub mod io;
 pub mod lfsr;
+pub mod lm;
 pub mod model;
 pub mod rng;
 pub mod tables;
