@@ -671,3 +671,63 @@ fn explore_estimate_only_ranks_without_building() {
     let o = hitnet(&["explore"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// `run --generate`: the committed char model's integer ends generate the
+/// known-answer text (crates/hitnet-model/tests/lm_ends.rs); a model
+/// without them, an empty prompt and a character outside the vocabulary
+/// are refused with exit 2.
+#[test]
+fn run_generate_gives_the_known_answer_and_refuses_bad_prompts() {
+    let cfg = concat!(env!("CARGO_MANIFEST_DIR"), "/models/char-lstm64.toml");
+    let j = json(&hitnet(&[
+        "run",
+        "--config",
+        cfg,
+        "--generate",
+        "ROMEO:\n",
+        "--chars",
+        "32",
+        "--json",
+    ]));
+    assert_eq!(j["text"], "The will the shall the shall the");
+    assert_eq!(j["tokens"].as_array().unwrap().len(), 32);
+    let o = hitnet(&[
+        "run",
+        "--config",
+        cfg,
+        "--generate",
+        "Hi",
+        "--chars",
+        "8",
+        "--temperature",
+        "0.8",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("Hi"));
+    for (args, want) in [
+        (
+            vec!["run", "--config", cfg, "--generate", "caf\u{e9}"],
+            "not in the model's vocabulary",
+        ),
+        (
+            vec!["run", "--config", cfg, "--generate", ""],
+            "prompt is empty",
+        ),
+        (
+            vec![
+                "run",
+                "--config",
+                cfg,
+                "--generate",
+                "a",
+                "--temperature=-1",
+            ],
+            "lm.temperature",
+        ),
+        (vec!["run", "--generate", "a"], "no embedding table"),
+    ] {
+        let o = hitnet(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{args:?}: {}", stderr(&o));
+    }
+}
