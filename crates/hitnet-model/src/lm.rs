@@ -63,14 +63,7 @@ pub fn gumbel(u: usize) -> f64 {
 /// saturated to +-MAX_NOISE.
 pub fn noise_table(t: f64, scale: f64) -> Vec<i32> {
     (0..NOISE_ENTRIES)
-        .map(|u| {
-            let v = (t * gumbel(u) / scale).round();
-            if v.is_nan() {
-                0
-            } else {
-                v.clamp(-MAX_NOISE as f64, MAX_NOISE as f64) as i32
-            }
-        })
+        .map(|u| round_sat(t * gumbel(u) / scale, MAX_NOISE) as i32)
         .collect()
 }
 
