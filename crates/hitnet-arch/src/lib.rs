@@ -13,6 +13,7 @@ use hitnet_model::IntModel;
 use serde::Serialize;
 
 mod images;
+pub mod lm;
 pub use images::TritWord;
 
 /// Errors in the array shape or the design it implies.

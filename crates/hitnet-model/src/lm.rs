@@ -51,6 +51,32 @@ pub struct LmEnds {
     pub seed: u32,
 }
 
+/// One input word of the chip's ends: a token, whether it starts a
+/// sequence, and how many chosen tokens to feed back after it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenWord {
+    pub token: usize,
+    pub first: bool,
+    pub feed: usize,
+}
+
+impl TokenWord {
+    /// The words of a prompt followed by `feed` generated steps: the
+    /// protocol [`LmEnds::generate`] follows.
+    pub fn prompt(prompt: &[usize], feed: usize) -> Vec<TokenWord> {
+        let n = prompt.len();
+        prompt
+            .iter()
+            .enumerate()
+            .map(|(k, &token)| TokenWord {
+                token,
+                first: k == 0,
+                feed: if k + 1 == n { feed } else { 0 },
+            })
+            .collect()
+    }
+}
+
 /// The inverse Gumbel CDF at the midpoint of draw `u`: -ln(-ln p),
 /// p = (u + 1/2) / 256.
 pub fn gumbel(u: usize) -> f64 {
@@ -216,18 +242,29 @@ impl LmEnds {
     /// after every step, prompt steps included, and the LFSR advances on
     /// each.
     pub fn generate(&self, g: &mut Golden, prompt: &[usize], feed: usize) -> Vec<usize> {
-        let mut out = Vec::with_capacity(prompt.len() + feed);
-        if prompt.is_empty() {
-            return out;
-        }
-        g.reset();
         let mut state = self.seed;
-        let mut next = 0;
-        for k in 0..prompt.len() + feed {
-            let tok = if k < prompt.len() { prompt[k] } else { next };
+        let mut out = Vec::with_capacity(prompt.len() + feed);
+        for w in TokenWord::prompt(prompt, feed) {
+            out.extend(self.answer(g, &mut state, &w));
+        }
+        out
+    }
+
+    /// The answer of one token word (the chip's input protocol): a new
+    /// sequence if `w.first` (state and `lfsr_state` reset), one step on
+    /// `w.token`, then `w.feed` steps on the chosen token. Returns the
+    /// `w.feed + 1` chosen tokens.
+    pub fn answer(&self, g: &mut Golden, lfsr_state: &mut u32, w: &TokenWord) -> Vec<usize> {
+        if w.first {
+            g.reset();
+            *lfsr_state = self.seed;
+        }
+        let mut out = Vec::with_capacity(w.feed + 1);
+        let mut tok = w.token;
+        for _ in 0..=w.feed {
             let h = g.step_last(&self.embedding[tok]);
-            next = self.choose(&h, &mut state);
-            out.push(next);
+            tok = self.choose(&h, lfsr_state);
+            out.push(tok);
         }
         out
     }

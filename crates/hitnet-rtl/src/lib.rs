@@ -10,6 +10,7 @@
 pub mod blocks;
 pub mod hier;
 pub mod leaf;
+pub mod lm;
 pub mod vlog;
 
 use blocks::Ctx;
@@ -191,7 +192,7 @@ pub fn ports(p: &Plan) -> Vec<Port> {
     ]
 }
 
-fn sha(b: &[u8]) -> String {
+pub(crate) fn sha(b: &[u8]) -> String {
     hex::encode(Sha256::digest(b))
 }
 

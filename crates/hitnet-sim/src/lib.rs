@@ -497,6 +497,25 @@ impl Stream<'_, '_> {
         out
     }
 
+    /// The next token's input beats are presented from real cycle `c` on
+    /// (a wrapper that feeds the core when it has a token, such as the
+    /// language-model ends). The fill buffer must be free by then.
+    pub fn present_from(&mut self, c: u64) {
+        assert!(
+            c >= self.fill_from,
+            "input presented at cycle {c}, before the fill buffer is free ({})",
+            self.fill_from
+        );
+        self.fill_from = c;
+    }
+
+    /// Emits every beat computed so far (m_ready's pattern decides when),
+    /// without ending the run: for closed loops that need a token's last
+    /// beat before the next input.
+    pub fn flush<F: FnMut(&Beat)>(&mut self, on_beat: &mut F) {
+        self.out.drain(&mut self.stats, on_beat);
+    }
+
     /// Drains the remaining beats and returns the run's statistics.
     pub fn finish<F: FnMut(&Beat)>(mut self, on_beat: &mut F) -> RunStats {
         self.out.drain(&mut self.stats, on_beat);
@@ -505,6 +524,7 @@ impl Stream<'_, '_> {
     }
 }
 
+pub mod lm;
 pub mod testgen;
 
 #[cfg(test)]

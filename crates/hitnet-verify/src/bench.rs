@@ -80,7 +80,7 @@ pub fn stimulus_files(plan: &Plan, stim: &Stimulus, ncyc: u64) -> (String, Strin
     (inp, pat)
 }
 
-fn icarus_version(iverilog: &Path) -> Option<String> {
+pub(crate) fn icarus_version(iverilog: &Path) -> Option<String> {
     let out = Command::new(iverilog).arg("-V").output().ok()?;
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     text.lines()
@@ -89,7 +89,7 @@ fn icarus_version(iverilog: &Path) -> Option<String> {
         .filter(|l| !l.is_empty())
 }
 
-fn find(program: &str) -> Result<PathBuf> {
+pub(crate) fn find(program: &str) -> Result<PathBuf> {
     hitnet_fpga::tools::find_program(program).ok_or_else(|| {
         VerifyError::Missing(format!(
             "{program} not found; install Icarus Verilog with scripts/setup (Debian: apt-get install iverilog)"
@@ -109,7 +109,6 @@ pub fn run_bench(
     vcd: Option<(u64, u64)>,
 ) -> Result<BenchRun> {
     let iverilog = find("iverilog")?;
-    let vvp = find("vvp")?;
     std::fs::create_dir_all(work).map_err(io_err("cannot create", work))?;
     let (inp, pat) = stimulus_files(plan, stim, ncyc);
     for (name, text) in [
@@ -135,12 +134,30 @@ pub fn run_bench(
         ("VCD_FROM", vcd.map(|w| w.0 as i64).unwrap_or(-1)),
         ("VCD_TO", vcd.map(|w| w.1 as i64).unwrap_or(-1)),
     ];
+    let (text, seconds, log) = icarus(net, work, "tb_hitnet_stream", &params)?;
+    let mut run = parse_output(plan, &text, &log)?;
+    run.seconds = seconds;
+    run.simulator_version = icarus_version(&iverilog);
+    Ok(run)
+}
+
+/// Compiles bench `top` (`<top>.v`, already in `work`) around `net` with
+/// parameters `params` and runs it: its stdout, the seconds it ran and the
+/// log (compile and run output).
+pub(crate) fn icarus(
+    net: &Netlist,
+    work: &Path,
+    top: &str,
+    params: &[(&str, i64)],
+) -> Result<(String, f64, PathBuf)> {
+    let iverilog = find("iverilog")?;
+    let vvp = find("vvp")?;
     let log = work.join("bench.log");
     let mut cmd = Command::new(&iverilog);
     cmd.current_dir(work)
-        .args(["-g2012", "-o", "bench.vvp", "-s", "tb_hitnet_stream"]);
+        .args(["-g2012", "-o", "bench.vvp", "-s", top]);
     for (k, v) in params {
-        cmd.arg(format!("-Ptb_hitnet_stream.{k}={v}"));
+        cmd.arg(format!("-P{top}.{k}={v}"));
     }
     for d in &net.defines {
         cmd.arg(format!("-D{d}"));
@@ -148,7 +165,7 @@ pub fn run_bench(
     for d in &net.include_dirs {
         cmd.arg("-I").arg(d);
     }
-    cmd.arg("tb_hitnet_stream.v");
+    cmd.arg(format!("{top}.v"));
     for f in &net.files {
         let abs = f.canonicalize().map_err(io_err("cannot find", f))?;
         cmd.arg(abs);
@@ -192,10 +209,7 @@ pub fn run_bench(
             log,
         });
     }
-    let mut run = parse_output(plan, &text, &log)?;
-    run.seconds = seconds;
-    run.simulator_version = icarus_version(&iverilog);
-    Ok(run)
+    Ok((text, seconds, log))
 }
 
 /// Reads the bench's lines into beats, numbering tokens and beats per layer

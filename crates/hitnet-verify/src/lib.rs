@@ -22,6 +22,7 @@
 pub mod bench;
 pub mod cells;
 pub mod ecp5_routed;
+pub mod lm;
 pub mod routed;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,206 @@
+//! The language-model ends (`hitnet_lm` around `hitnet_top`) in RTL: token
+//! words through `sim/tb_hitnet_lm.v` in Icarus, every chosen token and
+//! its handshake cycle equal to the cycle simulator's, whose tokens equal
+//! the golden model's. Small LMs with odd shapes (a head row that does not
+//! fill its last chunk, several input beats, two layers, one head lane),
+//! sampling and greedy, stalls on both ports; and the committed char model
+//! generating its known answer.
+use hitnet_model::lm::{LmEnds, TokenWord};
+use hitnet_model::model::{Embedding, OutputLayer, TernaryMatrix, Vocab, VocabLevel};
+use hitnet_sim::Pattern;
+use hitnet_verify::lm::{verify_lm, LmReport};
+use hitnet_verify::Netlist;
+
+struct Lm {
+    plan: hitnet_arch::Plan,
+    int: hitnet_model::IntModel,
+    ends: LmEnds,
+}
+
+fn rnd(s: &mut u64) -> u64 {
+    *s = hitnet_model::rng::splitmix64(*s);
+    *s
+}
+
+/// A small language model: the config's seeded recurrent network with a
+/// seeded ternary embedding and float head of `vocab` tokens.
+fn small(config: &str, vocab: usize, temperature: f64) -> Lm {
+    let cfg = hitnet_model::Config::parse(config, "<test config>").expect("config");
+    let mut loaded = hitnet_model::load(&cfg).expect("model");
+    let m = &mut loaded.model;
+    let (input, hidden) = (m.input_size, m.hidden_size);
+    let mut s = 99u64;
+    let trits: Vec<i8> = (0..vocab * input)
+        .map(|_| (rnd(&mut s) % 3) as i8 - 1)
+        .collect();
+    m.embedding = Some(Embedding {
+        table: TernaryMatrix::from_trits(vocab, input, &trits),
+    });
+    m.output = Some(OutputLayer {
+        rows: vocab,
+        cols: hidden,
+        weight: (0..vocab * hidden)
+            .map(|_| (rnd(&mut s) % 2001) as f32 / 1000.0 - 1.0)
+            .collect(),
+        bias: (0..vocab)
+            .map(|_| (rnd(&mut s) % 201) as f32 / 100.0 - 1.0)
+            .collect(),
+    });
+    m.vocab = Some(Vocab {
+        level: VocabLevel::Char,
+        tokens: (0..vocab).map(|k| format!("t{k}")).collect(),
+    });
+    let ends = LmEnds::from_model(m, temperature, 5).expect("ends");
+    let plan = hitnet_arch::Plan::new(&loaded.int, hitnet_arch::Shape::of(&cfg.hw)).expect("plan");
+    Lm {
+        plan,
+        int: loaded.int,
+        ends,
+    }
+}
+
+fn run(lm: &Lm, lanes: usize, words: &[TokenWord], valid: Pattern, ready: Pattern) -> LmReport {
+    let r = bench(lm, lanes, words, valid, ready, None);
+    assert!(r.ok(), "{r:#?}");
+    r
+}
+
+/// The bench on the generated RTL; `patch` edits hitnet_lm.v first.
+fn bench(
+    lm: &Lm,
+    lanes: usize,
+    words: &[TokenWord],
+    valid: Pattern,
+    ready: Pattern,
+    patch: Option<(&str, &str)>,
+) -> LmReport {
+    let lp = hitnet_arch::lm::LmPlan::new(&lm.plan, &lm.ends, lanes).expect("lm plan");
+    let dir = tempfile::tempdir().unwrap();
+    let d = hitnet_rtl::lm::generate(
+        &lm.plan,
+        &lp,
+        serde_json::json!({}),
+        Default::default(),
+        false,
+    );
+    // The images load from the bench's working folder.
+    d.write(dir.path()).unwrap();
+    if let Some((from, to)) = patch {
+        let f = dir.path().join("hitnet_lm.v");
+        let v = std::fs::read_to_string(&f).unwrap();
+        assert!(v.contains(from), "the patch must apply");
+        std::fs::write(&f, v.replacen(from, to, 1)).unwrap();
+    }
+    let net = Netlist {
+        files: d.verilog_files().map(|(n, _)| dir.path().join(n)).collect(),
+        ..Default::default()
+    };
+    let r = verify_lm(
+        &net,
+        &lm.plan,
+        &lp,
+        &lm.ends,
+        &lm.int,
+        words,
+        valid,
+        ready,
+        dir.path(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    eprintln!(
+        "{} words, {} tokens, {} cycles (bench {}), {} mismatches, {:.1} s",
+        r.words, r.tokens, r.sim_cycles, r.bench_cycles, r.mismatches, r.seconds
+    );
+    r
+}
+
+fn words(vocab: usize) -> Vec<TokenWord> {
+    let mut w = TokenWord::prompt(&[1, vocab - 1, 0], 5);
+    // A second sequence, a word that continues it, a one-step word.
+    w.extend(TokenWord::prompt(&[2 % vocab], 2));
+    w.push(TokenWord {
+        token: vocab - 1,
+        first: false,
+        feed: 1,
+    });
+    w.push(TokenWord {
+        token: 0,
+        first: false,
+        feed: 0,
+    });
+    w
+}
+
+#[test]
+fn lstm_sampling_with_stalls() {
+    // 10 inputs in beats of 4 (3 beats), hidden 11: 3 chunks of 5 lanes,
+    // the last one part empty.
+    let lm = small(
+        "[model]\ncell = \"lstm\"\ninput_size = 10\nhidden_size = 11\nlayers = 1\n\
+         [hw]\nrows = 4\ncols = 4\ntarget = \"ice40-up5k\"\n",
+        7,
+        1.0,
+    );
+    assert!(lm.ends.noise.iter().any(|&n| n != 0));
+    let w = words(7);
+    let r = run(&lm, 5, &w, Pattern::stalled(3, 40), Pattern::stalled(4, 40));
+    assert_eq!(r.tokens, 8 + 3 + 2 + 1);
+    // The sampled tokens are not all the same (the noise reaches the choice).
+    assert!(r.golden.iter().any(|&t| t != r.golden[0]));
+}
+
+#[test]
+fn gru_two_layers_greedy_one_lane() {
+    let lm = small(
+        "[model]\ncell = \"gru\"\ninput_size = 6\nhidden_size = 8\nlayers = 2\n\
+         [hw]\nrows = 4\ncols = 8\ntarget = \"ice40-up5k\"\n",
+        3,
+        0.0,
+    );
+    run(&lm, 1, &words(3), Pattern::Always, Pattern::Always);
+}
+
+#[test]
+fn char_model_generates_its_known_answer() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let cfg = hitnet_model::Config::load(&root.join("models/char-lstm64.toml")).expect("config");
+    let loaded = hitnet_model::load(&cfg).expect("model");
+    let ends = LmEnds::from_model(&loaded.model, 0.0, 1).expect("ends");
+    let plan = hitnet_arch::Plan::new(&loaded.int, hitnet_arch::Shape::of(&cfg.hw)).expect("plan");
+    let lm = Lm {
+        plan,
+        int: loaded.int,
+        ends,
+    };
+    let prompt = lm.ends.encode("ROMEO:\n").unwrap();
+    let w = TokenWord::prompt(&prompt, 31);
+    let r = run(&lm, 8, &w, Pattern::Always, Pattern::Always);
+    let text = lm.ends.decode(&r.golden[prompt.len() - 1..]);
+    assert_eq!(text, "The will the shall the shall the");
+}
+
+#[test]
+fn the_bench_catches_a_wrong_draw_order() {
+    // The 8 bits drawn per row taken LSB first instead of MSB first: the
+    // noise of another table entry, so other tokens are sampled.
+    let lm = small(
+        "[model]\ncell = \"lstm\"\ninput_size = 10\nhidden_size = 11\nlayers = 1\n\
+         [hw]\nrows = 4\ncols = 4\ntarget = \"ice40-up5k\"\n",
+        7,
+        1.0,
+    );
+    let w = words(7);
+    let from =
+        "wire [7:0] draw = {ls0[0], ls1[0], ls2[0], ls3[0], ls4[0], ls5[0], ls6[0], ls7[0]};";
+    let to = "wire [7:0] draw = {ls7[0], ls6[0], ls5[0], ls4[0], ls3[0], ls2[0], ls1[0], ls0[0]};";
+    let r = bench(
+        &lm,
+        5,
+        &w,
+        Pattern::Always,
+        Pattern::Always,
+        Some((from, to)),
+    );
+    eprintln!("{:?}", r.first_mismatches);
+    assert!(!r.ok() && r.mismatches > 0 && r.golden_vs_sim == 0);
+}
