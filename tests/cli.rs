@@ -731,3 +731,131 @@ fn run_generate_gives_the_known_answer_and_refuses_bad_prompts() {
         assert!(stderr(&o).contains(want), "{args:?}: {}", stderr(&o));
     }
 }
+
+/// `verify --generate --stage rtl`: the Verilated hitnet_lm of the
+/// committed char model with its ends on the chip
+/// (fpga/configs/ecp5-25k-char-lm.toml, T = 0.8, seed 1) generates the
+/// golden model's text token by token and cycle by cycle; `gen` emits
+/// hitnet_lm as the top. Refused with exit 2: a config without [lm], a
+/// routed stage (no board top yet), a bad [lm] value, a character outside
+/// the vocabulary.
+#[test]
+fn verify_generate_on_the_verilated_ends() {
+    let cfg = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fpga/configs/ecp5-25k-char-lm.toml"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("v");
+    let out_s = out.to_str().unwrap();
+    let j = json(&hitnet(&[
+        "verify",
+        "--config",
+        cfg,
+        "--generate",
+        "ROMEO:\n",
+        "--stage",
+        "rtl",
+        "--out",
+        out_s,
+        "--json",
+    ]));
+    // The golden model's text at T = 0.8, seed 1 (tests/lm_ends.rs).
+    assert_eq!(j["text"], "This doth in my reared wours and");
+    assert_eq!(j["report"]["mismatches"], 0);
+    assert_eq!(j["report"]["bench_tokens"], 38);
+    assert_eq!(j["report"]["simulator"], "verilator");
+    assert_eq!(j["report"]["bench_cycles"], j["report"]["sim_cycles"]);
+    let g = dir.path().join("g");
+    let j = json(&hitnet(&[
+        "gen",
+        "--config",
+        cfg,
+        "--out",
+        g.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(j["top"], "hitnet_lm");
+    assert!(g.join("hitnet_lm.v").is_file() && g.join("lm_head.hex").is_file());
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(cfg)
+            .unwrap()
+            .replace(
+                "../../models",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/models"),
+            )
+            .replace("head_lanes = 8", "head_lanes = 0"),
+    )
+    .unwrap();
+    let plain = concat!(env!("CARGO_MANIFEST_DIR"), "/models/char-lstm64.toml");
+    for (args, want) in [
+        (
+            vec![
+                "verify",
+                "--config",
+                plain,
+                "--generate",
+                "a",
+                "--stage",
+                "rtl",
+            ],
+            "no [lm] section",
+        ),
+        (
+            vec![
+                "verify",
+                "--config",
+                cfg,
+                "--generate",
+                "a",
+                "--stage",
+                "routed",
+            ],
+            "not built yet",
+        ),
+        (
+            vec![
+                "verify",
+                "--config",
+                cfg,
+                "--generate",
+                "a",
+                "--stage",
+                "pnr",
+            ],
+            "rtl or synth",
+        ),
+        (
+            vec![
+                "verify",
+                "--config",
+                bad.to_str().unwrap(),
+                "--generate",
+                "a",
+                "--stage",
+                "rtl",
+            ],
+            "lm.head_lanes",
+        ),
+        (
+            vec![
+                "verify",
+                "--config",
+                cfg,
+                "--generate",
+                "caf\u{e9}",
+                "--stage",
+                "rtl",
+                "--out",
+                out_s,
+            ],
+            "not in the model's vocabulary",
+        ),
+    ] {
+        let o = hitnet(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{args:?}: {}", stderr(&o));
+    }
+}

@@ -22,7 +22,9 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let t0 = std::time::Instant::now();
     let pl = common::load_plan(a.cfg.config.as_deref())?;
     let bram = a.bram.resolve(&pl.loaded);
-    let design = hitnet_rtl::generate_with(&pl.plan, common::config_json(&pl.loaded), bram);
+    // With [lm], hitnet_lm around the core.
+    let design = hitnet_flow::lm::generate(&pl, common::config_json(&pl.loaded), bram, false)
+        .map_err(common::flow_error)?;
     design
         .write(&a.out)
         .with_context(|| format!("writing the design to {}", a.out.display()))?;
@@ -31,7 +33,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
     let c = &p.cycles;
     let value = serde_json::json!({
         "out": a.out,
-        "top": hitnet_rtl::TOP,
+        "top": design.manifest["top"],
         "files": design.files.iter().map(|(n, b)| serde_json::json!({"name": n, "bytes": b.len()})).collect::<Vec<_>>(),
         "weight_bram": design.manifest["memories"]["weight_bram"],
         "cycles_per_token": c.per_token,

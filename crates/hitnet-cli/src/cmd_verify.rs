@@ -13,9 +13,17 @@ use std::process::ExitCode;
 pub struct Args {
     #[command(flatten)]
     pub design: crate::args::DesignArgs,
-    /// Which artefact to judge: the Yosys netlist (synth) or the routed design.
-    #[arg(long, default_value = "synth", value_parser = Stage::parse)]
-    pub stage: Stage,
+    /// Which artefact to judge: the Yosys netlist (synth) or the routed
+    /// design; with --generate, rtl (the generated Verilog) or synth.
+    #[arg(long, default_value = "synth")]
+    pub stage: String,
+    /// Run the language-model ends (`[lm]` in the config) on this prompt
+    /// and judge every generated token and its cycle.
+    #[arg(long, value_name = "PROMPT")]
+    pub generate: Option<String>,
+    /// Tokens to generate after the prompt (with --generate).
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub chars: u32,
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub tokens: u64,
     #[command(flatten)]
@@ -52,6 +60,10 @@ pub fn run(a: Args) -> Result<ExitCode> {
     }
     let pl = common::load_plan(a.design.cfg.config.as_deref())?;
     let target = common::fpga_target(a.design.target.as_deref(), &pl.loaded)?;
+    if let Some(prompt) = &a.generate {
+        return generate(&a, &pl, target, prompt);
+    }
+    let stage = Stage::parse(&a.stage).map_err(common::bad_input)?;
     let wrapper = hitnet_flow::wrapper_kind(a.wrapper.as_deref(), target).map_err(flow_error)?;
     let out = a
         .out
@@ -62,7 +74,7 @@ pub fn run(a: Args) -> Result<ExitCode> {
         plan: &pl.plan,
         target,
         wrapper,
-        stage: a.stage,
+        stage,
         out: &out,
         tokens: a.tokens,
         seed: a.stimulus.seed,
@@ -81,5 +93,66 @@ pub fn run(a: Args) -> Result<ExitCode> {
         format!("model:   {model}\n{}", v.text(&job))
     })?;
     let (mismatches, first) = v.mismatches();
-    common::verdict(a.stage.verification(), v.bit_exact(), mismatches, first)
+    common::verdict(stage.verification(), v.bit_exact(), mismatches, first)
+}
+
+/// `--generate`: the ends' RTL or netlist on a prompt (hitnet_flow::lm).
+fn generate(
+    a: &Args,
+    pl: &hitnet_flow::load::Planned,
+    target: &'static hitnet_fpga::Target,
+    prompt: &str,
+) -> Result<ExitCode> {
+    use hitnet_flow::lm::LmStage;
+    let stage = match a.stage.as_str() {
+        "rtl" => LmStage::Rtl,
+        "synth" => LmStage::Synth,
+        "routed" => {
+            return Err(common::bad_input(
+                "--generate --stage routed: the board tops of the language-model ends are not built yet; use --stage rtl or synth",
+            ))
+        }
+        s => {
+            return Err(common::bad_input(format!(
+                "--stage {s:?}: with --generate, rtl or synth"
+            )))
+        }
+    };
+    let Some(ends) = hitnet_flow::lm::ends(pl).map_err(flow_error)? else {
+        return Err(common::bad_input(format!(
+            "--generate: {} has no [lm] section; add one (head_lanes, temperature, sample_seed) to put the language model's ends on the chip",
+            hitnet_flow::load::config_name(a.design.cfg.config.as_deref())
+        )));
+    };
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("build").join(format!("generate-{}", target.name)));
+    let job = hitnet_flow::lm::GenJob {
+        planned: pl,
+        ends: &ends,
+        target,
+        stage,
+        prompt,
+        chars: a.chars as usize,
+        out: &out,
+        config: common::config_json(&pl.loaded),
+        progress: hitnet_fpga::Progress::Stderr,
+    };
+    let g = hitnet_flow::lm::verify(&job).map_err(flow_error)?;
+    let model = common::model_line(&pl.loaded);
+    common::emit(a.json, &g, || {
+        format!("model:   {model}\n{}", g.text_summary())
+    })?;
+    let r = &g.report;
+    let what = match stage {
+        LmStage::Rtl => "RTL verification of the language-model ends",
+        LmStage::Synth => "netlist verification of the language-model ends",
+    };
+    common::verdict(
+        what,
+        r.ok(),
+        (r.mismatches + r.golden_vs_sim) as u64,
+        r.first_mismatches.first().cloned(),
+    )
 }

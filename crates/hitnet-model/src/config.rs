@@ -138,6 +138,38 @@ impl Default for HwSection {
     }
 }
 
+/// `[lm]`: the on-chip ends of a language model (docs/arithmetic.md
+/// section 11). The temperature and the sampler seed are part of the
+/// built design (memory contents and logic), like the weights.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LmSection {
+    /// Head weights read per cycle: a head row takes ceil(hidden / lanes)
+    /// cycles.
+    #[serde(default = "default_head_lanes")]
+    pub head_lanes: usize,
+    /// Sampling temperature, 0 = greedy.
+    #[serde(default)]
+    pub temperature: f64,
+    /// Seed of the sampler's LFSR.
+    #[serde(default = "one_u64")]
+    pub sample_seed: u64,
+}
+
+impl Default for LmSection {
+    fn default() -> Self {
+        LmSection {
+            head_lanes: default_head_lanes(),
+            temperature: 0.0,
+            sample_seed: 1,
+        }
+    }
+}
+
+fn default_head_lanes() -> usize {
+    8
+}
+
 fn one() -> usize {
     1
 }
@@ -187,6 +219,10 @@ pub struct Config {
     pub quant: QuantSection,
     #[serde(default)]
     pub hw: HwSection,
+    /// The language model's ends on the chip (embedding, head, sampler):
+    /// present, `hitnet gen` wraps the core in `hitnet_lm`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lm: Option<LmSection>,
     /// Where the config came from (for messages and relative weight paths).
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -293,6 +329,7 @@ impl Config {
             },
             quant: QuantSection::default(),
             hw: HwSection::default(),
+            lm: None,
             source: None,
         }
     }
@@ -347,6 +384,21 @@ impl Config {
                     TARGET_NAMES.join(", ")
                 ),
             ));
+        }
+        if let Some(lm) = &self.lm {
+            check_range("lm.head_lanes", lm.head_lanes, 1, 64)?;
+            if !(lm.temperature.is_finite()
+                && (0.0..=crate::lm::MAX_TEMPERATURE).contains(&lm.temperature))
+            {
+                return Err(ModelError::invalid(
+                    "lm.temperature",
+                    format!(
+                        "{} is not in 0..={} (0 is greedy decoding)",
+                        lm.temperature,
+                        crate::lm::MAX_TEMPERATURE
+                    ),
+                ));
+            }
         }
         self.quant_params(None)?.validate()
     }

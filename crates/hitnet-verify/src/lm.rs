@@ -14,7 +14,17 @@ use hitnet_sim::lm::{LmRun, LmToken};
 use hitnet_sim::Pattern;
 use serde::Serialize;
 
-use crate::bench::{icarus, Netlist};
+use crate::bench::{icarus, verilator, Netlist};
+
+/// The simulator a bench runs in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Simulator {
+    /// Icarus Verilog, four-state: netlists with their cell models, and RTL.
+    Icarus,
+    /// Verilator (`--binary --timing`): the generated RTL only.
+    Verilator,
+}
 use crate::{io_err, Result, VerifyError};
 
 /// The token bench, compiled in so an installed binary needs no checkout.
@@ -62,6 +72,7 @@ pub fn run_lm_bench(
     ncyc: u64,
     expect: usize,
     work: &Path,
+    simulator: Simulator,
 ) -> Result<LmBenchRun> {
     std::fs::create_dir_all(work).map_err(io_err("cannot create", work))?;
     let mut pat = String::with_capacity(2 * ncyc as usize);
@@ -84,7 +95,10 @@ pub fn run_lm_bench(
         ("EXPECT", expect.max(1) as i64),
         ("MAX_IDLE", 20 * (lm.head_cycles as i64 + 10_000)),
     ];
-    let (text, seconds, log) = icarus(net, work, "tb_hitnet_lm", &params)?;
+    let (text, seconds, log) = match simulator {
+        Simulator::Icarus => icarus(net, work, "tb_hitnet_lm", &params)?,
+        Simulator::Verilator => verilator(net, work, "tb_hitnet_lm", &params)?,
+    };
     let mut run = parse(&text, &log)?;
     run.seconds = seconds;
     Ok(run)
@@ -143,6 +157,7 @@ pub fn golden_tokens(int: &IntModel, ends: &LmEnds, words: &[TokenWord]) -> Vec<
 /// The verdict of one run of the ends.
 #[derive(Debug, Clone, Serialize)]
 pub struct LmReport {
+    pub simulator: Simulator,
     pub words: usize,
     pub tokens: usize,
     /// Tokens the bench took.
@@ -184,6 +199,7 @@ pub fn verify_lm(
     valid: Pattern,
     ready: Pattern,
     work: &Path,
+    simulator: Simulator,
 ) -> Result<LmReport> {
     let golden = golden_tokens(int, ends, words);
     let sim = hitnet_sim::lm::run(plan, lm, ends, words, valid, ready);
@@ -195,7 +211,17 @@ pub fn verify_lm(
         + golden.len().abs_diff(sim.tokens.len());
     let sim_cycles = sim.tokens.last().map(|t| t.cycle + 1).unwrap_or(0);
     let ncyc = sim_cycles + 16;
-    let b = run_lm_bench(net, lm, words, valid, ready, ncyc, golden.len(), work)?;
+    let b = run_lm_bench(
+        net,
+        lm,
+        words,
+        valid,
+        ready,
+        ncyc,
+        golden.len(),
+        work,
+        simulator,
+    )?;
     let mut first = Vec::new();
     let mut mismatches = 0;
     for (k, (s, r)) in sim.tokens.iter().zip(&b.run.tokens).enumerate() {
@@ -230,6 +256,7 @@ pub fn verify_lm(
         }
     }
     Ok(LmReport {
+        simulator,
         words: words.len(),
         tokens: golden.len(),
         bench_tokens: b.run.tokens.len(),

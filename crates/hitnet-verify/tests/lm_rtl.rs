@@ -8,7 +8,7 @@
 use hitnet_model::lm::{LmEnds, TokenWord};
 use hitnet_model::model::{Embedding, OutputLayer, TernaryMatrix, Vocab, VocabLevel};
 use hitnet_sim::Pattern;
-use hitnet_verify::lm::{verify_lm, LmReport};
+use hitnet_verify::lm::{verify_lm, LmReport, Simulator};
 use hitnet_verify::Netlist;
 
 struct Lm {
@@ -60,7 +60,7 @@ fn small(config: &str, vocab: usize, temperature: f64) -> Lm {
 }
 
 fn run(lm: &Lm, lanes: usize, words: &[TokenWord], valid: Pattern, ready: Pattern) -> LmReport {
-    let r = bench(lm, lanes, words, valid, ready, None);
+    let r = bench(lm, lanes, words, valid, ready, None, Simulator::Icarus);
     assert!(r.ok(), "{r:#?}");
     r
 }
@@ -73,6 +73,7 @@ fn bench(
     valid: Pattern,
     ready: Pattern,
     patch: Option<(&str, &str)>,
+    simulator: Simulator,
 ) -> LmReport {
     let lp = hitnet_arch::lm::LmPlan::new(&lm.plan, &lm.ends, lanes).expect("lm plan");
     let dir = tempfile::tempdir().unwrap();
@@ -105,6 +106,7 @@ fn bench(
         valid,
         ready,
         dir.path(),
+        simulator,
     )
     .unwrap_or_else(|e| panic!("{e}"));
     eprintln!(
@@ -177,6 +179,18 @@ fn char_model_generates_its_known_answer() {
     let r = run(&lm, 8, &w, Pattern::Always, Pattern::Always);
     let text = lm.ends.decode(&r.golden[prompt.len() - 1..]);
     assert_eq!(text, "The will the shall the shall the");
+    // The Verilated design: the same tokens at the same cycles.
+    let v = bench(
+        &lm,
+        8,
+        &w,
+        Pattern::Always,
+        Pattern::stalled(9, 30),
+        None,
+        Simulator::Verilator,
+    );
+    assert!(v.ok(), "{v:#?}");
+    assert_eq!(v.golden, r.golden);
 }
 
 #[test]
@@ -200,7 +214,97 @@ fn the_bench_catches_a_wrong_draw_order() {
         Pattern::Always,
         Pattern::Always,
         Some((from, to)),
+        Simulator::Icarus,
     );
     eprintln!("{:?}", r.first_mismatches);
     assert!(!r.ok() && r.mismatches > 0 && r.golden_vs_sim == 0);
+}
+
+/// The char model's ends synthesized for `target` by the flow's synth
+/// step (top hitnet_lm), the netlist simulated with the Yosys cell models.
+fn char_netlist(target: &str, prompt: &str, feed: usize) -> (LmReport, String) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let cfg = hitnet_model::Config::load(&root.join("models/char-lstm64.toml")).expect("config");
+    let loaded = hitnet_model::load(&cfg).expect("model");
+    let ends = LmEnds::from_model(&loaded.model, 0.8, 1).expect("ends");
+    let plan = hitnet_arch::Plan::new(&loaded.int, hitnet_arch::Shape::of(&cfg.hw)).expect("plan");
+    let lp = hitnet_arch::lm::LmPlan::new(&plan, &ends, 8).expect("lm plan");
+    let t = hitnet_fpga::Target::from_name(target).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let gen = dir.path().join("gen");
+    let bram = if t.family == hitnet_fpga::Family::Ecp5 {
+        hitnet_rtl::Bram::Dp16kd
+    } else {
+        hitnet_rtl::Bram::Inferred
+    };
+    let d = hitnet_rtl::lm::generate(&plan, &lp, serde_json::json!({}), bram, false);
+    d.write(&gen).unwrap();
+    let mut design = hitnet_fpga::Design::new(
+        d.verilog_files().map(|(n, _)| gen.join(n)).collect(),
+        "hitnet_lm",
+        50.0,
+    );
+    design.data_files = d
+        .files
+        .iter()
+        .filter(|(n, _)| n.ends_with(".hex"))
+        .map(|(n, _)| gen.join(n))
+        .collect();
+    let syn = hitnet_fpga::run_synth(
+        &design,
+        t,
+        &dir.path().join("build"),
+        &hitnet_fpga::FlowOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    eprintln!(
+        "{target}: synthesized in {:.0} s: {:?}",
+        syn.seconds, syn.yosys_summary
+    );
+    let net = hitnet_verify::cells::for_synth(t.family, &syn).unwrap_or_else(|e| panic!("{e}"));
+    let prompt = ends.encode(prompt).unwrap();
+    let n = prompt.len();
+    let w = TokenWord::prompt(&prompt, feed);
+    let r = verify_lm(
+        &net,
+        &plan,
+        &lp,
+        &ends,
+        &loaded.int,
+        &w,
+        Pattern::Always,
+        Pattern::Always,
+        &dir.path().join("verify"),
+        Simulator::Icarus,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    eprintln!(
+        "{target} netlist: {} tokens, {} cycles, {} mismatches, {:.1} s; text {:?}",
+        r.tokens,
+        r.bench_cycles,
+        r.mismatches,
+        r.seconds,
+        ends.decode(&r.golden[n - 1..])
+    );
+    assert!(r.ok(), "{r:#?}");
+    let text = ends.decode(&r.golden[n - 1..]);
+    (r, text)
+}
+
+/// In CI: two prompt steps and two fed-back tokens (about 3,300 cycles,
+/// a minute of Icarus on the netlist).
+#[test]
+fn char_model_netlist_ecp5_25k() {
+    let (r, _) = char_netlist("ecp5-25k", "RO", 2);
+    assert_eq!(r.tokens, 4);
+}
+
+/// The full known answer on the netlist: 31,053 cycles, about 10 minutes
+/// (`cargo test --release -p hitnet-verify --test lm_rtl -- --ignored`).
+#[test]
+#[ignore]
+fn char_model_netlist_ecp5_25k_full() {
+    let (_, text) = char_netlist("ecp5-25k", "ROMEO:\n", 31);
+    // The golden model's text at T = 0.8, seed 1 (tests/lm_ends.rs).
+    assert_eq!(text, "This doth in my reared wours and");
 }

@@ -1,0 +1,241 @@
+//! The language-model ends on the chip (`[lm]` in the config): their
+//! plan, the design with `hitnet_lm` around the core, and the judgement
+//! of the generated RTL or the synthesized netlist on a prompt (token
+//! words through `sim/tb_hitnet_lm.v`, every token and cycle against the
+//! cycle simulator and the golden model).
+use crate::load::Planned;
+use crate::{FlowError, Result};
+use hitnet_arch::lm::LmPlan;
+use hitnet_fpga::{FlowOptions, Progress, Target};
+use hitnet_model::lm::{LmEnds, TokenWord};
+use hitnet_sim::Pattern;
+use hitnet_verify::lm::{LmReport, Simulator};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// The integer ends and their plan.
+pub struct Ends {
+    pub ends: LmEnds,
+    pub plan: LmPlan,
+}
+
+/// The ends the config's `[lm]` asks for (None without `[lm]`).
+pub fn ends(p: &Planned) -> Result<Option<Ends>> {
+    let Some(s) = &p.loaded.config.lm else {
+        return Ok(None);
+    };
+    let ends =
+        LmEnds::from_model(&p.loaded.model, s.temperature, s.sample_seed).map_err(|source| {
+            FlowError::Model {
+                what: Some(format!("[lm] of {}", p.loaded.source)),
+                source,
+            }
+        })?;
+    let plan = LmPlan::new(&p.plan, &ends, s.head_lanes).map_err(|source| FlowError::Plan {
+        what: format!("[lm] of {}", p.loaded.source),
+        source,
+    })?;
+    Ok(Some(Ends { ends, plan }))
+}
+
+/// The design of the config: `hitnet_lm` around the core with `[lm]`,
+/// else the core alone.
+pub fn generate(
+    p: &Planned,
+    config: serde_json::Value,
+    bram: hitnet_rtl::Bram,
+    deployable: bool,
+) -> Result<hitnet_rtl::Design> {
+    Ok(match ends(p)? {
+        Some(e) => hitnet_rtl::lm::generate(&p.plan, &e.plan, config, bram, deployable),
+        None => hitnet_rtl::generate_for(&p.plan, config, bram, deployable),
+    })
+}
+
+/// Which artefact a generation run judges.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LmStage {
+    /// The generated Verilog, Verilated (the co-simulation's simulator).
+    Rtl,
+    /// The Yosys netlist of `hitnet_lm` for the target, with its cell models.
+    Synth,
+}
+
+/// A generation run.
+pub struct GenJob<'a> {
+    pub planned: &'a Planned,
+    pub ends: &'a Ends,
+    pub target: &'static Target,
+    pub stage: LmStage,
+    pub prompt: &'a str,
+    /// Tokens generated after the prompt (the last prompt step's choice is
+    /// the first).
+    pub chars: usize,
+    pub out: &'a Path,
+    pub config: serde_json::Value,
+    pub progress: Progress,
+}
+
+/// What a generation run found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Generated {
+    pub stage: LmStage,
+    pub target: String,
+    pub prompt: String,
+    /// The generated text (the golden model's; the report says whether the
+    /// judged artefact produced the same tokens at the same cycles).
+    pub text: String,
+    pub temperature: f64,
+    pub sample_seed: u64,
+    pub design_sha256: String,
+    /// Cycles per generated token in the judged run (the last token's
+    /// handshake over the tokens).
+    pub cycles_per_token: f64,
+    pub report: LmReport,
+    /// Yosys's cell counts (synth stage).
+    pub cells: Option<hitnet_fpga::parse::yosys::CellSummary>,
+    pub yosys_version: Option<String>,
+    pub synth_seconds: Option<f64>,
+    pub out: PathBuf,
+}
+
+impl Generated {
+    pub fn text_summary(&self) -> String {
+        let r = &self.report;
+        let mut s = format!(
+            "{} ({}): {:?} -> {:?}\n{} tokens, {} cycles ({:.1} per token); simulator {} cycles; {} mismatches, golden vs simulator {}; {:.1} s in {:?}\n",
+            match self.stage {
+                LmStage::Rtl => "RTL (Verilator)",
+                LmStage::Synth => "netlist",
+            },
+            self.target,
+            self.prompt,
+            self.text,
+            r.tokens,
+            r.bench_cycles,
+            self.cycles_per_token,
+            r.sim_cycles,
+            r.mismatches,
+            r.golden_vs_sim,
+            r.seconds,
+            r.simulator
+        );
+        if let Some(c) = &self.cells {
+            s.push_str(&format!(
+                "synthesized in {:.0} s ({}): {:?}\n",
+                self.synth_seconds.unwrap_or(0.0),
+                self.yosys_version.as_deref().unwrap_or("yosys"),
+                c
+            ));
+        }
+        for m in &r.first_mismatches {
+            s.push_str(&format!("  {m}\n"));
+        }
+        s
+    }
+}
+
+/// Generates the design into `out/gen`, builds the artefact the stage
+/// needs and runs the prompt through it.
+pub fn verify(job: &GenJob) -> Result<Generated> {
+    let p = job.planned;
+    let e = job.ends;
+    let toks = e.ends.encode(job.prompt).map_err(|ch| {
+        FlowError::Input(format!(
+            "--generate: {ch:?} is not in the model's vocabulary ({} tokens); use only characters the model was trained on",
+            e.ends.vocab()
+        ))
+    })?;
+    if toks.is_empty() {
+        return Err(FlowError::Input(
+            "--generate: the prompt is empty; give at least one character".into(),
+        ));
+    }
+    if job.chars == 0 || job.chars > 1 << hitnet_arch::lm::FEED_BITS {
+        return Err(FlowError::Input(format!(
+            "--chars {}: give 1 to {}",
+            job.chars,
+            1 << hitnet_arch::lm::FEED_BITS
+        )));
+    }
+    let bram = crate::bram_for_target(job.target.name);
+    let design = hitnet_rtl::lm::generate(&p.plan, &e.plan, job.config.clone(), bram, false);
+    let gen = job.out.join("gen");
+    design.write(&gen)?;
+    let work = job.out.join("verify");
+    let (net, cells, yosys_version, synth_seconds) = match job.stage {
+        LmStage::Rtl => {
+            // The images load from the bench's working folder.
+            std::fs::create_dir_all(&work).map_err(crate::io(&work))?;
+            for (n, b) in design.files.iter().filter(|(n, _)| n.ends_with(".hex")) {
+                let f = work.join(n);
+                std::fs::write(&f, b).map_err(crate::io(&f))?;
+            }
+            let net = hitnet_verify::Netlist {
+                files: design.verilog_files().map(|(n, _)| gen.join(n)).collect(),
+                ..Default::default()
+            };
+            (net, None, None, None)
+        }
+        LmStage::Synth => {
+            let mut d = hitnet_fpga::Design::new(
+                design.verilog_files().map(|(n, _)| gen.join(n)).collect(),
+                hitnet_rtl::lm::LM_TOP,
+                p.loaded.config.hw.clock_mhz,
+            );
+            d.data_files = design
+                .files
+                .iter()
+                .filter(|(n, _)| n.ends_with(".hex"))
+                .map(|(n, _)| gen.join(n))
+                .collect();
+            let opts = FlowOptions {
+                progress: job.progress.clone(),
+                ..Default::default()
+            };
+            let syn = hitnet_fpga::run_synth(&d, job.target, &job.out.join("build"), &opts)?;
+            let net = hitnet_verify::cells::for_synth(job.target.family, &syn)?;
+            (
+                net,
+                Some(syn.yosys_summary.clone()),
+                Some(syn.yosys_version.clone()),
+                Some(syn.seconds),
+            )
+        }
+    };
+    let words = TokenWord::prompt(&toks, job.chars - 1);
+    let report = hitnet_verify::lm::verify_lm(
+        &net,
+        &p.plan,
+        &e.plan,
+        &e.ends,
+        &p.loaded.int,
+        &words,
+        Pattern::Always,
+        Pattern::Always,
+        &work,
+        match job.stage {
+            LmStage::Rtl => Simulator::Verilator,
+            LmStage::Synth => Simulator::Icarus,
+        },
+    )?;
+    let n = toks.len();
+    let text = e.ends.decode(&report.golden[n - 1..]);
+    let s = p.loaded.config.lm.clone().unwrap_or_default();
+    Ok(Generated {
+        stage: job.stage,
+        target: job.target.name.to_string(),
+        prompt: job.prompt.to_string(),
+        text,
+        temperature: s.temperature,
+        sample_seed: s.sample_seed,
+        design_sha256: design.sha256(),
+        cycles_per_token: report.bench_cycles as f64 / report.tokens.max(1) as f64,
+        report,
+        cells,
+        yosys_version,
+        synth_seconds,
+        out: job.out.to_path_buf(),
+    })
+}
