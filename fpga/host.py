@@ -17,8 +17,22 @@ Token file: one token per line, written as I characters from "+", "-", "0"
 sequence; blank lines and lines starting with "#" are skipped. The output
 has one line per reported layer and token, in the same notation.
 
+The language-model ends (fpga/hitnet_lm_uart.v, a build of a config with
+[lm]) speak words instead:
+
+  host -> device, per word: flags (bit 0 = start a new sequence), the
+          token id, the feed count (tokens to generate after it) low byte,
+          high byte.
+  device -> host: one byte per chosen token (feed + 1 per word).
+
+`generate` sends a prompt one character per word (the last word feeds
+back --chars - 1 tokens) and prints the prompt and the generated text; the
+vocabulary comes from the build's gen/manifest.json (lm.vocab).
+
 Examples:
   host.py run --port /dev/ttyUSB1 --I 64 --H 64 --layers 1 tokens.txt
+  host.py generate --port /dev/ttyUSB1 --manifest build/ulx3s-lm/gen/manifest.json --chars 32 "ROMEO:"
+  host.py encode-word --first --token 5 --feed 31   (prints the bytes as hex)
   host.py encode --I 5 --first "+-0+-"      (prints the bytes as hex)
   host.py decode --H 5 "0d 03"               (prints the trits)
 
@@ -91,6 +105,56 @@ def read_tokens(path):
     return tokens
 
 
+def encode_word(first, token, feed):
+    """The 4 bytes of one word of the language-model ends."""
+    if not 0 <= token <= 255:
+        raise ValueError(f"token id {token} is not in 0..255")
+    if not 0 <= feed <= 0xFFFF:
+        raise ValueError(f"feed {feed} is not in 0..65535")
+    return bytes([1 if first else 0, token, feed & 0xFF, feed >> 8])
+
+
+def prompt_words(ids, chars):
+    """A prompt as words: the first starts a sequence, the last feeds back
+    chars - 1 tokens (hitnet_model::lm::TokenWord::prompt)."""
+    n = len(ids)
+    return [(k == 0, t, chars - 1 if k == n - 1 else 0) for k, t in enumerate(ids)]
+
+
+def generate(args):
+    import json
+
+    try:
+        import serial  # pyserial
+    except ImportError:
+        sys.exit("host.py: pyserial is missing; install it with: pip install pyserial")
+    with open(args.manifest) as f:
+        vocab = json.load(f).get("lm", {}).get("vocab")
+    if not vocab:
+        sys.exit(f"host.py: {args.manifest} has no lm.vocab; build a config with an [lm] section")
+    prompt = args.prompt.encode().decode("unicode_escape") if args.escapes else args.prompt
+    if not prompt:
+        sys.exit("host.py: the prompt is empty")
+    try:
+        ids = [vocab.index(ch) for ch in prompt]
+    except ValueError:
+        bad = next(ch for ch in prompt if ch not in vocab)
+        sys.exit(f"host.py: {bad!r} is not in the model's vocabulary")
+    text = []
+    with serial.Serial(args.port, args.baud, timeout=args.timeout) as port:
+        port.reset_input_buffer()
+        for k, (first, tok, feed) in enumerate(prompt_words(ids, args.chars)):
+            port.write(encode_word(first, tok, feed))
+            reply = port.read(feed + 1)
+            if len(reply) != feed + 1:
+                sys.exit(
+                    f"host.py: word {k}: got {len(reply)} of {feed + 1} bytes within {args.timeout} s; "
+                    "check the bitstream and the baud rate, and press the reset button"
+                )
+            text = [vocab[b] if b < len(vocab) else "?" for b in reply]
+    print(prompt + "".join(text))
+
+
 def run(args):
     try:
         import serial  # pyserial
@@ -141,10 +205,28 @@ def main(argv=None):
     d.add_argument("--H", type=int, required=True)
     d.add_argument("hex", help="bytes as hex, spaces allowed")
 
+    g = sub.add_parser("generate", help="generate text after a prompt on a build of the language-model ends")
+    g.add_argument("prompt")
+    g.add_argument("--port", required=True, help="serial port, e.g. /dev/ttyUSB0 (ULX3S)")
+    g.add_argument("--manifest", required=True, help="the build's gen/manifest.json (its lm.vocab)")
+    g.add_argument("--chars", type=int, default=32, help="tokens to generate")
+    g.add_argument("--escapes", action="store_true", help="read \\n etc. in the prompt")
+    g.add_argument("--baud", type=int, default=115200)
+    g.add_argument("--timeout", type=float, default=5.0)
+
+    w = sub.add_parser("encode-word", help="print the bytes of one word of the language-model ends as hex")
+    w.add_argument("--first", action="store_true")
+    w.add_argument("--token", type=int, required=True)
+    w.add_argument("--feed", type=int, default=0)
+
     args = ap.parse_args(argv)
     try:
         if args.cmd == "run":
             run(args)
+        elif args.cmd == "generate":
+            generate(args)
+        elif args.cmd == "encode-word":
+            print(encode_word(args.first, args.token, args.feed).hex(" "))
         elif args.cmd == "encode":
             print(encode_token(args.first, parse_trits(args.trits), args.I).hex(" "))
         else:

@@ -51,6 +51,11 @@ fn current_hash(root: &Path, v: &serde_json::Value) -> String {
     };
     // A deployable build generates its own variant (bias memories in block RAM).
     let deployable = v["deployable"].as_bool().unwrap_or(false);
+    // With [lm], the design is hitnet_lm around the core.
+    if let Some(e) = hitnet_flow::lm::ends_for(&loaded, &plan).expect("[lm]") {
+        return hitnet_rtl::lm::generate(&plan, &e.plan, serde_json::json!({}), bram, false)
+            .sha256();
+    }
     hitnet_rtl::generate_for(&plan, serde_json::json!({}), bram, deployable).sha256()
 }
 
@@ -67,7 +72,9 @@ fn wrapper_now(v: &serde_json::Value) -> Option<String> {
         _ => hitnet_fpga::WrapperKind::Char,
     };
     let target = hitnet_fpga::Target::from_name(s["target"].as_str()?).ok()?;
-    Some(hitnet_fpga::accel::wrapper_sha256(kind, target).unwrap())
+    // A build of the language-model ends has their board top.
+    let lm = s["top"].as_str().is_some_and(|t| t.ends_with("_lm_top"));
+    Some(hitnet_fpga::accel::wrapper_sha256_for(kind, target, lm).unwrap())
 }
 
 #[test]

@@ -15,11 +15,11 @@ pub const FEED_BITS: u32 = 16;
 pub const BIAS_BITS: u32 = 24;
 /// Bits of a noise-table word (|noise| <= MAX_NOISE = 2^15 - 1).
 pub const NOISE_WORD_BITS: u32 = 16;
-/// Register stages from the last h beat's handshake to the token: the
-/// start register, then after the last issue the weight read (S1), the
-/// lanes' sum (S2), accumulate and add the noise (S3) and the running best
-/// (S4). The token is visible `head_depth + HEAD_STAGES` cycles after the
-/// last h beat's handshake.
+/// Register stages from the last h beat's handshake to the token besides
+/// the adder tree's: the start register, then after the last issue the
+/// memory read, the lanes' terms, the accumulator and the running best.
+/// The token is visible `head_depth + HEAD_STAGES + tree_levels` cycles
+/// after the last h beat's handshake.
 pub const HEAD_STAGES: u64 = 5;
 /// Cycles from a token word's acceptance (or the handshake of a fed-back
 /// token) to the core's first input beat: the token register, then the
@@ -36,6 +36,8 @@ pub struct LmPlan {
     pub head_lanes: usize,
     /// Cycles per head row: ceil(hidden / head_lanes).
     pub chunks: usize,
+    /// Registered levels of the head's adder tree: ceil(log2 head_lanes).
+    pub tree_levels: u32,
     /// Bits of a token id.
     pub token_bits: u32,
     /// Bits of the beat index in an embedding address: token t's beat b is
@@ -57,6 +59,9 @@ pub struct LmPlan {
     /// The sampler's LFSR state at every sequence start (logic: a
     /// deployment refuses a model whose seed differs).
     pub seed: u32,
+    /// The vocabulary's tokens by id (a char model's characters): the
+    /// host maps text with them.
+    pub tokens: Vec<String>,
     /// Cycles from the last h beat's handshake to the token being visible:
     /// head_depth issues + HEAD_STAGES.
     pub head_cycles: u64,
@@ -148,6 +153,7 @@ impl LmPlan {
         }
         let reach = MAX_BIAS + 127 * (chunks * head_lanes) as i64 + MAX_NOISE;
         let head_depth = vocab * chunks;
+        let tree_levels = usize::BITS - (head_lanes - 1).leading_zeros();
         Ok(LmPlan {
             vocab,
             hidden,
@@ -162,7 +168,9 @@ impl LmPlan {
             score_bits: signed_bits(-reach, reach),
             last_layer,
             seed: ends.seed,
-            head_cycles: head_depth as u64 + HEAD_STAGES,
+            tokens: ends.head.classes.clone(),
+            tree_levels,
+            head_cycles: head_depth as u64 + HEAD_STAGES + tree_levels as u64,
             images: LmImages {
                 embedding,
                 head,

@@ -201,9 +201,20 @@ pub fn gen_and_wrap(
     clock_mhz: f64,
     deployable: bool,
 ) -> Result<(hitnet_rtl::Design, hitnet_fpga::Wrapped)> {
-    let gen_dir = out.join("gen");
     let design =
         hitnet_rtl::generate_for(plan, config_json, bram_for_target(target.name), deployable);
+    wrap_design(design, target, wrapper, out, clock_mhz)
+}
+
+/// Writes `design` into `out/gen` and wraps it for `target` in `out/wrapper`.
+pub fn wrap_design(
+    design: hitnet_rtl::Design,
+    target: &'static Target,
+    wrapper: WrapperKind,
+    out: &Path,
+    clock_mhz: f64,
+) -> Result<(hitnet_rtl::Design, hitnet_fpga::Wrapped)> {
+    let gen_dir = out.join("gen");
     design.write(&gen_dir)?;
     let wrapped = hitnet_fpga::wrap(&gen_dir, &out.join("wrapper"), wrapper, target, clock_mhz)?;
     Ok((design, wrapped))

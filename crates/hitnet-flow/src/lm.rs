@@ -21,21 +21,71 @@ pub struct Ends {
 
 /// The ends the config's `[lm]` asks for (None without `[lm]`).
 pub fn ends(p: &Planned) -> Result<Option<Ends>> {
-    let Some(s) = &p.loaded.config.lm else {
+    ends_for(&p.loaded, &p.plan)
+}
+
+/// [`ends`] of a model and its core's plan.
+pub fn ends_for(loaded: &hitnet_model::Loaded, core: &hitnet_arch::Plan) -> Result<Option<Ends>> {
+    let Some(s) = &loaded.config.lm else {
         return Ok(None);
     };
     let ends =
-        LmEnds::from_model(&p.loaded.model, s.temperature, s.sample_seed).map_err(|source| {
+        LmEnds::from_model(&loaded.model, s.temperature, s.sample_seed).map_err(|source| {
             FlowError::Model {
-                what: Some(format!("[lm] of {}", p.loaded.source)),
+                what: Some(format!("[lm] of {}", loaded.source)),
                 source,
             }
         })?;
-    let plan = LmPlan::new(&p.plan, &ends, s.head_lanes).map_err(|source| FlowError::Plan {
-        what: format!("[lm] of {}", p.loaded.source),
+    let plan = LmPlan::new(core, &ends, s.head_lanes).map_err(|source| FlowError::Plan {
+        what: format!("[lm] of {}", loaded.source),
         source,
     })?;
     Ok(Some(Ends { ends, plan }))
+}
+
+impl Ends {
+    /// Cycles between two generated tokens in steady state (the port
+    /// always ready): from the cycle simulator, which the bench reproduces
+    /// to the cycle.
+    pub fn cycles_per_token(&self, core: &hitnet_arch::Plan) -> u64 {
+        let w = TokenWord::prompt(&[0], 3);
+        let r = hitnet_sim::lm::run(
+            core,
+            &self.plan,
+            &self.ends,
+            &w,
+            Pattern::Always,
+            Pattern::Always,
+        );
+        r.tokens[3].cycle - r.tokens[2].cycle
+    }
+
+    /// The netlist check of a build's synthesized netlist (its kept
+    /// `hitnet_lm`): `steps` steps, a two-token prompt then fed-back tokens.
+    pub fn check_netlist(
+        &self,
+        loaded: &hitnet_model::Loaded,
+        core: &hitnet_arch::Plan,
+        net: &hitnet_verify::Netlist,
+        steps: usize,
+        work: &Path,
+    ) -> Result<LmReport> {
+        let v = self.ends.vocab();
+        let prompt = [1 % v, v - 1];
+        let words = TokenWord::prompt(&prompt, steps.saturating_sub(2));
+        Ok(hitnet_verify::lm::verify_lm(
+            net,
+            core,
+            &self.plan,
+            &self.ends,
+            &loaded.int,
+            &words,
+            Pattern::Always,
+            Pattern::Always,
+            work,
+            Simulator::Icarus,
+        )?)
+    }
 }
 
 /// The design of the config: `hitnet_lm` around the core with `[lm]`,

@@ -197,15 +197,37 @@ pub const MAX_VERIFY_CELLS: u64 = 20_000;
 pub fn run(job: &Job) -> Result<Outcome> {
     // A failed run must not leave the previous summary for `report` to show.
     let _ = std::fs::remove_file(job.out.join(SUMMARY_FILE));
-    let (design, wrapped) = crate::gen_and_wrap(
-        job.plan,
-        job.config_json.clone(),
-        job.target,
-        job.wrapper,
-        job.out,
-        job.clock_mhz,
-        job.deployable,
-    )?;
+    // With [lm]: hitnet_lm around the core, in the board's LM top.
+    let lm = crate::lm::ends_for(job.loaded, job.plan)?;
+    if lm.is_some() && job.deployable {
+        return Err(FlowError::Input(
+            "--deployable with [lm]: deploying the language-model ends' memories is not built yet; build without --deployable".into(),
+        ));
+    }
+    let (design, wrapped) = match &lm {
+        Some(e) => crate::wrap_design(
+            hitnet_rtl::lm::generate(
+                job.plan,
+                &e.plan,
+                job.config_json.clone(),
+                crate::bram_for_target(job.target.name),
+                false,
+            ),
+            job.target,
+            job.wrapper,
+            job.out,
+            job.clock_mhz,
+        )?,
+        None => crate::gen_and_wrap(
+            job.plan,
+            job.config_json.clone(),
+            job.target,
+            job.wrapper,
+            job.out,
+            job.clock_mhz,
+            job.deployable,
+        )?,
+    };
     if job.to < Step::Pnr || job.from > job.to {
         return Err(FlowError::Input(format!(
             "--from {} --to {}: a build ends with pnr or pack and starts no later (hitnet verify --stage synth stops after synthesis)",
@@ -240,7 +262,7 @@ pub fn run(job: &Job) -> Result<Outcome> {
         // model's contents put in by the rule the deployment applies.
         crate::deploy::model_netlist(job.out, info, &design)?;
     }
-    let netlist_verification = verify_step(job, &synthesized)?;
+    let netlist_verification = verify_step(job, &synthesized, lm.as_ref())?;
     let opts = FlowOptions {
         from: job.from.max(Step::Pnr),
         ..opts
@@ -260,7 +282,11 @@ pub fn run(job: &Job) -> Result<Outcome> {
         )?),
         _ => None,
     };
-    let cycles = job.plan.cycles.per_token;
+    // The ends: cycles between two generated tokens.
+    let cycles = match &lm {
+        Some(e) => e.cycles_per_token(job.plan),
+        None => job.plan.cycles.per_token,
+    };
     // DP16KD banks are block RAM by construction (instantiated primitives,
     // not memories Yosys could map to logic), provided Yosys kept them all.
     let wb = &design.manifest["memories"]["weight_bram"];
@@ -296,7 +322,11 @@ pub fn run(job: &Job) -> Result<Outcome> {
         weight_bram: wb.clone(),
         netlist_verification,
         design_sha256: design.sha256(),
-        wrapper_sha256: hitnet_fpga::accel::wrapper_sha256(wrapped.kind, job.target).ok(),
+        wrapper_sha256: if lm.is_some() {
+            hitnet_fpga::accel::wrapper_sha256_for(wrapped.kind, job.target, true).ok()
+        } else {
+            hitnet_fpga::accel::wrapper_sha256(wrapped.kind, job.target).ok()
+        },
         deployed,
         pnr_seed: job.seed,
         model: crate::model_json(job.loaded),
@@ -321,7 +351,11 @@ struct VerifyFile {
 /// The verify step: runs the netlist check on the netlist just
 /// synthesized, or, when the run starts later, reads back the check of
 /// that same netlist.
-fn verify_step(job: &Job, syn: &SynthOnly) -> Result<serde_json::Value> {
+fn verify_step(
+    job: &Job,
+    syn: &SynthOnly,
+    lm: Option<&crate::lm::Ends>,
+) -> Result<serde_json::Value> {
     let path = Step::Verify.report_file(job.out);
     if job.from > Step::Verify {
         let resume = |reason: String| {
@@ -347,7 +381,7 @@ fn verify_step(job: &Job, syn: &SynthOnly) -> Result<serde_json::Value> {
         return Ok(f.result);
     }
     let _ = std::fs::remove_file(&path);
-    let result = verify_netlist(job, syn)?;
+    let result = verify_netlist(job, syn, lm)?;
     let f = VerifyFile {
         step: Step::Verify.name().into(),
         inputs_sha256: syn.inputs_sha256.clone(),
@@ -362,7 +396,11 @@ fn verify_step(job: &Job, syn: &SynthOnly) -> Result<serde_json::Value> {
 /// simulator and the golden model for `verify_tokens` tokens (two
 /// sequences), four-state in Icarus with the vendor cell models (and ours
 /// for MULT18X18D and DP16KD on ECP5).
-fn verify_netlist(job: &Job, syn: &SynthOnly) -> Result<serde_json::Value> {
+fn verify_netlist(
+    job: &Job,
+    syn: &SynthOnly,
+    lm: Option<&crate::lm::Ends>,
+) -> Result<serde_json::Value> {
     let skip = |why: &str| serde_json::json!({"stage": "synth", "verified": false, "reason": why});
     if job.verify_tokens == 0 {
         return Ok(skip("skipped (--verify-tokens 0)"));
@@ -375,6 +413,33 @@ fn verify_netlist(job: &Job, syn: &SynthOnly) -> Result<serde_json::Value> {
         return Ok(skip(&format!(
             "not verified automatically: {cells} cells exceed {MAX_VERIFY_CELLS}; run hitnet verify --stage synth"
         )));
+    }
+    if let Some(e) = lm {
+        // The kept hitnet_lm of the netlist, token by token and cycle by cycle.
+        let net = hitnet_verify::cells::for_synth(job.target.family, syn)?;
+        let r = e.check_netlist(
+            job.loaded,
+            job.plan,
+            &net,
+            job.verify_tokens as usize,
+            &job.out.join("verify"),
+        )?;
+        if !r.ok() {
+            return Err(FlowError::NetlistDiffers(format!(
+                "the synthesized netlist of the language-model ends differs from the simulator: {} mismatches{}; the bitstream in {} is wrong",
+                r.mismatches + r.golden_vs_sim,
+                r.first_mismatches
+                    .first()
+                    .map(|m| format!("; first: {m}"))
+                    .unwrap_or_default(),
+                job.out.display()
+            )));
+        }
+        let mut v = serde_json::to_value(&r).expect("report serializes");
+        v["stage"] = "synth".into();
+        v["verified"] = serde_json::Value::Bool(true);
+        v["bit_exact"] = serde_json::Value::Bool(true);
+        return Ok(v);
     }
     let mut tokens = crate::stimulus(1, job.verify_tokens, job.plan.layers[0].input_size);
     if let Some(t) = tokens.get_mut(job.verify_tokens as usize / 2) {

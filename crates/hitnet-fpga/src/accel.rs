@@ -27,7 +27,13 @@ pub mod sources {
     pub const ULX3S_TOP: &str = include_str!("../../../fpga/ulx3s_top.v");
     pub const ULX3S_LPF: &str = include_str!("../../../fpga/ulx3s.lpf");
     pub const HITNET_CHAR: &str = include_str!("../../../fpga/hitnet_char.v");
+    pub const HITNET_LM_UART: &str = include_str!("../../../fpga/hitnet_lm_uart.v");
+    pub const ULX3S_LM_TOP: &str = include_str!("../../../fpga/ulx3s_lm_top.v");
 }
+
+/// The language-model ends' module (`hitnet gen` with `[lm]`): the top of
+/// such a design, kept as its own module in the netlist.
+pub const LM_MODULE: &str = "hitnet_lm";
 
 /// The generated accelerator's module: kept as its own module in the
 /// netlist (see [`Design::keep_module`]).
@@ -87,9 +93,22 @@ pub struct Board {
     pub tx_pin: &'static str,
     /// The other inputs with their idle level (button not pressed).
     pub idle_pins: &'static [(&'static str, u8)],
+    /// The board top of the language-model ends (module, file), where
+    /// there is one.
+    lm_top: Option<(&'static str, (&'static str, &'static str))>,
 }
 
 impl Board {
+    /// This board with the top of the language-model ends
+    /// (`hitnet_lm_uart`) in place of the core's: same pins.
+    pub fn for_lm(&self) -> Option<Board> {
+        self.lm_top.map(|(top, file)| Board {
+            top,
+            top_file: file,
+            ..*self
+        })
+    }
+
     /// An instance of the board top named `dut` on a bench's `clk`, `rx`
     /// and `tx`, with `params` (the RTL top) or none (a netlist, whose
     /// parameters synthesis fixed).
@@ -141,6 +160,9 @@ impl Board {
                 rx_pin: "RX",
                 tx_pin: "TX",
                 idle_pins: &[("BTN_N", 1)],
+                // The ends do not fit the UP5K's block RAM beside the core
+                // (docs/architecture.md, "Model ends on the chip").
+                lm_top: None,
             }),
             (Family::Ice40, "ice40-hx8k") => Some(Board {
                 name: "iCE40-HX8K Breakout",
@@ -153,6 +175,7 @@ impl Board {
                 tx_pin: "tx",
                 // No user button: power-on reset only.
                 idle_pins: &[],
+                lm_top: None,
             }),
             (Family::Ecp5, _) => Some(Board {
                 name: "ULX3S",
@@ -164,6 +187,7 @@ impl Board {
                 rx_pin: "ftdi_txd",
                 tx_pin: "ftdi_rxd",
                 idle_pins: &[("btn_fire1", 0)],
+                lm_top: Some(("ulx3s_lm_top", ("ulx3s_lm_top.v", sources::ULX3S_LM_TOP))),
             }),
             _ => None,
         }
@@ -263,6 +287,41 @@ pub fn wrapper_sources(
     kind: WrapperKind,
     target: &Target,
 ) -> Result<Vec<(&'static str, &'static str)>> {
+    wrapper_sources_for(kind, target, false)
+}
+
+/// The board top of the language-model ends on `target`, or why none.
+pub fn lm_board(target: &Target) -> Result<Board> {
+    uart_board(target)?.for_lm().ok_or_else(|| {
+        FpgaError::InvalidDesign(format!(
+            "no board top for the language-model ends on {}: they do not fit its block RAM beside the core (docs/architecture.md, \"Model ends on the chip\"); use an ECP5 target",
+            target.name
+        ))
+    })
+}
+
+/// [`wrapper_sources`]; with `lm`, those around the language-model ends
+/// (`hitnet_lm_uart` in the board's LM top).
+pub fn wrapper_sources_for(
+    kind: WrapperKind,
+    target: &Target,
+    lm: bool,
+) -> Result<Vec<(&'static str, &'static str)>> {
+    if lm {
+        if kind != WrapperKind::Uart {
+            return Err(FpgaError::InvalidDesign(
+                "the language-model ends take the board's UART top (--wrapper uart)".into(),
+            ));
+        }
+        let b = lm_board(target)?;
+        return Ok(vec![
+            b.top_file,
+            ("hitnet_lm_uart.v", sources::HITNET_LM_UART),
+            ("hitnet_uart_rx.v", sources::HITNET_UART_RX),
+            ("hitnet_uart_tx.v", sources::HITNET_UART_TX),
+            b.pins,
+        ]);
+    }
     Ok(match kind {
         WrapperKind::Uart => {
             let b = uart_board(target)?;
@@ -283,6 +342,11 @@ pub fn wrapper_sources(
 /// results file records it beside the design's hash, since a measured
 /// build is the design inside its wrapper.
 pub fn wrapper_sha256(kind: WrapperKind, target: &Target) -> Result<String> {
+    wrapper_sha256_for(kind, target, false)
+}
+
+/// [`wrapper_sha256`] of [`wrapper_sources_for`].
+pub fn wrapper_sha256_for(kind: WrapperKind, target: &Target, lm: bool) -> Result<String> {
     use sha2::{Digest, Sha256};
     let hex = |b: &[u8]| -> String {
         Sha256::digest(b)
@@ -290,7 +354,7 @@ pub fn wrapper_sha256(kind: WrapperKind, target: &Target) -> Result<String> {
             .map(|x| format!("{x:02x}"))
             .collect()
     };
-    let mut lines: Vec<String> = wrapper_sources(kind, target)?
+    let mut lines: Vec<String> = wrapper_sources_for(kind, target, lm)?
         .into_iter()
         .map(|(n, t)| format!("{n} {}\n", hex(t.as_bytes())))
         .collect();
@@ -338,10 +402,37 @@ pub fn wrap(
     std::fs::create_dir_all(wrapper_dir)
         .map_err(|e| FpgaError::io("cannot create", wrapper_dir, e))?;
 
-    let written = wrapper_sources(kind, target)?
+    let lm = manifest["top"].as_str() == Some(LM_MODULE);
+    let written = wrapper_sources_for(kind, target, lm)?
         .into_iter()
         .map(|(n, t)| write_file(wrapper_dir, n, t))
         .collect::<Result<Vec<PathBuf>>>()?;
+    if lm {
+        let b = lm_board(target)?;
+        let tw = manifest["lm"]["token_bits"].as_u64().unwrap_or(0);
+        if !(1..=8).contains(&tw) {
+            return Err(FpgaError::InvalidDesign(format!(
+                "{}: the language model's token ids take {tw} bits; the UART top carries ids of 1 to 8 bits (a vocabulary of at most 256)",
+                manifest_path.display()
+            )));
+        }
+        let (pins, verilog) = written.split_last().expect("a UART wrapper has files");
+        let mut files = verilog.to_vec();
+        files.extend(design_v);
+        let mut d = Design::new(files, b.top, clock_mhz)
+            .with_constraints(pins.clone())
+            .with_param("BAUD", 115_200)
+            .with_param("TW", tw as i64)
+            .with_data_files(hex);
+        d.keep_module = Some(LM_MODULE.to_string());
+        return Ok(Wrapped {
+            design: d,
+            kind,
+            board: Some(b.name),
+            uart: None,
+            interface: iface,
+        });
+    }
     let (design, board, uart) = match kind {
         WrapperKind::Uart => {
             let b = uart_board(target)?;

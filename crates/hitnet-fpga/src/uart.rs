@@ -152,6 +152,18 @@ pub struct Token {
     pub x: Vec<i8>,
 }
 
+/// Bytes of one word of the language-model ends' UART top
+/// (`fpga/hitnet_lm_uart.v`): flags (bit 0 = a new sequence), the token
+/// id, the feed count low and high byte.
+pub fn encode_lm_word(first: bool, token: usize, feed: usize) -> Result<[u8; 4]> {
+    if token > 255 || feed > 0xFFFF {
+        return Err(FpgaError::InvalidDesign(format!(
+            "token {token} / feed {feed}: the LM UART word carries ids up to 255 and feeds up to 65535"
+        )));
+    }
+    Ok([first as u8, token as u8, feed as u8, (feed >> 8) as u8])
+}
+
 /// Bytes of one token: header + packed trits.
 pub fn encode_token(p: &UartParams, token: &Token) -> Result<Vec<u8>> {
     if token.x.len() != p.i {

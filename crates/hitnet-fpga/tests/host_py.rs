@@ -99,3 +99,33 @@ fn host_trit_codes_are_the_model_encoding() {
         .collect();
     assert_eq!(codes, want.join(" "));
 }
+
+#[test]
+fn lm_words_match_rust() {
+    for (first, token, feed) in [(true, 5usize, 31usize), (false, 255, 0), (false, 0, 65535)] {
+        let want = uart::encode_lm_word(first, token, feed).unwrap();
+        let want_hex: Vec<String> = want.iter().map(|b| format!("{b:02x}")).collect();
+        let (t, f) = (token.to_string(), feed.to_string());
+        let mut args = vec!["encode-word", "--token", &t, "--feed", &f];
+        if first {
+            args.push("--first");
+        }
+        assert_eq!(host_py(&args), want_hex.join(" "));
+    }
+    assert!(uart::encode_lm_word(false, 256, 0).is_err());
+    // host.py's prompt words are TokenWord::prompt's.
+    let words = hitnet_model::lm::TokenWord::prompt(&[3, 1, 4], 7);
+    let py = python(&["-c", "import host; print(host.prompt_words([3, 1, 4], 8))"]);
+    let rs: Vec<String> = words
+        .iter()
+        .map(|w| {
+            format!(
+                "({}, {}, {})",
+                if w.first { "True" } else { "False" },
+                w.token,
+                w.feed
+            )
+        })
+        .collect();
+    assert_eq!(py, format!("[{}]", rs.join(", ")));
+}

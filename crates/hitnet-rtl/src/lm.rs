@@ -10,9 +10,11 @@
 //!   `hreg`.
 //! - Head: one issue per cycle over `vocab * chunks` words of `head_lanes`
 //!   int8 weights. S1: the weight word, the row's bias and (at the row's
-//!   first chunk) its noise word are read; S2: the lanes' sum (h trits
-//!   select +w, -w or 0); S3: accumulate, at the last chunk add the noise;
-//!   S4: the running best (strict `>`, so the first index wins ties). The
+//!   first chunk) its noise word are read; then the lanes' terms (h trits
+//!   select +w, -w or 0) and bias + noise are registered, one register per
+//!   adder-tree level sums them, the accumulator starts from bias + noise
+//!   at the first chunk, and the running best (strict `>`, so the first
+//!   index wins ties) takes the last chunk's score. The
 //!   noise address is 8 bits of the sampler's LFSR (8 steps per row, the
 //!   first bit out the MSB), drawn at the row's first chunk.
 //!
@@ -375,16 +377,60 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
     b.line(format!("        if (go) hrot <= {load};"));
     b.line(format!("        else if (v1) hrot <= {rot};"));
     b.line("    end");
-    let mut terms = Vec::new();
+    // Pipelined sum: the lanes' terms registered, then one register per
+    // adder-tree level (a block-RAM output through a whole tree misses the
+    // ECP5's 100 MHz), bias + noise riding along.
+    b.comment("Terms: h trit k selects +w, -w or 0; bias + noise for the row's first chunk.");
+    let ctl = |b: &mut Body, k: usize| {
+        b.line(format!("    reg v_{k}, f_{k}, e_{k};"));
+        b.line(format!("    reg [{}:0] r_{k};", tb - 1));
+        b.line(format!("    reg [{}:0] bn_{k};", sc - 1));
+    };
+    let ctl_next = |b: &mut Body, k: usize| {
+        let (v, f, e, r, bn) = if k == 0 {
+            (
+                "v1".to_string(),
+                "f1".to_string(),
+                "e1".to_string(),
+                "r1".to_string(),
+                None,
+            )
+        } else {
+            let q = k - 1;
+            (
+                format!("v_{q}"),
+                format!("f_{q}"),
+                format!("e_{q}"),
+                format!("r_{q}"),
+                Some(format!("bn_{q}")),
+            )
+        };
+        b.line(format!("        v_{k} <= {v} & ~rst;"));
+        b.line(format!("        f_{k} <= {f};"));
+        b.line(format!("        e_{k} <= {e};"));
+        b.line(format!("        r_{k} <= {r};"));
+        match bn {
+            Some(x) => b.line(format!("        bn_{k} <= {x};")),
+            None => b.line(format!(
+                "        bn_0 <= {} + {};",
+                sx("b_q", BIAS_BITS, sc),
+                sx("n_q", NOISE_WORD_BITS, sc)
+            )),
+        }
+    };
     for j in 0..p {
         b.line(format!(
             "    wire [7:0] hw{j} = w_q[{}:{}];",
             8 * j + 7,
             8 * j
         ));
+        b.line(format!("    reg [{}:0] sum0_{j};", pw - 1));
+    }
+    ctl(&mut b, 0);
+    b.line("    always @(posedge clk) begin");
+    for j in 0..p {
         b.line(format!(
-            "    wire [{}:0] t{j} = hrot[{}] ? (hrot[{}] ? {} - {} : {}) : {};",
-            pw - 1,
+            "        sum0_{j} <= hrot[{}] ? (hrot[{}] ? {} - {} : {}) : {};",
             2 * j,
             2 * j + 1,
             lit(pw, 0),
@@ -392,46 +438,56 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
             sx(&format!("hw{j}"), 8, pw),
             lit(pw, 0)
         ));
-        terms.push(format!("t{j}"));
     }
-    b.comment("S2: the lanes' sum; the row's bias and noise words.");
-    b.line(format!("    reg [{}:0] part2;", pw - 1));
-    b.line(format!("    reg [{}:0] b2;", BIAS_BITS - 1));
-    b.line(format!("    reg [{}:0] n2;", NOISE_WORD_BITS - 1));
-    b.line("    reg v2, f2, e2;");
-    b.line(format!("    reg [{}:0] r2;", tb - 1));
-    b.line("    always @(posedge clk) begin");
-    b.line(format!("        part2 <= {};", terms.join(" + ")));
-    b.line("        b2 <= b_q;");
-    b.line("        if (f1) n2 <= n_q;");
-    b.line("        v2 <= v1 & ~rst;");
-    b.line("        f2 <= f1;");
-    b.line("        e2 <= e1;");
-    b.line("        r2 <= r1;");
+    ctl_next(&mut b, 0);
     b.line("    end");
-    b.comment("S3: accumulate (the bias with the first chunk); at the last chunk add the noise.");
+    let mut n = p;
+    let mut k = 0;
+    while n > 1 {
+        k += 1;
+        let m = n.div_ceil(2);
+        b.comment(&format!("Adder-tree level {k}: {n} sums to {m}."));
+        for j in 0..m {
+            b.line(format!("    reg [{}:0] sum{k}_{j};", pw - 1));
+        }
+        ctl(&mut b, k);
+        b.line("    always @(posedge clk) begin");
+        for j in 0..m {
+            let q = k - 1;
+            if 2 * j + 1 < n {
+                b.line(format!(
+                    "        sum{k}_{j} <= sum{q}_{} + sum{q}_{};",
+                    2 * j,
+                    2 * j + 1
+                ));
+            } else {
+                b.line(format!("        sum{k}_{j} <= sum{q}_{};", 2 * j));
+            }
+        }
+        ctl_next(&mut b, k);
+        b.line("    end");
+        n = m;
+    }
+    assert_eq!(k as u32, lm.tree_levels, "the plan's adder-tree depth");
+    b.comment("Accumulate (bias + noise with the first chunk); the score at the last chunk.");
     b.line(format!("    reg [{}:0] acc;", sc - 1));
     b.line(format!("    reg [{}:0] score3;", sc - 1));
     b.line("    reg v3;");
     b.line(format!("    reg [{}:0] r3;", tb - 1));
     b.line(format!(
-        "    wire [{}:0] acc_in = f2 ? {} : acc;",
-        sc - 1,
-        sx("b2", BIAS_BITS, sc)
+        "    wire [{}:0] acc_in = f_{k} ? bn_{k} : acc;",
+        sc - 1
     ));
     b.line(format!(
         "    wire [{}:0] acc_next = acc_in + {};",
         sc - 1,
-        sx("part2", pw, sc)
+        sx(&format!("sum{k}_0"), pw, sc)
     ));
     b.line("    always @(posedge clk) begin");
-    b.line("        if (v2) acc <= acc_next;");
-    b.line(format!(
-        "        score3 <= acc_next + {};",
-        sx("n2", NOISE_WORD_BITS, sc)
-    ));
-    b.line("        v3 <= v2 & e2 & ~rst;");
-    b.line("        r3 <= r2;");
+    b.line(format!("        if (v_{k}) acc <= acc_next;"));
+    b.line("        score3 <= acc_next;");
+    b.line(format!("        v3 <= v_{k} & e_{k} & ~rst;"));
+    b.line(format!("        r3 <= r_{k};"));
     b.line("    end");
     b.comment("S4: the running best; the last row's result is the token.");
     b.line(format!("    reg [{}:0] best;", sc - 1));
@@ -511,6 +567,7 @@ pub fn generate(
         "seed": lm.seed,
         "head_cycles": lm.head_cycles,
         "memories": parameter_memories(lm),
+        "vocab": lm.tokens,
     });
     m["files"] = hashes.into();
     m["design_sha256"] = crate::design_sha256(&d.files).into();
