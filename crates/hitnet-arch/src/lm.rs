@@ -17,10 +17,11 @@ pub const BIAS_BITS: u32 = 24;
 pub const NOISE_WORD_BITS: u32 = 16;
 /// Register stages from the last h beat's handshake to the token besides
 /// the adder tree's: the start register, then after the last issue the
-/// memory read, the lanes' terms, the accumulator and the running best.
+/// memory read, the words registered in fabric, the lanes' terms, the
+/// accumulator and the running best.
 /// The token is visible `head_depth + HEAD_STAGES + tree_levels` cycles
 /// after the last h beat's handshake.
-pub const HEAD_STAGES: u64 = 5;
+pub const HEAD_STAGES: u64 = 6;
 /// Cycles from a token word's acceptance (or the handshake of a fed-back
 /// token) to the core's first input beat: the token register, then the
 /// embedding ROM's read.

@@ -147,6 +147,9 @@ pub struct Generated {
     pub cells: Option<hitnet_fpga::parse::yosys::CellSummary>,
     pub yosys_version: Option<String>,
     pub synth_seconds: Option<f64>,
+    /// Synth stage: the top synthesized (the board's LM top, whose kept
+    /// hitnet_lm is judged, or hitnet_lm alone where no board top exists).
+    pub netlist_top: Option<String>,
     pub out: PathBuf,
 }
 
@@ -173,7 +176,8 @@ impl Generated {
         );
         if let Some(c) = &self.cells {
             s.push_str(&format!(
-                "synthesized in {:.0} s ({}): {:?}\n",
+                "synthesized {} in {:.0} s ({}): {:?}\n",
+                self.netlist_top.as_deref().unwrap_or("hitnet_lm"),
                 self.synth_seconds.unwrap_or(0.0),
                 self.yosys_version.as_deref().unwrap_or("yosys"),
                 c
@@ -214,6 +218,7 @@ pub fn verify(job: &GenJob) -> Result<Generated> {
     let gen = job.out.join("gen");
     design.write(&gen)?;
     let work = job.out.join("verify");
+    let mut netlist_top = None;
     let (net, cells, yosys_version, synth_seconds) = match job.stage {
         LmStage::Rtl => {
             // The images load from the bench's working folder.
@@ -229,23 +234,42 @@ pub fn verify(job: &GenJob) -> Result<Generated> {
             (net, None, None, None)
         }
         LmStage::Synth => {
-            let mut d = hitnet_fpga::Design::new(
-                design.verilog_files().map(|(n, _)| gen.join(n)).collect(),
-                hitnet_rtl::lm::LM_TOP,
-                p.loaded.config.hw.clock_mhz,
-            );
-            d.data_files = design
-                .files
-                .iter()
-                .filter(|(n, _)| n.ends_with(".hex"))
-                .map(|(n, _)| gen.join(n))
-                .collect();
+            // What ships: the board build's netlist (its kept hitnet_lm);
+            // without a board top for the ends, hitnet_lm synthesized alone.
+            let d = match hitnet_fpga::accel::lm_board(job.target) {
+                Ok(_) => {
+                    crate::wrap_design(
+                        design.clone(),
+                        job.target,
+                        hitnet_fpga::WrapperKind::Uart,
+                        job.out,
+                        p.loaded.config.hw.clock_mhz,
+                    )?
+                    .1
+                    .design
+                }
+                Err(_) => {
+                    let mut d = hitnet_fpga::Design::new(
+                        design.verilog_files().map(|(n, _)| gen.join(n)).collect(),
+                        hitnet_rtl::lm::LM_TOP,
+                        p.loaded.config.hw.clock_mhz,
+                    );
+                    d.data_files = design
+                        .files
+                        .iter()
+                        .filter(|(n, _)| n.ends_with(".hex"))
+                        .map(|(n, _)| gen.join(n))
+                        .collect();
+                    d
+                }
+            };
             let opts = FlowOptions {
                 progress: job.progress.clone(),
                 ..Default::default()
             };
             let syn = hitnet_fpga::run_synth(&d, job.target, &job.out.join("build"), &opts)?;
             let net = hitnet_verify::cells::for_synth(job.target.family, &syn)?;
+            netlist_top = Some(d.top.clone());
             (
                 net,
                 Some(syn.yosys_summary.clone()),
@@ -286,6 +310,7 @@ pub fn verify(job: &GenJob) -> Result<Generated> {
         cells,
         yosys_version,
         synth_seconds,
+        netlist_top,
         out: job.out.to_path_buf(),
     })
 }

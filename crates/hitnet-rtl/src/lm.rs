@@ -9,8 +9,8 @@
 //! - The core's m_ready is tied high; the last layer's beats shift into
 //!   `hreg`.
 //! - Head: one issue per cycle over `vocab * chunks` words of `head_lanes`
-//!   int8 weights. S1: the weight word, the row's bias and (at the row's
-//!   first chunk) its noise word are read; then the lanes' terms (h trits
+//!   int8 weights. The weight word, the row's bias and (at the row's
+//!   first chunk) its noise word are read and registered; then the lanes' terms (h trits
 //!   select +w, -w or 0) and bias + noise are registered, one register per
 //!   adder-tree level sums them, the accumulator starts from bias + noise
 //!   at the first chunk, and the running best (strict `>`, so the first
@@ -49,6 +49,11 @@ fn fields_hex(fields: impl Iterator<Item = (i64, u32)>) -> String {
             char::from_digit(v, 16).unwrap()
         })
         .collect()
+}
+
+/// A comment line at the body's indent.
+fn note(b: &mut Body, c: &str) {
+    b.line(format!("    // {c}"));
 }
 
 fn trit_code(t: i8) -> i64 {
@@ -162,7 +167,10 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
         fb - 1,
         tb - 1
     ));
-    b.comment("Feed: the token whose embedding goes to the core, one beat per cycle.");
+    note(
+        &mut b,
+        "Feed: the token whose embedding goes to the core, one beat per cycle.",
+    );
     b.line("    reg busy;");
     b.line(format!("    reg [{}:0] tok;", tb - 1));
     b.line("    reg tok_first;");
@@ -173,7 +181,6 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
     b.line("    wire accept = s_valid & ~busy;");
     b.line("    assign s_ready = ~busy;");
     b.line(format!("    assign m_last = feed_left == {};", lit(fb, 0)));
-    b.line("    assign idle = ~busy;");
     b.line("    always @(posedge clk) begin");
     b.line("        if (rst) begin");
     b.line("            busy <= 1'b0;");
@@ -216,7 +223,7 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
     b.line("            end");
     b.line("        end");
     b.line("    end");
-    b.comment("Embedding ROM: token t's beat k at {t, k}.");
+    note(&mut b, "Embedding ROM: token t's beat k at {t, k}.");
     image_memory(&mut b, "emb", sw, lm.emb_depth, "\"lm_emb.hex\"", block);
     let eaddr = if lm.beat_bits == 0 {
         "tok".to_string()
@@ -234,7 +241,10 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
         lit(bw, 0)
     ));
     b.line("    end");
-    b.comment("The core; its last layer's h beats shift into hreg.");
+    note(
+        &mut b,
+        "The core; its last layer's h beats shift into hreg.",
+    );
     b.line("    wire c_ready, c_valid, c_last, c_idle;");
     b.line(format!("    wire [{}:0] c_data;", ow - 1));
     b.line(format!("    wire [{}:0] c_layer;", lw - 1));
@@ -252,6 +262,15 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
     b.line("        .m_last(c_last),");
     b.line("        .idle(c_idle)");
     b.line("    );");
+    b.line("    assign idle = ~busy & c_idle;");
+    note(
+        &mut b,
+        "The core takes every beat (it is idle when a step starts); a refused beat would be lost.",
+    );
+    b.line("`ifndef SYNTHESIS");
+    b.line("    always @(posedge clk)");
+    b.line("        if (in_valid & ~c_ready) $display(\"ERROR hitnet_lm: the core refused an input beat\");");
+    b.line("`endif");
     b.line(format!(
         "    wire hbeat = c_valid & (c_layer == {});",
         lit(lw, lm.last_layer as i64)
@@ -267,7 +286,8 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
     b.line(format!("        if (hbeat) hreg <= {shift};"));
     b.line("        go <= hbeat & c_last & ~rst;");
     b.line("    end");
-    b.comment(
+    note(
+        &mut b,
         "Head issue: row, chunk and weight address; the LFSR draws at each row's first chunk.",
     );
     b.line("    reg run;");
@@ -325,7 +345,10 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
     b.line("            else if (run & c_first) lfsr <= ls8;");
     b.line("        end");
     b.line("    end");
-    b.comment("S1: the memories' words.");
+    note(
+        &mut b,
+        "Memory reads: the weight word, the row's bias, the noise word at the draw.",
+    );
     image_memory(
         &mut b,
         "hw",
@@ -357,8 +380,9 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
     b.line("        e1 <= c_end;");
     b.line("        r1 <= row;");
     b.line("    end");
-    b.comment(
-        "h as head_lanes-trit chunks, rotated one chunk per S1 cycle (a row takes a full turn).",
+    note(
+        &mut b,
+        "h as head_lanes-trit chunks, rotated one chunk per read word (a row takes a full turn).",
     );
     b.line(format!("    reg [{}:0] hrot;", hp - 1));
     let load = if hp > hw {
@@ -380,7 +404,27 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
     // Pipelined sum: the lanes' terms registered, then one register per
     // adder-tree level (a block-RAM output through a whole tree misses the
     // ECP5's 100 MHz), bias + noise riding along.
-    b.comment("Terms: h trit k selects +w, -w or 0; bias + noise for the row's first chunk.");
+    note(&mut b, "The memories' words and h's chunk registered in fabric: a block-RAM output feeds no logic.");
+    b.line(format!("    reg [{}:0] wr;", lm.head_width - 1));
+    b.line(format!("    reg [{}:0] zr;", 2 * p - 1));
+    b.line(format!("    reg [{}:0] br;", BIAS_BITS - 1));
+    b.line(format!("    reg [{}:0] nr;", NOISE_WORD_BITS - 1));
+    b.line("    reg vr, fr, er;");
+    b.line(format!("    reg [{}:0] rr;", tb - 1));
+    b.line("    always @(posedge clk) begin");
+    b.line("        wr <= w_q;");
+    b.line(format!("        zr <= hrot[{}:0];", 2 * p - 1));
+    b.line("        br <= b_q;");
+    b.line("        nr <= n_q;");
+    b.line("        vr <= v1 & ~rst;");
+    b.line("        fr <= f1;");
+    b.line("        er <= e1;");
+    b.line("        rr <= r1;");
+    b.line("    end");
+    note(
+        &mut b,
+        "Terms: h trit k selects +w, -w or 0; bias + noise for the row's first chunk.",
+    );
     let ctl = |b: &mut Body, k: usize| {
         b.line(format!("    reg v_{k}, f_{k}, e_{k};"));
         b.line(format!("    reg [{}:0] r_{k};", tb - 1));
@@ -389,10 +433,10 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
     let ctl_next = |b: &mut Body, k: usize| {
         let (v, f, e, r, bn) = if k == 0 {
             (
-                "v1".to_string(),
-                "f1".to_string(),
-                "e1".to_string(),
-                "r1".to_string(),
+                "vr".to_string(),
+                "fr".to_string(),
+                "er".to_string(),
+                "rr".to_string(),
                 None,
             )
         } else {
@@ -413,14 +457,14 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
             Some(x) => b.line(format!("        bn_{k} <= {x};")),
             None => b.line(format!(
                 "        bn_0 <= {} + {};",
-                sx("b_q", BIAS_BITS, sc),
-                sx("n_q", NOISE_WORD_BITS, sc)
+                sx("br", BIAS_BITS, sc),
+                sx("nr", NOISE_WORD_BITS, sc)
             )),
         }
     };
     for j in 0..p {
         b.line(format!(
-            "    wire [7:0] hw{j} = w_q[{}:{}];",
+            "    wire [7:0] hw{j} = wr[{}:{}];",
             8 * j + 7,
             8 * j
         ));
@@ -430,7 +474,7 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
     b.line("    always @(posedge clk) begin");
     for j in 0..p {
         b.line(format!(
-            "        sum0_{j} <= hrot[{}] ? (hrot[{}] ? {} - {} : {}) : {};",
+            "        sum0_{j} <= zr[{}] ? (zr[{}] ? {} - {} : {}) : {};",
             2 * j,
             2 * j + 1,
             lit(pw, 0),
@@ -446,7 +490,7 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
     while n > 1 {
         k += 1;
         let m = n.div_ceil(2);
-        b.comment(&format!("Adder-tree level {k}: {n} sums to {m}."));
+        note(&mut b, &format!("Adder-tree level {k}: {n} sums to {m}."));
         for j in 0..m {
             b.line(format!("    reg [{}:0] sum{k}_{j};", pw - 1));
         }
@@ -469,7 +513,10 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
         n = m;
     }
     assert_eq!(k as u32, lm.tree_levels, "the plan's adder-tree depth");
-    b.comment("Accumulate (bias + noise with the first chunk); the score at the last chunk.");
+    note(
+        &mut b,
+        "Accumulate (bias + noise with the first chunk); the score at the last chunk.",
+    );
     b.line(format!("    reg [{}:0] acc;", sc - 1));
     b.line(format!("    reg [{}:0] score3;", sc - 1));
     b.line("    reg v3;");
@@ -489,7 +536,10 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
     b.line(format!("        v3 <= v_{k} & e_{k} & ~rst;"));
     b.line(format!("        r3 <= r_{k};"));
     b.line("    end");
-    b.comment("S4: the running best; the last row's result is the token.");
+    note(
+        &mut b,
+        "The running best; the last row's result is the token.",
+    );
     b.line(format!("    reg [{}:0] best;", sc - 1));
     let flip = |x: &str| format!("{{~{x}[{}], {x}[{}:0]}}", sc - 1, sc - 2);
     b.line(format!(

@@ -308,3 +308,64 @@ fn char_model_netlist_ecp5_25k_full() {
     // The golden model's text at T = 0.8, seed 1 (tests/lm_ends.rs).
     assert_eq!(text, "This doth in my reared wours and");
 }
+
+/// Verilator -Wall (no waiver) and Icarus -Wall on the generated
+/// hitnet_lm designs, and a snapshot of a small one (CI=true: insta
+/// never writes).
+#[test]
+fn lm_designs_lint_clean_and_snapshot() {
+    let cases = [
+        ("lstm_lm", "lstm", 10, 11, 1, 4, 4, 7, 5),
+        ("gru_lm", "gru", 6, 8, 2, 4, 8, 3, 1),
+        ("lstm_lm_p8", "lstm", 16, 16, 1, 4, 8, 40, 8),
+    ];
+    for (name, cell, i, h, layers, rows, cols, vocab, lanes) in cases {
+        let lm = small(
+            &format!(
+                "[model]\ncell = \"{cell}\"\ninput_size = {i}\nhidden_size = {h}\nlayers = {layers}\n\
+                 [hw]\nrows = {rows}\ncols = {cols}\ntarget = \"ice40-up5k\"\n"
+            ),
+            vocab,
+            0.5,
+        );
+        let lp = hitnet_arch::lm::LmPlan::new(&lm.plan, &lm.ends, lanes).expect("lm plan");
+        let d = hitnet_rtl::lm::generate(
+            &lm.plan,
+            &lp,
+            serde_json::json!({}),
+            Default::default(),
+            false,
+        );
+        let dir = tempfile::tempdir().unwrap();
+        d.write(dir.path()).unwrap();
+        let files: Vec<String> = d.verilog_files().map(|(n, _)| n.to_string()).collect();
+        let run = |cmd: &str, args: &[&str]| {
+            let out = std::process::Command::new(cmd)
+                .current_dir(dir.path())
+                .args(args)
+                .args(&files)
+                .output()
+                .unwrap_or_else(|e| panic!("{cmd}: {e} (scripts/setup installs it)"));
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        };
+        let mut text = run(
+            "verilator",
+            &["--lint-only", "-Wall", "--top-module", "hitnet_lm"],
+        );
+        text += &run("iverilog", &["-g2005", "-Wall", "-o", "/dev/null"]);
+        assert!(text.trim().is_empty(), "{name}:\n{text}");
+        if name == "lstm_lm" {
+            let v = d
+                .verilog_files()
+                .find(|(n, _)| *n == "hitnet_lm.v")
+                .unwrap()
+                .1
+                .to_string();
+            insta::assert_snapshot!(name, v);
+        }
+    }
+}
