@@ -737,8 +737,8 @@ fn run_generate_gives_the_known_answer_and_refuses_bad_prompts() {
 /// (fpga/configs/ecp5-25k-char-lm.toml, T = 0.8, seed 1) generates the
 /// golden model's text token by token and cycle by cycle; `gen` emits
 /// hitnet_lm as the top. Refused with exit 2: a config without [lm], a
-/// routed stage (no board top yet), a bad [lm] value, a character outside
-/// the vocabulary.
+/// routed stage on the UP5K (no board top for the ends), an unknown
+/// stage, a bad [lm] value, a character outside the vocabulary.
 #[test]
 fn verify_generate_on_the_verilated_ends() {
     let cfg = concat!(
@@ -812,8 +812,10 @@ fn verify_generate_on_the_verilated_ends() {
                 "a",
                 "--stage",
                 "routed",
+                "--target",
+                "ice40-up5k",
             ],
-            "not built yet",
+            "no board top for the language-model ends",
         ),
         (
             vec![
@@ -825,7 +827,7 @@ fn verify_generate_on_the_verilated_ends() {
                 "--stage",
                 "pnr",
             ],
-            "rtl or synth",
+            "rtl, synth or routed",
         ),
         (
             vec![

@@ -105,16 +105,12 @@ fn generate(
 ) -> Result<ExitCode> {
     use hitnet_flow::lm::LmStage;
     let stage = match a.stage.as_str() {
-        "rtl" => LmStage::Rtl,
-        "synth" => LmStage::Synth,
-        "routed" => {
-            return Err(common::bad_input(
-                "--generate --stage routed: the board tops of the language-model ends are not built yet; use --stage rtl or synth",
-            ))
-        }
+        "rtl" => Some(LmStage::Rtl),
+        "synth" => Some(LmStage::Synth),
+        "routed" => None,
         s => {
             return Err(common::bad_input(format!(
-                "--stage {s:?}: with --generate, rtl or synth"
+                "--stage {s:?}: with --generate, rtl, synth or routed"
             )))
         }
     };
@@ -132,15 +128,28 @@ fn generate(
         planned: pl,
         ends: &ends,
         target,
-        stage,
+        stage: stage.unwrap_or(LmStage::Synth),
         prompt,
         chars: a.chars as usize,
         out: &out,
         config: common::config_json(&pl.loaded),
         progress: hitnet_fpga::Progress::Stderr,
     };
-    let g = hitnet_flow::lm::verify(&job).map_err(flow_error)?;
     let model = common::model_line(&pl.loaded);
+    let Some(stage) = stage else {
+        let g = hitnet_flow::lm::verify_routed(&job, a.built).map_err(flow_error)?;
+        common::emit(a.json, &g, || {
+            format!("model:   {model}\n{}", g.text_summary())
+        })?;
+        let r = &g.report;
+        return common::verdict(
+            "routed verification of the language-model ends",
+            r.bit_exact,
+            (r.golden_vs_routed + r.golden_vs_rtl + r.cycle_mismatches + r.errors.len()) as u64,
+            r.first.clone(),
+        );
+    };
+    let g = hitnet_flow::lm::verify(&job).map_err(flow_error)?;
     common::emit(a.json, &g, || {
         format!("model:   {model}\n{}", g.text_summary())
     })?;

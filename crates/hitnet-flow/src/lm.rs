@@ -195,24 +195,7 @@ impl Generated {
 pub fn verify(job: &GenJob) -> Result<Generated> {
     let p = job.planned;
     let e = job.ends;
-    let toks = e.ends.encode(job.prompt).map_err(|ch| {
-        FlowError::Input(format!(
-            "--generate: {ch:?} is not in the model's vocabulary ({} tokens); use only characters the model was trained on",
-            e.ends.vocab()
-        ))
-    })?;
-    if toks.is_empty() {
-        return Err(FlowError::Input(
-            "--generate: the prompt is empty; give at least one character".into(),
-        ));
-    }
-    if job.chars == 0 || job.chars > 1 << hitnet_arch::lm::FEED_BITS {
-        return Err(FlowError::Input(format!(
-            "--chars {}: give 1 to {}",
-            job.chars,
-            1 << hitnet_arch::lm::FEED_BITS
-        )));
-    }
+    let toks = prompt_tokens(job)?;
     let bram = crate::bram_for_target(job.target.name);
     let design = hitnet_rtl::lm::generate(&p.plan, &e.plan, job.config.clone(), bram, false);
     let gen = job.out.join("gen");
@@ -311,6 +294,172 @@ pub fn verify(job: &GenJob) -> Result<Generated> {
         yosys_version,
         synth_seconds,
         netlist_top,
+        out: job.out.to_path_buf(),
+    })
+}
+
+/// The prompt's token ids, or why not.
+fn prompt_tokens(job: &GenJob) -> Result<Vec<usize>> {
+    let e = job.ends;
+    let toks = e.ends.encode(job.prompt).map_err(|ch| {
+        FlowError::Input(format!(
+            "--generate: {ch:?} is not in the model's vocabulary ({} tokens); use only characters the model was trained on",
+            e.ends.vocab()
+        ))
+    })?;
+    if toks.is_empty() {
+        return Err(FlowError::Input(
+            "--generate: the prompt is empty; give at least one character".into(),
+        ));
+    }
+    if job.chars == 0 || job.chars > 1 << hitnet_arch::lm::FEED_BITS {
+        return Err(FlowError::Input(format!(
+            "--chars {}: give 1 to {}",
+            job.chars,
+            1 << hitnet_arch::lm::FEED_BITS
+        )));
+    }
+    Ok(toks)
+}
+
+/// What a routed generation run found.
+#[derive(Debug, Clone, Serialize)]
+pub struct GeneratedRouted {
+    pub stage: &'static str,
+    pub target: String,
+    pub board: String,
+    pub prompt: String,
+    pub text: String,
+    pub temperature: f64,
+    pub sample_seed: u64,
+    pub design_sha256: String,
+    pub report: hitnet_verify::lm::LmRoutedReport,
+    pub out: PathBuf,
+}
+
+impl GeneratedRouted {
+    pub fn text_summary(&self) -> String {
+        let r = &self.report;
+        let mut s = format!(
+            "routed ({} on {}): {:?} -> {:?}\n{} words, {} tokens; bytes: routed chip {}, RTL chip {}; golden vs routed {}, golden vs RTL {}, {} bytes at another cycle; {} simulated cycles (RTL chip {:.1} s, routed chip {:.1} s)\n",
+            self.board,
+            self.target,
+            self.prompt,
+            self.text,
+            r.words,
+            r.tokens,
+            r.routed_bytes,
+            r.rtl_bytes,
+            r.golden_vs_routed,
+            r.golden_vs_rtl,
+            r.cycle_mismatches,
+            r.simulated_cycles,
+            r.rtl_seconds,
+            r.routed_seconds
+        );
+        for e in &r.errors {
+            s.push_str(&format!("  {e}\n"));
+        }
+        s
+    }
+}
+
+/// The ends' board top placed and routed (or, with `built`, the build in
+/// `job.out` as `hitnet synth` left it), simulated at its serial pins with
+/// the cell models against the RTL chip (every byte on the same cycle)
+/// and the golden model.
+pub fn verify_routed(job: &GenJob, built: bool) -> Result<GeneratedRouted> {
+    let p = job.planned;
+    let e = job.ends;
+    let toks = prompt_tokens(job)?;
+    let board = hitnet_fpga::accel::lm_board(job.target)?;
+    let bram = crate::bram_for_target(job.target.name);
+    let design = hitnet_rtl::lm::generate(&p.plan, &e.plan, job.config.clone(), bram, false);
+    let sha = design.sha256();
+    let (_, wrapped) = crate::wrap_design(
+        design,
+        job.target,
+        hitnet_fpga::WrapperKind::Uart,
+        job.out,
+        p.loaded.config.hw.clock_mhz,
+    )?;
+    if built {
+        let held = crate::synth::read_summary(job.out)
+            .map(|s| s.design_sha256)
+            .map_err(|_| {
+                FlowError::Input(format!(
+                    "--built: {} holds no build of hitnet synth",
+                    job.out.display()
+                ))
+            })?;
+        if held != sha {
+            return Err(FlowError::Input(format!(
+                "--built: {} holds another design than this config generates; give the config it was built with",
+                job.out.display()
+            )));
+        }
+    } else {
+        let opts = FlowOptions {
+            progress: job.progress.clone(),
+            ..Default::default()
+        };
+        let r = hitnet_fpga::run_flow(&wrapped.design, job.target, job.out, &opts)?;
+        if !r.fits {
+            return Err(FlowError::Input(format!(
+                "the design does not fit {}: nothing routed to verify",
+                job.target.name
+            )));
+        }
+    }
+    let yosys = hitnet_fpga::Toolchain::for_family(job.target.family).yosys;
+    let (routed_v, _) =
+        hitnet_verify::routed::routed_verilog(&yosys, job.out, board.top, job.target.family)?;
+    let datdir = hitnet_verify::cells::yosys_datdir(&yosys)?;
+    let routed = hitnet_verify::cells::netlist_with_models(job.target.family, &routed_v, &datdir)?;
+    let rtl = hitnet_verify::Netlist {
+        files: wrapped.design.files.clone(),
+        ..Default::default()
+    };
+    let words = TokenWord::prompt(&toks, job.chars - 1);
+    let baud = wrapped
+        .design
+        .params
+        .get("BAUD")
+        .copied()
+        .unwrap_or(115_200) as u64;
+    let report = hitnet_verify::lm::verify_lm_routed(
+        &p.loaded.int,
+        &e.ends,
+        &words,
+        &hitnet_verify::lm::Chip {
+            board: &board,
+            net: &rtl,
+            params: Some(&wrapped.design.params),
+            data: &wrapped.design.data_files,
+        },
+        &hitnet_verify::lm::Chip {
+            board: &board,
+            net: &routed,
+            params: None,
+            data: &[],
+        },
+        board.clk_hz,
+        baud,
+        &job.out.join("verify-routed"),
+    )?;
+    let n = toks.len();
+    let text = e.ends.decode(&report.golden[n - 1..]);
+    let s = p.loaded.config.lm.clone().unwrap_or_default();
+    Ok(GeneratedRouted {
+        stage: "routed",
+        target: job.target.name.to_string(),
+        board: board.name.to_string(),
+        prompt: job.prompt.to_string(),
+        text,
+        temperature: s.temperature,
+        sample_seed: s.sample_seed,
+        design_sha256: sha,
+        report,
         out: job.out.to_path_buf(),
     })
 }

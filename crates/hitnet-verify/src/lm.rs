@@ -271,3 +271,201 @@ pub fn verify_lm(
         golden,
     })
 }
+
+/// The board bench of the ends, compiled in.
+pub const LM_UART_BENCH: &str = include_str!("../../../sim/tb_hitnet_lm_uart.v");
+
+/// One chip (RTL or routed) run through the board bench.
+#[derive(Debug, Clone, Default)]
+pub struct ChipRun {
+    pub bytes: Vec<u8>,
+    /// Cycle of each byte's start bit.
+    pub byte_cycles: Vec<u64>,
+    /// ERROR lines (x on tx, a glitch, a bad stop bit) and a TIMEOUT.
+    pub errors: Vec<String>,
+    pub cycles: u64,
+    pub seconds: f64,
+}
+
+/// A board top of the ends to run at its pins.
+pub struct Chip<'a> {
+    pub board: &'a hitnet_fpga::Board,
+    /// Verilog (and, for the RTL, the board top's parameters; None for a
+    /// netlist, whose parameters synthesis fixed).
+    pub net: &'a Netlist,
+    pub params: Option<&'a std::collections::BTreeMap<String, i64>>,
+    /// `$readmemh` images the RTL loads from the working folder.
+    pub data: &'a [PathBuf],
+}
+
+/// Runs the words' bytes through `chip` in `work` (Icarus).
+pub fn run_chip(
+    chip: &Chip,
+    words: &[TokenWord],
+    clk_hz: u64,
+    baud: u64,
+    work: &Path,
+) -> Result<ChipRun> {
+    std::fs::create_dir_all(work).map_err(io_err("cannot create", work))?;
+    let mut hex = String::new();
+    for w in words {
+        let b = hitnet_fpga::uart::encode_lm_word(w.first, w.token, w.feed)
+            .map_err(|e| VerifyError::Netlist(e.to_string()))?;
+        for x in b {
+            let _ = writeln!(hex, "{x:02x}");
+        }
+    }
+    for (name, text) in [
+        ("words.hex", hex),
+        ("tb_hitnet_lm_uart.v", LM_UART_BENCH.to_string()),
+        ("board_dut.vh", chip.board.bench_instance(chip.params)),
+    ] {
+        let p = work.join(name);
+        std::fs::write(&p, text).map_err(io_err("cannot write", &p))?;
+    }
+    for f in chip.data {
+        if let Some(n) = f.file_name() {
+            let to = work.join(n);
+            std::fs::copy(f, &to).map_err(io_err("cannot copy", f))?;
+        }
+    }
+    let params = [
+        ("CLK_HZ", clk_hz as i64),
+        ("BAUD", baud as i64),
+        ("NW", words.len().max(1) as i64),
+    ];
+    let (text, seconds, log) = icarus(chip.net, work, "tb_hitnet_lm_uart", &params)?;
+    let bad = |line: &str| VerifyError::Protocol {
+        line: line.to_string(),
+        log: log.clone(),
+    };
+    let mut r = ChipRun {
+        seconds,
+        ..Default::default()
+    };
+    let mut ended = false;
+    for line in text.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        match f.first().copied() {
+            Some("BYTE") if f.len() == 3 => {
+                r.bytes.push(u8::from_str_radix(f[1], 16).unwrap_or(0xFF));
+                r.byte_cycles.push(f[2].parse().map_err(|_| bad(line))?);
+            }
+            Some("ERROR") => r.errors.push(line.to_string()),
+            Some("TIMEOUT") => {
+                r.errors.push(line.to_string());
+                ended = true;
+            }
+            Some("DONE") if f.len() >= 3 => {
+                r.cycles = f[2].parse().map_err(|_| bad(line))?;
+                ended = true;
+            }
+            _ => {}
+        }
+    }
+    if !ended {
+        return Err(bad("(the bench stopped without DONE or TIMEOUT)"));
+    }
+    Ok(r)
+}
+
+/// The verdict of the ends' board top at its pins: the routed chip against
+/// the RTL chip (every byte on the same cycle) and the golden model.
+#[derive(Debug, Clone, Serialize)]
+pub struct LmRoutedReport {
+    pub words: usize,
+    pub tokens: usize,
+    pub rtl_bytes: usize,
+    pub routed_bytes: usize,
+    /// Bytes where the routed chip differs from the golden tokens (and
+    /// missing or extra bytes).
+    pub golden_vs_routed: usize,
+    pub golden_vs_rtl: usize,
+    /// Bytes whose start cycle differs between the routed and the RTL chip.
+    pub cycle_mismatches: usize,
+    pub errors: Vec<String>,
+    pub bit_exact: bool,
+    pub first: Option<String>,
+    pub simulated_cycles: u64,
+    pub rtl_seconds: f64,
+    pub routed_seconds: f64,
+    /// The tokens (the golden model's).
+    pub golden: Vec<usize>,
+}
+
+/// The golden tokens, then `rtl` and `routed` through the board bench.
+#[allow(clippy::too_many_arguments)]
+pub fn verify_lm_routed(
+    int: &IntModel,
+    ends: &LmEnds,
+    words: &[TokenWord],
+    rtl: &Chip,
+    routed: &Chip,
+    clk_hz: u64,
+    baud: u64,
+    work: &Path,
+) -> Result<LmRoutedReport> {
+    let golden = golden_tokens(int, ends, words);
+    let want: Vec<u8> = golden.iter().map(|&t| t as u8).collect();
+    let a = run_chip(rtl, words, clk_hz, baud, &work.join("rtl"))?;
+    let b = run_chip(routed, words, clk_hz, baud, &work.join("routed"))?;
+    let diff = |got: &[u8]| -> (usize, Option<usize>) {
+        let mut n = 0;
+        let mut first = None;
+        for k in 0..got.len().max(want.len()) {
+            if got.get(k) != want.get(k) {
+                n += 1;
+                first.get_or_insert(k);
+            }
+        }
+        (n, first)
+    };
+    let (gr, fr) = diff(&b.bytes);
+    let (gt, ft) = diff(&a.bytes);
+    let cyc: Vec<usize> = (0..a.byte_cycles.len().min(b.byte_cycles.len()))
+        .filter(|&k| a.byte_cycles[k] != b.byte_cycles[k])
+        .collect();
+    let mut errors: Vec<String> = a.errors.iter().map(|e| format!("RTL chip: {e}")).collect();
+    errors.extend(b.errors.iter().map(|e| format!("routed chip: {e}")));
+    let first = if let Some(k) = fr {
+        Some(format!(
+            "routed chip, byte {k}: expected {}, got {}",
+            want.get(k)
+                .map(|x| format!("{x:02x}"))
+                .unwrap_or("none".into()),
+            b.bytes
+                .get(k)
+                .map(|x| format!("{x:02x}"))
+                .unwrap_or("none".into())
+        ))
+    } else if let Some(k) = ft {
+        Some(format!("RTL chip, byte {k}: differs from the golden model"))
+    } else if let Some(&k) = cyc.first() {
+        Some(format!(
+            "byte {k} starts at cycle {} on the routed chip, {} on the RTL chip",
+            b.byte_cycles[k], a.byte_cycles[k]
+        ))
+    } else {
+        errors.first().cloned()
+    };
+    Ok(LmRoutedReport {
+        words: words.len(),
+        tokens: golden.len(),
+        rtl_bytes: a.bytes.len(),
+        routed_bytes: b.bytes.len(),
+        golden_vs_routed: gr,
+        golden_vs_rtl: gt,
+        cycle_mismatches: cyc.len(),
+        bit_exact: gr == 0
+            && gt == 0
+            && cyc.is_empty()
+            && errors.is_empty()
+            && a.byte_cycles.len() == b.byte_cycles.len(),
+        errors,
+        first,
+        simulated_cycles: b.cycles,
+        rtl_seconds: a.seconds,
+        routed_seconds: b.seconds,
+        golden,
+    })
+}

@@ -369,3 +369,85 @@ fn lm_designs_lint_clean_and_snapshot() {
         }
     }
 }
+
+/// The ULX3S board top of the ends placed and routed, at its serial pins:
+/// a one-character prompt and one fed-back token (2 bytes back), the
+/// routed chip's bytes on the same cycles as the RTL chip's, bytes = the
+/// golden model's tokens. The full known answer is a results file
+/// (fpga/results/ecp5-25k-char-lm, `hitnet verify --generate --stage
+/// routed`).
+#[test]
+fn char_model_routed_ulx3s_at_the_pins() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let cfg = hitnet_model::Config::load(&root.join("fpga/configs/ecp5-25k-char-lm.toml"))
+        .expect("config");
+    let loaded = hitnet_model::load(&cfg).expect("model");
+    let lm = cfg.lm.clone().unwrap();
+    let ends = LmEnds::from_model(&loaded.model, lm.temperature, lm.sample_seed).expect("ends");
+    let plan = hitnet_arch::Plan::new(&loaded.int, hitnet_arch::Shape::of(&cfg.hw)).expect("plan");
+    let lp = hitnet_arch::lm::LmPlan::new(&plan, &ends, lm.head_lanes).expect("lm plan");
+    let t = hitnet_fpga::Target::from_name("ecp5-25k").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = hitnet_rtl::lm::generate(
+        &plan,
+        &lp,
+        serde_json::json!({}),
+        hitnet_rtl::Bram::Dp16kd,
+        false,
+    );
+    let gen = dir.path().join("gen");
+    d.write(&gen).unwrap();
+    let w = hitnet_fpga::wrap(
+        &gen,
+        &dir.path().join("wrapper"),
+        hitnet_fpga::WrapperKind::Uart,
+        t,
+        100.0,
+    )
+    .unwrap();
+    assert_eq!(w.design.top, "ulx3s_lm_top");
+    let r = hitnet_fpga::run_flow(
+        &w.design,
+        t,
+        dir.path(),
+        &hitnet_fpga::FlowOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(r.fits);
+    let board = hitnet_fpga::accel::lm_board(t).unwrap();
+    let yosys = hitnet_fpga::Toolchain::for_family(t.family).yosys;
+    let (routed_v, _) =
+        hitnet_verify::routed::routed_verilog(&yosys, dir.path(), board.top, t.family).unwrap();
+    let datdir = hitnet_verify::cells::yosys_datdir(&yosys).unwrap();
+    let routed = hitnet_verify::cells::netlist_with_models(t.family, &routed_v, &datdir).unwrap();
+    let rtl = Netlist {
+        files: w.design.files.clone(),
+        ..Default::default()
+    };
+    let prompt = ends.encode("R").unwrap();
+    let words = TokenWord::prompt(&prompt, 1);
+    let rep = hitnet_verify::lm::verify_lm_routed(
+        &loaded.int,
+        &ends,
+        &words,
+        &hitnet_verify::lm::Chip {
+            board: &board,
+            net: &rtl,
+            params: Some(&w.design.params),
+            data: &w.design.data_files,
+        },
+        &hitnet_verify::lm::Chip {
+            board: &board,
+            net: &routed,
+            params: None,
+            data: &[],
+        },
+        board.clk_hz,
+        115_200,
+        &dir.path().join("verify-routed"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    eprintln!("{rep:#?}");
+    assert!(rep.bit_exact, "{rep:#?}");
+    assert_eq!(rep.routed_bytes, 2);
+}
