@@ -70,4 +70,21 @@ fn readme_cycle_figures() {
             .per_token,
         405
     );
+    // README FPGA table and docs/architecture.md: the char model's ends,
+    // 823 cycles per generated token on the ECP5 shape, 821 on the UP5K's.
+    for (cfg, cycles) in [("ecp5-25k-char-lm.toml", 823), ("up5k", 821)] {
+        let c = if cfg == "up5k" {
+            let mut c = config_file("ecp5-25k-char-lm.toml");
+            c.hw.target = "ice40-up5k".into();
+            c
+        } else {
+            config_file(cfg)
+        };
+        let loaded = hitnet_model::load(&c).expect("model");
+        let plan = Plan::new(&loaded.int, Shape::of(&c.hw)).expect("plan");
+        let e = hitnet_flow::lm::ends_for(&loaded, &plan)
+            .expect("[lm]")
+            .expect("ends");
+        assert_eq!(e.cycles_per_token(&plan), cycles, "{cfg}");
+    }
 }

@@ -333,6 +333,10 @@ pub struct GeneratedRouted {
     pub temperature: f64,
     pub sample_seed: u64,
     pub design_sha256: String,
+    /// The board top and its sources' hash (hitnet_fpga::accel::wrapper_sha256_for).
+    pub wrapper: &'static str,
+    pub top: String,
+    pub wrapper_sha256: Option<String>,
     pub report: hitnet_verify::lm::LmRoutedReport,
     pub out: PathBuf,
 }
@@ -459,6 +463,14 @@ pub fn verify_routed(job: &GenJob, built: bool) -> Result<GeneratedRouted> {
         temperature: s.temperature,
         sample_seed: s.sample_seed,
         design_sha256: sha,
+        wrapper: "uart",
+        top: board.top.to_string(),
+        wrapper_sha256: hitnet_fpga::accel::wrapper_sha256_for(
+            hitnet_fpga::WrapperKind::Uart,
+            job.target,
+            true,
+        )
+        .ok(),
         report,
         out: job.out.to_path_buf(),
     })
