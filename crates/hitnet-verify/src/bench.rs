@@ -356,7 +356,13 @@ pub(crate) fn verilator(
             log,
         });
     }
-    let bin = work.join("obj_dir").join("vbench");
+    // Absolute: the program runs with `work` as its folder, and a relative
+    // `work` would be resolved twice.
+    let bin = work
+        .canonicalize()
+        .map_err(io_err("cannot find", work))?
+        .join("obj_dir")
+        .join("vbench");
     let t = std::time::Instant::now();
     let out = Command::new(&bin)
         .current_dir(work)
