@@ -416,40 +416,15 @@ pub fn verify_routed(job: &GenJob, built: bool) -> Result<GeneratedRouted> {
         }
     }
     let yosys = hitnet_fpga::Toolchain::for_family(job.target.family).yosys;
-    let (routed_v, _) =
-        hitnet_verify::routed::routed_verilog(&yosys, job.out, board.top, job.target.family)?;
-    let datdir = hitnet_verify::cells::yosys_datdir(&yosys)?;
-    let routed = hitnet_verify::cells::netlist_with_models(job.target.family, &routed_v, &datdir)?;
-    let rtl = hitnet_verify::Netlist {
-        files: wrapped.design.files.clone(),
-        ..Default::default()
-    };
     let words = TokenWord::prompt(&toks, job.chars - 1);
-    let baud = wrapped
-        .design
-        .params
-        .get("BAUD")
-        .copied()
-        .unwrap_or(115_200) as u64;
-    let report = hitnet_verify::lm::verify_lm_routed(
+    let report = hitnet_verify::lm::verify_lm_routed_build(
         &p.loaded.int,
         &e.ends,
         &words,
-        &hitnet_verify::lm::Chip {
-            board: &board,
-            net: &rtl,
-            params: Some(&wrapped.design.params),
-            data: &wrapped.design.data_files,
-        },
-        &hitnet_verify::lm::Chip {
-            board: &board,
-            net: &routed,
-            params: None,
-            data: &[],
-        },
-        board.clk_hz,
-        baud,
-        &job.out.join("verify-routed"),
+        job.target,
+        &yosys,
+        job.out,
+        &wrapped,
     )?;
     let n = toks.len();
     let text = e.ends.decode(&report.golden[n - 1..]);

@@ -189,12 +189,22 @@ pub(crate) fn icarus(
             log,
         });
     }
+    let mut run = Command::new(&vvp);
+    run.current_dir(work).args(["-n", "bench.vvp"]);
+    run_bench_program(run, &vvp, "vvp", &compile, log)
+}
+
+/// Runs a compiled bench in its folder: its stdout and seconds, the log
+/// (`compile`'s output, then the run's) written either way.
+fn run_bench_program(
+    mut cmd: Command,
+    program: &Path,
+    tool: &str,
+    compile: &str,
+    log: PathBuf,
+) -> Result<(String, f64, PathBuf)> {
     let t = std::time::Instant::now();
-    let out = Command::new(&vvp)
-        .current_dir(work)
-        .args(["-n", "bench.vvp"])
-        .output()
-        .map_err(io_err("cannot run", &vvp))?;
+    let out = cmd.output().map_err(io_err("cannot run", program))?;
     let seconds = t.elapsed().as_secs_f64();
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     std::fs::write(
@@ -204,7 +214,7 @@ pub(crate) fn icarus(
     .map_err(io_err("cannot write", &log))?;
     if !out.status.success() {
         return Err(VerifyError::Tool {
-            tool: "vvp".into(),
+            tool: tool.into(),
             detail: format!("exit status {}", out.status),
             log,
         });
@@ -363,24 +373,7 @@ pub(crate) fn verilator(
         .map_err(io_err("cannot find", work))?
         .join("obj_dir")
         .join("vbench");
-    let t = std::time::Instant::now();
-    let out = Command::new(&bin)
-        .current_dir(work)
-        .output()
-        .map_err(io_err("cannot run", &bin))?;
-    let seconds = t.elapsed().as_secs_f64();
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    std::fs::write(
-        &log,
-        format!("{compile}{text}{}", String::from_utf8_lossy(&out.stderr)),
-    )
-    .map_err(io_err("cannot write", &log))?;
-    if !out.status.success() {
-        return Err(VerifyError::Tool {
-            tool: "the Verilated bench".into(),
-            detail: format!("exit status {}", out.status),
-            log,
-        });
-    }
-    Ok((text, seconds, log))
+    let mut run = Command::new(&bin);
+    run.current_dir(work);
+    run_bench_program(run, &bin, "the Verilated bench", &compile, log)
 }

@@ -469,3 +469,53 @@ pub fn verify_lm_routed(
         golden,
     })
 }
+
+/// [`verify_lm_routed`] on a build folder of the ends' board top (the
+/// flow's `wrapped` design, placed and routed in `build_dir`): its routed
+/// netlist with the cell models of `yosys` against the RTL of the same
+/// board top. The report goes with the work folder `build_dir/verify-routed`.
+pub fn verify_lm_routed_build(
+    int: &IntModel,
+    ends: &LmEnds,
+    words: &[TokenWord],
+    target: &hitnet_fpga::Target,
+    yosys: &str,
+    build_dir: &Path,
+    wrapped: &hitnet_fpga::Wrapped,
+) -> Result<LmRoutedReport> {
+    let board =
+        hitnet_fpga::accel::lm_board(target).map_err(|e| VerifyError::Netlist(e.to_string()))?;
+    let (routed_v, _) = crate::routed::routed_verilog(yosys, build_dir, board.top, target.family)?;
+    let datdir = crate::cells::yosys_datdir(yosys)?;
+    let routed = crate::cells::netlist_with_models(target.family, &routed_v, &datdir)?;
+    let rtl = Netlist {
+        files: wrapped.design.files.clone(),
+        ..Default::default()
+    };
+    let baud = wrapped
+        .design
+        .params
+        .get("BAUD")
+        .copied()
+        .unwrap_or(115_200) as u64;
+    verify_lm_routed(
+        int,
+        ends,
+        words,
+        &Chip {
+            board: &board,
+            net: &rtl,
+            params: Some(&wrapped.design.params),
+            data: &wrapped.design.data_files,
+        },
+        &Chip {
+            board: &board,
+            net: &routed,
+            params: None,
+            data: &[],
+        },
+        board.clk_hz,
+        baud,
+        &build_dir.join("verify-routed"),
+    )
+}

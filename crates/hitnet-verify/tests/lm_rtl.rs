@@ -414,37 +414,17 @@ fn char_model_routed_ulx3s_at_the_pins() {
     )
     .unwrap_or_else(|e| panic!("{e}"));
     assert!(r.fits);
-    let board = hitnet_fpga::accel::lm_board(t).unwrap();
     let yosys = hitnet_fpga::Toolchain::for_family(t.family).yosys;
-    let (routed_v, _) =
-        hitnet_verify::routed::routed_verilog(&yosys, dir.path(), board.top, t.family).unwrap();
-    let datdir = hitnet_verify::cells::yosys_datdir(&yosys).unwrap();
-    let routed = hitnet_verify::cells::netlist_with_models(t.family, &routed_v, &datdir).unwrap();
-    let rtl = Netlist {
-        files: w.design.files.clone(),
-        ..Default::default()
-    };
     let prompt = ends.encode("R").unwrap();
     let words = TokenWord::prompt(&prompt, 1);
-    let rep = hitnet_verify::lm::verify_lm_routed(
+    let rep = hitnet_verify::lm::verify_lm_routed_build(
         &loaded.int,
         &ends,
         &words,
-        &hitnet_verify::lm::Chip {
-            board: &board,
-            net: &rtl,
-            params: Some(&w.design.params),
-            data: &w.design.data_files,
-        },
-        &hitnet_verify::lm::Chip {
-            board: &board,
-            net: &routed,
-            params: None,
-            data: &[],
-        },
-        board.clk_hz,
-        115_200,
-        &dir.path().join("verify-routed"),
+        t,
+        &yosys,
+        dir.path(),
+        &w,
     )
     .unwrap_or_else(|e| panic!("{e}"));
     eprintln!("{rep:#?}");
