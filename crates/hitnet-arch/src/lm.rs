@@ -6,7 +6,7 @@
 //! docs/architecture.md ("Model ends on the chip") draws the block.
 use crate::{shape_err, Plan, PlanError};
 use hitnet_model::fixed::{signed_bits, unsigned_bits};
-use hitnet_model::lm::{LmEnds, MAX_BIAS, MAX_NOISE, NOISE_BITS, NOISE_ENTRIES};
+use hitnet_model::lm::{LmEnds, MAX_BIAS, MAX_NOISE, NOISE_ENTRIES};
 
 /// Bits of the feed count of a token word: up to 65,535 tokens are fed
 /// back after one input token.
@@ -64,7 +64,7 @@ pub struct LmPlan {
     /// host maps text with them.
     pub tokens: Vec<String>,
     /// Cycles from the last h beat's handshake to the token being visible:
-    /// head_depth issues + HEAD_STAGES.
+    /// head_depth issues + HEAD_STAGES + tree_levels.
     pub head_cycles: u64,
     #[serde(skip)]
     pub images: LmImages,
@@ -179,11 +179,6 @@ impl LmPlan {
                 noise: ends.noise.iter().map(|&n| n as i64).collect(),
             },
         })
-    }
-
-    /// Bits of the noise address: one 8-bit draw.
-    pub fn noise_addr_bits(&self) -> u32 {
-        NOISE_BITS
     }
 }
 

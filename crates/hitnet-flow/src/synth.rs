@@ -322,11 +322,12 @@ pub fn run(job: &Job) -> Result<Outcome> {
         weight_bram: wb.clone(),
         netlist_verification,
         design_sha256: design.sha256(),
-        wrapper_sha256: if lm.is_some() {
-            hitnet_fpga::accel::wrapper_sha256_for(wrapped.kind, job.target, true).ok()
-        } else {
-            hitnet_fpga::accel::wrapper_sha256(wrapped.kind, job.target).ok()
-        },
+        wrapper_sha256: hitnet_fpga::accel::wrapper_sha256_for(
+            wrapped.kind,
+            job.target,
+            lm.is_some(),
+        )
+        .ok(),
         deployed,
         pnr_seed: job.seed,
         model: crate::model_json(job.loaded),

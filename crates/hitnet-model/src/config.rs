@@ -387,18 +387,7 @@ impl Config {
         }
         if let Some(lm) = &self.lm {
             check_range("lm.head_lanes", lm.head_lanes, 1, 64)?;
-            if !(lm.temperature.is_finite()
-                && (0.0..=crate::lm::MAX_TEMPERATURE).contains(&lm.temperature))
-            {
-                return Err(ModelError::invalid(
-                    "lm.temperature",
-                    format!(
-                        "{} is not in 0..={} (0 is greedy decoding)",
-                        lm.temperature,
-                        crate::lm::MAX_TEMPERATURE
-                    ),
-                ));
-            }
+            crate::lm::check_temperature(lm.temperature)?;
         }
         self.quant_params(None)?.validate()
     }

@@ -104,6 +104,18 @@ pub fn sampler_seed(seed: u64) -> u32 {
     }
 }
 
+/// A temperature the ends accept: finite, in 0..=MAX_TEMPERATURE.
+pub fn check_temperature(t: f64) -> Result<()> {
+    if t.is_finite() && (0.0..=MAX_TEMPERATURE).contains(&t) {
+        Ok(())
+    } else {
+        Err(ModelError::invalid(
+            "lm.temperature",
+            format!("{t} is not in 0..={MAX_TEMPERATURE} (0 is greedy decoding)"),
+        ))
+    }
+}
+
 /// Rounds half away from zero, saturating.
 fn round_sat(v: f64, max: i64) -> i64 {
     let r = v.round();
@@ -133,12 +145,7 @@ impl LmEnds {
                 "the model has no output layer; on-chip ends need a language model".into(),
             )
         })?;
-        if !(temperature.is_finite() && (0.0..=MAX_TEMPERATURE).contains(&temperature)) {
-            return Err(bad(
-                "lm.temperature",
-                format!("{temperature} is not in 0..={MAX_TEMPERATURE} (0 is greedy decoding)"),
-            ));
-        }
+        check_temperature(temperature)?;
         let vocab = out.rows;
         if emb.table.rows != vocab {
             return Err(bad(

@@ -170,28 +170,43 @@ pub(crate) fn icarus(
         let abs = f.canonicalize().map_err(io_err("cannot find", f))?;
         cmd.arg(abs);
     }
-    let out = cmd.output().map_err(io_err("cannot run", &iverilog))?;
+    let compile = compile_bench(cmd, &iverilog, "iverilog", &log, |l| {
+        l.contains("error") || l.contains("Unknown module")
+    })?;
+    let mut run = Command::new(&vvp);
+    run.current_dir(work).args(["-n", "bench.vvp"]);
+    run_bench_program(run, &vvp, "vvp", &compile, log)
+}
+
+/// Runs a bench's compiler `cmd`: its output, written to `log`; on failure
+/// the first line `is_error` picks (or "compilation failed") names it.
+fn compile_bench(
+    mut cmd: Command,
+    program: &Path,
+    tool: &str,
+    log: &Path,
+    is_error: impl Fn(&str) -> bool,
+) -> Result<String> {
+    let out = cmd.output().map_err(io_err("cannot run", program))?;
     let compile = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    std::fs::write(&log, &compile).map_err(io_err("cannot write", &log))?;
+    std::fs::write(log, &compile).map_err(io_err("cannot write", log))?;
     if !out.status.success() {
         return Err(VerifyError::Tool {
-            tool: "iverilog".into(),
+            tool: tool.into(),
             detail: compile
                 .lines()
-                .find(|l| l.contains("error") || l.contains("Unknown module"))
+                .find(|l| is_error(l))
                 .unwrap_or("compilation failed")
                 .trim()
                 .to_string(),
-            log,
+            log: log.to_path_buf(),
         });
     }
-    let mut run = Command::new(&vvp);
-    run.current_dir(work).args(["-n", "bench.vvp"]);
-    run_bench_program(run, &vvp, "vvp", &compile, log)
+    Ok(compile)
 }
 
 /// Runs a compiled bench in its folder: its stdout and seconds, the log
@@ -347,25 +362,7 @@ pub(crate) fn verilator(
         let abs = f.canonicalize().map_err(io_err("cannot find", f))?;
         cmd.arg(abs);
     }
-    let out = cmd.output().map_err(io_err("cannot run", &verilator))?;
-    let compile = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::write(&log, &compile).map_err(io_err("cannot write", &log))?;
-    if !out.status.success() {
-        return Err(VerifyError::Tool {
-            tool: "verilator".into(),
-            detail: compile
-                .lines()
-                .find(|l| l.contains("Error"))
-                .unwrap_or("compilation failed")
-                .trim()
-                .to_string(),
-            log,
-        });
-    }
+    let compile = compile_bench(cmd, &verilator, "verilator", &log, |l| l.contains("Error"))?;
     // Absolute: the program runs with `work` as its folder, and a relative
     // `work` would be resolved twice.
     let bin = work
