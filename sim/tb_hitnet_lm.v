@@ -14,6 +14,9 @@
 //   X <cycle> <signal>         a control output is x or z
 //   END <cycle> <tokens>       EXPECT tokens seen
 //   HUNG <cycle> <tokens>      MAX_IDLE cycles without a token
+// With LM_FLASH defined (the flash store) the design's SPI pins go to the
+// flash model of sim/spi_flash.v (compiled with this file), which holds
+// lm_flash.hex at FLASH_OFFSET.
 `timescale 1ns / 1ps
 `default_nettype none
 module tb_hitnet_lm;
@@ -22,6 +25,8 @@ module tb_hitnet_lm;
   parameter integer NCYC = 1;     // cycles in pat.hex (patterns are 0 past the end)
   parameter integer EXPECT = 1;   // tokens to wait for
   parameter integer MAX_IDLE = 100000;
+  parameter integer FLASH_OFFSET = 0;
+  parameter integer FLASH_BYTES = 1;
 
   reg clk = 1'b0;
   reg rst = 1'b1;
@@ -33,6 +38,18 @@ module tb_hitnet_lm;
   wire s_ready, m_valid, m_last, idle;
   wire [TW-1:0] m_token;
 
+`ifdef LM_FLASH
+  wire spi_cs_n, spi_sck, spi_mosi, spi_miso;
+  hitnet_spi_flash #(
+      .OFFSET(FLASH_OFFSET),
+      .BYTES (FLASH_BYTES)
+  ) flash (
+      .cs_n(spi_cs_n),
+      .sck (spi_sck),
+      .mosi(spi_mosi),
+      .miso(spi_miso)
+  );
+`endif
   hitnet_lm dut (
       .clk(clk),
       .rst(rst),
@@ -45,6 +62,12 @@ module tb_hitnet_lm;
       .m_ready(m_ready),
       .m_token(m_token),
       .m_last(m_last),
+`ifdef LM_FLASH
+      .spi_cs_n(spi_cs_n),
+      .spi_sck(spi_sck),
+      .spi_mosi(spi_mosi),
+      .spi_miso(spi_miso),
+`endif
       .idle(idle)
   );
 

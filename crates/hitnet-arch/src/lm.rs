@@ -27,6 +27,55 @@ pub const HEAD_STAGES: u64 = 6;
 /// embedding ROM's read.
 pub const FEED_LATENCY: u64 = 2;
 
+/// Where the embedding and head words live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum LmStore {
+    /// Block RAM with initial contents (the images in the bitstream).
+    Rom,
+    /// One single-port RAM (the UP5K's SPRAM) loaded at reset from the
+    /// configuration flash at byte `offset`.
+    Flash { offset: u64 },
+}
+
+/// SPI clocks of the wake-up command (0xAB, release from power-down).
+pub const FLASH_WAKE_CYCLES: u64 = 16;
+/// Cycles with the flash deselected after the wake-up (tRES1 is 3 us:
+/// 256 cycles are 5.1 us at 50 MHz, 21 us at the iCEBreaker's 12 MHz).
+pub const FLASH_WAKE_WAIT: u64 = 256;
+/// Cycles of the READ command (0x03) and its 24-bit address, clk/2 per bit.
+pub const FLASH_HEADER_CYCLES: u64 = 64;
+/// Cycles per byte read (clk/2 per bit).
+pub const FLASH_BYTE_CYCLES: u64 = 16;
+/// Single-port RAM words of one UP5K SPRAM (16 bits each) and their count.
+pub const SPRAM_DEPTH: usize = 16384;
+pub const SPRAM_WIDTH: u32 = 16;
+pub const SPRAM_COUNT: usize = 4;
+
+/// The flash store's RAM: embedding words at `[0, emb_depth)`, then the
+/// head words from `head_base`, each `width` bits (the narrower kind in
+/// the low bits), in the flash as big-endian bytes, word after word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct FlashLayout {
+    pub offset: u64,
+    /// Bits of a RAM word: max(emb_width, head_width).
+    pub width: u32,
+    /// Bytes of a word in the flash: ceil(width / 8), the padding bits
+    /// first (they fall off the loader's shift register).
+    pub word_bytes: u32,
+    /// Words: emb_depth + head_depth.
+    pub depth: usize,
+    /// Address of head word 0 (= emb_depth).
+    pub head_base: usize,
+    /// Bytes read from the flash: depth * word_bytes.
+    pub bytes: u64,
+    /// Cycles from reset to the first word accepted: wake-up, wait,
+    /// header, 16 per byte.
+    pub load_cycles: u64,
+    /// SPRAM blocks the RAM takes on the UP5K.
+    pub sprams: usize,
+}
+
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct LmPlan {
     /// Tokens (rows of the embedding and of the head).
@@ -66,6 +115,9 @@ pub struct LmPlan {
     /// Cycles from the last h beat's handshake to the token being visible:
     /// head_depth issues + HEAD_STAGES + tree_levels.
     pub head_cycles: u64,
+    /// Block RAM images, or the flash store's layout.
+    pub store: LmStore,
+    pub flash: Option<FlashLayout>,
     #[serde(skip)]
     pub images: LmImages,
 }
@@ -172,6 +224,8 @@ impl LmPlan {
             tokens: ends.head.classes.clone(),
             tree_levels,
             head_cycles: head_depth as u64 + HEAD_STAGES + tree_levels as u64,
+            store: LmStore::Rom,
+            flash: None,
             images: LmImages {
                 embedding,
                 head,
@@ -179,6 +233,88 @@ impl LmPlan {
                 noise: ends.noise.iter().map(|&n| n as i64).collect(),
             },
         })
+    }
+
+    /// The same ends with their embedding and head words in `store`.
+    /// Refused: a flash RAM larger than the UP5K's four SPRAMs.
+    pub fn with_store(mut self, store: LmStore) -> Result<LmPlan, PlanError> {
+        self.store = store;
+        self.flash = match store {
+            LmStore::Rom => None,
+            LmStore::Flash { offset } => {
+                let width = self.emb_width.max(self.head_width);
+                let word_bytes = width.div_ceil(8);
+                let depth = self.emb_depth + self.head_depth;
+                let sprams =
+                    width.div_ceil(SPRAM_WIDTH) as usize * depth.div_ceil(SPRAM_DEPTH);
+                if sprams > SPRAM_COUNT {
+                    return Err(shape_err(
+                        "lm.store",
+                        format!(
+                            "the flash store needs {depth} words of {width} bits, {sprams} SPRAMs; the UP5K has {SPRAM_COUNT}: use fewer lm.head_lanes"
+                        ),
+                    ));
+                }
+                let bytes = depth as u64 * word_bytes as u64;
+                if offset + bytes > 1 << 24 {
+                    return Err(shape_err(
+                        "lm.flash_offset",
+                        format!("{offset:#x} + {bytes} bytes is past the flash's 24-bit address space"),
+                    ));
+                }
+                Some(FlashLayout {
+                    offset,
+                    width,
+                    word_bytes,
+                    depth,
+                    head_base: self.emb_depth,
+                    bytes,
+                    load_cycles: FLASH_WAKE_CYCLES
+                        + FLASH_WAKE_WAIT
+                        + FLASH_HEADER_CYCLES
+                        + FLASH_BYTE_CYCLES * bytes,
+                    sprams,
+                })
+            }
+        };
+        Ok(self)
+    }
+
+    /// The flash store's image: every RAM word (embedding words, then
+    /// head words; trits in the one encoding, 2 bits each, int8 weights 8
+    /// bits each, the first in the least significant bits; zero-extended
+    /// to whole bytes) as big-endian bytes, the order in which the
+    /// loader shifts them in, MSB first. None for the "rom" store.
+    pub fn flash_image(&self) -> Option<Vec<u8>> {
+        let f = self.flash?;
+        let mut out = Vec::with_capacity(f.bytes as usize);
+        let mut put = |fields: &mut dyn Iterator<Item = (u64, u32)>| {
+            let mut bits = vec![false; 8 * f.word_bytes as usize];
+            let mut at = 0usize;
+            for (v, w) in fields {
+                for b in 0..w as usize {
+                    bits[at + b] = (v >> b) & 1 == 1;
+                }
+                at += w as usize;
+            }
+            for byte in (0..f.word_bytes as usize).rev() {
+                out.push((0..8).fold(0u8, |a, b| a | ((bits[8 * byte + b] as u8) << b)));
+            }
+        };
+        for w in &self.images.embedding {
+            put(&mut w
+                .iter()
+                .map(|&t| (hitnet_model::trit::encode(t).expect("a trit") as u64, 2)));
+        }
+        for w in &self.images.head {
+            put(&mut w.iter().map(|&v| (v as u8 as u64, 8)));
+        }
+        Some(out)
+    }
+
+    /// First cycle after reset at which a token word can be accepted.
+    pub fn ready_cycle(&self) -> u64 {
+        self.flash.map_or(0, |f| f.load_cycles)
     }
 }
 

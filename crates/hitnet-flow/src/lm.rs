@@ -5,7 +5,7 @@
 //! cycle simulator and the golden model).
 use crate::load::Planned;
 use crate::{FlowError, Result};
-use hitnet_arch::lm::LmPlan;
+use hitnet_arch::lm::{LmPlan, LmStore};
 use hitnet_fpga::{FlowOptions, Progress, Target};
 use hitnet_model::lm::{LmEnds, TokenWord};
 use hitnet_sim::Pattern;
@@ -36,10 +36,18 @@ pub fn ends_for(loaded: &hitnet_model::Loaded, core: &hitnet_arch::Plan) -> Resu
                 source,
             }
         })?;
-    let plan = LmPlan::new(core, &ends, s.head_lanes).map_err(|source| FlowError::Plan {
-        what: format!("[lm] of {}", loaded.source),
-        source,
-    })?;
+    let store = match s.store_on(&loaded.config.hw.target) {
+        "flash" => LmStore::Flash {
+            offset: s.flash_offset,
+        },
+        _ => LmStore::Rom,
+    };
+    let plan = LmPlan::new(core, &ends, s.head_lanes)
+        .and_then(|p| p.with_store(store))
+        .map_err(|source| FlowError::Plan {
+            what: format!("[lm] of {}", loaded.source),
+            source,
+        })?;
     Ok(Some(Ends { ends, plan }))
 }
 

@@ -154,6 +154,41 @@ pub struct LmSection {
     /// Seed of the sampler's LFSR.
     #[serde(default = "one_u64")]
     pub sample_seed: u64,
+    /// Where the embedding and head words live: "rom" (block RAM with
+    /// initial contents) or "flash" (single-port RAM, SPRAM on the UP5K,
+    /// loaded at reset from the configuration flash). Default: "flash" on
+    /// the ice40-up5k, whose block RAM the core fills, "rom" elsewhere.
+    #[serde(default)]
+    pub store: Option<String>,
+    /// Byte offset of the ends' image in the configuration flash (store =
+    /// "flash"): past the bitstream, written with `iceprog -o`.
+    #[serde(default = "default_flash_offset")]
+    pub flash_offset: u64,
+}
+
+/// The ends' words in block RAM with initial contents, or in RAM loaded
+/// from the configuration flash.
+pub const LM_STORES: [&str; 2] = ["rom", "flash"];
+/// Default `lm.flash_offset`: 1 MiB, far past a UP5K bitstream (104 kB).
+pub const DEFAULT_FLASH_OFFSET: u64 = 0x10_0000;
+/// Lowest `lm.flash_offset`: a UP5K bitstream takes the first 104,090 bytes.
+pub const MIN_FLASH_OFFSET: u64 = 0x2_0000;
+/// Bytes of the iCEBreaker's configuration flash (W25Q128: 16 MiB).
+pub const FLASH_BYTES: u64 = 16 << 20;
+
+fn default_flash_offset() -> u64 {
+    DEFAULT_FLASH_OFFSET
+}
+
+impl LmSection {
+    /// The store on `target`: the explicit one, else "flash" on the UP5K.
+    pub fn store_on(&self, target: &str) -> &str {
+        match &self.store {
+            Some(s) => s,
+            None if target == "ice40-up5k" => "flash",
+            None => "rom",
+        }
+    }
 }
 
 impl Default for LmSection {
@@ -162,6 +197,8 @@ impl Default for LmSection {
             head_lanes: default_head_lanes(),
             temperature: 0.0,
             sample_seed: 1,
+            store: None,
+            flash_offset: DEFAULT_FLASH_OFFSET,
         }
     }
 }
@@ -388,6 +425,31 @@ impl Config {
         if let Some(lm) = &self.lm {
             check_range("lm.head_lanes", lm.head_lanes, 1, 64)?;
             crate::lm::check_temperature(lm.temperature)?;
+            let store = lm.store_on(&self.hw.target);
+            if !LM_STORES.contains(&store) {
+                return Err(ModelError::invalid(
+                    "lm.store",
+                    format!("{store:?} is not a store; use \"rom\" or \"flash\""),
+                ));
+            }
+            if store == "flash" && self.hw.target != "ice40-up5k" {
+                return Err(ModelError::invalid(
+                    "lm.store",
+                    format!(
+                        "\"flash\" needs the ice40-up5k's SPRAM and flash reader, not {}; use \"rom\"",
+                        self.hw.target
+                    ),
+                ));
+            }
+            if !(MIN_FLASH_OFFSET..FLASH_BYTES).contains(&lm.flash_offset) {
+                return Err(ModelError::invalid(
+                    "lm.flash_offset",
+                    format!(
+                        "{:#x} is not in {MIN_FLASH_OFFSET:#x}..{FLASH_BYTES:#x} (past the bitstream, inside the 16 MiB flash)",
+                        lm.flash_offset
+                    ),
+                ));
+            }
         }
         self.quant_params(None)?.validate()
     }

@@ -60,27 +60,40 @@ fn trit_code(t: i8) -> i64 {
     hitnet_model::trit::encode(t).expect("a trit") as i64
 }
 
-/// The four memory images of the ends: (file, text).
+/// Hex digits of an embedding word and of a head word.
+fn emb_hex(w: &[i8]) -> String {
+    fields_hex(w.iter().map(|&t| (trit_code(t), 2)))
+}
+fn head_hex(w: &[i8]) -> String {
+    fields_hex(w.iter().map(|&v| (v as i64, 8)))
+}
+
+/// The flash store's image ([`LmPlan::flash_image`]); None for "rom".
+pub fn flash_image(lm: &LmPlan) -> Option<Vec<u8>> {
+    lm.flash_image()
+}
+
+/// The flash image as the benches' flash model reads it: one byte per line.
+pub const FLASH_HEX: &str = "lm_flash.hex";
+/// The flash image as `iceprog -o OFFSET` writes it.
+pub const FLASH_BIN: &str = "lm_flash.bin";
+
+/// The memory images of the ends: (file, text). The flash store's
+/// embedding and head are in the flash image instead.
 pub fn images(lm: &LmPlan) -> Vec<(String, String)> {
     let im = &lm.images;
     let lines = |words: Vec<String>| words.into_iter().map(|w| w + "\n").collect::<String>();
-    vec![
+    let mut v = vec![
         (
             "lm_emb.hex".into(),
             lines(
-                im.embedding
-                    .iter()
-                    .map(|w| fields_hex(w.iter().map(|&t| (trit_code(t), 2))))
-                    .collect(),
+                im.embedding.iter().map(|w| emb_hex(w)).collect(),
             ),
         ),
         (
             "lm_head.hex".into(),
             lines(
-                im.head
-                    .iter()
-                    .map(|w| fields_hex(w.iter().map(|&v| (v as i64, 8))))
-                    .collect(),
+                im.head.iter().map(|w| head_hex(w)).collect(),
             ),
         ),
         (
@@ -91,7 +104,15 @@ pub fn images(lm: &LmPlan) -> Vec<(String, String)> {
             "lm_noise.hex".into(),
             crate::vlog::hex_image(im.noise.iter().copied(), NOISE_WORD_BITS),
         ),
-    ]
+    ];
+    if let Some(bytes) = flash_image(lm) {
+        v.drain(0..2);
+        v.push((
+            FLASH_HEX.into(),
+            bytes.iter().map(|b| format!("{b:02x}\n")).collect(),
+        ));
+    }
+    v
 }
 
 /// The parameter memories of the ends, as [`crate::parameter_memories`]
@@ -102,7 +123,7 @@ pub fn parameter_memories(lm: &LmPlan) -> Vec<crate::ParamMemory> {
         width: width as usize,
         depth,
     };
-    vec![
+    let mut v = vec![
         m("lm_emb.hex", lm.emb_width, lm.emb_depth),
         m("lm_head.hex", lm.head_width, lm.head_depth),
         m("lm_bias.hex", BIAS_BITS, lm.vocab),
@@ -111,7 +132,107 @@ pub fn parameter_memories(lm: &LmPlan) -> Vec<crate::ParamMemory> {
             NOISE_WORD_BITS,
             hitnet_model::lm::NOISE_ENTRIES,
         ),
-    ]
+    ];
+    if lm.flash.is_some() {
+        // In the flash, not in a block RAM.
+        v.drain(0..2);
+    }
+    v
+}
+
+/// The flash loader of the flash store: SPI mode 0 at clk/2, every
+/// output registered from the cycle counter `lc` (so phase q shows in
+/// cycle q + 1): release from power-down (0xAB), FLASH_WAKE_WAIT cycles
+/// deselected, READ (0x03) at the offset, then the image's bytes, MISO
+/// sampled on the edge that raises SCK (stable since the falling edge a
+/// cycle before). Each `word_bytes` bytes, MSB first, make one RAM word
+/// at `ld_addr` (the padding bits above `width` fall off the shift
+/// register); `loaded` rises at `load_cycles`.
+fn flash_loader(b: &mut Body, f: &hitnet_arch::lm::FlashLayout, aw: u32) {
+    use hitnet_arch::lm::{FLASH_HEADER_CYCLES, FLASH_WAKE_CYCLES, FLASH_WAKE_WAIT};
+    let end = f.load_cycles;
+    let lcw = hitnet_model::fixed::unsigned_bits(end);
+    let s2 = FLASH_WAKE_CYCLES + FLASH_WAKE_WAIT;
+    let ww = f.width;
+    let wb = 8 * f.word_bytes;
+    let bcw = hitnet_model::fixed::unsigned_bits((wb - 1) as u64);
+    note(
+        b,
+        &format!(
+            "Loader: {} bytes from flash offset {:#x} ({} words of {ww} bits, big-endian), SPI mode 0 at clk/2; s_ready low until loaded (cycle {end}).",
+            f.bytes, f.offset, f.depth
+        ),
+    );
+    b.line("    reg loaded;");
+    b.line(format!("    reg [{}:0] lc;", lcw - 1));
+    b.line(format!("    reg [{}:0] ld_addr;", aw - 1));
+    b.line(format!("    reg [{}:0] ld_sh;", ww - 2));
+    b.line(format!("    reg [{}:0] ld_bit;", bcw - 1));
+    b.line(format!(
+        "    wire seg1 = lc < {};",
+        lit(lcw, FLASH_WAKE_CYCLES as i64)
+    ));
+    b.line(format!(
+        "    wire seg2 = (lc >= {}) & (lc < {});",
+        lit(lcw, s2 as i64),
+        lit(lcw, end as i64)
+    ));
+    b.line(format!(
+        "    wire [{}:0] rel = lc - {};",
+        lcw - 1,
+        lit(lcw, s2 as i64)
+    ));
+    b.line(format!(
+        "    wire hdr = rel < {};",
+        lit(lcw, FLASH_HEADER_CYCLES as i64)
+    ));
+    b.line("    wire [7:0] wake_cmd = 8'hab;");
+    b.line(format!(
+        "    wire [31:0] read_cmd = {{8'h03, 24'h{:06x}}};",
+        f.offset
+    ));
+    b.line("    wire smp = seg2 & ~hdr & lc[0];");
+    b.line(format!(
+        "    wire ld_we = smp & (ld_bit == {});",
+        lit(bcw, wb as i64 - 1)
+    ));
+    b.line("    always @(posedge clk) begin");
+    b.line("        if (rst) begin");
+    b.line("            loaded <= 1'b0;");
+    b.line(format!("            lc <= {};", lit(lcw, 0)));
+    b.line(format!("            ld_addr <= {};", lit(aw, 0)));
+    b.line(format!("            ld_bit <= {};", lit(bcw, 0)));
+    b.line("            spi_cs_n <= 1'b1;");
+    b.line("            spi_sck <= 1'b0;");
+    b.line("            spi_mosi <= 1'b0;");
+    b.line("        end else begin");
+    b.line("            spi_cs_n <= ~(seg1 | seg2);");
+    b.line("            spi_sck <= (seg1 | seg2) & lc[0];");
+    b.line("            spi_mosi <= seg1 ? wake_cmd[~lc[3:1]] : seg2 & hdr & read_cmd[~rel[5:1]];");
+    b.line("            if (~loaded) begin");
+    b.line(format!("                lc <= lc + {};", lit(lcw, 1)));
+    b.line(format!(
+        "                if (lc == {}) loaded <= 1'b1;",
+        lit(lcw, end as i64 - 1)
+    ));
+    b.line("            end");
+    b.line("            if (smp) begin");
+    b.line(format!(
+        "                ld_sh <= {{ld_sh[{}:0], spi_miso}};",
+        ww - 3
+    ));
+    b.line(format!(
+        "                ld_bit <= ld_we ? {} : ld_bit + {};",
+        lit(bcw, 0),
+        lit(bcw, 1)
+    ));
+    b.line(format!(
+        "                if (ld_we) ld_addr <= ld_addr + {};",
+        lit(aw, 1)
+    ));
+    b.line("            end");
+    b.line("        end");
+    b.line("    end");
 }
 
 /// The text of `hitnet_lm.v`.
@@ -125,7 +246,11 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
     let hw = ow as usize * plan.out_beats; // hreg bits
     let p = lm.head_lanes;
     let hp = 2 * p * lm.chunks; // hrot bits
-    let aw = hitnet_model::fixed::unsigned_bits((lm.head_depth - 1) as u64);
+    let flash = lm.flash;
+    let aw = hitnet_model::fixed::unsigned_bits(
+        (flash.map_or(lm.head_depth, |f| f.depth) - 1) as u64,
+    );
+    let head_base = flash.map_or(0, |f| f.head_base) as i64;
     let cw = hitnet_model::fixed::unsigned_bits((lm.chunks - 1) as u64);
     let bw = hitnet_model::fixed::unsigned_bits(plan.in_beats.saturating_sub(1) as u64);
     let pw = signed_bits(-127 * p as i64, 127 * p as i64);
@@ -161,11 +286,17 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
          \x20   input wire m_ready,\n\
          \x20   output reg [{}:0] m_token,\n\
          \x20   output wire m_last,\n\
+         {}\
          \x20   output wire idle\n\
          );",
         tb - 1,
         fb - 1,
-        tb - 1
+        tb - 1,
+        if flash.is_some() {
+            "    output reg spi_cs_n,\n    output reg spi_sck,\n    output reg spi_mosi,\n    input wire spi_miso,\n"
+        } else {
+            ""
+        }
     ));
     note(
         &mut b,
@@ -178,8 +309,14 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
     b.line("    reg feeding;");
     b.line(format!("    reg [{}:0] beat;", bw - 1));
     b.line("    wire take = m_valid & m_ready;");
-    b.line("    wire accept = s_valid & ~busy;");
-    b.line("    assign s_ready = ~busy;");
+    if let Some(f) = flash {
+        flash_loader(&mut b, &f, aw);
+        b.line("    wire accept = s_valid & ~busy & loaded;");
+        b.line("    assign s_ready = ~busy & loaded;");
+    } else {
+        b.line("    wire accept = s_valid & ~busy;");
+        b.line("    assign s_ready = ~busy;");
+    }
     b.line(format!("    assign m_last = feed_left == {};", lit(fb, 0)));
     b.line("    always @(posedge clk) begin");
     b.line("        if (rst) begin");
@@ -223,18 +360,53 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
     b.line("            end");
     b.line("        end");
     b.line("    end");
-    note(&mut b, "Embedding ROM: token t's beat k at {t, k}.");
-    image_memory(&mut b, "emb", sw, lm.emb_depth, "\"lm_emb.hex\"", block);
     let eaddr = if lm.beat_bits == 0 {
         "tok".to_string()
     } else {
         format!("{{tok, beat[{}:0]}}", lm.beat_bits - 1)
     };
-    b.line(format!("    reg [{}:0] emb_q;", sw - 1));
+    if let Some(f) = flash {
+        b.line("    reg run;");
+        b.line(format!("    reg [{}:0] waddr;", aw - 1));
+        note(
+            &mut b,
+            "The ends' RAM (SPRAM): embedding word {t, k} at {t, k}, head words from the head base; loader writes, then feed or head reads.",
+        );
+        b.line(format!(
+            "    (* ram_style = \"huge\" *) reg [{}:0] ends [0:{}];",
+            f.width - 1,
+            f.depth - 1
+        ));
+        b.line(format!("    reg [{}:0] ends_q;", f.width - 1));
+        let ea = (lm.token_bits + lm.beat_bits) as usize;
+        let eaddr_w = if ea < aw as usize {
+            format!("{{{}'d0, {eaddr}}}", aw as usize - ea)
+        } else {
+            eaddr.clone()
+        };
+        b.line(format!(
+            "    wire [{}:0] ends_a = ~loaded ? ld_addr : feeding ? {eaddr_w} : waddr;",
+            aw - 1
+        ));
+        note(&mut b, "Single port, no change on a write (the SPRAM's mode).");
+        b.line("    always @(posedge clk) begin");
+        b.line(format!(
+            "        if (ld_we) ends[ends_a] <= {{ld_sh, spi_miso}};"
+        ));
+        b.line("        else ends_q <= ends[ends_a];");
+        b.line("    end");
+        b.line(format!("    wire [{}:0] emb_q = ends_q[{}:0];", sw - 1, sw - 1));
+    } else {
+        note(&mut b, "Embedding ROM: token t's beat k at {t, k}.");
+        image_memory(&mut b, "emb", sw, lm.emb_depth, "\"lm_emb.hex\"", block);
+        b.line(format!("    reg [{}:0] emb_q;", sw - 1));
+    }
     b.line("    reg in_valid;");
     b.line("    reg in_first;");
     b.line("    always @(posedge clk) begin");
-    b.line(format!("        emb_q <= emb[{eaddr}];"));
+    if flash.is_none() {
+        b.line(format!("        emb_q <= emb[{eaddr}];"));
+    }
     b.line("        in_valid <= feeding & ~rst;");
     b.line(format!(
         "        in_first <= feeding & tok_first & (beat == {});",
@@ -262,7 +434,15 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
     b.line("        .m_last(c_last),");
     b.line("        .idle(c_idle)");
     b.line("    );");
-    b.line("    assign idle = ~busy & c_idle;");
+    if flash.is_some() {
+        b.line("    assign idle = ~busy & c_idle & loaded;");
+        b.line("`ifndef SYNTHESIS");
+        b.line("    always @(posedge clk)");
+        b.line("        if (feeding & run) $display(\"ERROR hitnet_lm: the feed and the head read the RAM in one cycle\");");
+        b.line("`endif");
+    } else {
+        b.line("    assign idle = ~busy & c_idle;");
+    }
     note(
         &mut b,
         "The core takes every beat (it is idle when a step starts); a refused beat would be lost.",
@@ -290,8 +470,10 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
         &mut b,
         "Head issue: row, chunk and weight address; the LFSR draws at each row's first chunk.",
     );
-    b.line("    reg run;");
-    b.line(format!("    reg [{}:0] waddr;", aw - 1));
+    if flash.is_none() {
+        b.line("    reg run;");
+        b.line(format!("    reg [{}:0] waddr;", aw - 1));
+    }
     b.line(format!("    reg [{}:0] chunk;", cw - 1));
     b.line(format!("    reg [{}:0] row;", tb - 1));
     b.line("    reg [31:0] lfsr;");
@@ -312,14 +494,14 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
     b.line("    always @(posedge clk) begin");
     b.line("        if (rst) begin");
     b.line("            run <= 1'b0;");
-    b.line(format!("            waddr <= {};", lit(aw, 0)));
+    b.line(format!("            waddr <= {};", lit(aw, head_base)));
     b.line(format!("            chunk <= {};", lit(cw, 0)));
     b.line(format!("            row <= {};", lit(tb, 0)));
     b.line(format!("            lfsr <= 32'h{:08x};", lm.seed));
     b.line("        end else begin");
     b.line("            if (go) begin");
     b.line("                run <= 1'b1;");
-    b.line(format!("                waddr <= {};", lit(aw, 0)));
+    b.line(format!("                waddr <= {};", lit(aw, head_base)));
     b.line(format!("                chunk <= {};", lit(cw, 0)));
     b.line(format!("                row <= {};", lit(tb, 0)));
     b.line("            end else if (run) begin");
@@ -349,14 +531,16 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
         &mut b,
         "Memory reads: the weight word, the row's bias, the noise word at the draw.",
     );
-    image_memory(
-        &mut b,
-        "hw",
-        lm.head_width,
-        lm.head_depth,
-        "\"lm_head.hex\"",
-        block,
-    );
+    if flash.is_none() {
+        image_memory(
+            &mut b,
+            "hw",
+            lm.head_width,
+            lm.head_depth,
+            "\"lm_head.hex\"",
+            block,
+        );
+    }
     image_memory(&mut b, "hb", BIAS_BITS, lm.vocab, "\"lm_bias.hex\"", block);
     image_memory(
         &mut b,
@@ -366,13 +550,23 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
         "\"lm_noise.hex\"",
         block,
     );
-    b.line(format!("    reg [{}:0] w_q;", lm.head_width - 1));
+    if flash.is_some() {
+        b.line(format!(
+            "    wire [{}:0] w_q = ends_q[{}:0];",
+            lm.head_width - 1,
+            lm.head_width - 1
+        ));
+    } else {
+        b.line(format!("    reg [{}:0] w_q;", lm.head_width - 1));
+    }
     b.line(format!("    reg [{}:0] b_q;", BIAS_BITS - 1));
     b.line(format!("    reg [{}:0] n_q;", NOISE_WORD_BITS - 1));
     b.line("    reg v1, f1, e1;");
     b.line(format!("    reg [{}:0] r1;", tb - 1));
     b.line("    always @(posedge clk) begin");
-    b.line("        w_q <= hw[waddr];");
+    if flash.is_none() {
+        b.line("        w_q <= hw[waddr];");
+    }
     b.line("        b_q <= hb[row];");
     b.line("        n_q <= hn[draw];");
     b.line("        v1 <= run & ~rst;");
@@ -592,6 +786,9 @@ pub fn generate(
     for (n, t) in images(lm) {
         d.files.push((n, t.into_bytes()));
     }
+    if let Some(bytes) = flash_image(lm) {
+        d.files.push((FLASH_BIN.into(), bytes));
+    }
     let hashes: serde_json::Map<String, serde_json::Value> = d
         .files
         .iter()
@@ -617,6 +814,17 @@ pub fn generate(
         "seed": lm.seed,
         "head_cycles": lm.head_cycles,
         "memories": parameter_memories(lm),
+        "store": lm.store,
+        "flash": lm.flash.map(|f| serde_json::json!({
+            "offset": f.offset,
+            "bytes": f.bytes,
+            "width": f.width,
+            "depth": f.depth,
+            "head_base": f.head_base,
+            "load_cycles": f.load_cycles,
+            "sprams": f.sprams,
+            "image": FLASH_BIN,
+        })),
         "vocab": lm.tokens,
     });
     m["files"] = hashes.into();

@@ -43,7 +43,9 @@ pub fn run(
     let mut st = sim.stream(Pattern::Always, Pattern::Always);
     let mut lfsr = ends.seed;
     let mut out = LmRun::default();
-    let mut free = 0u64; // first cycle the wrapper can accept a word
+    // First cycle the wrapper can accept a word: after the flash store's
+    // load (if any).
+    let mut free = lm.ready_cycle();
     let last_layer = lm.last_layer;
     for w in words {
         let mut a = free;

@@ -30,6 +30,35 @@ use crate::{io_err, Result, VerifyError};
 /// The token bench, compiled in so an installed binary needs no checkout.
 pub const LM_BENCH: &str = include_str!("../../../sim/tb_hitnet_lm.v");
 
+/// The flash image file the flash model reads (one byte per line).
+pub const FLASH_HEX: &str = "lm_flash.hex";
+
+/// The flash model the benches of the flash store compile with them.
+pub const FLASH_MODEL: &str = include_str!("../../../sim/spi_flash.v");
+
+/// The bench text, the flash image file and the extra parameters and
+/// define of `lm`'s store: the flash model appended, its image written.
+fn with_flash(
+    lm: &LmPlan,
+    bench: &str,
+    work: &Path,
+    params: &mut Vec<(&'static str, i64)>,
+    net: &Netlist,
+) -> Result<(String, Netlist)> {
+    let mut net = net.clone();
+    let Some(f) = lm.flash else {
+        return Ok((bench.to_string(), net));
+    };
+    let bytes = lm.flash_image().expect("a flash store");
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}\n")).collect();
+    let p = work.join(FLASH_HEX);
+    std::fs::write(&p, hex).map_err(io_err("cannot write", &p))?;
+    params.push(("FLASH_OFFSET", f.offset as i64));
+    params.push(("FLASH_BYTES", f.bytes as i64));
+    net.defines.push("LM_FLASH".into());
+    Ok((format!("{bench}\n{FLASH_MODEL}"), net))
+}
+
 /// A token the bench printed with an unknown (x or z) value.
 pub const UNKNOWN_TOKEN: usize = usize::MAX;
 
@@ -80,24 +109,28 @@ pub fn run_lm_bench(
         let v = ((valid.at(cy) as u8) << 1) | ready.at(cy) as u8;
         let _ = writeln!(pat, "{v}");
     }
-    for (name, text) in [
-        ("words.hex", words_file(lm, words)),
-        ("pat.hex", pat),
-        ("tb_hitnet_lm.v", LM_BENCH.to_string()),
-    ] {
-        let p = work.join(name);
-        std::fs::write(&p, text).map_err(io_err("cannot write", &p))?;
-    }
-    let params = [
+    let mut params = vec![
         ("TW", lm.token_bits as i64),
         ("NW", words.len().max(1) as i64),
         ("NCYC", ncyc.max(1) as i64),
         ("EXPECT", expect.max(1) as i64),
-        ("MAX_IDLE", 20 * (lm.head_cycles as i64 + 10_000)),
+        (
+            "MAX_IDLE",
+            20 * (lm.head_cycles as i64 + 10_000) + lm.ready_cycle() as i64,
+        ),
     ];
+    let (bench, net) = with_flash(lm, LM_BENCH, work, &mut params, net)?;
+    for (name, text) in [
+        ("words.hex", words_file(lm, words)),
+        ("pat.hex", pat),
+        ("tb_hitnet_lm.v", bench),
+    ] {
+        let p = work.join(name);
+        std::fs::write(&p, text).map_err(io_err("cannot write", &p))?;
+    }
     let (text, seconds, log) = match simulator {
-        Simulator::Icarus => icarus(net, work, "tb_hitnet_lm", &params)?,
-        Simulator::Verilator => verilator(net, work, "tb_hitnet_lm", &params)?,
+        Simulator::Icarus => icarus(&net, work, "tb_hitnet_lm", &params)?,
+        Simulator::Verilator => verilator(&net, work, "tb_hitnet_lm", &params)?,
     };
     let mut run = parse(&text, &log)?;
     run.seconds = seconds;

@@ -5,6 +5,7 @@
 //! fill its last chunk, several input beats, two layers, one head lane),
 //! sampling and greedy, stalls on both ports; and the committed char model
 //! generating its known answer.
+use hitnet_arch::lm::LmStore;
 use hitnet_model::lm::{LmEnds, TokenWord};
 use hitnet_model::model::{Embedding, OutputLayer, TernaryMatrix, Vocab, VocabLevel};
 use hitnet_sim::Pattern;
@@ -15,6 +16,7 @@ struct Lm {
     plan: hitnet_arch::Plan,
     int: hitnet_model::IntModel,
     ends: LmEnds,
+    store: LmStore,
 }
 
 fn rnd(s: &mut u64) -> u64 {
@@ -56,6 +58,7 @@ fn small(config: &str, vocab: usize, temperature: f64) -> Lm {
         plan,
         int: loaded.int,
         ends,
+        store: LmStore::Rom,
     }
 }
 
@@ -75,7 +78,9 @@ fn bench(
     patch: Option<(&str, &str)>,
     simulator: Simulator,
 ) -> LmReport {
-    let lp = hitnet_arch::lm::LmPlan::new(&lm.plan, &lm.ends, lanes).expect("lm plan");
+    let lp = hitnet_arch::lm::LmPlan::new(&lm.plan, &lm.ends, lanes)
+        .and_then(|p| p.with_store(lm.store))
+        .expect("lm plan");
     let dir = tempfile::tempdir().unwrap();
     let d = hitnet_rtl::lm::generate(
         &lm.plan,
@@ -162,6 +167,80 @@ fn gru_two_layers_greedy_one_lane() {
     run(&lm, 1, &words(3), Pattern::Always, Pattern::Always);
 }
 
+/// The flash store: the embedding and head words in one single-port RAM
+/// that the loader fills from the SPI flash model at reset; no word is
+/// accepted before the plan's load cycle, then every token and cycle as
+/// the simulator's. Icarus and Verilator, stalls on both ports.
+#[test]
+fn flash_store_loads_then_answers() {
+    let mut lm = small(
+        "[model]\ncell = \"lstm\"\ninput_size = 10\nhidden_size = 11\nlayers = 1\n\
+         [hw]\nrows = 4\ncols = 4\ntarget = \"ice40-up5k\"\n",
+        7,
+        1.0,
+    );
+    lm.store = LmStore::Flash { offset: 0x12_3456 };
+    let w = words(7);
+    let r = run(&lm, 5, &w, Pattern::stalled(3, 40), Pattern::stalled(4, 40));
+    let lp = hitnet_arch::lm::LmPlan::new(&lm.plan, &lm.ends, 5)
+        .and_then(|p| p.with_store(lm.store))
+        .unwrap();
+    let f = lp.flash.unwrap();
+    // 7 tokens x 4 beat slots of 8 bits (4 trits), then 7 x 3 head words
+    // of 40 bits: a RAM of 49 words of 40 bits, 245 bytes.
+    assert_eq!((f.width, f.depth, f.bytes, f.head_base), (40, 49, 245, 28));
+    assert_eq!(f.load_cycles, 16 + 256 + 64 + 16 * 245);
+    assert!(r.sim_cycles > f.load_cycles);
+    let v = bench(
+        &lm,
+        5,
+        &w,
+        Pattern::Always,
+        Pattern::stalled(5, 30),
+        None,
+        Simulator::Verilator,
+    );
+    assert!(v.ok(), "{v:#?}");
+    assert_eq!(v.golden, r.golden);
+    // The same ends in ROM: the same tokens, the load earlier.
+    let rom_plan = hitnet_arch::lm::LmPlan::new(&lm.plan, &lm.ends, 5).unwrap();
+    let sim = |p: &hitnet_arch::lm::LmPlan| {
+        hitnet_sim::lm::run(&lm.plan, p, &lm.ends, &w, Pattern::Always, Pattern::Always)
+    };
+    let (a, b) = (sim(&lp), sim(&rom_plan));
+    assert_eq!(a.accepted[0], f.load_cycles);
+    for (x, y) in a.tokens.iter().zip(&b.tokens) {
+        assert_eq!((x.token, x.cycle), (y.token, y.cycle + f.load_cycles));
+    }
+    lm.store = LmStore::Rom;
+    let rom = run(&lm, 5, &w, Pattern::stalled(3, 40), Pattern::stalled(4, 40));
+    assert_eq!(rom.golden, r.golden);
+}
+
+/// The loader reading one byte past the image's start (a wrong offset):
+/// every RAM word shifted, caught on the tokens.
+#[test]
+fn the_bench_catches_a_wrong_flash_offset() {
+    let mut lm = small(
+        "[model]\ncell = \"lstm\"\ninput_size = 10\nhidden_size = 11\nlayers = 1\n\
+         [hw]\nrows = 4\ncols = 4\ntarget = \"ice40-up5k\"\n",
+        7,
+        1.0,
+    );
+    lm.store = LmStore::Flash { offset: 0x10_0000 };
+    let r = bench(
+        &lm,
+        5,
+        &words(7),
+        Pattern::Always,
+        Pattern::Always,
+        Some(("24'h100000", "24'h100001")),
+        Simulator::Icarus,
+    );
+    eprintln!("{:?}", r.first_mismatches);
+    assert!(!r.ok() && r.mismatches > 0 && r.golden_vs_sim == 0);
+}
+
 #[test]
 fn char_model_generates_its_known_answer() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -173,6 +252,7 @@ fn char_model_generates_its_known_answer() {
         plan,
         int: loaded.int,
         ends,
+        store: LmStore::Rom,
     };
     let prompt = lm.ends.encode("ROMEO:\n").unwrap();
     let w = TokenWord::prompt(&prompt, 31);
@@ -318,8 +398,15 @@ fn lm_designs_lint_clean_and_snapshot() {
         ("lstm_lm", "lstm", 10, 11, 1, 4, 4, 7, 5),
         ("gru_lm", "gru", 6, 8, 2, 4, 8, 3, 1),
         ("lstm_lm_p8", "lstm", 16, 16, 1, 4, 8, 40, 8),
+        ("lstm_lm_flash", "lstm", 10, 11, 1, 4, 4, 7, 5),
+        ("gru_lm_flash", "gru", 6, 8, 2, 4, 8, 3, 1),
     ];
     for (name, cell, i, h, layers, rows, cols, vocab, lanes) in cases {
+        let store = if name.ends_with("flash") {
+            LmStore::Flash { offset: 0x10_0000 }
+        } else {
+            LmStore::Rom
+        };
         let lm = small(
             &format!(
                 "[model]\ncell = \"{cell}\"\ninput_size = {i}\nhidden_size = {h}\nlayers = {layers}\n\
@@ -328,7 +415,9 @@ fn lm_designs_lint_clean_and_snapshot() {
             vocab,
             0.5,
         );
-        let lp = hitnet_arch::lm::LmPlan::new(&lm.plan, &lm.ends, lanes).expect("lm plan");
+        let lp = hitnet_arch::lm::LmPlan::new(&lm.plan, &lm.ends, lanes)
+            .and_then(|p| p.with_store(store))
+            .expect("lm plan");
         let d = hitnet_rtl::lm::generate(
             &lm.plan,
             &lp,
@@ -358,7 +447,7 @@ fn lm_designs_lint_clean_and_snapshot() {
         );
         text += &run("iverilog", &["-g2005", "-Wall", "-o", "/dev/null"]);
         assert!(text.trim().is_empty(), "{name}:\n{text}");
-        if name == "lstm_lm" {
+        if name == "lstm_lm" || name == "lstm_lm_flash" {
             let v = d
                 .verilog_files()
                 .find(|(n, _)| *n == "hitnet_lm.v")
