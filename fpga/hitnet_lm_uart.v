@@ -12,7 +12,9 @@
 // rx_error, as does a framing error.
 //
 // The token width must match the generated hitnet_lm (manifest.json, lm);
-// ids up to 255 travel in one byte.
+// ids up to 255 travel in one byte. With HITNET_LM_FLASH defined (the
+// flash store, manifest.json lm.store) hitnet_lm's loader reads the
+// configuration flash through the spi_* pins at reset.
 `default_nettype none
 module hitnet_lm_uart #(
     parameter integer CLK_HZ = 12_000_000,
@@ -25,6 +27,12 @@ module hitnet_lm_uart #(
     output wire uart_tx,
     output reg  rx_error,  // sticky until reset
     output wire busy,      // a word is being received, computed or answered
+`ifdef HITNET_LM_FLASH
+    output wire spi_cs_n,
+    output wire spi_sck,
+    output wire spi_mosi,
+    input  wire spi_miso,
+`endif
     output wire lm_idle    // hitnet_lm's idle
 );
   localparam integer CLKS_PER_BIT = (CLK_HZ + BAUD / 2) / BAUD;
@@ -88,6 +96,12 @@ module hitnet_lm_uart #(
       .m_ready(tx_ready),
       .m_token(m_token),
       .m_last(m_last),
+`ifdef HITNET_LM_FLASH
+      .spi_cs_n(spi_cs_n),
+      .spi_sck(spi_sck),
+      .spi_mosi(spi_mosi),
+      .spi_miso(spi_miso),
+`endif
       .idle(lm_idle)
   );
 

@@ -16,6 +16,10 @@ module tb_hitnet_lm_uart;
   parameter integer NW = 1;
   parameter integer LATENCY_MAX = 100_000;  // cycles allowed per reply byte beyond the serial time
   parameter integer START_WAIT = 64;  // cycles after the start before the first byte
+  // The flash model's image (a board top with the flash store; board_dut.vh
+  // instantiates sim/spi_flash.v, appended to this file, with them).
+  parameter integer FLASH_OFFSET = 0;
+  parameter integer FLASH_BYTES = 1;
 
   localparam integer CLKS_PER_BIT = (CLK_HZ + BAUD / 2) / BAUD;
 

@@ -428,6 +428,7 @@ pub fn verify_routed(job: &GenJob, built: bool) -> Result<GeneratedRouted> {
     let report = hitnet_verify::lm::verify_lm_routed_build(
         &p.loaded.int,
         &e.ends,
+        &e.plan,
         &words,
         job.target,
         &yosys,

@@ -8,7 +8,7 @@ use hitnet_fpga::{
     SynthReport, Target, Wrapped, WrapperKind,
 };
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// One synthesis job: a planned design on a target in a folder.
 pub struct Job<'a> {
@@ -79,6 +79,23 @@ pub struct SynthSummary {
     pub pnr_seed: u64,
     pub model: serde_json::Value,
     pub config: serde_json::Value,
+    /// The language-model ends' flash image (lm.store = "flash"): the
+    /// bitstream does not hold the embedding and head; program both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flash: Option<FlashImage>,
+}
+
+/// The image the flash store's loader reads at reset.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FlashImage {
+    /// `lm_flash.bin` in the build folder.
+    pub image: PathBuf,
+    pub offset: u64,
+    pub bytes: u64,
+    /// Cycles from reset until the first word is accepted.
+    pub load_cycles: u64,
+    /// How to write it next to the bitstream.
+    pub program: String,
 }
 
 /// A job's summary and the wrapped design it built.
@@ -159,6 +176,13 @@ impl Outcome {
                 d.block_rams,
                 d.seconds,
                 r.out_dir.display()
+            );
+        }
+        if let Some(f) = &self.summary.flash {
+            let _ = writeln!(
+                s,
+                "flash:   the embedding and head are not in the bitstream: {} bytes at {:#x}, loaded in {} cycles after reset; program them with {}",
+                f.bytes, f.offset, f.load_cycles, f.program
             );
         }
         let _ = writeln!(
@@ -282,6 +306,22 @@ pub fn run(job: &Job) -> Result<Outcome> {
         )?),
         _ => None,
     };
+    // The flash store's image next to the bitstream.
+    let flash = match lm.as_ref().and_then(|e| e.plan.flash.map(|f| (e, f))) {
+        Some((e, f)) => {
+            let image = job.out.join(hitnet_rtl::lm::FLASH_BIN);
+            let bytes = e.plan.flash_image().expect("a flash store");
+            std::fs::write(&image, bytes).map_err(io(&image))?;
+            Some(FlashImage {
+                program: format!("iceprog -o {:#x} {}", f.offset, image.display()),
+                image,
+                offset: f.offset,
+                bytes: f.bytes,
+                load_cycles: f.load_cycles,
+            })
+        }
+        None => None,
+    };
     // The ends: cycles between two generated tokens.
     let cycles = match &lm {
         Some(e) => e.cycles_per_token(job.plan),
@@ -333,6 +373,7 @@ pub fn run(job: &Job) -> Result<Outcome> {
         model: crate::model_json(job.loaded),
         config: job.config_json.clone(),
         report,
+        flash,
     };
     let path = job.out.join(SUMMARY_FILE);
     let text = serde_json::to_string_pretty(&summary).expect("summary serializes") + "\n";

@@ -29,6 +29,8 @@ pub mod sources {
     pub const HITNET_CHAR: &str = include_str!("../../../fpga/hitnet_char.v");
     pub const HITNET_LM_UART: &str = include_str!("../../../fpga/hitnet_lm_uart.v");
     pub const ULX3S_LM_TOP: &str = include_str!("../../../fpga/ulx3s_lm_top.v");
+    pub const ICEBREAKER_LM_TOP: &str = include_str!("../../../fpga/icebreaker_lm_top.v");
+    pub const ICEBREAKER_LM_PCF: &str = include_str!("../../../fpga/icebreaker_lm.pcf");
 }
 
 /// The language-model ends' module (`hitnet gen` with `[lm]`): the top of
@@ -93,18 +95,46 @@ pub struct Board {
     pub tx_pin: &'static str,
     /// The other inputs with their idle level (button not pressed).
     pub idle_pins: &'static [(&'static str, u8)],
-    /// The board top of the language-model ends (module, file), where
-    /// there is one.
-    lm_top: Option<(&'static str, (&'static str, &'static str))>,
+    /// The board top of the language-model ends, where there is one.
+    lm_top: Option<LmTop>,
+    /// The configuration flash's SPI pins of an LM top with the flash
+    /// store (set by [`Board::for_lm`]).
+    pub flash_pins: Option<FlashPins>,
 }
+
+/// A board top of the language-model ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LmTop {
+    top: &'static str,
+    file: (&'static str, &'static str),
+    /// Its own pin file (else the board's).
+    pins: Option<(&'static str, &'static str)>,
+    flash_pins: Option<FlashPins>,
+}
+
+/// Top-level pins of the configuration flash (SPI mode 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlashPins {
+    pub cs_n: &'static str,
+    pub sck: &'static str,
+    pub mosi: &'static str,
+    pub miso: &'static str,
+}
+
+/// The Verilog macro of the flash store: `hitnet_lm_uart` passes the
+/// loader's SPI pins up.
+pub const LM_FLASH_DEFINE: &str = "HITNET_LM_FLASH";
 
 impl Board {
     /// This board with the top of the language-model ends
     /// (`hitnet_lm_uart`) in place of the core's: same pins.
     pub fn for_lm(&self) -> Option<Board> {
-        self.lm_top.map(|(top, file)| Board {
-            top,
-            top_file: file,
+        self.lm_top.map(|t| Board {
+            top: t.top,
+            top_file: t.file,
+            pins: t.pins.unwrap_or(self.pins),
+            flash_pins: t.flash_pins,
+            lm_top: None,
             ..*self
         })
     }
@@ -138,6 +168,23 @@ impl Board {
             wires.push(format!("  wire dut_{pin} = 1'b{v};\n"));
             conns.push(format!(".{pin}(dut_{pin})"));
         }
+        if let Some(f) = self.flash_pins {
+            // The flash model (sim/spi_flash.v) with the bench's
+            // FLASH_OFFSET and FLASH_BYTES parameters.
+            wires.push(
+                "  wire flash_cs_n, flash_sck, flash_mosi, flash_miso;\n\
+                 \x20 hitnet_spi_flash #(.OFFSET(FLASH_OFFSET), .BYTES(FLASH_BYTES)) flash (.cs_n(flash_cs_n), .sck(flash_sck), .mosi(flash_mosi), .miso(flash_miso));\n"
+                    .to_string(),
+            );
+            for (pin, w) in [
+                (f.cs_n, "flash_cs_n"),
+                (f.sck, "flash_sck"),
+                (f.mosi, "flash_mosi"),
+                (f.miso, "flash_miso"),
+            ] {
+                conns.push(format!(".{pin}({w})"));
+            }
+        }
         format!(
             "{}  {}{p} dut ({});\n",
             wires.concat(),
@@ -160,9 +207,21 @@ impl Board {
                 rx_pin: "RX",
                 tx_pin: "TX",
                 idle_pins: &[("BTN_N", 1)],
-                // The ends do not fit the UP5K's block RAM beside the core
-                // (docs/architecture.md, "Model ends on the chip").
-                lm_top: None,
+                // The ends do not fit the UP5K's block RAM beside the core:
+                // the flash store (SPRAM loaded from the configuration
+                // flash; docs/architecture.md, "Model ends on the chip").
+                lm_top: Some(LmTop {
+                    top: "icebreaker_lm_top",
+                    file: ("icebreaker_lm_top.v", sources::ICEBREAKER_LM_TOP),
+                    pins: Some(("icebreaker_lm.pcf", sources::ICEBREAKER_LM_PCF)),
+                    flash_pins: Some(FlashPins {
+                        cs_n: "FLASH_SSB",
+                        sck: "FLASH_SCK",
+                        mosi: "FLASH_IO0",
+                        miso: "FLASH_IO1",
+                    }),
+                }),
+                flash_pins: None,
             }),
             (Family::Ice40, "ice40-hx8k") => Some(Board {
                 name: "iCE40-HX8K Breakout",
@@ -176,6 +235,7 @@ impl Board {
                 // No user button: power-on reset only.
                 idle_pins: &[],
                 lm_top: None,
+                flash_pins: None,
             }),
             (Family::Ecp5, _) => Some(Board {
                 name: "ULX3S",
@@ -187,7 +247,13 @@ impl Board {
                 rx_pin: "ftdi_txd",
                 tx_pin: "ftdi_rxd",
                 idle_pins: &[("btn_fire1", 0)],
-                lm_top: Some(("ulx3s_lm_top", ("ulx3s_lm_top.v", sources::ULX3S_LM_TOP))),
+                lm_top: Some(LmTop {
+                    top: "ulx3s_lm_top",
+                    file: ("ulx3s_lm_top.v", sources::ULX3S_LM_TOP),
+                    pins: None,
+                    flash_pins: None,
+                }),
+                flash_pins: None,
             }),
             _ => None,
         }
@@ -294,7 +360,7 @@ pub fn wrapper_sources(
 pub fn lm_board(target: &Target) -> Result<Board> {
     uart_board(target)?.for_lm().ok_or_else(|| {
         FpgaError::InvalidDesign(format!(
-            "no board top for the language-model ends on {}: they do not fit its block RAM beside the core (docs/architecture.md, \"Model ends on the chip\"); use an ECP5 target",
+            "no board top for the language-model ends on {}: they do not fit its block RAM beside the core and it has no SPRAM (docs/architecture.md, \"Model ends on the chip\"); use the ice40-up5k or an ECP5 target",
             target.name
         ))
     })
@@ -425,6 +491,20 @@ pub fn wrap(
             .with_param("TW", tw as i64)
             .with_data_files(hex);
         d.keep_module = Some(LM_MODULE.to_string());
+        let flash = manifest["lm"]["store"]["kind"].as_str() == Some("flash");
+        if flash != b.flash_pins.is_some() {
+            return Err(FpgaError::InvalidDesign(format!(
+                "{}: the ends' store is {}, but the {} LM top {} the flash pins; set lm.store to {:?}",
+                manifest_path.display(),
+                if flash { "the flash" } else { "block RAM" },
+                b.name,
+                if b.flash_pins.is_some() { "has" } else { "has not" },
+                if b.flash_pins.is_some() { "flash" } else { "rom" },
+            )));
+        }
+        if flash {
+            d = d.with_define(LM_FLASH_DEFINE, "1");
+        }
         return Ok(Wrapped {
             design: d,
             kind,

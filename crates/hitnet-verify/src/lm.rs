@@ -329,6 +329,9 @@ pub struct Chip<'a> {
     pub params: Option<&'a std::collections::BTreeMap<String, i64>>,
     /// `$readmemh` images the RTL loads from the working folder.
     pub data: &'a [PathBuf],
+    /// The ends' plan: with the flash store, the bench's flash model holds
+    /// its image and the first reply may wait the load.
+    pub lm: &'a LmPlan,
 }
 
 /// Runs the words' bytes through `chip` in `work` (Icarus).
@@ -348,9 +351,24 @@ pub fn run_chip(
             let _ = writeln!(hex, "{x:02x}");
         }
     }
+    let mut params = vec![
+        ("CLK_HZ", clk_hz as i64),
+        ("BAUD", baud as i64),
+        ("NW", words.len().max(1) as i64),
+        ("LATENCY_MAX", 100_000 + chip.lm.ready_cycle() as i64),
+    ];
+    let (bench, net) = with_flash(chip.lm, LM_UART_BENCH, work, &mut params, chip.net)?;
+    if chip.lm.flash.is_some() != chip.board.flash_pins.is_some() {
+        return Err(VerifyError::Netlist(format!(
+            "the {} top {} flash pins, but the ends' store is {}",
+            chip.board.name,
+            if chip.board.flash_pins.is_some() { "has" } else { "has no" },
+            if chip.lm.flash.is_some() { "the flash" } else { "block RAM" }
+        )));
+    }
     for (name, text) in [
         ("words.hex", hex),
-        ("tb_hitnet_lm_uart.v", LM_UART_BENCH.to_string()),
+        ("tb_hitnet_lm_uart.v", bench),
         ("board_dut.vh", chip.board.bench_instance(chip.params)),
     ] {
         let p = work.join(name);
@@ -362,12 +380,7 @@ pub fn run_chip(
             std::fs::copy(f, &to).map_err(io_err("cannot copy", f))?;
         }
     }
-    let params = [
-        ("CLK_HZ", clk_hz as i64),
-        ("BAUD", baud as i64),
-        ("NW", words.len().max(1) as i64),
-    ];
-    let (text, seconds, log) = icarus(chip.net, work, "tb_hitnet_lm_uart", &params)?;
+    let (text, seconds, log) = icarus(&net, work, "tb_hitnet_lm_uart", &params)?;
     let bad = |line: &str| VerifyError::Protocol {
         line: line.to_string(),
         log: log.clone(),
@@ -507,9 +520,11 @@ pub fn verify_lm_routed(
 /// flow's `wrapped` design, placed and routed in `build_dir`): its routed
 /// netlist with the cell models of `yosys` against the RTL of the same
 /// board top. The report goes with the work folder `build_dir/verify-routed`.
+#[allow(clippy::too_many_arguments)]
 pub fn verify_lm_routed_build(
     int: &IntModel,
     ends: &LmEnds,
+    lm: &LmPlan,
     words: &[TokenWord],
     target: &hitnet_fpga::Target,
     yosys: &str,
@@ -521,8 +536,16 @@ pub fn verify_lm_routed_build(
     let (routed_v, _) = crate::routed::routed_verilog(yosys, build_dir, board.top, target.family)?;
     let datdir = crate::cells::yosys_datdir(yosys)?;
     let routed = crate::cells::netlist_with_models(target.family, &routed_v, &datdir)?;
+    // The board top's own macros (the flash store's); with_flash adds the
+    // bench's.
     let rtl = Netlist {
         files: wrapped.design.files.clone(),
+        defines: wrapped
+            .design
+            .defines
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect(),
         ..Default::default()
     };
     let baud = wrapped
@@ -540,12 +563,14 @@ pub fn verify_lm_routed_build(
             net: &rtl,
             params: Some(&wrapped.design.params),
             data: &wrapped.design.data_files,
+            lm,
         },
         &Chip {
             board: &board,
             net: &routed,
             params: None,
             data: &[],
+            lm,
         },
         board.clk_hz,
         baud,

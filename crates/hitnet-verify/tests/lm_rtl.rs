@@ -509,6 +509,7 @@ fn char_model_routed_ulx3s_at_the_pins() {
     let rep = hitnet_verify::lm::verify_lm_routed_build(
         &loaded.int,
         &ends,
+        &lp,
         &words,
         t,
         &yosys,
