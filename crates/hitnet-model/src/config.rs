@@ -624,6 +624,29 @@ mod tests {
     }
 
     #[test]
+    fn lm_store_defaults_and_refusals() {
+        let base = "[model]\ncell = \"lstm\"\ninput_size = 4\nhidden_size = 4\n";
+        let c = Config::parse(&format!("{base}[lm]\n"), "c.toml").unwrap();
+        let lm = c.lm.unwrap();
+        assert_eq!(lm.store_on(&c.hw.target), "flash");
+        assert_eq!(lm.store_on("ecp5-25k"), "rom");
+        assert_eq!(lm.flash_offset, DEFAULT_FLASH_OFFSET);
+        let ecp5 = "[hw]\ntarget = \"ecp5-25k\"\n";
+        let cases = [
+            (format!("{base}[lm]\nstore = \"eeprom\"\n"), "lm.store"),
+            (format!("{base}{ecp5}[lm]\nstore = \"flash\"\n"), "lm.store"),
+            (format!("{base}[lm]\nflash_offset = 0x1000\n"), "lm.flash_offset"),
+            (format!("{base}[lm]\nflash_offset = 0x1000000\n"), "lm.flash_offset"),
+        ];
+        for (t, key) in cases {
+            let e = parse_err(&t);
+            assert!(e.contains(key), "{t}: {e}");
+        }
+        // "rom" is accepted anywhere, the ECP5 default.
+        assert!(Config::parse(&format!("{base}{ecp5}[lm]\n"), "c.toml").is_ok());
+    }
+
+    #[test]
     fn unknown_key_is_named() {
         let e = parse_err("[model]\ncell = \"lstm\"\ninput_size = 4\nhidden_size = 4\nbogus = 1\n");
         assert!(e.starts_with("c.toml: line 5"), "{e}");

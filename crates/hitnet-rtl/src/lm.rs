@@ -455,15 +455,27 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
         "    wire hbeat = c_valid & (c_layer == {});",
         lit(lw, lm.last_layer as i64)
     ));
-    b.line(format!("    reg [{}:0] hreg;", hw - 1));
+    // The flash store (the UP5K, short of logic cells) rotates h in hreg
+    // itself: the head runs only after the last beat and the next beats
+    // come after its token, so one register serves both.
+    let merged = flash.is_some();
+    let hr = if merged { hw.max(hp) } else { hw };
+    b.line(format!("    reg [{}:0] hreg;", hr - 1));
     b.line("    reg go;");
     let shift = if hw == ow as usize {
         "c_data".to_string()
     } else {
         format!("{{c_data, hreg[{}:{ow}]}}", hw - 1)
     };
+    let shift = if hr > hw {
+        format!("{{{}'d0, {shift}}}", hr - hw)
+    } else {
+        shift
+    };
     b.line("    always @(posedge clk) begin");
-    b.line(format!("        if (hbeat) hreg <= {shift};"));
+    if !merged {
+        b.line(format!("        if (hbeat) hreg <= {shift};"));
+    }
     b.line("        go <= hbeat & c_last & ~rst;");
     b.line("    end");
     note(
@@ -574,27 +586,50 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
     b.line("        e1 <= c_end;");
     b.line("        r1 <= row;");
     b.line("    end");
-    note(
-        &mut b,
-        "h as head_lanes-trit chunks, rotated one chunk per read word (a row takes a full turn).",
-    );
-    b.line(format!("    reg [{}:0] hrot;", hp - 1));
-    let load = if hp > hw {
-        format!("{{{}'d0, hreg}}", hp - hw)
-    } else if hp == hw {
-        "hreg".to_string()
-    } else {
-        format!("hreg[{}:0]", hp - 1)
-    };
-    let rot = if lm.chunks == 1 {
-        "hrot".to_string()
-    } else {
-        format!("{{hrot[{}:0], hrot[{}:{}]}}", 2 * p - 1, hp - 1, 2 * p)
-    };
-    b.line("    always @(posedge clk) begin");
-    b.line(format!("        if (go) hrot <= {load};"));
-    b.line(format!("        else if (v1) hrot <= {rot};"));
-    b.line("    end");
+    let hsrc = if merged { "hreg" } else { "hrot" };
+    if merged {
+        let rot = if lm.chunks == 1 {
+            format!("hreg[{}:0]", hp - 1)
+        } else {
+            format!("{{hreg[{}:0], hreg[{}:{}]}}", 2 * p - 1, hp - 1, 2 * p)
+        };
+        let rot = if hr > hp {
+            format!("{{hreg[{}:{hp}], {rot}}}", hr - 1)
+        } else {
+            rot
+        };
+        note(
+            &mut b,
+            "h beats shift in; at each head read word h rotates one head_lanes-trit chunk (a row takes a full turn).",
+        );
+        b.line("    always @(posedge clk) begin");
+        b.line(format!("        if (hbeat) hreg <= {shift};"));
+        b.line(format!("        else if (v1) hreg <= {rot};"));
+        b.line("    end");
+    }
+    if !merged {
+        note(
+            &mut b,
+            "h as head_lanes-trit chunks, rotated one chunk per read word (a row takes a full turn).",
+        );
+        b.line(format!("    reg [{}:0] hrot;", hp - 1));
+        let load = if hp > hw {
+            format!("{{{}'d0, hreg}}", hp - hw)
+        } else if hp == hw {
+            "hreg".to_string()
+        } else {
+            format!("hreg[{}:0]", hp - 1)
+        };
+        let rot = if lm.chunks == 1 {
+            "hrot".to_string()
+        } else {
+            format!("{{hrot[{}:0], hrot[{}:{}]}}", 2 * p - 1, hp - 1, 2 * p)
+        };
+        b.line("    always @(posedge clk) begin");
+        b.line(format!("        if (go) hrot <= {load};"));
+        b.line(format!("        else if (v1) hrot <= {rot};"));
+        b.line("    end");
+    }
     // Pipelined sum: the lanes' terms registered, then one register per
     // adder-tree level (a block-RAM output through a whole tree misses the
     // ECP5's 100 MHz), bias + noise riding along.
@@ -607,7 +642,7 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
     b.line(format!("    reg [{}:0] rr;", tb - 1));
     b.line("    always @(posedge clk) begin");
     b.line("        wr <= w_q;");
-    b.line(format!("        zr <= hrot[{}:0];", 2 * p - 1));
+    b.line(format!("        zr <= {hsrc}[{}:0];", 2 * p - 1));
     b.line("        br <= b_q;");
     b.line("        nr <= n_q;");
     b.line("        vr <= v1 & ~rst;");

@@ -371,6 +371,79 @@ fn char_netlist(target: &str, prompt: &str, feed: usize) -> (LmReport, String) {
     (r, text)
 }
 
+/// The flash store synthesized for the UP5K: Yosys maps the ends' RAM to
+/// SB_SPRAM256KA, and the netlist (Icarus, Yosys's iCE40 cell models,
+/// the SPRAM's included) loads it from the flash model and answers as the
+/// simulator, token by token and cycle by cycle.
+#[test]
+fn flash_store_netlist_ice40_spram() {
+    let mut lm = small(
+        "[model]\ncell = \"lstm\"\ninput_size = 10\nhidden_size = 11\nlayers = 1\n\
+         [hw]\nrows = 4\ncols = 4\ntarget = \"ice40-up5k\"\n",
+        7,
+        1.0,
+    );
+    lm.store = LmStore::Flash { offset: 0x10_0000 };
+    let lp = hitnet_arch::lm::LmPlan::new(&lm.plan, &lm.ends, 5)
+        .and_then(|p| p.with_store(lm.store))
+        .unwrap();
+    let t = hitnet_fpga::Target::from_name("ice40-up5k").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let gen = dir.path().join("gen");
+    let d = hitnet_rtl::lm::generate(
+        &lm.plan,
+        &lp,
+        serde_json::json!({}),
+        hitnet_rtl::Bram::Inferred,
+        false,
+    );
+    d.write(&gen).unwrap();
+    let mut design = hitnet_fpga::Design::new(
+        d.verilog_files().map(|(n, _)| gen.join(n)).collect(),
+        "hitnet_lm",
+        50.0,
+    );
+    design.data_files = d
+        .files
+        .iter()
+        .filter(|(n, _)| n.ends_with(".hex"))
+        .map(|(n, _)| gen.join(n))
+        .collect();
+    let syn = hitnet_fpga::run_synth(
+        &design,
+        t,
+        &dir.path().join("build"),
+        &hitnet_fpga::FlowOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let log = std::fs::read_to_string(dir.path().join("build/synth.log")).unwrap();
+    assert!(
+        log.contains("SB_SPRAM256KA"),
+        "the ends' RAM is not in SPRAM"
+    );
+    let net = hitnet_verify::cells::for_synth(t.family, &syn).unwrap_or_else(|e| panic!("{e}"));
+    let w = TokenWord::prompt(&[1, 6], 2);
+    let r = verify_lm(
+        &net,
+        &lm.plan,
+        &lp,
+        &lm.ends,
+        &lm.int,
+        &w,
+        Pattern::Always,
+        Pattern::stalled(3, 20),
+        &dir.path().join("verify"),
+        Simulator::Icarus,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    eprintln!(
+        "UP5K flash-store netlist: {} tokens, {} cycles, {} mismatches, {:.1} s",
+        r.tokens, r.bench_cycles, r.mismatches, r.seconds
+    );
+    assert!(r.ok(), "{r:#?}");
+    assert_eq!(r.tokens, 4);
+}
+
 /// In CI: two prompt steps and two fed-back tokens (about 3,300 cycles,
 /// a minute of Icarus on the netlist).
 #[test]
