@@ -41,8 +41,10 @@ pub enum LmStore {
 /// SPI clocks of the wake-up command (0xAB, release from power-down).
 pub const FLASH_WAKE_CYCLES: u64 = 16;
 /// Cycles with the flash deselected after the wake-up (tRES1 is 3 us:
-/// 256 cycles are 5.1 us at 50 MHz, 21 us at the iCEBreaker's 12 MHz).
-pub const FLASH_WAKE_WAIT: u64 = 256;
+/// 368 cycles are 7.4 us at 50 MHz, 31 us at the iCEBreaker's 12 MHz).
+/// The READ then starts at cycle 384, a multiple of 64, so the header's
+/// bit index is bits [5:1] of the loader's counter (no subtractor).
+pub const FLASH_WAKE_WAIT: u64 = 368;
 /// Cycles of the READ command (0x03) and its 24-bit address, clk/2 per bit.
 pub const FLASH_HEADER_CYCLES: u64 = 64;
 /// Cycles per byte read (clk/2 per bit).

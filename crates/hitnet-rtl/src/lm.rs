@@ -163,29 +163,17 @@ fn flash_loader(b: &mut Body, f: &hitnet_arch::lm::FlashLayout, aw: u32) {
             f.bytes, f.offset, f.depth
         ),
     );
+    assert_eq!(s2 % 64, 0, "the READ starts at a multiple of 64 cycles");
     b.line("    reg loaded;");
     b.line(format!("    reg [{}:0] lc;", lcw - 1));
     b.line(format!("    reg [{}:0] ld_addr;", aw - 1));
     b.line(format!("    reg [{}:0] ld_sh;", ww - 2));
     b.line(format!("    reg [{}:0] ld_bit;", bcw - 1));
-    b.line(format!(
-        "    wire seg1 = lc < {};",
-        lit(lcw, FLASH_WAKE_CYCLES as i64)
-    ));
-    b.line(format!(
-        "    wire seg2 = (lc >= {}) & (lc < {});",
-        lit(lcw, s2 as i64),
-        lit(lcw, end as i64)
-    ));
-    b.line(format!(
-        "    wire [{}:0] rel = lc - {};",
-        lcw - 1,
-        lit(lcw, s2 as i64)
-    ));
-    b.line(format!(
-        "    wire hdr = rel < {};",
-        lit(lcw, FLASH_HEADER_CYCLES as i64)
-    ));
+    note(
+        b,
+        "Segments of lc, registered: seg1 the wake-up, seg2 the READ, hdr its command and address.",
+    );
+    b.line("    reg seg1, seg2, hdr;");
     b.line("    wire [7:0] wake_cmd = 8'hab;");
     b.line(format!(
         "    wire [31:0] read_cmd = {{8'h03, 24'h{:06x}}};",
@@ -196,25 +184,41 @@ fn flash_loader(b: &mut Body, f: &hitnet_arch::lm::FlashLayout, aw: u32) {
         "    wire ld_we = smp & (ld_bit == {});",
         lit(bcw, wb as i64 - 1)
     ));
+    let at = |v: u64| format!("lc == {}", lit(lcw, v as i64));
     b.line("    always @(posedge clk) begin");
     b.line("        if (rst) begin");
     b.line("            loaded <= 1'b0;");
     b.line(format!("            lc <= {};", lit(lcw, 0)));
     b.line(format!("            ld_addr <= {};", lit(aw, 0)));
     b.line(format!("            ld_bit <= {};", lit(bcw, 0)));
+    b.line("            seg1 <= 1'b1;");
+    b.line("            seg2 <= 1'b0;");
+    b.line("            hdr <= 1'b0;");
     b.line("            spi_cs_n <= 1'b1;");
     b.line("            spi_sck <= 1'b0;");
     b.line("            spi_mosi <= 1'b0;");
     b.line("        end else begin");
     b.line("            spi_cs_n <= ~(seg1 | seg2);");
     b.line("            spi_sck <= (seg1 | seg2) & lc[0];");
-    b.line("            spi_mosi <= seg1 ? wake_cmd[~lc[3:1]] : seg2 & hdr & read_cmd[~rel[5:1]];");
+    b.line("            spi_mosi <= seg1 ? wake_cmd[~lc[3:1]] : hdr & read_cmd[~lc[5:1]];");
     b.line("            if (~loaded) begin");
     b.line(format!("                lc <= lc + {};", lit(lcw, 1)));
     b.line(format!(
-        "                if (lc == {}) loaded <= 1'b1;",
-        lit(lcw, end as i64 - 1)
+        "                if ({}) seg1 <= 1'b0;",
+        at(FLASH_WAKE_CYCLES - 1)
     ));
+    b.line(format!("                if ({}) begin", at(s2 - 1)));
+    b.line("                    seg2 <= 1'b1;");
+    b.line("                    hdr <= 1'b1;");
+    b.line("                end");
+    b.line(format!(
+        "                if ({}) hdr <= 1'b0;",
+        at(s2 + FLASH_HEADER_CYCLES - 1)
+    ));
+    b.line(format!("                if ({}) begin", at(end - 1)));
+    b.line("                    seg2 <= 1'b0;");
+    b.line("                    loaded <= 1'b1;");
+    b.line("                end");
     b.line("            end");
     b.line("            if (smp) begin");
     b.line(format!(

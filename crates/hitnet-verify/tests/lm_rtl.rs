@@ -189,7 +189,7 @@ fn flash_store_loads_then_answers() {
     // 7 tokens x 4 beat slots of 8 bits (4 trits), then 7 x 3 head words
     // of 40 bits: a RAM of 49 words of 40 bits, 245 bytes.
     assert_eq!((f.width, f.depth, f.bytes, f.head_base), (40, 49, 245, 28));
-    assert_eq!(f.load_cycles, 16 + 256 + 64 + 16 * 245);
+    assert_eq!(f.load_cycles, 16 + 368 + 64 + 16 * 245);
     assert!(r.sim_cycles > f.load_cycles);
     let v = bench(
         &lm,
