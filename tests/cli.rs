@@ -766,6 +766,43 @@ fn verify_generate_on_the_verilated_ends() {
     assert_eq!(j["report"]["bench_tokens"], 38);
     assert_eq!(j["report"]["simulator"], "verilator");
     assert_eq!(j["report"]["bench_cycles"], j["report"]["sim_cycles"]);
+    // The UP5K build: embedding and head in SPRAM, loaded from the flash
+    // model first; the same text, the load and 4 head lanes later.
+    let up5k = concat!(env!("CARGO_MANIFEST_DIR"), "/fpga/configs/up5k-char-lm.toml");
+    let f = json(&hitnet(&[
+        "verify",
+        "--config",
+        up5k,
+        "--generate",
+        "ROMEO:\n",
+        "--stage",
+        "rtl",
+        "--out",
+        dir.path().join("f").to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(f["text"], "This doth in my reared wours and");
+    assert_eq!(f["report"]["mismatches"], 0);
+    assert_eq!(f["report"]["bench_cycles"], f["report"]["sim_cycles"]);
+    assert!(f["report"]["bench_cycles"].as_u64() > j["report"]["bench_cycles"].as_u64());
+    let gf = dir.path().join("gf");
+    let m = json(&hitnet(&[
+        "gen",
+        "--config",
+        up5k,
+        "--out",
+        gf.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(m["top"], "hitnet_lm");
+    let man: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(gf.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(man["lm"]["store"]["kind"], "flash");
+    assert_eq!(
+        std::fs::metadata(gf.join("lm_flash.bin")).unwrap().len(),
+        man["lm"]["flash"]["bytes"].as_u64().unwrap()
+    );
+    assert!(!gf.join("lm_head.hex").exists());
     let g = dir.path().join("g");
     let j = json(&hitnet(&[
         "gen",
@@ -813,9 +850,27 @@ fn verify_generate_on_the_verilated_ends() {
                 "--stage",
                 "routed",
                 "--target",
-                "ice40-up5k",
+                "ice40-hx8k",
             ],
             "no board top for the language-model ends",
+        ),
+        (
+            // The ECP5 config's ends are in block RAM; the iCEBreaker's
+            // LM top takes the flash store.
+            vec![
+                "verify",
+                "--config",
+                cfg,
+                "--generate",
+                "a",
+                "--stage",
+                "routed",
+                "--target",
+                "ice40-up5k",
+                "--out",
+                out_s,
+            ],
+            "set lm.store to \"flash\"",
         ),
         (
             vec![
