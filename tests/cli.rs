@@ -768,7 +768,10 @@ fn verify_generate_on_the_verilated_ends() {
     assert_eq!(j["report"]["bench_cycles"], j["report"]["sim_cycles"]);
     // The UP5K build: embedding and head in SPRAM, loaded from the flash
     // model first; the same text, the load and 4 head lanes later.
-    let up5k = concat!(env!("CARGO_MANIFEST_DIR"), "/fpga/configs/up5k-char-lm.toml");
+    let up5k = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fpga/configs/up5k-char-lm.toml"
+    );
     let f = json(&hitnet(&[
         "verify",
         "--config",

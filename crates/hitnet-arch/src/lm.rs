@@ -247,8 +247,7 @@ impl LmPlan {
                 let width = self.emb_width.max(self.head_width);
                 let word_bytes = width.div_ceil(8);
                 let depth = self.emb_depth + self.head_depth;
-                let sprams =
-                    width.div_ceil(SPRAM_WIDTH) as usize * depth.div_ceil(SPRAM_DEPTH);
+                let sprams = width.div_ceil(SPRAM_WIDTH) as usize * depth.div_ceil(SPRAM_DEPTH);
                 if sprams > SPRAM_COUNT {
                     return Err(shape_err(
                         "lm.store",
@@ -261,7 +260,9 @@ impl LmPlan {
                 if offset + bytes > 1 << 24 {
                     return Err(shape_err(
                         "lm.flash_offset",
-                        format!("{offset:#x} + {bytes} bytes is past the flash's 24-bit address space"),
+                        format!(
+                            "{offset:#x} + {bytes} bytes is past the flash's 24-bit address space"
+                        ),
                     ));
                 }
                 Some(FlashLayout {

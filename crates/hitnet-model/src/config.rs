@@ -635,8 +635,14 @@ mod tests {
         let cases = [
             (format!("{base}[lm]\nstore = \"eeprom\"\n"), "lm.store"),
             (format!("{base}{ecp5}[lm]\nstore = \"flash\"\n"), "lm.store"),
-            (format!("{base}[lm]\nflash_offset = 0x1000\n"), "lm.flash_offset"),
-            (format!("{base}[lm]\nflash_offset = 0x1000000\n"), "lm.flash_offset"),
+            (
+                format!("{base}[lm]\nflash_offset = 0x1000\n"),
+                "lm.flash_offset",
+            ),
+            (
+                format!("{base}[lm]\nflash_offset = 0x1000000\n"),
+                "lm.flash_offset",
+            ),
         ];
         for (t, key) in cases {
             let e = parse_err(&t);

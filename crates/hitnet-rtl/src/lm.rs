@@ -86,15 +86,11 @@ pub fn images(lm: &LmPlan) -> Vec<(String, String)> {
     let mut v = vec![
         (
             "lm_emb.hex".into(),
-            lines(
-                im.embedding.iter().map(|w| emb_hex(w)).collect(),
-            ),
+            lines(im.embedding.iter().map(|w| emb_hex(w)).collect()),
         ),
         (
             "lm_head.hex".into(),
-            lines(
-                im.head.iter().map(|w| head_hex(w)).collect(),
-            ),
+            lines(im.head.iter().map(|w| head_hex(w)).collect()),
         ),
         (
             "lm_bias.hex".into(),
@@ -251,9 +247,8 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
     let p = lm.head_lanes;
     let hp = 2 * p * lm.chunks; // hrot bits
     let flash = lm.flash;
-    let aw = hitnet_model::fixed::unsigned_bits(
-        (flash.map_or(lm.head_depth, |f| f.depth) - 1) as u64,
-    );
+    let aw =
+        hitnet_model::fixed::unsigned_bits((flash.map_or(lm.head_depth, |f| f.depth) - 1) as u64);
     let head_base = flash.map_or(0, |f| f.head_base) as i64;
     let cw = hitnet_model::fixed::unsigned_bits((lm.chunks - 1) as u64);
     let bw = hitnet_model::fixed::unsigned_bits(plan.in_beats.saturating_sub(1) as u64);
@@ -392,14 +387,19 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
             "    wire [{}:0] ends_a = ~loaded ? ld_addr : feeding ? {eaddr_w} : waddr;",
             aw - 1
         ));
-        note(&mut b, "Single port, no change on a write (the SPRAM's mode).");
+        note(
+            &mut b,
+            "Single port, no change on a write (the SPRAM's mode).",
+        );
         b.line("    always @(posedge clk) begin");
-        b.line(format!(
-            "        if (ld_we) ends[ends_a] <= {{ld_sh, spi_miso}};"
-        ));
+        b.line("        if (ld_we) ends[ends_a] <= {ld_sh, spi_miso};");
         b.line("        else ends_q <= ends[ends_a];");
         b.line("    end");
-        b.line(format!("    wire [{}:0] emb_q = ends_q[{}:0];", sw - 1, sw - 1));
+        b.line(format!(
+            "    wire [{}:0] emb_q = ends_q[{}:0];",
+            sw - 1,
+            sw - 1
+        ));
     } else {
         note(&mut b, "Embedding ROM: token t's beat k at {t, k}.");
         image_memory(&mut b, "emb", sw, lm.emb_depth, "\"lm_emb.hex\"", block);

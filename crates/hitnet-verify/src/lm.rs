@@ -362,8 +362,16 @@ pub fn run_chip(
         return Err(VerifyError::Netlist(format!(
             "the {} top {} flash pins, but the ends' store is {}",
             chip.board.name,
-            if chip.board.flash_pins.is_some() { "has" } else { "has no" },
-            if chip.lm.flash.is_some() { "the flash" } else { "block RAM" }
+            if chip.board.flash_pins.is_some() {
+                "has"
+            } else {
+                "has no"
+            },
+            if chip.lm.flash.is_some() {
+                "the flash"
+            } else {
+                "block RAM"
+            }
         )));
     }
     for (name, text) in [
