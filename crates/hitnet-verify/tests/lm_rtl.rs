@@ -300,24 +300,22 @@ fn the_bench_catches_a_wrong_draw_order() {
     assert!(!r.ok() && r.mismatches > 0 && r.golden_vs_sim == 0);
 }
 
-/// The char model's ends synthesized for `target` by the flow's synth
-/// step (top hitnet_lm), the netlist simulated with the Yosys cell models.
-fn char_netlist(target: &str, prompt: &str, feed: usize) -> (LmReport, String) {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let cfg = hitnet_model::Config::load(&root.join("models/char-lstm64.toml")).expect("config");
-    let loaded = hitnet_model::load(&cfg).expect("model");
-    let ends = LmEnds::from_model(&loaded.model, 0.8, 1).expect("ends");
-    let plan = hitnet_arch::Plan::new(&loaded.int, hitnet_arch::Shape::of(&cfg.hw)).expect("plan");
-    let lp = hitnet_arch::lm::LmPlan::new(&plan, &ends, 8).expect("lm plan");
+/// `hitnet_lm` of `lp` synthesized alone for `target` by the flow's synth
+/// step in `dir`: the netlist with the Yosys cell models.
+fn synth_netlist(
+    plan: &hitnet_arch::Plan,
+    lp: &hitnet_arch::lm::LmPlan,
+    target: &str,
+    dir: &std::path::Path,
+) -> Netlist {
     let t = hitnet_fpga::Target::from_name(target).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let gen = dir.path().join("gen");
+    let gen = dir.join("gen");
     let bram = if t.family == hitnet_fpga::Family::Ecp5 {
         hitnet_rtl::Bram::Dp16kd
     } else {
         hitnet_rtl::Bram::Inferred
     };
-    let d = hitnet_rtl::lm::generate(&plan, &lp, serde_json::json!({}), bram, false);
+    let d = hitnet_rtl::lm::generate(plan, lp, serde_json::json!({}), bram, false);
     d.write(&gen).unwrap();
     let mut design = hitnet_fpga::Design::new(
         d.verilog_files().map(|(n, _)| gen.join(n)).collect(),
@@ -333,7 +331,7 @@ fn char_netlist(target: &str, prompt: &str, feed: usize) -> (LmReport, String) {
     let syn = hitnet_fpga::run_synth(
         &design,
         t,
-        &dir.path().join("build"),
+        &dir.join("build"),
         &hitnet_fpga::FlowOptions::default(),
     )
     .unwrap_or_else(|e| panic!("{e}"));
@@ -341,7 +339,20 @@ fn char_netlist(target: &str, prompt: &str, feed: usize) -> (LmReport, String) {
         "{target}: synthesized in {:.0} s: {:?}",
         syn.seconds, syn.yosys_summary
     );
-    let net = hitnet_verify::cells::for_synth(t.family, &syn).unwrap_or_else(|e| panic!("{e}"));
+    hitnet_verify::cells::for_synth(t.family, &syn).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The char model's ends synthesized for `target` by the flow's synth
+/// step (top hitnet_lm), the netlist simulated with the Yosys cell models.
+fn char_netlist(target: &str, prompt: &str, feed: usize) -> (LmReport, String) {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let cfg = hitnet_model::Config::load(&root.join("models/char-lstm64.toml")).expect("config");
+    let loaded = hitnet_model::load(&cfg).expect("model");
+    let ends = LmEnds::from_model(&loaded.model, 0.8, 1).expect("ends");
+    let plan = hitnet_arch::Plan::new(&loaded.int, hitnet_arch::Shape::of(&cfg.hw)).expect("plan");
+    let lp = hitnet_arch::lm::LmPlan::new(&plan, &ends, 8).expect("lm plan");
+    let dir = tempfile::tempdir().unwrap();
+    let net = synth_netlist(&plan, &lp, target, dir.path());
     let prompt = ends.encode(prompt).unwrap();
     let n = prompt.len();
     let w = TokenWord::prompt(&prompt, feed);
@@ -387,41 +398,13 @@ fn flash_store_netlist_ice40_spram() {
     let lp = hitnet_arch::lm::LmPlan::new(&lm.plan, &lm.ends, 5)
         .and_then(|p| p.with_store(lm.store))
         .unwrap();
-    let t = hitnet_fpga::Target::from_name("ice40-up5k").unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let gen = dir.path().join("gen");
-    let d = hitnet_rtl::lm::generate(
-        &lm.plan,
-        &lp,
-        serde_json::json!({}),
-        hitnet_rtl::Bram::Inferred,
-        false,
-    );
-    d.write(&gen).unwrap();
-    let mut design = hitnet_fpga::Design::new(
-        d.verilog_files().map(|(n, _)| gen.join(n)).collect(),
-        "hitnet_lm",
-        50.0,
-    );
-    design.data_files = d
-        .files
-        .iter()
-        .filter(|(n, _)| n.ends_with(".hex"))
-        .map(|(n, _)| gen.join(n))
-        .collect();
-    let syn = hitnet_fpga::run_synth(
-        &design,
-        t,
-        &dir.path().join("build"),
-        &hitnet_fpga::FlowOptions::default(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let net = synth_netlist(&lm.plan, &lp, "ice40-up5k", dir.path());
     let log = std::fs::read_to_string(dir.path().join("build/synth.log")).unwrap();
     assert!(
         log.contains("SB_SPRAM256KA"),
         "the ends' RAM is not in SPRAM"
     );
-    let net = hitnet_verify::cells::for_synth(t.family, &syn).unwrap_or_else(|e| panic!("{e}"));
     let w = TokenWord::prompt(&[1, 6], 2);
     let r = verify_lm(
         &net,
