@@ -14,6 +14,8 @@ use crate::{Netlist, Result, VerifyError};
 pub const DP16KD_MODEL: &str = include_str!("../../../sim/models/dp16kd_model.v");
 /// nextpnr-ice40's ICESTORM_DSP as Yosys's SB_MAC16 (bit ports renamed).
 pub const ICESTORM_DSP_MODEL: &str = include_str!("../../../sim/models/icestorm_dsp_model.v");
+/// nextpnr-ice40's ICESTORM_SPRAM as Yosys's SB_SPRAM256KA (bit ports renamed).
+pub const ICESTORM_SPRAM_MODEL: &str = include_str!("../../../sim/models/icestorm_spram_model.v");
 /// nextpnr-ecp5's TRELLIS_RAMW and DCCA (routed netlists only).
 pub const NEXTPNR_ECP5_MODELS: &str = include_str!("../../../sim/models/nextpnr_ecp5_models.v");
 /// Our MULT18X18D model (registers bypassed, as Yosys instantiates it).
@@ -156,17 +158,24 @@ pub fn netlist_with_models(family: Family, netlist_v: &Path, datdir: &Path) -> R
                     cells.display()
                 )));
             }
-            // nextpnr's packed DSP (routed netlists), Yosys's SB_MAC16 behind it.
             let dir = netlist_v
                 .parent()
                 .unwrap_or(Path::new("."))
                 .join("cell-models");
             std::fs::create_dir_all(&dir).map_err(crate::io_err("cannot create", &dir))?;
-            let dsp = dir.join("icestorm_dsp_model.v");
-            std::fs::write(&dsp, ICESTORM_DSP_MODEL)
-                .map_err(crate::io_err("cannot write", &dsp))?;
+            let mut files = vec![netlist_v.to_path_buf(), cells];
+            // nextpnr's packed DSP and SPRAM (routed netlists), Yosys's
+            // SB_MAC16 and SB_SPRAM256KA behind them.
+            for (name, body) in [
+                ("icestorm_dsp_model.v", ICESTORM_DSP_MODEL),
+                ("icestorm_spram_model.v", ICESTORM_SPRAM_MODEL),
+            ] {
+                let p = dir.join(name);
+                std::fs::write(&p, body).map_err(crate::io_err("cannot write", &p))?;
+                files.push(p);
+            }
             Ok(Netlist {
-                files: vec![netlist_v.to_path_buf(), cells, dsp],
+                files,
                 include_dirs: vec![datdir.join("ice40")],
                 // Icarus does not take the models' port default values.
                 defines: vec!["NO_ICE40_DEFAULT_ASSIGNMENTS".into()],

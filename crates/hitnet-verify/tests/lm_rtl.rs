@@ -577,3 +577,68 @@ fn char_model_routed_ulx3s_at_the_pins() {
     assert!(rep.bit_exact, "{rep:#?}");
     assert_eq!(rep.routed_bytes, 2);
 }
+
+/// The iCEBreaker board top of a small LM with the flash store, placed
+/// and routed, at its serial and flash pins (the flash model on FLASH_*):
+/// the routed chip loads its SPRAM (nextpnr's ICESTORM_SPRAM, Yosys's
+/// SB_SPRAM256KA model behind it) and answers a two-token prompt and one
+/// fed-back token on the RTL chip's cycles, bytes = the golden tokens.
+/// The char model's full answer is a results file
+/// (fpga/results/up5k-char-lm).
+#[test]
+fn small_flash_lm_routed_icebreaker_at_the_pins() {
+    let mut lm = small(
+        "[model]\ncell = \"lstm\"\ninput_size = 10\nhidden_size = 11\nlayers = 1\n\
+         [hw]\nrows = 4\ncols = 4\ntarget = \"ice40-up5k\"\n",
+        7,
+        1.0,
+    );
+    lm.store = LmStore::Flash { offset: 0x10_0000 };
+    let lp = hitnet_arch::lm::LmPlan::new(&lm.plan, &lm.ends, 5)
+        .and_then(|p| p.with_store(lm.store))
+        .unwrap();
+    let t = hitnet_fpga::Target::from_name("ice40-up5k").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let d = hitnet_rtl::lm::generate(
+        &lm.plan,
+        &lp,
+        serde_json::json!({}),
+        hitnet_rtl::Bram::Inferred,
+        false,
+    );
+    let gen = dir.path().join("gen");
+    d.write(&gen).unwrap();
+    let w = hitnet_fpga::wrap(
+        &gen,
+        &dir.path().join("wrapper"),
+        hitnet_fpga::WrapperKind::Uart,
+        t,
+        50.0,
+    )
+    .unwrap();
+    assert_eq!(w.design.top, "icebreaker_lm_top");
+    let r = hitnet_fpga::run_flow(
+        &w.design,
+        t,
+        dir.path(),
+        &hitnet_fpga::FlowOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(r.fits);
+    let yosys = hitnet_fpga::Toolchain::for_family(t.family).yosys;
+    let words = TokenWord::prompt(&[1, 6], 1);
+    let rep = hitnet_verify::lm::verify_lm_routed_build(
+        &lm.int,
+        &lm.ends,
+        &lp,
+        &words,
+        t,
+        &yosys,
+        dir.path(),
+        &w,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    eprintln!("{rep:#?}");
+    assert!(rep.bit_exact, "{rep:#?}");
+    assert_eq!(rep.routed_bytes, 3);
+}
