@@ -515,6 +515,50 @@ fn lm_designs_lint_clean_and_snapshot() {
     }
 }
 
+/// `lp`'s board top for `target` placed and routed in a temporary folder
+/// and run at its pins against its RTL and the golden model on `words`.
+fn routed_at_the_pins(
+    plan: &hitnet_arch::Plan,
+    lp: &hitnet_arch::lm::LmPlan,
+    ends: &LmEnds,
+    int: &hitnet_model::IntModel,
+    words: &[TokenWord],
+    target: &str,
+    clock_mhz: f64,
+) -> hitnet_verify::lm::LmRoutedReport {
+    let t = hitnet_fpga::Target::from_name(target).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bram = if t.family == hitnet_fpga::Family::Ecp5 {
+        hitnet_rtl::Bram::Dp16kd
+    } else {
+        hitnet_rtl::Bram::Inferred
+    };
+    let d = hitnet_rtl::lm::generate(plan, lp, serde_json::json!({}), bram, false);
+    let gen = dir.path().join("gen");
+    d.write(&gen).unwrap();
+    let w = hitnet_fpga::wrap(
+        &gen,
+        &dir.path().join("wrapper"),
+        hitnet_fpga::WrapperKind::Uart,
+        t,
+        clock_mhz,
+    )
+    .unwrap();
+    let board = hitnet_fpga::accel::lm_board(t).unwrap();
+    assert_eq!(w.design.top, board.top);
+    let r = hitnet_fpga::run_flow(
+        &w.design,
+        t,
+        dir.path(),
+        &hitnet_fpga::FlowOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(r.fits);
+    let yosys = hitnet_fpga::Toolchain::for_family(t.family).yosys;
+    hitnet_verify::lm::verify_lm_routed_build(int, ends, lp, words, t, &yosys, dir.path(), &w)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// The ULX3S board top of the ends placed and routed, at its serial pins:
 /// a one-character prompt and one fed-back token (2 bytes back), the
 /// routed chip's bytes on the same cycles as the RTL chip's, bytes = the
@@ -531,48 +575,9 @@ fn char_model_routed_ulx3s_at_the_pins() {
     let ends = LmEnds::from_model(&loaded.model, lm.temperature, lm.sample_seed).expect("ends");
     let plan = hitnet_arch::Plan::new(&loaded.int, hitnet_arch::Shape::of(&cfg.hw)).expect("plan");
     let lp = hitnet_arch::lm::LmPlan::new(&plan, &ends, lm.head_lanes).expect("lm plan");
-    let t = hitnet_fpga::Target::from_name("ecp5-25k").unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let d = hitnet_rtl::lm::generate(
-        &plan,
-        &lp,
-        serde_json::json!({}),
-        hitnet_rtl::Bram::Dp16kd,
-        false,
-    );
-    let gen = dir.path().join("gen");
-    d.write(&gen).unwrap();
-    let w = hitnet_fpga::wrap(
-        &gen,
-        &dir.path().join("wrapper"),
-        hitnet_fpga::WrapperKind::Uart,
-        t,
-        100.0,
-    )
-    .unwrap();
-    assert_eq!(w.design.top, "ulx3s_lm_top");
-    let r = hitnet_fpga::run_flow(
-        &w.design,
-        t,
-        dir.path(),
-        &hitnet_fpga::FlowOptions::default(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    assert!(r.fits);
-    let yosys = hitnet_fpga::Toolchain::for_family(t.family).yosys;
     let prompt = ends.encode("R").unwrap();
     let words = TokenWord::prompt(&prompt, 1);
-    let rep = hitnet_verify::lm::verify_lm_routed_build(
-        &loaded.int,
-        &ends,
-        &lp,
-        &words,
-        t,
-        &yosys,
-        dir.path(),
-        &w,
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let rep = routed_at_the_pins(&plan, &lp, &ends, &loaded.int, &words, "ecp5-25k", 100.0);
     eprintln!("{rep:#?}");
     assert!(rep.bit_exact, "{rep:#?}");
     assert_eq!(rep.routed_bytes, 2);
@@ -597,47 +602,8 @@ fn small_flash_lm_routed_icebreaker_at_the_pins() {
     let lp = hitnet_arch::lm::LmPlan::new(&lm.plan, &lm.ends, 5)
         .and_then(|p| p.with_store(lm.store))
         .unwrap();
-    let t = hitnet_fpga::Target::from_name("ice40-up5k").unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let d = hitnet_rtl::lm::generate(
-        &lm.plan,
-        &lp,
-        serde_json::json!({}),
-        hitnet_rtl::Bram::Inferred,
-        false,
-    );
-    let gen = dir.path().join("gen");
-    d.write(&gen).unwrap();
-    let w = hitnet_fpga::wrap(
-        &gen,
-        &dir.path().join("wrapper"),
-        hitnet_fpga::WrapperKind::Uart,
-        t,
-        50.0,
-    )
-    .unwrap();
-    assert_eq!(w.design.top, "icebreaker_lm_top");
-    let r = hitnet_fpga::run_flow(
-        &w.design,
-        t,
-        dir.path(),
-        &hitnet_fpga::FlowOptions::default(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    assert!(r.fits);
-    let yosys = hitnet_fpga::Toolchain::for_family(t.family).yosys;
     let words = TokenWord::prompt(&[1, 6], 1);
-    let rep = hitnet_verify::lm::verify_lm_routed_build(
-        &lm.int,
-        &lm.ends,
-        &lp,
-        &words,
-        t,
-        &yosys,
-        dir.path(),
-        &w,
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let rep = routed_at_the_pins(&lm.plan, &lp, &lm.ends, &lm.int, &words, "ice40-up5k", 50.0);
     eprintln!("{rep:#?}");
     assert!(rep.bit_exact, "{rep:#?}");
     assert_eq!(rep.routed_bytes, 3);
