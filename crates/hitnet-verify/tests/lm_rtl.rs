@@ -382,12 +382,9 @@ fn char_netlist(target: &str, prompt: &str, feed: usize) -> (LmReport, String) {
     (r, text)
 }
 
-/// The flash store synthesized for the UP5K: Yosys maps the ends' RAM to
-/// SB_SPRAM256KA, and the netlist (Icarus, Yosys's iCE40 cell models,
-/// the SPRAM's included) loads it from the flash model and answers as the
-/// simulator, token by token and cycle by cycle.
-#[test]
-fn flash_store_netlist_ice40_spram() {
+/// The small sampling LSTM LM (7 tokens, 5 head lanes) with the flash
+/// store at 1 MiB, and its plan.
+fn small_flash() -> (Lm, hitnet_arch::lm::LmPlan) {
     let mut lm = small(
         "[model]\ncell = \"lstm\"\ninput_size = 10\nhidden_size = 11\nlayers = 1\n\
          [hw]\nrows = 4\ncols = 4\ntarget = \"ice40-up5k\"\n",
@@ -398,6 +395,16 @@ fn flash_store_netlist_ice40_spram() {
     let lp = hitnet_arch::lm::LmPlan::new(&lm.plan, &lm.ends, 5)
         .and_then(|p| p.with_store(lm.store))
         .unwrap();
+    (lm, lp)
+}
+
+/// The flash store synthesized for the UP5K: Yosys maps the ends' RAM to
+/// SB_SPRAM256KA, and the netlist (Icarus, Yosys's iCE40 cell models,
+/// the SPRAM's included) loads it from the flash model and answers as the
+/// simulator, token by token and cycle by cycle.
+#[test]
+fn flash_store_netlist_ice40_spram() {
+    let (lm, lp) = small_flash();
     let dir = tempfile::tempdir().unwrap();
     let net = synth_netlist(&lm.plan, &lp, "ice40-up5k", dir.path());
     let log = std::fs::read_to_string(dir.path().join("build/synth.log")).unwrap();
@@ -592,16 +599,7 @@ fn char_model_routed_ulx3s_at_the_pins() {
 /// (fpga/results/up5k-char-lm).
 #[test]
 fn small_flash_lm_routed_icebreaker_at_the_pins() {
-    let mut lm = small(
-        "[model]\ncell = \"lstm\"\ninput_size = 10\nhidden_size = 11\nlayers = 1\n\
-         [hw]\nrows = 4\ncols = 4\ntarget = \"ice40-up5k\"\n",
-        7,
-        1.0,
-    );
-    lm.store = LmStore::Flash { offset: 0x10_0000 };
-    let lp = hitnet_arch::lm::LmPlan::new(&lm.plan, &lm.ends, 5)
-        .and_then(|p| p.with_store(lm.store))
-        .unwrap();
+    let (lm, lp) = small_flash();
     let words = TokenWord::prompt(&[1, 6], 1);
     let rep = routed_at_the_pins(&lm.plan, &lp, &lm.ends, &lm.int, &words, "ice40-up5k", 50.0);
     eprintln!("{rep:#?}");
