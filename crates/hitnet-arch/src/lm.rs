@@ -54,6 +54,11 @@ pub const SPRAM_DEPTH: usize = 16384;
 pub const SPRAM_WIDTH: u32 = 16;
 pub const SPRAM_COUNT: usize = 4;
 
+/// The flash image as the benches' flash model reads it: one byte per line.
+pub const FLASH_HEX: &str = "lm_flash.hex";
+/// The flash image as `iceprog -o OFFSET` writes it.
+pub const FLASH_BIN: &str = "lm_flash.bin";
+
 /// The flash store's RAM: embedding words at `[0, emb_depth)`, then the
 /// head words from `head_base`, each `width` bits (the narrower kind in
 /// the low bits), in the flash as big-endian bytes, word after word.
@@ -313,6 +318,16 @@ impl LmPlan {
             put(&mut w.iter().map(|&v| (v as u8 as u64, 8)));
         }
         Some(out)
+    }
+
+    /// [`Self::flash_image`] as the text of [`FLASH_HEX`].
+    pub fn flash_hex(&self) -> Option<String> {
+        Some(
+            self.flash_image()?
+                .iter()
+                .map(|b| format!("{b:02x}\n"))
+                .collect(),
+        )
     }
 
     /// First cycle after reset at which a token word can be accepted.

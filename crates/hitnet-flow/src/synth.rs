@@ -306,11 +306,16 @@ pub fn run(job: &Job) -> Result<Outcome> {
         )?),
         _ => None,
     };
-    // The flash store's image next to the bitstream.
-    let flash = match lm.as_ref().and_then(|e| e.plan.flash.map(|f| (e, f))) {
-        Some((e, f)) => {
-            let image = job.out.join(hitnet_rtl::lm::FLASH_BIN);
-            let bytes = e.plan.flash_image().expect("a flash store");
+    // The flash store's image, as generated, next to the bitstream.
+    let flash = match lm.as_ref().and_then(|e| e.plan.flash) {
+        Some(f) => {
+            let name = hitnet_arch::lm::FLASH_BIN;
+            let image = job.out.join(name);
+            let (_, bytes) = design
+                .files
+                .iter()
+                .find(|(n, _)| n == name)
+                .expect("a flash store's design holds its image");
             std::fs::write(&image, bytes).map_err(io(&image))?;
             Some(FlashImage {
                 program: format!("iceprog -o {:#x} {}", f.offset, image.display()),

@@ -23,7 +23,7 @@
 use crate::blocks::image_memory;
 use crate::vlog::{lit, sx, Body};
 use crate::Design;
-use hitnet_arch::lm::{LmPlan, BIAS_BITS, FEED_BITS, NOISE_WORD_BITS};
+use hitnet_arch::lm::{LmPlan, BIAS_BITS, FEED_BITS, FLASH_BIN, FLASH_HEX, NOISE_WORD_BITS};
 use hitnet_arch::Plan;
 use hitnet_model::fixed::signed_bits;
 use std::fmt::Write as _;
@@ -68,45 +68,32 @@ fn head_hex(w: &[i8]) -> String {
     fields_hex(w.iter().map(|&v| (v as i64, 8)))
 }
 
-/// The flash store's image ([`LmPlan::flash_image`]); None for "rom".
-pub fn flash_image(lm: &LmPlan) -> Option<Vec<u8>> {
-    lm.flash_image()
-}
-
-/// The flash image as the benches' flash model reads it: one byte per line.
-pub const FLASH_HEX: &str = "lm_flash.hex";
-/// The flash image as `iceprog -o OFFSET` writes it.
-pub const FLASH_BIN: &str = "lm_flash.bin";
-
 /// The memory images of the ends: (file, text). The flash store's
 /// embedding and head are in the flash image instead.
 pub fn images(lm: &LmPlan) -> Vec<(String, String)> {
     let im = &lm.images;
     let lines = |words: Vec<String>| words.into_iter().map(|w| w + "\n").collect::<String>();
-    let mut v = vec![
-        (
+    let mut v = Vec::new();
+    if lm.flash.is_none() {
+        v.push((
             "lm_emb.hex".into(),
             lines(im.embedding.iter().map(|w| emb_hex(w)).collect()),
-        ),
-        (
+        ));
+        v.push((
             "lm_head.hex".into(),
             lines(im.head.iter().map(|w| head_hex(w)).collect()),
-        ),
-        (
-            "lm_bias.hex".into(),
-            crate::vlog::hex_image(im.bias.iter().copied(), BIAS_BITS),
-        ),
-        (
-            "lm_noise.hex".into(),
-            crate::vlog::hex_image(im.noise.iter().copied(), NOISE_WORD_BITS),
-        ),
-    ];
-    if let Some(bytes) = flash_image(lm) {
-        v.drain(0..2);
-        v.push((
-            FLASH_HEX.into(),
-            bytes.iter().map(|b| format!("{b:02x}\n")).collect(),
         ));
+    }
+    v.push((
+        "lm_bias.hex".into(),
+        crate::vlog::hex_image(im.bias.iter().copied(), BIAS_BITS),
+    ));
+    v.push((
+        "lm_noise.hex".into(),
+        crate::vlog::hex_image(im.noise.iter().copied(), NOISE_WORD_BITS),
+    ));
+    if let Some(text) = lm.flash_hex() {
+        v.push((FLASH_HEX.into(), text));
     }
     v
 }
@@ -119,20 +106,19 @@ pub fn parameter_memories(lm: &LmPlan) -> Vec<crate::ParamMemory> {
         width: width as usize,
         depth,
     };
-    let mut v = vec![
-        m("lm_emb.hex", lm.emb_width, lm.emb_depth),
-        m("lm_head.hex", lm.head_width, lm.head_depth),
-        m("lm_bias.hex", BIAS_BITS, lm.vocab),
-        m(
-            "lm_noise.hex",
-            NOISE_WORD_BITS,
-            hitnet_model::lm::NOISE_ENTRIES,
-        ),
-    ];
-    if lm.flash.is_some() {
-        // In the flash, not in a block RAM.
-        v.drain(0..2);
+    let mut v = Vec::new();
+    // The flash store's embedding and head are in the flash, not in a
+    // block RAM.
+    if lm.flash.is_none() {
+        v.push(m("lm_emb.hex", lm.emb_width, lm.emb_depth));
+        v.push(m("lm_head.hex", lm.head_width, lm.head_depth));
     }
+    v.push(m("lm_bias.hex", BIAS_BITS, lm.vocab));
+    v.push(m(
+        "lm_noise.hex",
+        NOISE_WORD_BITS,
+        hitnet_model::lm::NOISE_ENTRIES,
+    ));
     v
 }
 
@@ -591,27 +577,33 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
     b.line("        r1 <= row;");
     b.line("    end");
     let hsrc = if merged { "hreg" } else { "hrot" };
+    // One chunk's turn of the low hp bits of register `r`, `width` bits.
+    let rot = |r: &str, width: usize| {
+        let low = if lm.chunks == 1 {
+            if width == hp {
+                r.to_string()
+            } else {
+                format!("{r}[{}:0]", hp - 1)
+            }
+        } else {
+            format!("{{{r}[{}:0], {r}[{}:{}]}}", 2 * p - 1, hp - 1, 2 * p)
+        };
+        if width > hp {
+            format!("{{{r}[{}:{hp}], {low}}}", width - 1)
+        } else {
+            low
+        }
+    };
     if merged {
-        let rot = if lm.chunks == 1 {
-            format!("hreg[{}:0]", hp - 1)
-        } else {
-            format!("{{hreg[{}:0], hreg[{}:{}]}}", 2 * p - 1, hp - 1, 2 * p)
-        };
-        let rot = if hr > hp {
-            format!("{{hreg[{}:{hp}], {rot}}}", hr - 1)
-        } else {
-            rot
-        };
         note(
             &mut b,
             "h beats shift in; at each head read word h rotates one head_lanes-trit chunk (a row takes a full turn).",
         );
         b.line("    always @(posedge clk) begin");
         b.line(format!("        if (hbeat) hreg <= {shift};"));
-        b.line(format!("        else if (v1) hreg <= {rot};"));
+        b.line(format!("        else if (v1) hreg <= {};", rot("hreg", hr)));
         b.line("    end");
-    }
-    if !merged {
+    } else {
         note(
             &mut b,
             "h as head_lanes-trit chunks, rotated one chunk per read word (a row takes a full turn).",
@@ -624,14 +616,9 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
         } else {
             format!("hreg[{}:0]", hp - 1)
         };
-        let rot = if lm.chunks == 1 {
-            "hrot".to_string()
-        } else {
-            format!("{{hrot[{}:0], hrot[{}:{}]}}", 2 * p - 1, hp - 1, 2 * p)
-        };
         b.line("    always @(posedge clk) begin");
         b.line(format!("        if (go) hrot <= {load};"));
-        b.line(format!("        else if (v1) hrot <= {rot};"));
+        b.line(format!("        else if (v1) hrot <= {};", rot("hrot", hp)));
         b.line("    end");
     }
     // Pipelined sum: the lanes' terms registered, then one register per
@@ -825,7 +812,7 @@ pub fn generate(
     for (n, t) in images(lm) {
         d.files.push((n, t.into_bytes()));
     }
-    if let Some(bytes) = flash_image(lm) {
+    if let Some(bytes) = lm.flash_image() {
         d.files.push((FLASH_BIN.into(), bytes));
     }
     let hashes: serde_json::Map<String, serde_json::Value> = d
@@ -854,16 +841,11 @@ pub fn generate(
         "head_cycles": lm.head_cycles,
         "memories": parameter_memories(lm),
         "store": lm.store,
-        "flash": lm.flash.map(|f| serde_json::json!({
-            "offset": f.offset,
-            "bytes": f.bytes,
-            "width": f.width,
-            "depth": f.depth,
-            "head_base": f.head_base,
-            "load_cycles": f.load_cycles,
-            "sprams": f.sprams,
-            "image": FLASH_BIN,
-        })),
+        "flash": lm.flash.map(|f| {
+            let mut v = serde_json::to_value(f).expect("a layout serializes");
+            v["image"] = FLASH_BIN.into();
+            v
+        }),
         "vocab": lm.tokens,
     });
     m["files"] = hashes.into();

@@ -30,9 +30,6 @@ use crate::{io_err, Result, VerifyError};
 /// The token bench, compiled in so an installed binary needs no checkout.
 pub const LM_BENCH: &str = include_str!("../../../sim/tb_hitnet_lm.v");
 
-/// The flash image file the flash model reads (one byte per line).
-pub const FLASH_HEX: &str = "lm_flash.hex";
-
 /// The flash model the benches of the flash store compile with them.
 pub const FLASH_MODEL: &str = include_str!("../../../sim/spi_flash.v");
 
@@ -49,9 +46,8 @@ fn with_flash(
     let Some(f) = lm.flash else {
         return Ok((bench.to_string(), net));
     };
-    let bytes = lm.flash_image().expect("a flash store");
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}\n")).collect();
-    let p = work.join(FLASH_HEX);
+    let hex = lm.flash_hex().expect("a flash store");
+    let p = work.join(hitnet_arch::lm::FLASH_HEX);
     std::fs::write(&p, hex).map_err(io_err("cannot write", &p))?;
     params.push(("FLASH_OFFSET", f.offset as i64));
     params.push(("FLASH_BYTES", f.bytes as i64));
