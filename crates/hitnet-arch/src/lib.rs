@@ -12,6 +12,7 @@ use hitnet_model::model::GateAct;
 use hitnet_model::IntModel;
 use serde::Serialize;
 
+pub mod cls;
 mod images;
 pub mod lm;
 pub use images::TritWord;

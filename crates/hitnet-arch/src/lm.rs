@@ -83,6 +83,51 @@ pub struct FlashLayout {
     pub sprams: usize,
 }
 
+impl FlashLayout {
+    /// The layout of a RAM of `depth` words of `width` bits loaded from
+    /// flash byte `offset`. Refused (naming `key`, with `hint`): a RAM
+    /// larger than the UP5K's four SPRAMs, an image past 16 MiB.
+    pub fn new(
+        offset: u64,
+        width: u32,
+        depth: usize,
+        head_base: usize,
+        key: &str,
+        hint: &str,
+    ) -> Result<FlashLayout, PlanError> {
+        let word_bytes = width.div_ceil(8);
+        let sprams = width.div_ceil(SPRAM_WIDTH) as usize * depth.div_ceil(SPRAM_DEPTH);
+        if sprams > SPRAM_COUNT {
+            return Err(shape_err(
+                key,
+                format!(
+                    "the flash store needs {depth} words of {width} bits, {sprams} SPRAMs; the UP5K has {SPRAM_COUNT}: {hint}"
+                ),
+            ));
+        }
+        let bytes = depth as u64 * word_bytes as u64;
+        if offset + bytes > 1 << 24 {
+            return Err(shape_err(
+                &key.replace(".store", ".flash_offset"),
+                format!("{offset:#x} + {bytes} bytes is past the flash's 24-bit address space"),
+            ));
+        }
+        Ok(FlashLayout {
+            offset,
+            width,
+            word_bytes,
+            depth,
+            head_base,
+            bytes,
+            load_cycles: FLASH_WAKE_CYCLES
+                + FLASH_WAKE_WAIT
+                + FLASH_HEADER_CYCLES
+                + FLASH_BYTE_CYCLES * bytes,
+            sprams,
+        })
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct LmPlan {
     /// Tokens (rows of the embedding and of the head).
@@ -248,42 +293,14 @@ impl LmPlan {
         self.store = store;
         self.flash = match store {
             LmStore::Rom => None,
-            LmStore::Flash { offset } => {
-                let width = self.emb_width.max(self.head_width);
-                let word_bytes = width.div_ceil(8);
-                let depth = self.emb_depth + self.head_depth;
-                let sprams = width.div_ceil(SPRAM_WIDTH) as usize * depth.div_ceil(SPRAM_DEPTH);
-                if sprams > SPRAM_COUNT {
-                    return Err(shape_err(
-                        "lm.store",
-                        format!(
-                            "the flash store needs {depth} words of {width} bits, {sprams} SPRAMs; the UP5K has {SPRAM_COUNT}: use fewer lm.head_lanes"
-                        ),
-                    ));
-                }
-                let bytes = depth as u64 * word_bytes as u64;
-                if offset + bytes > 1 << 24 {
-                    return Err(shape_err(
-                        "lm.flash_offset",
-                        format!(
-                            "{offset:#x} + {bytes} bytes is past the flash's 24-bit address space"
-                        ),
-                    ));
-                }
-                Some(FlashLayout {
-                    offset,
-                    width,
-                    word_bytes,
-                    depth,
-                    head_base: self.emb_depth,
-                    bytes,
-                    load_cycles: FLASH_WAKE_CYCLES
-                        + FLASH_WAKE_WAIT
-                        + FLASH_HEADER_CYCLES
-                        + FLASH_BYTE_CYCLES * bytes,
-                    sprams,
-                })
-            }
+            LmStore::Flash { offset } => Some(FlashLayout::new(
+                offset,
+                self.emb_width.max(self.head_width),
+                self.emb_depth + self.head_depth,
+                self.emb_depth,
+                "lm.store",
+                "use fewer lm.head_lanes",
+            )?),
         };
         Ok(self)
     }

@@ -8,6 +8,7 @@
 //! rust-hdl.
 //! Output is deterministic: the same plan gives byte-identical files.
 pub mod blocks;
+pub mod cls;
 pub mod hier;
 pub mod leaf;
 pub mod lm;

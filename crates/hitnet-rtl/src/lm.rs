@@ -130,7 +130,7 @@ pub fn parameter_memories(lm: &LmPlan) -> Vec<crate::ParamMemory> {
 /// cycle before). Each `word_bytes` bytes, MSB first, make one RAM word
 /// at `ld_addr` (the padding bits above `width` fall off the shift
 /// register); `loaded` rises at `load_cycles`.
-fn flash_loader(b: &mut Body, f: &hitnet_arch::lm::FlashLayout, aw: u32) {
+pub(crate) fn flash_loader(b: &mut Body, f: &hitnet_arch::lm::FlashLayout, aw: u32) {
     use hitnet_arch::lm::{FLASH_HEADER_CYCLES, FLASH_WAKE_CYCLES, FLASH_WAKE_WAIT};
     let end = f.load_cycles;
     let lcw = hitnet_model::fixed::unsigned_bits(end);

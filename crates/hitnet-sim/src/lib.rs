@@ -509,6 +509,11 @@ impl Stream<'_, '_> {
         self.fill_from = c;
     }
 
+    /// First real cycle at which the core's fill buffer takes a beat.
+    pub fn fill_free(&self) -> u64 {
+        self.fill_from
+    }
+
     /// Emits every beat computed so far (m_ready's pattern decides when),
     /// without ending the run: for closed loops that need a token's last
     /// beat before the next input.
@@ -524,6 +529,7 @@ impl Stream<'_, '_> {
     }
 }
 
+pub mod cls;
 pub mod lm;
 pub mod testgen;
 

@@ -21,6 +21,7 @@
 
 pub mod bench;
 pub mod cells;
+pub mod cls;
 pub mod ecp5_routed;
 pub mod lm;
 pub mod routed;

@@ -1,0 +1,299 @@
+//! Verification of the classifier ends (`hitnet_cls`): frame words go
+//! through `sim/tb_hitnet_cls.v` around the generated RTL or a netlist,
+//! and every class, its logit and its handshake cycle must equal the cycle
+//! simulator's (`hitnet_sim::cls`), whose classes and logits must equal
+//! the golden model's (`Classifier::run` on the golden RNN).
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use hitnet_arch::cls::ClsPlan;
+use hitnet_arch::Plan;
+use hitnet_model::classify::Classifier;
+use hitnet_model::{Golden, IntModel};
+use hitnet_sim::cls::{ClsAnswer, ClsFrame, ClsRun};
+use hitnet_sim::Pattern;
+use serde::Serialize;
+
+use crate::bench::{icarus, verilator, Netlist};
+use crate::lm::{Simulator, FLASH_MODEL};
+use crate::{io_err, Result, VerifyError};
+
+/// The frame bench, compiled in so an installed binary needs no checkout.
+pub const CLS_BENCH: &str = include_str!("../../../sim/tb_hitnet_cls.v");
+
+/// A class or logit the bench printed as unknown (x or z).
+pub const UNKNOWN: i64 = i64::MIN;
+
+/// What one bench run saw.
+#[derive(Debug, Clone)]
+pub struct ClsBenchRun {
+    pub run: ClsRun,
+    pub unknown_control: Vec<(u64, String)>,
+    pub hung: bool,
+    pub seconds: f64,
+    pub log: PathBuf,
+}
+
+/// The frames file: {last, first, samples} per line, channel 0 in the
+/// least significant 16 bits.
+pub fn frames_file(cls: &ClsPlan, frames: &[ClsFrame]) -> String {
+    let fw = cls.frame_bits as usize;
+    let digits = (fw + 2).div_ceil(4);
+    let mut s = String::new();
+    for f in frames {
+        let mut bits = vec![false; fw + 2];
+        for (c, &x) in f.samples.iter().enumerate() {
+            for b in 0..16 {
+                bits[16 * c + b] = (x >> b) & 1 == 1;
+            }
+        }
+        bits[fw] = f.first;
+        bits[fw + 1] = f.last;
+        let line: String = (0..digits)
+            .rev()
+            .map(|d| {
+                let v = (0..4).fold(0u32, |a, b| {
+                    a | ((*bits.get(4 * d + b).unwrap_or(&false) as u32) << b)
+                });
+                char::from_digit(v, 16).expect("a hex digit")
+            })
+            .collect();
+        s.push_str(&line);
+        s.push('\n');
+    }
+    if frames.is_empty() {
+        s.push_str("0\n");
+    }
+    s
+}
+
+/// Runs `frames` through the bench around `net` in `work`, for `ncyc`
+/// pattern cycles at most, until `expect` classes are taken.
+#[allow(clippy::too_many_arguments)]
+pub fn run_cls_bench(
+    net: &Netlist,
+    cls: &ClsPlan,
+    frames: &[ClsFrame],
+    valid: Pattern,
+    ready: Pattern,
+    ncyc: u64,
+    expect: usize,
+    work: &Path,
+    simulator: Simulator,
+) -> Result<ClsBenchRun> {
+    std::fs::create_dir_all(work).map_err(io_err("cannot create", work))?;
+    let mut pat = String::with_capacity(2 * ncyc as usize);
+    for cy in 0..ncyc {
+        let v = ((valid.at(cy) as u8) << 1) | ready.at(cy) as u8;
+        let _ = writeln!(pat, "{v}");
+    }
+    let mut params = vec![
+        ("FW", cls.frame_bits as i64),
+        ("CW", cls.class_bits as i64),
+        ("SW", cls.score_bits as i64),
+        ("NF", frames.len().max(1) as i64),
+        ("NCYC", ncyc.max(1) as i64),
+        ("EXPECT", expect.max(1) as i64),
+        ("MAX_IDLE", ncyc as i64 + 10_000 + cls.ready_cycle() as i64),
+    ];
+    let mut net = net.clone();
+    let mut bench = CLS_BENCH.to_string();
+    if let (Some(f), Some(hex)) = (cls.flash, cls.flash_hex()) {
+        let p = work.join(hitnet_arch::lm::FLASH_HEX);
+        std::fs::write(&p, hex).map_err(io_err("cannot write", &p))?;
+        params.push(("FLASH_OFFSET", f.offset as i64));
+        params.push(("FLASH_BYTES", f.bytes as i64));
+        net.defines.push("CLS_FLASH".into());
+        bench = format!("{bench}\n{FLASH_MODEL}");
+    }
+    for (name, text) in [
+        ("frames.hex", frames_file(cls, frames)),
+        ("pat.hex", pat),
+        ("tb_hitnet_cls.v", bench),
+    ] {
+        let p = work.join(name);
+        std::fs::write(&p, text).map_err(io_err("cannot write", &p))?;
+    }
+    let (text, seconds, log) = match simulator {
+        Simulator::Icarus => icarus(&net, work, "tb_hitnet_cls", &params)?,
+        Simulator::Verilator => verilator(&net, work, "tb_hitnet_cls", &params)?,
+    };
+    let mut run = parse(&text, &log)?;
+    run.seconds = seconds;
+    Ok(run)
+}
+
+fn parse(text: &str, log: &Path) -> Result<ClsBenchRun> {
+    let bad = |line: &str| VerifyError::Protocol {
+        line: line.to_string(),
+        log: log.to_path_buf(),
+    };
+    let mut r = ClsBenchRun {
+        run: ClsRun::default(),
+        unknown_control: Vec::new(),
+        hung: false,
+        seconds: 0.0,
+        log: log.to_path_buf(),
+    };
+    let mut ended = false;
+    for line in text.lines() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        match f.first().copied() {
+            Some("C") if f.len() == 4 => r.run.answers.push(ClsAnswer {
+                cycle: f[1].parse().map_err(|_| bad(line))?,
+                class: f[2].parse().unwrap_or(usize::MAX),
+                score: f[3].parse().unwrap_or(UNKNOWN),
+            }),
+            Some("A") if f.len() == 3 => r.run.accepted.push(f[1].parse().map_err(|_| bad(line))?),
+            Some("X") if f.len() >= 3 => {
+                let cycle: u64 = f[1].parse().map_err(|_| bad(line))?;
+                r.unknown_control.push((cycle, f[2..].join(" ")));
+            }
+            Some("END") => ended = true,
+            Some("HUNG") => {
+                r.hung = true;
+                ended = true;
+            }
+            _ => {}
+        }
+    }
+    if !ended {
+        return Err(bad("(the bench stopped without END or HUNG)"));
+    }
+    Ok(r)
+}
+
+/// The golden model's class and logit of every sequence in `frames`.
+pub fn golden_answers(int: &IntModel, c: &Classifier, frames: &[ClsFrame]) -> Vec<(usize, i64)> {
+    let mut g = Golden::new(int);
+    let mut out = Vec::new();
+    let mut seq: Vec<Vec<i32>> = Vec::new();
+    for f in frames {
+        if f.first {
+            seq.clear();
+        }
+        seq.push(f.samples.clone());
+        if f.last {
+            let r = c.run::<std::convert::Infallible>(&seq, |x, first| {
+                if first {
+                    g.reset();
+                }
+                Ok(g.step_last(x))
+            });
+            if let Ok(Some((k, logits))) = r {
+                out.push((k, logits[k]));
+            }
+        }
+    }
+    out
+}
+
+/// The verdict of one run of the ends.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClsReport {
+    pub simulator: Simulator,
+    pub frames: usize,
+    pub sequences: usize,
+    /// Classes the bench took.
+    pub bench_classes: usize,
+    pub bench_cycles: u64,
+    pub sim_cycles: u64,
+    /// Sequences where the simulator's class or logit differs from the
+    /// golden model's.
+    pub golden_vs_sim: usize,
+    /// Differences between the bench and the simulator (class, logit,
+    /// handshake cycle, accepted cycles), first ones described.
+    pub mismatches: usize,
+    pub first_mismatches: Vec<String>,
+    pub unknown_control: usize,
+    pub hung: bool,
+    pub seconds: f64,
+    /// The golden model's classes.
+    pub golden: Vec<usize>,
+}
+
+impl ClsReport {
+    pub fn ok(&self) -> bool {
+        self.golden_vs_sim == 0
+            && self.mismatches == 0
+            && self.unknown_control == 0
+            && !self.hung
+            && self.bench_classes == self.sequences
+    }
+}
+
+/// Golden = simulator = `net` on `frames`, every class, logit and cycle.
+#[allow(clippy::too_many_arguments)]
+pub fn verify_cls(
+    net: &Netlist,
+    plan: &Plan,
+    cls: &ClsPlan,
+    c: &Classifier,
+    int: &IntModel,
+    frames: &[ClsFrame],
+    valid: Pattern,
+    ready: Pattern,
+    work: &Path,
+    simulator: Simulator,
+) -> Result<ClsReport> {
+    let golden = golden_answers(int, c, frames);
+    let sim = hitnet_sim::cls::run(plan, cls, &c.head, frames, valid, ready);
+    let golden_vs_sim = golden
+        .iter()
+        .zip(&sim.answers)
+        .filter(|(g, s)| **g != (s.class, s.score))
+        .count()
+        + golden.len().abs_diff(sim.answers.len());
+    let sim_cycles = sim.answers.last().map(|t| t.cycle + 1).unwrap_or(0);
+    let ncyc = sim_cycles + 16;
+    let b = run_cls_bench(
+        net,
+        cls,
+        frames,
+        valid,
+        ready,
+        ncyc,
+        golden.len(),
+        work,
+        simulator,
+    )?;
+    let mut first = Vec::new();
+    let mut mismatches = 0;
+    for (k, (s, r)) in sim.answers.iter().zip(&b.run.answers).enumerate() {
+        if s != r {
+            mismatches += 1;
+            if first.len() < 8 {
+                first.push(format!(
+                    "sequence {k}: simulator class {} (logit {}) at cycle {}, bench class {} (logit {}) at cycle {}",
+                    s.class, s.score, s.cycle, r.class as i64, r.score, r.cycle
+                ));
+            }
+        }
+    }
+    mismatches += sim.answers.len().abs_diff(b.run.answers.len());
+    for (k, (s, r)) in sim.accepted.iter().zip(&b.run.accepted).enumerate() {
+        if s != r {
+            mismatches += 1;
+            if first.len() < 8 {
+                first.push(format!(
+                    "frame {k}: accepted at cycle {s} in the simulator, {r} in the bench"
+                ));
+            }
+        }
+    }
+    Ok(ClsReport {
+        simulator,
+        frames: frames.len(),
+        sequences: golden.len(),
+        bench_classes: b.run.answers.len(),
+        bench_cycles: b.run.answers.last().map(|t| t.cycle + 1).unwrap_or(0),
+        sim_cycles,
+        golden_vs_sim,
+        mismatches,
+        first_mismatches: first,
+        unknown_control: b.unknown_control.len(),
+        hung: b.hung,
+        seconds: b.seconds,
+        golden: golden.iter().map(|g| g.0).collect(),
+    })
+}
