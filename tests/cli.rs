@@ -919,3 +919,72 @@ fn verify_generate_on_the_verilated_ends() {
         assert!(stderr(&o).contains(want), "{args:?}: {}", stderr(&o));
     }
 }
+
+/// `hitnet gen` on a config with `[classifier]`: hitnet_cls around the
+/// core, its flash image and manifest; the refusals (no classifier in the
+/// model file, both pairs of ends, a store the target lacks, `hitnet
+/// synth` before a board top exists) exit 2 naming the key.
+#[test]
+fn gen_classifier_ends_and_refusals() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fpga/configs/up5k-basicmotions-ends.toml"
+    );
+    let g = dir.path().join("g");
+    let j = json(&hitnet(&[
+        "gen",
+        "--config",
+        cfg,
+        "--out",
+        g.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(j["top"], "hitnet_cls");
+    let man: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(g.join("manifest.json")).unwrap()).unwrap();
+    let c = &man["classifier"];
+    assert_eq!(c["store"]["kind"], "flash");
+    assert_eq!(c["channels"], 6);
+    assert_eq!(c["classes"][1], "Running");
+    assert_eq!(
+        std::fs::metadata(g.join("lm_flash.bin")).unwrap().len(),
+        c["flash"]["bytes"].as_u64().unwrap()
+    );
+    assert!(g.join("hitnet_cls.v").is_file());
+    let text = std::fs::read_to_string(cfg)
+        .unwrap()
+        .replace(
+            "../../models",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/models"),
+        );
+    let out = dir.path().join("o").display().to_string();
+    for (name, body, key) in [
+        (
+            "nocls.toml",
+            text.replace("basicmotions-lstm32.json", "char-lstm64.json")
+                .replace("input_size = 24", "input_size = 64")
+                .replace("hidden_size = 32", "hidden_size = 64"),
+            "has no `classifier`",
+        ),
+        (
+            "both.toml",
+            format!("{text}[lm]\n"),
+            "classifier",
+        ),
+        (
+            "ecp5.toml",
+            text.replace("ice40-up5k", "ecp5-25k"),
+            "classifier.store",
+        ),
+    ] {
+        let p = write(dir.path(), name, &body);
+        let o = hitnet(&["gen", "--config", &p, "--out", &out]);
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", stderr(&o));
+        assert!(stderr(&o).contains(key), "{name}: {}", stderr(&o));
+    }
+    let p = write(dir.path(), "ok.toml", &text);
+    let o = hitnet(&["synth", "--config", &p, "--out", &out]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("[classifier]"), "{}", stderr(&o));
+}

@@ -77,7 +77,7 @@ pub struct ClsPlan {
     pub hidden: usize,
     /// Quantizer entries: the core's in_beats * in_trits input trits.
     pub quant_entries: usize,
-    /// Bits of an entry's channel select.
+    /// Bits of an entry's channel select (0 for one channel).
     pub chan_bits: u32,
     /// Bits of a RAM word: the widest of an entry and a bias.
     pub width: u32,
@@ -141,7 +141,12 @@ impl ClsPlan {
         }
         let classes = c.head.classes.len();
         let channels = c.input.channels;
-        let chan_bits = unsigned_bits(channels.saturating_sub(1) as u64);
+        // One channel needs no select.
+        let chan_bits = if channels == 1 {
+            0
+        } else {
+            unsigned_bits((channels - 1) as u64)
+        };
         let quant_entries = plan.in_beats * plan.in_trits;
         let off = QuantEntry {
             lo: 0,

@@ -12,6 +12,7 @@ pub mod cosim;
 pub mod deploy;
 pub mod estimate;
 pub mod explore;
+pub mod cls;
 pub mod lm;
 pub mod load;
 pub mod report;

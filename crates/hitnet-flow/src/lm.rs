@@ -97,15 +97,20 @@ impl Ends {
 }
 
 /// The design of the config: `hitnet_lm` around the core with `[lm]`,
-/// else the core alone.
+/// `hitnet_cls` with `[classifier]`, else the core alone.
 pub fn generate(
     p: &Planned,
     config: serde_json::Value,
     bram: hitnet_rtl::Bram,
     deployable: bool,
 ) -> Result<hitnet_rtl::Design> {
-    Ok(match ends(p)? {
-        Some(e) => hitnet_rtl::lm::generate(&p.plan, &e.plan, config, bram, deployable),
+    if let Some(e) = ends(p)? {
+        return Ok(hitnet_rtl::lm::generate(
+            &p.plan, &e.plan, config, bram, deployable,
+        ));
+    }
+    Ok(match crate::cls::ends_for(&p.loaded, &p.plan)? {
+        Some(e) => hitnet_rtl::cls::generate(&p.plan, &e.plan, config, bram, deployable),
         None => hitnet_rtl::generate_for(&p.plan, config, bram, deployable),
     })
 }

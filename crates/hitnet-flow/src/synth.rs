@@ -223,6 +223,11 @@ pub fn run(job: &Job) -> Result<Outcome> {
     let _ = std::fs::remove_file(job.out.join(SUMMARY_FILE));
     // With [lm]: hitnet_lm around the core, in the board's LM top.
     let lm = crate::lm::ends_for(job.loaded, job.plan)?;
+    if job.loaded.config.classifier.is_some() {
+        return Err(FlowError::Input(
+            "[classifier]: a board top for the classifier ends (frames in over the UART, the class out) is not built yet; `hitnet gen` writes hitnet_cls, and tests/cls_rtl.rs synthesizes and verifies its netlist; remove [classifier] to build the core".into(),
+        ));
+    }
     if lm.is_some() && job.deployable {
         return Err(FlowError::Input(
             "--deployable with [lm]: deploying the language-model ends' memories is not built yet; build without --deployable".into(),

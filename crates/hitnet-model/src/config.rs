@@ -166,6 +166,64 @@ pub struct LmSection {
     pub flash_offset: u64,
 }
 
+/// `[classifier]`: the on-chip ends of a sequence classifier (the input
+/// quantizer and the class head of the model file's `classifier`,
+/// docs/arithmetic.md section 10) around the core.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifierSection {
+    /// Where the quantizer table and the head live: "rom" or "flash", as
+    /// `lm.store` (default "flash" on the ice40-up5k, "rom" elsewhere).
+    #[serde(default)]
+    pub store: Option<String>,
+    /// Byte offset of the ends' image in the configuration flash.
+    #[serde(default = "default_flash_offset")]
+    pub flash_offset: u64,
+}
+
+impl ClassifierSection {
+    /// The store on `target`: the explicit one, else "flash" on the UP5K.
+    pub fn store_on(&self, target: &str) -> &str {
+        store_on(self.store.as_deref(), target)
+    }
+}
+
+fn store_on<'a>(store: Option<&'a str>, target: &str) -> &'a str {
+    match store {
+        Some(s) => s,
+        None if target == "ice40-up5k" => "flash",
+        None => "rom",
+    }
+}
+
+/// Checks `{section}.store` and `{section}.flash_offset` on `target`.
+fn check_store(section: &str, store: &str, offset: u64, target: &str) -> Result<()> {
+    let key = format!("{section}.store");
+    if !LM_STORES.contains(&store) {
+        return Err(ModelError::invalid(
+            key.as_str(),
+            format!("{store:?} is not a store; use \"rom\" or \"flash\""),
+        ));
+    }
+    if store == "flash" && target != "ice40-up5k" {
+        return Err(ModelError::invalid(
+            key.as_str(),
+            format!(
+                "\"flash\" needs the ice40-up5k's SPRAM and flash reader, not {target}; use \"rom\""
+            ),
+        ));
+    }
+    if !(MIN_FLASH_OFFSET..FLASH_BYTES).contains(&offset) {
+        return Err(ModelError::invalid(
+            &format!("{section}.flash_offset"),
+            format!(
+                "{offset:#x} is not in {MIN_FLASH_OFFSET:#x}..{FLASH_BYTES:#x} (past the bitstream, inside the 16 MiB flash)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// The ends' words in block RAM with initial contents, or in RAM loaded
 /// from the configuration flash.
 pub const LM_STORES: [&str; 2] = ["rom", "flash"];
@@ -183,11 +241,7 @@ fn default_flash_offset() -> u64 {
 impl LmSection {
     /// The store on `target`: the explicit one, else "flash" on the UP5K.
     pub fn store_on(&self, target: &str) -> &str {
-        match &self.store {
-            Some(s) => s,
-            None if target == "ice40-up5k" => "flash",
-            None => "rom",
-        }
+        store_on(self.store.as_deref(), target)
     }
 }
 
@@ -260,6 +314,10 @@ pub struct Config {
     /// present, `hitnet gen` wraps the core in `hitnet_lm`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lm: Option<LmSection>,
+    /// The classifier's ends on the chip (input quantizer, class head):
+    /// present, `hitnet gen` wraps the core in `hitnet_cls`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classifier: Option<ClassifierSection>,
     /// Where the config came from (for messages and relative weight paths).
     #[serde(skip)]
     pub source: Option<PathBuf>,
@@ -367,6 +425,7 @@ impl Config {
             quant: QuantSection::default(),
             hw: HwSection::default(),
             lm: None,
+            classifier: None,
             source: None,
         }
     }
@@ -425,31 +484,26 @@ impl Config {
         if let Some(lm) = &self.lm {
             check_range("lm.head_lanes", lm.head_lanes, 1, 64)?;
             crate::lm::check_temperature(lm.temperature)?;
-            let store = lm.store_on(&self.hw.target);
-            if !LM_STORES.contains(&store) {
+            check_store(
+                "lm",
+                lm.store_on(&self.hw.target),
+                lm.flash_offset,
+                &self.hw.target,
+            )?;
+        }
+        if let Some(c) = &self.classifier {
+            if self.lm.is_some() {
                 return Err(ModelError::invalid(
-                    "lm.store",
-                    format!("{store:?} is not a store; use \"rom\" or \"flash\""),
+                    "classifier",
+                    "a design has one pair of ends: [lm] or [classifier], not both",
                 ));
             }
-            if store == "flash" && self.hw.target != "ice40-up5k" {
-                return Err(ModelError::invalid(
-                    "lm.store",
-                    format!(
-                        "\"flash\" needs the ice40-up5k's SPRAM and flash reader, not {}; use \"rom\"",
-                        self.hw.target
-                    ),
-                ));
-            }
-            if !(MIN_FLASH_OFFSET..FLASH_BYTES).contains(&lm.flash_offset) {
-                return Err(ModelError::invalid(
-                    "lm.flash_offset",
-                    format!(
-                        "{:#x} is not in {MIN_FLASH_OFFSET:#x}..{FLASH_BYTES:#x} (past the bitstream, inside the 16 MiB flash)",
-                        lm.flash_offset
-                    ),
-                ));
-            }
+            check_store(
+                "classifier",
+                c.store_on(&self.hw.target),
+                c.flash_offset,
+                &self.hw.target,
+            )?;
         }
         self.quant_params(None)?.validate()
     }

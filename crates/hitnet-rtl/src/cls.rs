@@ -181,11 +181,13 @@ pub fn module(plan: &Plan, c: &ClsPlan, block: bool) -> String {
     b.line(format!("    reg [{}:0] qr;", ww - 1));
     b.line(format!("    reg [{}:0] xs, lo3, hi3;", SAMPLE_BITS - 1));
     b.line("    reg neg3, ge_on3, le_on3;");
-    b.line(format!(
-        "    wire [{}:0] q_ch = qr[{}:32];",
-        cb - 1,
-        31 + cb
-    ));
+    if cb > 0 {
+        b.line(format!(
+            "    wire [{}:0] q_ch = qr[{}:32];",
+            cb - 1,
+            31 + cb
+        ));
+    }
     let s = SAMPLE_BITS;
     let mut mux = String::from("    wire [15:0] q_smp =");
     for ch in 0..c.channels {

@@ -288,3 +288,188 @@ fn basicmotions_model_in_rtl() {
     let f = sequences(&m.c, 4, 5);
     run(&m, &f, Pattern::Always, Pattern::Always);
 }
+
+/// Verilator -Wall (no waiver) and Icarus -Wall on generated hitnet_cls
+/// designs, and snapshots of a small one in both stores (CI=true: insta
+/// never writes).
+#[test]
+fn cls_designs_lint_clean_and_snapshot() {
+    let gru = "[model]\ncell = \"gru\"\ninput_size = 6\nhidden_size = 8\nlayers = 2\n\
+         [hw]\nrows = 4\ncols = 8\ntarget = \"ice40-up5k\"\n";
+    let one = "[model]\ncell = \"lstm\"\ninput_size = 1\nhidden_size = 1\nlayers = 1\n\
+         [hw]\nrows = 1\ncols = 2\ntarget = \"ice40-up5k\"\n";
+    let cases = [
+        ("lstm_cls", LSTM, 3, 5, false),
+        ("lstm_cls_flash", LSTM, 3, 5, true),
+        ("gru_cls", gru, 2, 3, false),
+        ("one_channel_cls_flash", one, 1, 2, true),
+    ];
+    for (name, cfg, channels, classes, flash) in cases {
+        let mut m = small(cfg, channels, classes);
+        if flash {
+            m.store = LmStore::Flash { offset: 0x10_0000 };
+        }
+        let cp = ClsPlan::new(&m.plan, &m.c)
+            .and_then(|p| p.with_store(m.store))
+            .expect("cls plan");
+        let d = hitnet_rtl::cls::generate(
+            &m.plan,
+            &cp,
+            serde_json::json!({}),
+            Default::default(),
+            false,
+        );
+        let dir = tempfile::tempdir().unwrap();
+        d.write(dir.path()).unwrap();
+        let files: Vec<String> = d.verilog_files().map(|(n, _)| n.to_string()).collect();
+        let run = |cmd: &str, args: &[&str]| {
+            let out = std::process::Command::new(cmd)
+                .current_dir(dir.path())
+                .args(args)
+                .args(&files)
+                .output()
+                .unwrap_or_else(|e| panic!("{cmd}: {e} (scripts/setup installs it)"));
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        };
+        let mut text = run(
+            "verilator",
+            &["--lint-only", "-Wall", "--top-module", "hitnet_cls"],
+        );
+        text += &run("iverilog", &["-g2005", "-Wall", "-o", "/dev/null"]);
+        assert!(text.trim().is_empty(), "{name}:\n{text}");
+        if name == "lstm_cls" || name == "lstm_cls_flash" {
+            let v = d
+                .verilog_files()
+                .find(|(n, _)| *n == "hitnet_cls.v")
+                .unwrap()
+                .1
+                .to_string();
+            insta::assert_snapshot!(name, v);
+        }
+    }
+}
+
+/// The smallest ends: one channel (no select), one input trit, one unit
+/// (a head row of one weight), in the flash store.
+#[test]
+fn one_channel_one_unit() {
+    let mut m = small(
+        "[model]\ncell = \"lstm\"\ninput_size = 1\nhidden_size = 1\nlayers = 1\n\
+         [hw]\nrows = 1\ncols = 2\ntarget = \"ice40-up5k\"\n",
+        1,
+        2,
+    );
+    m.store = LmStore::Flash { offset: 0x10_0000 };
+    run(&m, &sequences(&m.c, 6, 4), Pattern::stalled(1, 30), Pattern::Always);
+}
+
+/// `hitnet_cls` of `m` synthesized alone for `target` by the flow's synth
+/// step in `dir`: the netlist with the Yosys cell models, and its plan.
+fn synth_netlist(m: &Cls, target: &str, dir: &std::path::Path) -> (Netlist, ClsPlan) {
+    let t = hitnet_fpga::Target::from_name(target).unwrap();
+    let cp = ClsPlan::new(&m.plan, &m.c)
+        .and_then(|p| p.with_store(m.store))
+        .expect("cls plan");
+    let gen = dir.join("gen");
+    let bram = if t.family == hitnet_fpga::Family::Ecp5 {
+        hitnet_rtl::Bram::Dp16kd
+    } else {
+        hitnet_rtl::Bram::Inferred
+    };
+    let d = hitnet_rtl::cls::generate(&m.plan, &cp, serde_json::json!({}), bram, false);
+    d.write(&gen).unwrap();
+    let mut design = hitnet_fpga::Design::new(
+        d.verilog_files().map(|(n, _)| gen.join(n)).collect(),
+        "hitnet_cls",
+        50.0,
+    );
+    design.data_files = d
+        .files
+        .iter()
+        .filter(|(n, _)| n.ends_with(".hex"))
+        .map(|(n, _)| gen.join(n))
+        .collect();
+    let syn = hitnet_fpga::run_synth(
+        &design,
+        t,
+        &dir.join("build"),
+        &hitnet_fpga::FlowOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    eprintln!(
+        "{target}: synthesized in {:.0} s: {:?}",
+        syn.seconds, syn.yosys_summary
+    );
+    let net = hitnet_verify::cells::for_synth(t.family, &syn).unwrap_or_else(|e| panic!("{e}"));
+    (net, cp)
+}
+
+fn netlist_run(m: &Cls, target: &str, f: &[ClsFrame], ready: Pattern) -> ClsReport {
+    let dir = tempfile::tempdir().unwrap();
+    let (net, cp) = synth_netlist(m, target, dir.path());
+    if cp.flash.is_some() {
+        let log = std::fs::read_to_string(dir.path().join("build/synth.log")).unwrap();
+        assert!(
+            log.contains("SB_SPRAM256KA"),
+            "the ends' RAM is not in SPRAM"
+        );
+    }
+    let r = verify_cls(
+        &net,
+        &m.plan,
+        &cp,
+        &m.c,
+        &m.int,
+        f,
+        Pattern::Always,
+        ready,
+        &dir.path().join("verify"),
+        Simulator::Icarus,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    eprintln!(
+        "{target} netlist: {} frames, {} sequences, {} cycles, {} mismatches, {:.1} s",
+        r.frames, r.sequences, r.bench_cycles, r.mismatches, r.seconds
+    );
+    assert!(r.ok(), "{r:#?}");
+    r
+}
+
+/// The flash store synthesized for the UP5K (the ends' RAM in SPRAM) and
+/// the "rom" store for the ECP5-25k (DP16KD): each netlist, simulated with
+/// Yosys's cell models, loads and answers as the simulator, class by class
+/// and cycle by cycle.
+#[test]
+fn netlists_ice40_spram_and_ecp5() {
+    let mut m = small(LSTM, 3, 5);
+    let f = sequences(&m.c, 4, 6);
+    m.store = LmStore::Flash { offset: 0x10_0000 };
+    netlist_run(&m, "ice40-up5k", &f, Pattern::stalled(3, 20));
+    m.store = LmStore::Rom;
+    netlist_run(&m, "ecp5-25k", &f, Pattern::Always);
+}
+
+/// The committed BasicMotions model's ends on the UP5K (the iCEBreaker's
+/// build: core in block RAM, ends in SPRAM): the synthesized netlist
+/// answers three sequences as the golden model and the simulator.
+#[test]
+fn basicmotions_netlist_up5k() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let cfg = hitnet_model::Config::load(&root.join("models/basicmotions-lstm32.toml"))
+        .expect("config");
+    let loaded = hitnet_model::load(&cfg).expect("model");
+    let c = loaded.model.classifier.clone().expect("a classifier");
+    let plan = hitnet_arch::Plan::new(&loaded.int, hitnet_arch::Shape::of(&cfg.hw)).expect("plan");
+    let m = Cls {
+        plan,
+        int: loaded.int,
+        c,
+        store: LmStore::Flash { offset: 0x10_0000 },
+    };
+    let f = sequences(&m.c, 3, 8);
+    netlist_run(&m, "ice40-up5k", &f, Pattern::Always);
+}
