@@ -952,12 +952,10 @@ fn gen_classifier_ends_and_refusals() {
         c["flash"]["bytes"].as_u64().unwrap()
     );
     assert!(g.join("hitnet_cls.v").is_file());
-    let text = std::fs::read_to_string(cfg)
-        .unwrap()
-        .replace(
-            "../../models",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/models"),
-        );
+    let text = std::fs::read_to_string(cfg).unwrap().replace(
+        "../../models",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/models"),
+    );
     let out = dir.path().join("o").display().to_string();
     for (name, body, key) in [
         (
@@ -967,11 +965,7 @@ fn gen_classifier_ends_and_refusals() {
                 .replace("hidden_size = 32", "hidden_size = 64"),
             "has no `classifier`",
         ),
-        (
-            "both.toml",
-            format!("{text}[lm]\n"),
-            "classifier",
-        ),
+        ("both.toml", format!("{text}[lm]\n"), "classifier"),
         (
             "ecp5.toml",
             text.replace("ice40-up5k", "ecp5-25k"),
@@ -987,4 +981,104 @@ fn gen_classifier_ends_and_refusals() {
     let o = hitnet(&["synth", "--config", &p, "--out", &out]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("[classifier]"), "{}", stderr(&o));
+}
+
+/// `hitnet verify --classify`: a small `.ts` split the test writes goes
+/// through the Verilated hitnet_cls of the BasicMotions ends; every class,
+/// logit and cycle equal to the simulator's and the golden model's, the
+/// accuracy reported. Refused with exit 2: the routed stage (no board top
+/// yet), a config without [classifier], a malformed split.
+#[test]
+fn verify_classify_rtl_and_refusals() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fpga/configs/up5k-basicmotions-ends.toml"
+    );
+    let mut ts = String::from(
+        "@problemName Tiny\n@dimensions 6\n@equalLength false\n@classLabel true Standing Running Walking Badminton\n@data\n",
+    );
+    let mut s = 3u64;
+    for (k, label) in ["Running", "Standing", "Badminton"].iter().enumerate() {
+        let chans: Vec<String> = (0..6)
+            .map(|_| {
+                (0..3 + 2 * k)
+                    .map(|_| {
+                        s = hitnet_model::rng::splitmix64(s);
+                        format!("{:.3}", (s % 2000) as f64 / 100.0 - 10.0)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .collect();
+        ts.push_str(&format!("{}:{label}\n", chans.join(":")));
+    }
+    let tsf = write(dir.path(), "tiny_TEST.ts", &ts);
+    let out = dir.path().join("v").display().to_string();
+    let j = json(&hitnet(&[
+        "verify",
+        "--config",
+        cfg,
+        "--classify",
+        &tsf,
+        "--stage",
+        "rtl",
+        "--out",
+        &out,
+        "--json",
+    ]));
+    assert_eq!(j["sequences"], 3);
+    assert_eq!(j["frames"], 3 + 5 + 7);
+    assert_eq!(j["report"]["mismatches"], 0);
+    assert_eq!(j["report"]["golden_vs_sim"], 0);
+    assert_eq!(j["report"]["bench_cycles"], j["report"]["sim_cycles"]);
+    assert!(j["accuracy"].as_f64().unwrap() >= 0.0);
+    let o = hitnet(&[
+        "verify",
+        "--config",
+        cfg,
+        "--classify",
+        &tsf,
+        "--stage",
+        "routed",
+        "--out",
+        &out,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--stage"), "{}", stderr(&o));
+    let plain = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/models/basicmotions-lstm32.toml"
+    );
+    let o = hitnet(&[
+        "verify",
+        "--config",
+        plain,
+        "--classify",
+        &tsf,
+        "--stage",
+        "rtl",
+        "--out",
+        &out,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("[classifier]"), "{}", stderr(&o));
+    let bad = write(
+        dir.path(),
+        "bad_TEST.ts",
+        &ts.replace("@dimensions 6", "@dimensions 5"),
+    );
+    let o = hitnet(&[
+        "verify",
+        "--config",
+        cfg,
+        "--classify",
+        &bad,
+        "--stage",
+        "rtl",
+        "--out",
+        &out,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("bad_TEST.ts"), "{}", stderr(&o));
 }

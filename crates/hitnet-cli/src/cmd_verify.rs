@@ -26,6 +26,15 @@ pub struct Args {
     pub chars: u32,
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub tokens: u64,
+    /// Run the classifier ends (`[classifier]` in the config) on this UEA
+    /// `.ts` test split and judge every class, logit and cycle (--stage
+    /// rtl or synth); reports the accuracy as the hardware answers.
+    #[arg(long, value_name = "TEST.ts", conflicts_with = "generate")]
+    pub classify: Option<PathBuf>,
+    /// With --classify: the first N sequences only (a netlist in Icarus
+    /// runs about 200 cycles a second on the UP5K build).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub sequences: Option<u64>,
     #[command(flatten)]
     pub stimulus: crate::args::StimulusArgs,
     /// Build folder (default: build/verify-<target>).
@@ -63,6 +72,9 @@ pub fn run(a: Args) -> Result<ExitCode> {
     if let Some(prompt) = &a.generate {
         return generate(&a, &pl, target, prompt);
     }
+    if let Some(ts) = &a.classify {
+        return classify(&a, &pl, target, ts);
+    }
     let stage = Stage::parse(&a.stage).map_err(common::bad_input)?;
     let wrapper = hitnet_flow::wrapper_kind(a.wrapper.as_deref(), target).map_err(flow_error)?;
     let out = a
@@ -94,6 +106,81 @@ pub fn run(a: Args) -> Result<ExitCode> {
     })?;
     let (mismatches, first) = v.mismatches();
     common::verdict(stage.verification(), v.bit_exact(), mismatches, first)
+}
+
+/// `--classify`: the classifier ends' RTL or netlist on a test split
+/// (hitnet_flow::cls).
+fn classify(
+    a: &Args,
+    pl: &hitnet_flow::load::Planned,
+    target: &'static hitnet_fpga::Target,
+    ts: &std::path::Path,
+) -> Result<ExitCode> {
+    use hitnet_flow::cls::ClsStage;
+    let stage = match a.stage.as_str() {
+        "rtl" => ClsStage::Rtl,
+        "synth" => ClsStage::Synth,
+        s => {
+            return Err(common::bad_input(format!(
+                "--stage {s:?}: with --classify, rtl or synth (a board top for the classifier ends is not built yet)"
+            )))
+        }
+    };
+    let Some(ends) = hitnet_flow::cls::ends_for(&pl.loaded, &pl.plan).map_err(flow_error)? else {
+        return Err(common::bad_input(format!(
+            "--classify: {} has no [classifier] section; add one to put the classifier's ends on the chip",
+            hitnet_flow::load::config_name(a.design.cfg.config.as_deref())
+        )));
+    };
+    let c = &ends.classifier;
+    let reference = hitnet_train::uea::TsDataset {
+        problem: String::new(),
+        channels: c.input.channels,
+        classes: c.head.classes.clone(),
+        series: Vec::new(),
+    };
+    let file = ts.display().to_string();
+    let test = hitnet_train::uea::read_ts(ts)
+        .and_then(|d| d.aligned_to(&reference, &file))
+        .map_err(|e| common::bad_input(e.to_string()))?;
+    let n = a.sequences.map_or(test.series.len(), |n| n as usize);
+    let series = &test.series[..n.min(test.series.len())];
+    let sequences: Vec<Vec<Vec<i32>>> = series
+        .iter()
+        .map(|s| s.values.iter().map(|f| c.input.samples(f)).collect())
+        .collect();
+    let labels: Vec<usize> = series.iter().map(|s| s.label).collect();
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("build").join(format!("classify-{}", target.name)));
+    let job = hitnet_flow::cls::VerifyJob {
+        planned: pl,
+        ends: &ends,
+        target,
+        stage,
+        sequences: &sequences,
+        labels: &labels,
+        out: &out,
+        config: common::config_json(&pl.loaded),
+        progress: hitnet_fpga::Progress::Stderr,
+    };
+    let g = hitnet_flow::cls::verify(&job).map_err(flow_error)?;
+    let model = common::model_line(&pl.loaded);
+    common::emit(a.json, &g, || {
+        format!("model:   {model}\ntest:    {file}\n{}", g.text_summary())
+    })?;
+    let r = &g.report;
+    let what = match stage {
+        ClsStage::Rtl => "RTL verification of the classifier ends",
+        ClsStage::Synth => "netlist verification of the classifier ends",
+    };
+    common::verdict(
+        what,
+        g.bit_exact(),
+        (r.mismatches + r.golden_vs_sim + r.unknown_control) as u64,
+        r.first_mismatches.first().cloned(),
+    )
 }
 
 /// `--generate`: the ends' RTL or netlist on a prompt (hitnet_flow::lm).

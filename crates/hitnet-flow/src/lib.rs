@@ -8,11 +8,11 @@
 //! its exit code: 2 for what the user can fix, 1 when a tool or a check
 //! ran and failed.
 pub mod bench;
+pub mod cls;
 pub mod cosim;
 pub mod deploy;
 pub mod estimate;
 pub mod explore;
-pub mod cls;
 pub mod lm;
 pub mod load;
 pub mod report;

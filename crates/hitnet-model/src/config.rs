@@ -215,7 +215,7 @@ fn check_store(section: &str, store: &str, offset: u64, target: &str) -> Result<
     }
     if !(MIN_FLASH_OFFSET..FLASH_BYTES).contains(&offset) {
         return Err(ModelError::invalid(
-            &format!("{section}.flash_offset"),
+            format!("{section}.flash_offset"),
             format!(
                 "{offset:#x} is not in {MIN_FLASH_OFFSET:#x}..{FLASH_BYTES:#x} (past the bitstream, inside the 16 MiB flash)"
             ),

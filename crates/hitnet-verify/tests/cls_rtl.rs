@@ -364,7 +364,12 @@ fn one_channel_one_unit() {
         2,
     );
     m.store = LmStore::Flash { offset: 0x10_0000 };
-    run(&m, &sequences(&m.c, 6, 4), Pattern::stalled(1, 30), Pattern::Always);
+    run(
+        &m,
+        &sequences(&m.c, 6, 4),
+        Pattern::stalled(1, 30),
+        Pattern::Always,
+    );
 }
 
 /// `hitnet_cls` of `m` synthesized alone for `target` by the flow's synth
@@ -459,8 +464,8 @@ fn netlists_ice40_spram_and_ecp5() {
 #[test]
 fn basicmotions_netlist_up5k() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let cfg = hitnet_model::Config::load(&root.join("models/basicmotions-lstm32.toml"))
-        .expect("config");
+    let cfg =
+        hitnet_model::Config::load(&root.join("models/basicmotions-lstm32.toml")).expect("config");
     let loaded = hitnet_model::load(&cfg).expect("model");
     let c = loaded.model.classifier.clone().expect("a classifier");
     let plan = hitnet_arch::Plan::new(&loaded.int, hitnet_arch::Shape::of(&cfg.hw)).expect("plan");
