@@ -56,6 +56,11 @@ fn current_hash(root: &Path, v: &serde_json::Value) -> String {
         return hitnet_rtl::lm::generate(&plan, &e.plan, serde_json::json!({}), bram, false)
             .sha256();
     }
+    // With [classifier], hitnet_cls around the core.
+    if let Some(e) = hitnet_flow::cls::ends_for(&loaded, &plan).expect("[classifier]") {
+        return hitnet_rtl::cls::generate(&plan, &e.plan, serde_json::json!({}), bram, false)
+            .sha256();
+    }
     hitnet_rtl::generate_for(&plan, serde_json::json!({}), bram, deployable).sha256()
 }
 
