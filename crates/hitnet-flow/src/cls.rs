@@ -152,31 +152,14 @@ pub fn verify(job: &VerifyJob) -> Result<Classified> {
     design.write(&gen)?;
     let work = job.out.join("verify");
     let (net, cells, synth_seconds) = match job.stage {
-        ClsStage::Rtl => {
-            // The image loads from the bench's working folder.
-            std::fs::create_dir_all(&work).map_err(crate::io(&work))?;
-            for (n, b) in design.files.iter().filter(|(n, _)| n.ends_with(".hex")) {
-                let f = work.join(n);
-                std::fs::write(&f, b).map_err(crate::io(&f))?;
-            }
-            let net = hitnet_verify::Netlist {
-                files: design.verilog_files().map(|(n, _)| gen.join(n)).collect(),
-                ..Default::default()
-            };
-            (net, None, None)
-        }
+        ClsStage::Rtl => (crate::rtl_netlist(&design, &gen, &work)?, None, None),
         ClsStage::Synth => {
-            let mut d = hitnet_fpga::Design::new(
-                design.verilog_files().map(|(n, _)| gen.join(n)).collect(),
+            let d = crate::alone(
+                &design,
+                &gen,
                 hitnet_rtl::cls::CLS_TOP,
                 p.loaded.config.hw.clock_mhz,
             );
-            d.data_files = design
-                .files
-                .iter()
-                .filter(|(n, _)| n.ends_with(".hex"))
-                .map(|(n, _)| gen.join(n))
-                .collect();
             let opts = FlowOptions {
                 progress: job.progress.clone(),
                 ..Default::default()

@@ -221,6 +221,46 @@ pub fn wrap_design(
     Ok((design, wrapped))
 }
 
+/// The generated RTL of `design` (written in `gen`) as a bench netlist;
+/// its images go to the bench's working folder `work`, where `$readmemh`
+/// finds them.
+pub(crate) fn rtl_netlist(
+    design: &hitnet_rtl::Design,
+    gen: &Path,
+    work: &Path,
+) -> Result<hitnet_verify::Netlist> {
+    std::fs::create_dir_all(work).map_err(io(work))?;
+    for (n, b) in design.files.iter().filter(|(n, _)| n.ends_with(".hex")) {
+        let f = work.join(n);
+        std::fs::write(&f, b).map_err(io(&f))?;
+    }
+    Ok(hitnet_verify::Netlist {
+        files: design.verilog_files().map(|(n, _)| gen.join(n)).collect(),
+        ..Default::default()
+    })
+}
+
+/// `design` (written in `gen`) to synthesize alone with `top` as its top.
+pub(crate) fn alone(
+    design: &hitnet_rtl::Design,
+    gen: &Path,
+    top: &str,
+    clock_mhz: f64,
+) -> hitnet_fpga::Design {
+    let mut d = hitnet_fpga::Design::new(
+        design.verilog_files().map(|(n, _)| gen.join(n)).collect(),
+        top,
+        clock_mhz,
+    );
+    d.data_files = design
+        .files
+        .iter()
+        .filter(|(n, _)| n.ends_with(".hex"))
+        .map(|(n, _)| gen.join(n))
+        .collect();
+    d
+}
+
 /// Makes the build folder `out` and checks it is writable.
 pub fn prepare_out(out: &Path) -> Result<()> {
     std::fs::create_dir_all(out).map_err(|e| {

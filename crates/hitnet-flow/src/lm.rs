@@ -216,19 +216,7 @@ pub fn verify(job: &GenJob) -> Result<Generated> {
     let work = job.out.join("verify");
     let mut netlist_top = None;
     let (net, cells, yosys_version, synth_seconds) = match job.stage {
-        LmStage::Rtl => {
-            // The images load from the bench's working folder.
-            std::fs::create_dir_all(&work).map_err(crate::io(&work))?;
-            for (n, b) in design.files.iter().filter(|(n, _)| n.ends_with(".hex")) {
-                let f = work.join(n);
-                std::fs::write(&f, b).map_err(crate::io(&f))?;
-            }
-            let net = hitnet_verify::Netlist {
-                files: design.verilog_files().map(|(n, _)| gen.join(n)).collect(),
-                ..Default::default()
-            };
-            (net, None, None, None)
-        }
+        LmStage::Rtl => (crate::rtl_netlist(&design, &gen, &work)?, None, None, None),
         LmStage::Synth => {
             // What ships: the board build's netlist (its kept hitnet_lm);
             // without a board top for the ends, hitnet_lm synthesized alone.
@@ -244,20 +232,12 @@ pub fn verify(job: &GenJob) -> Result<Generated> {
                     .1
                     .design
                 }
-                Err(_) => {
-                    let mut d = hitnet_fpga::Design::new(
-                        design.verilog_files().map(|(n, _)| gen.join(n)).collect(),
-                        hitnet_rtl::lm::LM_TOP,
-                        p.loaded.config.hw.clock_mhz,
-                    );
-                    d.data_files = design
-                        .files
-                        .iter()
-                        .filter(|(n, _)| n.ends_with(".hex"))
-                        .map(|(n, _)| gen.join(n))
-                        .collect();
-                    d
-                }
+                Err(_) => crate::alone(
+                    &design,
+                    &gen,
+                    hitnet_rtl::lm::LM_TOP,
+                    p.loaded.config.hw.clock_mhz,
+                ),
             };
             let opts = FlowOptions {
                 progress: job.progress.clone(),

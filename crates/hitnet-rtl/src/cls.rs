@@ -539,21 +539,8 @@ pub fn generate(
         }
         _ => d.files.push((CLS_HEX.into(), c.hex().into_bytes())),
     }
-    let hashes: serde_json::Map<String, serde_json::Value> = d
-        .files
-        .iter()
-        .map(|(n, b)| (n.clone(), serde_json::Value::String(crate::sha(b))))
-        .collect();
+    crate::ends_manifest(&mut d, CLS_TOP);
     let m = &mut d.manifest;
-    m["top"] = CLS_TOP.into();
-    m["core"] = crate::TOP.into();
-    m["verilog"] = d
-        .files
-        .iter()
-        .map(|(n, _)| n.clone())
-        .filter(|n| n.ends_with(".v"))
-        .collect::<Vec<_>>()
-        .into();
     m["classifier"] = serde_json::json!({
         "channels": c.channels,
         "sample_bits": SAMPLE_BITS,
@@ -571,7 +558,5 @@ pub fn generate(
             v
         }),
     });
-    m["files"] = hashes.into();
-    m["design_sha256"] = crate::design_sha256(&d.files).into();
     d
 }

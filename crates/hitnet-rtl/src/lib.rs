@@ -193,6 +193,29 @@ pub fn ports(p: &Plan) -> Vec<Port> {
     ]
 }
 
+/// The manifest entries of a design whose top is a pair of model ends
+/// (`top`) around the core: the top, the core, the Verilog files, every
+/// file's hash and the design's.
+pub(crate) fn ends_manifest(d: &mut Design, top: &str) {
+    let hashes: serde_json::Map<String, serde_json::Value> = d
+        .files
+        .iter()
+        .map(|(n, b)| (n.clone(), serde_json::Value::String(sha(b))))
+        .collect();
+    let m = &mut d.manifest;
+    m["top"] = top.into();
+    m["core"] = TOP.into();
+    m["verilog"] = d
+        .files
+        .iter()
+        .map(|(n, _)| n.clone())
+        .filter(|n| n.ends_with(".v"))
+        .collect::<Vec<_>>()
+        .into();
+    m["files"] = hashes.into();
+    m["design_sha256"] = design_sha256(&d.files).into();
+}
+
 pub(crate) fn sha(b: &[u8]) -> String {
     hex::encode(Sha256::digest(b))
 }

@@ -815,21 +815,8 @@ pub fn generate(
     if let Some(bytes) = lm.flash_image() {
         d.files.push((FLASH_BIN.into(), bytes));
     }
-    let hashes: serde_json::Map<String, serde_json::Value> = d
-        .files
-        .iter()
-        .map(|(n, b)| (n.clone(), serde_json::Value::String(crate::sha(b))))
-        .collect();
+    crate::ends_manifest(&mut d, LM_TOP);
     let m = &mut d.manifest;
-    m["top"] = LM_TOP.into();
-    m["core"] = crate::TOP.into();
-    m["verilog"] = d
-        .files
-        .iter()
-        .map(|(n, _)| n.clone())
-        .filter(|n| n.ends_with(".v"))
-        .collect::<Vec<_>>()
-        .into();
     m["lm"] = serde_json::json!({
         "vocab": lm.vocab,
         "head_lanes": lm.head_lanes,
@@ -848,8 +835,6 @@ pub fn generate(
         }),
         "vocab": lm.tokens,
     });
-    m["files"] = hashes.into();
-    m["design_sha256"] = crate::design_sha256(&d.files).into();
     d
 }
 

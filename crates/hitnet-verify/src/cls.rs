@@ -3,7 +3,6 @@
 //! and every class, its logit and its handshake cycle must equal the cycle
 //! simulator's (`hitnet_sim::cls`), whose classes and logits must equal
 //! the golden model's (`Classifier::run` on the golden RNN).
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use hitnet_arch::cls::ClsPlan;
@@ -14,8 +13,8 @@ use hitnet_sim::cls::{ClsAnswer, ClsFrame, ClsRun};
 use hitnet_sim::Pattern;
 use serde::Serialize;
 
-use crate::bench::{icarus, verilator, Netlist};
-use crate::lm::{Simulator, FLASH_MODEL};
+use crate::bench::Netlist;
+use crate::lm::{pattern_text, run_files, with_flash, Simulator};
 use crate::{io_err, Result, VerifyError};
 
 /// The frame bench, compiled in so an installed binary needs no checkout.
@@ -82,11 +81,6 @@ pub fn run_cls_bench(
     simulator: Simulator,
 ) -> Result<ClsBenchRun> {
     std::fs::create_dir_all(work).map_err(io_err("cannot create", work))?;
-    let mut pat = String::with_capacity(2 * ncyc as usize);
-    for cy in 0..ncyc {
-        let v = ((valid.at(cy) as u8) << 1) | ready.at(cy) as u8;
-        let _ = writeln!(pat, "{v}");
-    }
     let mut params = vec![
         ("FW", cls.frame_bits as i64),
         ("CW", cls.class_bits as i64),
@@ -96,28 +90,20 @@ pub fn run_cls_bench(
         ("EXPECT", expect.max(1) as i64),
         ("MAX_IDLE", ncyc as i64 + 10_000 + cls.ready_cycle() as i64),
     ];
-    let mut net = net.clone();
-    let mut bench = CLS_BENCH.to_string();
-    if let (Some(f), Some(hex)) = (cls.flash, cls.flash_hex()) {
-        let p = work.join(hitnet_arch::lm::FLASH_HEX);
-        std::fs::write(&p, hex).map_err(io_err("cannot write", &p))?;
-        params.push(("FLASH_OFFSET", f.offset as i64));
-        params.push(("FLASH_BYTES", f.bytes as i64));
-        net.defines.push("CLS_FLASH".into());
-        bench = format!("{bench}\n{FLASH_MODEL}");
-    }
-    for (name, text) in [
-        ("frames.hex", frames_file(cls, frames)),
-        ("pat.hex", pat),
-        ("tb_hitnet_cls.v", bench),
-    ] {
-        let p = work.join(name);
-        std::fs::write(&p, text).map_err(io_err("cannot write", &p))?;
-    }
-    let (text, seconds, log) = match simulator {
-        Simulator::Icarus => icarus(&net, work, "tb_hitnet_cls", &params)?,
-        Simulator::Verilator => verilator(&net, work, "tb_hitnet_cls", &params)?,
-    };
+    let flash = cls.flash.zip(cls.flash_hex());
+    let (bench, net) = with_flash(flash, "CLS_FLASH", CLS_BENCH, work, &mut params, net)?;
+    let (text, seconds, log) = run_files(
+        &net,
+        work,
+        "tb_hitnet_cls",
+        &[
+            ("frames.hex", frames_file(cls, frames)),
+            ("pat.hex", pattern_text(&valid, &ready, ncyc)),
+            ("tb_hitnet_cls.v", bench),
+        ],
+        &params,
+        simulator,
+    )?;
     let mut run = parse(&text, &log)?;
     run.seconds = seconds;
     Ok(run)

@@ -33,26 +33,56 @@ pub const LM_BENCH: &str = include_str!("../../../sim/tb_hitnet_lm.v");
 /// The flash model the benches of the flash store compile with them.
 pub const FLASH_MODEL: &str = include_str!("../../../sim/spi_flash.v");
 
-/// The bench text, the flash image file and the extra parameters and
-/// define of `lm`'s store: the flash model appended, its image written.
-fn with_flash(
-    lm: &LmPlan,
+/// The bench text and netlist with a flash store's model: the flash model
+/// appended, its image (`hex`) written to `work`, its parameters added and
+/// `define` set. Unchanged without a flash store.
+pub(crate) fn with_flash(
+    flash: Option<(hitnet_arch::lm::FlashLayout, String)>,
+    define: &str,
     bench: &str,
     work: &Path,
     params: &mut Vec<(&'static str, i64)>,
     net: &Netlist,
 ) -> Result<(String, Netlist)> {
     let mut net = net.clone();
-    let Some(f) = lm.flash else {
+    let Some((f, hex)) = flash else {
         return Ok((bench.to_string(), net));
     };
-    let hex = lm.flash_hex().expect("a flash store");
     let p = work.join(hitnet_arch::lm::FLASH_HEX);
     std::fs::write(&p, hex).map_err(io_err("cannot write", &p))?;
     params.push(("FLASH_OFFSET", f.offset as i64));
     params.push(("FLASH_BYTES", f.bytes as i64));
-    net.defines.push("LM_FLASH".into());
+    net.defines.push(define.into());
     Ok((format!("{bench}\n{FLASH_MODEL}"), net))
+}
+
+/// One line per cycle: {valid pattern, ready pattern}, 2 bits.
+pub(crate) fn pattern_text(valid: &Pattern, ready: &Pattern, ncyc: u64) -> String {
+    let mut pat = String::with_capacity(2 * ncyc as usize);
+    for cy in 0..ncyc {
+        let v = ((valid.at(cy) as u8) << 1) | ready.at(cy) as u8;
+        let _ = writeln!(pat, "{v}");
+    }
+    pat
+}
+
+/// Writes `files` into `work` and runs bench `top` there around `net`.
+pub(crate) fn run_files(
+    net: &Netlist,
+    work: &Path,
+    top: &str,
+    files: &[(&str, String)],
+    params: &[(&'static str, i64)],
+    simulator: Simulator,
+) -> Result<(String, f64, PathBuf)> {
+    for (name, text) in files {
+        let p = work.join(name);
+        std::fs::write(&p, text).map_err(io_err("cannot write", &p))?;
+    }
+    match simulator {
+        Simulator::Icarus => icarus(net, work, top, params),
+        Simulator::Verilator => verilator(net, work, top, params),
+    }
 }
 
 /// A token the bench printed with an unknown (x or z) value.
@@ -100,11 +130,6 @@ pub fn run_lm_bench(
     simulator: Simulator,
 ) -> Result<LmBenchRun> {
     std::fs::create_dir_all(work).map_err(io_err("cannot create", work))?;
-    let mut pat = String::with_capacity(2 * ncyc as usize);
-    for cy in 0..ncyc {
-        let v = ((valid.at(cy) as u8) << 1) | ready.at(cy) as u8;
-        let _ = writeln!(pat, "{v}");
-    }
     let mut params = vec![
         ("TW", lm.token_bits as i64),
         ("NW", words.len().max(1) as i64),
@@ -115,19 +140,20 @@ pub fn run_lm_bench(
             20 * (lm.head_cycles as i64 + 10_000) + lm.ready_cycle() as i64,
         ),
     ];
-    let (bench, net) = with_flash(lm, LM_BENCH, work, &mut params, net)?;
-    for (name, text) in [
-        ("words.hex", words_file(lm, words)),
-        ("pat.hex", pat),
-        ("tb_hitnet_lm.v", bench),
-    ] {
-        let p = work.join(name);
-        std::fs::write(&p, text).map_err(io_err("cannot write", &p))?;
-    }
-    let (text, seconds, log) = match simulator {
-        Simulator::Icarus => icarus(&net, work, "tb_hitnet_lm", &params)?,
-        Simulator::Verilator => verilator(&net, work, "tb_hitnet_lm", &params)?,
-    };
+    let flash = lm.flash.zip(lm.flash_hex());
+    let (bench, net) = with_flash(flash, "LM_FLASH", LM_BENCH, work, &mut params, net)?;
+    let (text, seconds, log) = run_files(
+        &net,
+        work,
+        "tb_hitnet_lm",
+        &[
+            ("words.hex", words_file(lm, words)),
+            ("pat.hex", pattern_text(&valid, &ready, ncyc)),
+            ("tb_hitnet_lm.v", bench),
+        ],
+        &params,
+        simulator,
+    )?;
     let mut run = parse(&text, &log)?;
     run.seconds = seconds;
     Ok(run)
@@ -353,7 +379,15 @@ pub fn run_chip(
         ("NW", words.len().max(1) as i64),
         ("LATENCY_MAX", 100_000 + chip.lm.ready_cycle() as i64),
     ];
-    let (bench, net) = with_flash(chip.lm, LM_UART_BENCH, work, &mut params, chip.net)?;
+    let flash = chip.lm.flash.zip(chip.lm.flash_hex());
+    let (bench, net) = with_flash(
+        flash,
+        "LM_FLASH",
+        LM_UART_BENCH,
+        work,
+        &mut params,
+        chip.net,
+    )?;
     if chip.lm.flash.is_some() != chip.board.flash_pins.is_some() {
         return Err(VerifyError::Netlist(format!(
             "the {} top {} flash pins, but the ends' store is {}",

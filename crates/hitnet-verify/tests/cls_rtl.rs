@@ -6,6 +6,7 @@
 //! layers), stalls on both ports, sequences of one frame, the flash store
 //! (Icarus and Verilator), a mutation the bench must catch, and the
 //! committed BasicMotions model.
+mod common;
 use hitnet_arch::cls::ClsPlan;
 use hitnet_arch::lm::LmStore;
 use hitnet_model::classify::{ClassHead, Classifier, InputQuantizer, InputTrit, Pool};
@@ -322,24 +323,7 @@ fn cls_designs_lint_clean_and_snapshot() {
         let dir = tempfile::tempdir().unwrap();
         d.write(dir.path()).unwrap();
         let files: Vec<String> = d.verilog_files().map(|(n, _)| n.to_string()).collect();
-        let run = |cmd: &str, args: &[&str]| {
-            let out = std::process::Command::new(cmd)
-                .current_dir(dir.path())
-                .args(args)
-                .args(&files)
-                .output()
-                .unwrap_or_else(|e| panic!("{cmd}: {e} (scripts/setup installs it)"));
-            format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        };
-        let mut text = run(
-            "verilator",
-            &["--lint-only", "-Wall", "--top-module", "hitnet_cls"],
-        );
-        text += &run("iverilog", &["-g2005", "-Wall", "-o", "/dev/null"]);
+        let text = common::lint(dir.path(), &files, "hitnet_cls");
         assert!(text.trim().is_empty(), "{name}:\n{text}");
         if name == "lstm_cls" || name == "lstm_cls_flash" {
             let v = d

@@ -5,6 +5,7 @@
 //! fill its last chunk, several input beats, two layers, one head lane),
 //! sampling and greedy, stalls on both ports; and the committed char model
 //! generating its known answer.
+mod common;
 use hitnet_arch::lm::LmStore;
 use hitnet_model::lm::{LmEnds, TokenWord};
 use hitnet_model::model::{Embedding, OutputLayer, TernaryMatrix, Vocab, VocabLevel};
@@ -491,24 +492,7 @@ fn lm_designs_lint_clean_and_snapshot() {
         let dir = tempfile::tempdir().unwrap();
         d.write(dir.path()).unwrap();
         let files: Vec<String> = d.verilog_files().map(|(n, _)| n.to_string()).collect();
-        let run = |cmd: &str, args: &[&str]| {
-            let out = std::process::Command::new(cmd)
-                .current_dir(dir.path())
-                .args(args)
-                .args(&files)
-                .output()
-                .unwrap_or_else(|e| panic!("{cmd}: {e} (scripts/setup installs it)"));
-            format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            )
-        };
-        let mut text = run(
-            "verilator",
-            &["--lint-only", "-Wall", "--top-module", "hitnet_lm"],
-        );
-        text += &run("iverilog", &["-g2005", "-Wall", "-o", "/dev/null"]);
+        let text = common::lint(dir.path(), &files, "hitnet_lm");
         assert!(text.trim().is_empty(), "{name}:\n{text}");
         if name == "lstm_lm" || name == "lstm_lm_flash" {
             let v = d

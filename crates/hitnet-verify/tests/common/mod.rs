@@ -29,3 +29,25 @@ pub fn bram_for(target: &hitnet_fpga::Target) -> hitnet_rtl::Bram {
         hitnet_rtl::Bram::Inferred
     }
 }
+
+/// The lint of a generated design written in `dir`: Verilator -Wall (no
+/// waiver) with `top` as the top, then Icarus -Wall; their messages
+/// (empty when clean).
+pub fn lint(dir: &Path, files: &[String], top: &str) -> String {
+    let run = |cmd: &str, args: &[&str]| {
+        let out = Command::new(cmd)
+            .current_dir(dir)
+            .args(args)
+            .args(files)
+            .output()
+            .unwrap_or_else(|e| panic!("{cmd}: {e} (scripts/setup installs it)"));
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    let mut text = run("verilator", &["--lint-only", "-Wall", "--top-module", top]);
+    text += &run("iverilog", &["-g2005", "-Wall", "-o", "/dev/null"]);
+    text
+}
