@@ -28,14 +28,17 @@ use hitnet_model::lm::MAX_BIAS;
 pub const SAMPLE_BITS: u32 = 16;
 /// Register stages of the quantizer after its last table read: the RAM's
 /// output registered in fabric, the channel's sample and the entry's
-/// fields registered, the trit shifted into the x buffer. A frame's trits
-/// are complete `quant_entries + QUANT_STAGES` cycles after its first read.
-pub const QUANT_STAGES: u64 = 3;
+/// fields registered, the two compares registered (the path through them
+/// into the x buffer was critical at 39 MHz on the UP5K), the trit shifted
+/// into the x buffer. A frame's trits are complete
+/// `quant_entries + QUANT_STAGES` cycles after its first read.
+pub const QUANT_STAGES: u64 = 4;
 /// Register stages of the head after its last issue: the RAM read, the
 /// word registered in fabric, the term, the accumulator's score, the
-/// running best. The class is visible `head_issues + 1 + HEAD_STAGES`
+/// compare with the running best, the best (a compare and update in one
+/// cycle was critical at 44 MHz on the UP5K). The class is visible `head_issues + 1 + HEAD_STAGES`
 /// cycles after the last layer's last h beat (`go` takes one cycle).
-pub const HEAD_STAGES: u64 = 5;
+pub const HEAD_STAGES: u64 = 6;
 
 /// One quantizer entry as the RAM holds it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

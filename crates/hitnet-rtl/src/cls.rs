@@ -128,7 +128,7 @@ pub fn module(plan: &Plan, c: &ClsPlan, block: bool) -> String {
     b.line("    wire accept = s_valid & s_ready;");
     note(
         &mut b,
-        "Quantizer: entry qk read at issue; 3 stages to the x buffer.",
+        "Quantizer: entry qk read at issue; 4 stages to the x buffer (the word, sample and thresholds, the compares, the shift).",
     );
     b.line("    reg qon, qi;");
     b.line(format!("    reg [{}:0] qk;", qkw - 1));
@@ -177,10 +177,10 @@ pub fn module(plan: &Plan, c: &ClsPlan, block: bool) -> String {
         image_memory(&mut b, "ram", ww, c.depth, &format!("\"{CLS_HEX}\""), block);
         b.line("    always @(posedge clk) ram_q <= ram[ram_a];");
     }
-    b.line("    reg p1, p2, p3, l1, l2, l3;");
+    b.line("    reg p1, p2, p3, p4, l1, l2, l3, l4;");
     b.line(format!("    reg [{}:0] qr;", ww - 1));
     b.line(format!("    reg [{}:0] xs, lo3, hi3;", SAMPLE_BITS - 1));
-    b.line("    reg neg3, ge_on3, le_on3;");
+    b.line("    reg neg3, ge_on3, le_on3, ge4, le4, neg4;");
     if cb > 0 {
         b.line(format!(
             "    wire [{}:0] q_ch = qr[{}:32];",
@@ -206,7 +206,7 @@ pub fn module(plan: &Plan, c: &ClsPlan, block: bool) -> String {
     b.line(mux);
     b.line(format!("    wire ge = ~{};", gt_signed("hi3", "xs", s)));
     b.line(format!("    wire le = ~{};", gt_signed("xs", "lo3", s)));
-    b.line("    wire nz = (ge_on3 & ge) | (le_on3 & le);");
+    b.line("    wire nz = ge4 | le4;");
     note(
         &mut b,
         &format!(
@@ -215,7 +215,7 @@ pub fn module(plan: &Plan, c: &ClsPlan, block: bool) -> String {
             code(MINUS)
         ),
     );
-    b.line("    wire [1:0] trit = {nz & ((le_on3 & le) ^ neg3), nz};");
+    b.line("    wire [1:0] trit = {nz & (le4 ^ neg4), nz};");
     note(
         &mut b,
         "Feed: the x buffer to the core; a last frame waits for every earlier h.",
@@ -246,6 +246,7 @@ pub fn module(plan: &Plan, c: &ClsPlan, block: bool) -> String {
     b.line("            p1 <= 1'b0;");
     b.line("            p2 <= 1'b0;");
     b.line("            p3 <= 1'b0;");
+    b.line("            p4 <= 1'b0;");
     b.line("            xfull <= 1'b0;");
     b.line(format!("            fb <= {};", lit(bw, 0)));
     b.line("            inflight <= 2'd0;");
@@ -270,7 +271,8 @@ pub fn module(plan: &Plan, c: &ClsPlan, block: bool) -> String {
     b.line("            p1 <= qiss;");
     b.line("            p2 <= p1;");
     b.line("            p3 <= p2;");
-    b.line("            if (p3) begin");
+    b.line("            p4 <= p3;");
+    b.line("            if (p4) begin");
     b.line(format!(
         "                xbuf <= {};",
         if q == 1 {
@@ -279,7 +281,7 @@ pub fn module(plan: &Plan, c: &ClsPlan, block: bool) -> String {
             format!("{{trit, xbuf[{}:2]}}", xw - 1)
         }
     ));
-    b.line("                if (l3) begin");
+    b.line("                if (l4) begin");
     b.line("                    xfull <= 1'b1;");
     b.line("                    x_first <= f_first;");
     b.line("                    x_last <= f_last;");
@@ -318,6 +320,10 @@ pub fn module(plan: &Plan, c: &ClsPlan, block: bool) -> String {
     b.line("        l1 <= qiss & q_end;");
     b.line("        l2 <= l1;");
     b.line("        l3 <= l2;");
+    b.line("        l4 <= l3;");
+    b.line("        ge4 <= ge_on3 & ge;");
+    b.line("        le4 <= le_on3 & le;");
+    b.line("        neg4 <= neg3;");
     b.line("        qr <= ram_q;");
     b.line("        xs <= q_smp;");
     b.line("        lo3 <= qr[15:0];");
@@ -384,9 +390,9 @@ pub fn module(plan: &Plan, c: &ClsPlan, block: bool) -> String {
             low
         }
     };
-    b.line("    reg v1, k1, e1, v2, k2, e2, v3, k3, e3, v4;");
+    b.line("    reg v1, k1, e1, v2, k2, e2, v3, k3, e3, v4, v5, better5;");
     b.line("    reg [1:0] z1, z2;");
-    b.line(format!("    reg [{}:0] r1, r2, r3, r4;", clb - 1));
+    b.line(format!("    reg [{}:0] r1, r2, r3, r4, r5;", clb - 1));
     b.line("    always @(posedge clk) begin");
     b.line("        if (rst) begin");
     b.line("            go <= 1'b0;");
@@ -426,12 +432,12 @@ pub fn module(plan: &Plan, c: &ClsPlan, block: bool) -> String {
     b.line("    end");
     note(
         &mut b,
-        "Head pipeline: the word (ram_q), registered in fabric, the term, the score, the best.",
+        "Head pipeline: the word (ram_q), registered in fabric, the term, the score, the compare, the best.",
     );
     b.line(format!("    reg [{}:0] wq;", BIAS_BITS - 1));
     b.line("    reg [8:0] term;");
     b.line(format!("    reg [{}:0] bq;", BIAS_BITS - 1));
-    b.line(format!("    reg [{}:0] acc, score4, best;", sc - 1));
+    b.line(format!("    reg [{}:0] acc, score4, score5, best;", sc - 1));
     b.line("    wire [7:0] w8 = wq[7:0];");
     b.line(format!(
         "    wire [{}:0] acc_next = k3 ? {} : acc + {};",
@@ -468,13 +474,18 @@ pub fn module(plan: &Plan, c: &ClsPlan, block: bool) -> String {
     b.line("    end");
     note(
         &mut b,
-        "The running best; the last class's score completes the answer.",
+        "The running best over two cycles (compare, then update): class scores come hidden + 1 >= 2 cycles apart.",
     );
+    b.line("    always @(posedge clk) begin");
+    b.line("        v5 <= v4 & ~rst;");
     b.line(format!(
-        "    wire better = (r4 == {}) | {};",
+        "        better5 <= (r4 == {}) | {};",
         lit(clb, 0),
         gt_signed("score4", "best", sc)
     ));
+    b.line("        score5 <= score4;");
+    b.line("        r5 <= r4;");
+    b.line("    end");
     b.line("    always @(posedge clk) begin");
     b.line("        if (rst) begin");
     b.line("            m_valid <= 1'b0;");
@@ -483,14 +494,14 @@ pub fn module(plan: &Plan, c: &ClsPlan, block: bool) -> String {
     b.line(format!("            best <= {};", lit(sc, 0)));
     b.line("        end else begin");
     b.line("            if (take) m_valid <= 1'b0;");
-    b.line("            if (v4) begin");
-    b.line("                if (better) begin");
-    b.line("                    best <= score4;");
-    b.line("                    m_class <= r4;");
-    b.line("                    m_score <= score4;");
+    b.line("            if (v5) begin");
+    b.line("                if (better5) begin");
+    b.line("                    best <= score5;");
+    b.line("                    m_class <= r5;");
+    b.line("                    m_score <= score5;");
     b.line("                end");
     b.line(format!(
-        "                if (r4 == {}) m_valid <= 1'b1;",
+        "                if (r5 == {}) m_valid <= 1'b1;",
         lit(clb, c.classes as i64 - 1)
     ));
     b.line("            end");

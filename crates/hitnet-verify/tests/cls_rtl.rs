@@ -253,8 +253,8 @@ fn the_bench_catches_mutations() {
     for patch in [
         ("wire ge = ~", "wire ge = (xs != hi3) & ~"),
         (
-            "wire better = (r4 == ",
-            "wire better = (score4 == best) | (r4 == ",
+            "better5 <= (r4 == ",
+            "better5 <= (score4 == best) | (r4 == ",
         ),
     ] {
         let r = bench(
