@@ -51,16 +51,11 @@ pub fn ends_for(loaded: &hitnet_model::Loaded, core: &hitnet_arch::Plan) -> Resu
     }))
 }
 
-/// Which artefact of the ends a run judges.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ClsStage {
-    /// The generated Verilog, in Verilator.
-    Rtl,
-    /// `hitnet_cls` synthesized for the target, in Icarus with the cell
-    /// models (no board top for the ends exists yet).
-    Synth,
-}
+/// Which artefact of the ends a run judges: the generated Verilog in
+/// Verilator, or `hitnet_cls` synthesized alone for the target in Icarus
+/// with the cell models (no board top for the ends exists yet). The same
+/// stages as the language-model ends'.
+pub use crate::lm::LmStage as ClsStage;
 
 /// A run of labelled sequences through the ends' RTL or netlist.
 pub struct VerifyJob<'a> {
