@@ -29,7 +29,25 @@ The language-model ends (fpga/hitnet_lm_uart.v, a build of a config with
 back --chars - 1 tokens) and prints the prompt and the generated text; the
 vocabulary comes from the build's gen/manifest.json (lm.vocab).
 
+The classifier ends (fpga/hitnet_cls_uart.v, a build of a config with
+[classifier]) take feature frames and answer a class:
+
+  host -> device, per frame: flags (bit 0 = the first frame of a
+          sequence, bit 1 = its last), then each channel's 16-bit sample,
+          two's complement, little-endian: round(v * 2^frac_bits), half
+          away from zero, saturated (v read as a 32-bit float).
+  device -> host, after a sequence's last frame: the class byte, then
+          ceil(score_bits / 8) bytes of its logit, little-endian.
+
+A sequence's frames go back to back; the next sequence after the answer.
+`classify` sends every series of a UEA .ts file and prints the class the
+board answers beside the label; frac_bits, score_bits and the class names
+come from the build's gen/manifest.json (classifier).
+
 Examples:
+  host.py classify --port /dev/ttyUSB1 --manifest build/icebreaker-bm/gen/manifest.json BasicMotions_TEST.ts
+  host.py encode-frame --first --last 256 -512 0   (prints the bytes as hex)
+  host.py decode-answer "02 fb ff ff ff"           (prints the class and the logit)
   host.py run --port /dev/ttyUSB1 --I 64 --H 64 --layers 1 tokens.txt
   host.py generate --port /dev/ttyUSB1 --manifest build/ulx3s-lm/gen/manifest.json --chars 32 "ROMEO:"
   host.py encode-word --first --token 5 --feed 31   (prints the bytes as hex)
@@ -119,6 +137,97 @@ def prompt_words(ids, chars):
     chars - 1 tokens (hitnet_model::lm::TokenWord::prompt)."""
     n = len(ids)
     return [(k == 0, t, chars - 1 if k == n - 1 else 0) for k, t in enumerate(ids)]
+
+
+SAMPLE_MIN, SAMPLE_MAX = -32768, 32767
+
+
+def fixed_sample(v, frac_bits):
+    """hitnet_model::classify::InputQuantizer::sample of v read as f32."""
+    import math
+    import struct
+
+    v = struct.unpack("<f", struct.pack("<f", v))[0]
+    x = v * (1 << frac_bits)
+    if math.isnan(x):
+        return 0
+    r = math.floor(abs(x) + 0.5)
+    r = -r if x < 0 else r
+    return int(max(SAMPLE_MIN, min(SAMPLE_MAX, r)))
+
+
+def encode_frame(first, last, samples):
+    """The bytes of one frame of the classifier ends."""
+    out = bytearray([(1 if first else 0) | (2 if last else 0)])
+    for x in samples:
+        if not SAMPLE_MIN <= x <= SAMPLE_MAX:
+            raise ValueError(f"sample {x} is not a 16-bit value")
+        out += (x & 0xFFFF).to_bytes(2, "little")
+    return bytes(out)
+
+
+def decode_answer(data):
+    """(class, logit) of the classifier's answer bytes."""
+    if len(data) < 2:
+        raise ValueError("an answer has a class byte and at least one logit byte")
+    return data[0], int.from_bytes(data[1:], "little", signed=True)
+
+
+def read_ts(path):
+    """The series of a UEA .ts file: [(channels x frames floats, label)]."""
+    series, data = [], False
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if not data:
+                data = line.lower().startswith("@data")
+                continue
+            *chans, label = line.split(":")
+            try:
+                vals = [[float(v) for v in c.split(",") if v.strip()] for c in chans]
+            except ValueError as e:
+                raise ValueError(f"{path}:{n}: {e}")
+            if len({len(c) for c in vals}) != 1:
+                raise ValueError(f"{path}:{n}: the channels differ in length")
+            series.append((vals, label.strip()))
+    return series
+
+
+def classify(args):
+    import json
+
+    try:
+        import serial  # pyserial
+    except ImportError:
+        sys.exit("host.py: pyserial is missing; install it with: pip install pyserial")
+    with open(args.manifest) as f:
+        c = json.load(f).get("classifier")
+    if not c:
+        sys.exit(f"host.py: {args.manifest} has no classifier; build a config with a [classifier] section")
+    names, frac, n_ans = c["classes"], c["frac_bits"], 1 + (c["score_bits"] + 7) // 8
+    series = read_ts(args.test)[: args.sequences]
+    right = 0
+    with serial.Serial(args.port, args.baud, timeout=args.timeout) as port:
+        port.reset_input_buffer()
+        for k, (chans, label) in enumerate(series):
+            if len(chans) != c["channels"]:
+                sys.exit(f"host.py: series {k} has {len(chans)} channels, the model {c['channels']}")
+            t_n = len(chans[0])
+            for t in range(t_n):
+                port.write(encode_frame(t == 0, t == t_n - 1, [fixed_sample(ch[t], frac) for ch in chans]))
+            reply = port.read(n_ans)
+            if len(reply) != n_ans:
+                sys.exit(
+                    f"host.py: series {k}: got {len(reply)} of {n_ans} bytes within {args.timeout} s; "
+                    "check the bitstream, the flash image and the baud rate, and press the reset button"
+                )
+            cls, logit = decode_answer(reply)
+            name = names[cls] if cls < len(names) else f"?{cls}"
+            right += name == label
+            print(f"{k}\t{name}\t{label}\t{logit}")
+    print(f"accuracy {right}/{len(series)}")
 
 
 def generate(args):
@@ -219,12 +328,40 @@ def main(argv=None):
     w.add_argument("--token", type=int, required=True)
     w.add_argument("--feed", type=int, default=0)
 
+    c = sub.add_parser("classify", help="classify the series of a UEA .ts file on a build of the classifier ends")
+    c.add_argument("test", help="a UEA .ts file")
+    c.add_argument("--port", required=True, help="serial port, e.g. /dev/ttyUSB1 (iCEBreaker)")
+    c.add_argument("--manifest", required=True, help="the build's gen/manifest.json (its classifier)")
+    c.add_argument("--sequences", type=int, default=None, help="the first N series only")
+    c.add_argument("--baud", type=int, default=115200)
+    c.add_argument("--timeout", type=float, default=5.0)
+
+    f = sub.add_parser("encode-frame", help="print the bytes of one frame of the classifier ends as hex")
+    f.add_argument("--first", action="store_true")
+    f.add_argument("--last", action="store_true")
+    f.add_argument("samples", nargs="*", type=int)
+
+    a = sub.add_parser("decode-answer", help="print the class and logit of the classifier's answer")
+    a.add_argument("hex", help="bytes as hex, spaces allowed")
+
+    s = sub.add_parser("sample", help="print the fixed-point samples of real values")
+    s.add_argument("--frac-bits", type=int, required=True)
+    s.add_argument("values", nargs="+", type=float)
+
     args = ap.parse_args(argv)
     try:
         if args.cmd == "run":
             run(args)
         elif args.cmd == "generate":
             generate(args)
+        elif args.cmd == "classify":
+            classify(args)
+        elif args.cmd == "encode-frame":
+            print(encode_frame(args.first, args.last, args.samples).hex(" "))
+        elif args.cmd == "decode-answer":
+            print(*decode_answer(bytes.fromhex(args.hex)))
+        elif args.cmd == "sample":
+            print(*[fixed_sample(v, args.frac_bits) for v in args.values])
         elif args.cmd == "encode-word":
             print(encode_word(args.first, args.token, args.feed).hex(" "))
         elif args.cmd == "encode":

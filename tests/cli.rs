@@ -923,7 +923,7 @@ fn verify_generate_on_the_verilated_ends() {
 /// `hitnet gen` on a config with `[classifier]`: hitnet_cls around the
 /// core, its flash image and manifest; the refusals (no classifier in the
 /// model file, both pairs of ends, a store the target lacks, `hitnet
-/// synth` before a board top exists) exit 2 naming the key.
+/// synth` without the board's UART top) exit 2 naming the key.
 #[test]
 fn gen_classifier_ends_and_refusals() {
     let dir = tempfile::tempdir().unwrap();
@@ -977,17 +977,19 @@ fn gen_classifier_ends_and_refusals() {
         assert_eq!(o.status.code(), Some(2), "{name}: {}", stderr(&o));
         assert!(stderr(&o).contains(key), "{name}: {}", stderr(&o));
     }
+    // The classifier ends build in their board top only.
     let p = write(dir.path(), "ok.toml", &text);
-    let o = hitnet(&["synth", "--config", &p, "--out", &out]);
+    let o = hitnet(&["synth", "--config", &p, "--out", &out, "--wrapper", "char"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("[classifier]"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("UART top"), "{}", stderr(&o));
 }
 
 /// `hitnet verify --classify`: a small `.ts` split the test writes goes
 /// through the Verilated hitnet_cls of the BasicMotions ends; every class,
 /// logit and cycle equal to the simulator's and the golden model's, the
-/// accuracy reported. Refused with exit 2: the routed stage (no board top
-/// yet), a config without [classifier], a malformed split.
+/// accuracy reported. Refused with exit 2: an unknown stage, the routed
+/// stage on a folder that holds no build (--built), a config without
+/// [classifier], a malformed split.
 #[test]
 fn verify_classify_rtl_and_refusals() {
     let dir = tempfile::tempdir().unwrap();
@@ -1040,12 +1042,27 @@ fn verify_classify_rtl_and_refusals() {
         "--classify",
         &tsf,
         "--stage",
-        "routed",
+        "placed",
         "--out",
         &out,
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--stage"), "{}", stderr(&o));
+    let empty = dir.path().join("nothing").display().to_string();
+    let o = hitnet(&[
+        "verify",
+        "--config",
+        cfg,
+        "--classify",
+        &tsf,
+        "--stage",
+        "routed",
+        "--built",
+        "--out",
+        &empty,
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--built"), "{}", stderr(&o));
     let plain = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/models/basicmotions-lstm32.toml"
@@ -1081,4 +1098,75 @@ fn verify_classify_rtl_and_refusals() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("bad_TEST.ts"), "{}", stderr(&o));
+}
+
+/// A PyTorch char-RNN's state_dict (`rnn.*`, `encoder.weight`,
+/// `decoder.weight`, `decoder.bias`) with `[model] vocab` (its corpus):
+/// `hitnet check` says where each tensor went, and the imported model's
+/// ends run token in, token out on the chip (`verify --generate --stage
+/// rtl`: every token and cycle equal to the simulator's and the golden
+/// model's).
+#[test]
+fn a_pytorch_char_lm_imports_whole_and_runs_on_the_chip() {
+    let dir = tempfile::tempdir().unwrap();
+    let fm = hitnet_model::defaults::default_float_model(hitnet_model::CellKind::Lstm, 8, 8, 1, 5);
+    let mut sd = hitnet_model::import::state_dict(&fm, "rnn.");
+    let v = 4;
+    sd.push((
+        "encoder.weight".into(),
+        vec![v, 8],
+        (0..v * 8)
+            .map(|k| ((k * 7 % 9) as f32 - 4.0) / 3.0)
+            .collect(),
+    ));
+    sd.push((
+        "decoder.weight".into(),
+        vec![v, 8],
+        (0..v * 8)
+            .map(|k| ((k * 5 % 11) as f32 - 5.0) / 2.0)
+            .collect(),
+    ));
+    sd.push(("decoder.bias".into(), vec![v], vec![0.5, -0.25, 0.0, 0.75]));
+    let w = dir.path().join("char_rnn.safetensors");
+    std::fs::write(&w, hitnet_model::import::serialize_f32(&sd)).unwrap();
+    write(dir.path(), "input.txt", "abcab\ncab\n");
+    let cfg = write(
+        dir.path(),
+        "c.toml",
+        "[model]\ncell = \"lstm\"\ninput_size = 8\nhidden_size = 8\nweights = \"char_rnn.safetensors\"\nvocab = \"input.txt\"\n\
+         [hw]\nrows = 4\ncols = 8\ntarget = \"ice40-up5k\"\n[lm]\ntemperature = 0.7\n",
+    );
+    let o = hitnet(&["check", "--config", &cfg]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = stderr(&o);
+    for want in [
+        "encoder.weight [4, 8] -> embedding",
+        "decoder.weight [4, 8] -> output layer weight",
+        "input.txt -> vocabulary (4 tokens)",
+    ] {
+        assert!(e.contains(want), "{want}: {e}");
+    }
+    let out = dir.path().join("v").display().to_string();
+    let j = json(&hitnet(&[
+        "verify",
+        "--config",
+        &cfg,
+        "--generate",
+        "ab",
+        "--chars",
+        "6",
+        "--stage",
+        "rtl",
+        "--out",
+        &out,
+        "--json",
+    ]));
+    assert_eq!(j["report"]["mismatches"], 0, "{j}");
+    assert_eq!(j["report"]["golden_vs_sim"], 0, "{j}");
+    assert_eq!(j["text"].as_str().unwrap().chars().count(), 6, "{j}");
+    assert!(j["text"]
+        .as_str()
+        .unwrap()
+        .chars()
+        .all(|c| "abc\n".contains(c)));
 }

@@ -182,3 +182,186 @@ fn a_second_model_deployed_into_an_ecp5_build_is_bit_exact_at_the_pins() {
     assert_ne!(b1, b2, "the deployed bitstream holds other memory contents");
     verify_deployed(&m2, &out, "1");
 }
+
+/// A small classifier model file (LSTM, 2 channels x 3 trits, 8 hidden
+/// units, 3 classes), seeded: weights, biases, scales, thresholds and the
+/// head all follow `seed`; the shape does not.
+fn cls_model(seed: u64) -> String {
+    let mut s = seed;
+    let mut r = || {
+        s = hitnet_model::rng::splitmix64(s);
+        s
+    };
+    let (i, h) = (6usize, 8usize);
+    let gates: Vec<serde_json::Value> = ["i", "f", "g", "o"]
+        .iter()
+        .map(|name| {
+            let rows: Vec<String> = (0..h)
+                .map(|_| {
+                    (0..i + h)
+                        .map(|_| ['+', '-', '0'][(r() % 3) as usize])
+                        .collect()
+                })
+                .collect();
+            let bias: Vec<f64> = (0..h).map(|_| (r() % 200) as f64 / 100.0 - 1.0).collect();
+            serde_json::json!({"name": name, "scale": 0.05 + (r() % 100) as f64 / 1000.0, "bias": bias, "rows": rows})
+        })
+        .collect();
+    let trits: Vec<serde_json::Value> = (0..i)
+        .map(|k| {
+            let lo = (r() % 600) as i64 - 400;
+            serde_json::json!({"channel": k % 2, "lo": lo, "hi": lo + 1 + (r() % 500) as i64, "neg": r() % 2 == 1})
+        })
+        .collect();
+    let weight: Vec<Vec<i64>> = (0..3)
+        .map(|_| (0..h).map(|_| (r() % 255) as i64 - 127).collect())
+        .collect();
+    let bias: Vec<i64> = (0..3).map(|_| (r() % 401) as i64 - 200).collect();
+    serde_json::json!({
+        "format": "hitnet-model",
+        "version": 1,
+        "cell": "lstm",
+        "input_size": i,
+        "hidden_size": h,
+        "quant": {"slope": 2.0, "activation": "bernoulli", "weight_threshold": 0.7,
+                  "act_threshold": 0.5, "lfsr_seed": 1 + seed, "frac_bits": 10,
+                  "cell_int_bits": 4, "lut_bits": 8, "scale_bits": 12},
+        "layers": [{"gates": gates}],
+        "classifier": {
+            "input": {"channels": 2, "frac_bits": 8, "trits": trits},
+            "head": {"pool": "last", "classes": ["a", "b", "c"], "weight": weight, "bias": bias, "scale": 0.01}
+        }
+    })
+    .to_string()
+}
+
+/// A classifier's ends on the iCEBreaker (core in block RAM, the ends'
+/// quantizer and head in SPRAM from the flash): a deployable build of one
+/// model, a second model of the same shape deployed (new block-RAM
+/// contents and a new flash image, no synthesis, no place and route), and
+/// the deployed routed chip at its serial and flash pins bit-exact against
+/// the second model's golden classes and logits. Refused: a classifier of
+/// another shape (more classes).
+#[test]
+fn a_classifier_deployed_into_an_icebreaker_build_is_bit_exact_at_the_pins() {
+    if !have(&["yosys", "nextpnr-ice40", "icepack", "iverilog"]) {
+        eprintln!("skipped: the iCE40 tools are missing (scripts/setup installs them)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cfg = |n: u64| {
+        let m = write(d, &format!("m{n}.json"), &cls_model(n));
+        write(
+            d,
+            &format!("c{n}.toml"),
+            &format!(
+                "[model]\ncell = \"lstm\"\ninput_size = 6\nhidden_size = 8\nweights = {m:?}\n\
+                 [hw]\nrows = 4\ncols = 8\nclock_mhz = 20\ntarget = \"ice40-up5k\"\n[classifier]\n"
+            ),
+        )
+    };
+    let (c1, c2) = (cfg(1), cfg(2));
+    let build = d.join("build").display().to_string();
+    let j = deployable_build(&c1, &build);
+    assert_eq!(j["step"], "frame");
+    assert!(d.join("build/lm_flash.bin").is_file());
+    let out = d.join("deployed").display().to_string();
+    let dep = deploy(&c2, &build, &out);
+    let f1 = std::fs::read(d.join("build/lm_flash.bin")).unwrap();
+    let f2 = std::fs::read(d.join("deployed/lm_flash.bin")).unwrap();
+    assert_eq!(f1.len(), f2.len());
+    assert_ne!(
+        f1, f2,
+        "the deployed flash image holds the second model's ends"
+    );
+    assert!(dep["flash"]["program"]
+        .as_str()
+        .unwrap()
+        .contains("iceprog -o 0x100000"));
+    let b1 = std::fs::read(d.join("build/design.bin")).unwrap();
+    let b2 = std::fs::read(d.join("deployed/design.bin")).unwrap();
+    assert_ne!(b1, b2, "the deployed bitstream holds other memory contents");
+
+    // Two sequences of two frames at the routed chip's pins.
+    let ts = write(
+        d,
+        "t_TEST.ts",
+        "@problemName T\n@dimensions 2\n@equalLength true\n@classLabel true a b c\n@data\n\
+         0.5,-1.25:2.0,0.0:a\n-3.0,1.0:0.75,-0.5:c\n",
+    );
+    let v = json(&hitnet(&[
+        "verify",
+        "--config",
+        &c2,
+        "--classify",
+        &ts,
+        "--stage",
+        "routed",
+        "--built",
+        "--out",
+        &out,
+        "--json",
+    ]));
+    assert_eq!(v["report"]["bit_exact"], true, "{v}");
+    assert_eq!(v["report"]["sequences"], 2, "{v}");
+    let man: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(d.join("deployed/gen/manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let answer = 1 + man["classifier"]["score_bits"]
+        .as_u64()
+        .unwrap()
+        .div_ceil(8);
+    assert_eq!(v["report"]["routed_bytes"], 2 * answer, "{v}");
+    let o = hitnet(&[
+        "verify",
+        "--config",
+        &c1,
+        "--classify",
+        &ts,
+        "--stage",
+        "routed",
+        "--built",
+        "--out",
+        &out,
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("holds another design"),
+        "{}",
+        stderr(&o)
+    );
+
+    // Another head shape does not fit.
+    let m4 = cls_model(4).replace(
+        "\"classes\":[\"a\",\"b\",\"c\"]",
+        "\"classes\":[\"a\",\"b\",\"c\",\"d\"]",
+    );
+    let mut m4: serde_json::Value = serde_json::from_str(&m4).unwrap();
+    m4["classifier"]["head"]["weight"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!([1, 2, 3, 4, 5, 6, 7, 8]));
+    m4["classifier"]["head"]["bias"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!(0));
+    let p4 = write(d, "m4.json", &m4.to_string());
+    let c4 = write(
+        d,
+        "c4.toml",
+        &std::fs::read_to_string(&c2)
+            .unwrap()
+            .replace(&d.join("m2.json").display().to_string(), &p4),
+    );
+    let o4 = d.join("out4").display().to_string();
+    let o = hitnet(&["deploy", "--config", &c4, "--build", &build, "--out", &o4]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("does not fit this build"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!std::path::Path::new(&o4).exists());
+}

@@ -77,9 +77,16 @@ fn wrapper_now(v: &serde_json::Value) -> Option<String> {
         _ => hitnet_fpga::WrapperKind::Char,
     };
     let target = hitnet_fpga::Target::from_name(s["target"].as_str()?).ok()?;
-    // A build of the language-model ends has their board top.
-    let lm = s["top"].as_str().is_some_and(|t| t.ends_with("_lm_top"));
-    Some(hitnet_fpga::accel::wrapper_sha256_for(kind, target, lm).unwrap())
+    // A build of the model ends has their board top.
+    let top = s["top"].as_str().unwrap_or("");
+    let ends = if top.ends_with("_lm_top") {
+        hitnet_fpga::accel::EndsKind::Lm
+    } else if top.ends_with("_cls_top") {
+        hitnet_fpga::accel::EndsKind::Cls
+    } else {
+        hitnet_fpga::accel::EndsKind::Core
+    };
+    Some(hitnet_fpga::accel::wrapper_sha256_for(kind, target, ends).unwrap())
 }
 
 #[test]

@@ -62,7 +62,7 @@ pub const FLASH_BIN: &str = "lm_flash.bin";
 /// The flash store's RAM: embedding words at `[0, emb_depth)`, then the
 /// head words from `head_base`, each `width` bits (the narrower kind in
 /// the low bits), in the flash as big-endian bytes, word after word.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FlashLayout {
     pub offset: u64,
     /// Bits of a RAM word: max(emb_width, head_width).

@@ -43,6 +43,16 @@ pub fn run(a: Args) -> Result<ExitCode> {
             d.block_rams
         );
         let _ = writeln!(s, "bitstream: {}", d.bitstream);
+        if let Some(f) = &d.flash {
+            let _ = writeln!(
+                s,
+                "flash:     {} ({} bytes at {:#x}: the ends' words; program it too: {})",
+                f.image.display(),
+                f.bytes,
+                f.offset,
+                f.program
+            );
+        }
         let _ = writeln!(
             s,
             "time:      {:.2} s (no synthesis, no place and route)",
@@ -50,8 +60,15 @@ pub fn run(a: Args) -> Result<ExitCode> {
         );
         let _ = writeln!(
             s,
-            "verify:    hitnet verify --config <this config> --stage routed --built --out {}",
-            a.out.display()
+            "verify:    hitnet verify --config <this config> --stage routed --built --out {}{}",
+            a.out.display(),
+            if loaded.config.lm.is_some() {
+                " --generate PROMPT"
+            } else if loaded.config.classifier.is_some() {
+                " --classify TEST.ts --frames N"
+            } else {
+                ""
+            }
         );
         s
     })?;

@@ -28,13 +28,19 @@ pub struct Args {
     pub tokens: u64,
     /// Run the classifier ends (`[classifier]` in the config) on this UEA
     /// `.ts` test split and judge every class, logit and cycle (--stage
-    /// rtl or synth); reports the accuracy as the hardware answers.
+    /// rtl, synth or routed); reports the accuracy as the hardware answers.
     #[arg(long, value_name = "TEST.ts", conflicts_with = "generate")]
     pub classify: Option<PathBuf>,
     /// With --classify: the first N sequences only (a netlist in Icarus
     /// runs about 200 cycles a second on the UP5K build).
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub sequences: Option<u64>,
+    /// With --classify: each sequence cut to its first N frames (at the
+    /// routed design's serial pins a frame takes 1 + 2 x channels bytes, a
+    /// BasicMotions frame 13,500 cycles at 12 MHz; Icarus runs the routed
+    /// UP5K netlist at a few hundred cycles a second).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub frames: Option<u64>,
     #[command(flatten)]
     pub stimulus: crate::args::StimulusArgs,
     /// Build folder (default: build/verify-<target>).
@@ -118,11 +124,12 @@ fn classify(
 ) -> Result<ExitCode> {
     use hitnet_flow::cls::ClsStage;
     let stage = match a.stage.as_str() {
-        "rtl" => ClsStage::Rtl,
-        "synth" => ClsStage::Synth,
+        "rtl" => Some(ClsStage::Rtl),
+        "synth" => Some(ClsStage::Synth),
+        "routed" => None,
         s => {
             return Err(common::bad_input(format!(
-                "--stage {s:?}: with --classify, rtl or synth (a board top for the classifier ends is not built yet)"
+                "--stage {s:?}: with --classify, rtl, synth or routed"
             )))
         }
     };
@@ -147,7 +154,14 @@ fn classify(
     let series = &test.series[..n.min(test.series.len())];
     let sequences: Vec<Vec<Vec<i32>>> = series
         .iter()
-        .map(|s| s.values.iter().map(|f| c.input.samples(f)).collect())
+        .map(|s| {
+            let n = a.frames.map_or(s.values.len(), |n| n as usize);
+            s.values
+                .iter()
+                .take(n)
+                .map(|f| c.input.samples(f))
+                .collect()
+        })
         .collect();
     let labels: Vec<usize> = series.iter().map(|s| s.label).collect();
     let out = a
@@ -158,15 +172,29 @@ fn classify(
         planned: pl,
         ends: &ends,
         target,
-        stage,
+        stage: ClsStage::Rtl,
         sequences: &sequences,
         labels: &labels,
         out: &out,
         config: common::config_json(&pl.loaded),
         progress: hitnet_fpga::Progress::Stderr,
     };
-    let g = hitnet_flow::cls::verify(&job).map_err(flow_error)?;
     let model = common::model_line(&pl.loaded);
+    let Some(stage) = stage else {
+        let g = hitnet_flow::cls::verify_routed(&job, a.built).map_err(flow_error)?;
+        common::emit(a.json, &g, || {
+            format!("model:   {model}\ntest:    {file}\n{}", g.text_summary())
+        })?;
+        let r = &g.report.verdict;
+        return common::verdict(
+            "routed verification of the classifier ends",
+            r.bit_exact,
+            r.problems(),
+            r.first.clone(),
+        );
+    };
+    let job = hitnet_flow::cls::VerifyJob { stage, ..job };
+    let g = hitnet_flow::cls::verify(&job).map_err(flow_error)?;
     common::emit(a.json, &g, || {
         format!("model:   {model}\ntest:    {file}\n{}", g.text_summary())
     })?;
@@ -228,11 +256,11 @@ fn generate(
         common::emit(a.json, &g, || {
             format!("model:   {model}\n{}", g.text_summary())
         })?;
-        let r = &g.report;
+        let r = &g.report.verdict;
         return common::verdict(
             "routed verification of the language-model ends",
             r.bit_exact,
-            (r.golden_vs_routed + r.golden_vs_rtl + r.cycle_mismatches + r.errors.len()) as u64,
+            r.problems(),
             r.first.clone(),
         );
     };

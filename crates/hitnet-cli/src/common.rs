@@ -22,6 +22,14 @@ pub fn load_model(path: Option<&Path>) -> Result<hitnet_model::Loaded> {
 
 /// On stderr: stdout may be JSON or data. The JSON says it too.
 fn note_ignored(l: &hitnet_model::Loaded) {
+    // A whole language model imported: say where each tensor went.
+    if l.model.embedding.is_some() && !l.imported_tensors.is_empty() {
+        eprint!(
+            "note: imported {}:\n{}",
+            l.source,
+            hitnet_flow::imported_note(l)
+        );
+    }
     if !l.ignored_tensors.is_empty() {
         eprintln!("note: {}", hitnet_flow::ignored_note(l));
     }

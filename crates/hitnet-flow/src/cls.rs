@@ -8,6 +8,7 @@ use crate::load::Planned;
 use crate::{FlowError, Result};
 use hitnet_arch::cls::ClsPlan;
 use hitnet_arch::lm::LmStore;
+use hitnet_fpga::accel::EndsKind;
 use hitnet_fpga::{FlowOptions, Progress, Target};
 use hitnet_sim::Pattern;
 use hitnet_verify::cls::ClsReport;
@@ -51,10 +52,105 @@ pub fn ends_for(loaded: &hitnet_model::Loaded, core: &hitnet_arch::Plan) -> Resu
     }))
 }
 
+impl Ends {
+    /// Cycles between two frames taken in steady state (frames always
+    /// offered, answers always taken): from the cycle simulator, which the
+    /// bench reproduces to the cycle.
+    pub fn cycles_per_frame(&self, core: &hitnet_arch::Plan) -> u64 {
+        let seq = vec![vec![0; self.plan.channels]; 6];
+        let frames = hitnet_sim::cls::frames(&[seq]);
+        let r = hitnet_sim::cls::run(
+            core,
+            &self.plan,
+            &self.classifier.head,
+            &frames,
+            Pattern::Always,
+            Pattern::Always,
+        );
+        r.accepted
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Refused unless the ends take a frame within one byte time at the
+    /// board's clock (hitnet_cls_uart holds one frame: the host sends a
+    /// sequence's frames back to back).
+    pub fn check_uart_rate(
+        &self,
+        core: &hitnet_arch::Plan,
+        board: &hitnet_fpga::Board,
+    ) -> Result<()> {
+        let byte = 10 * (board.clk_hz + 57_600) / 115_200;
+        let n = self.cycles_per_frame(core);
+        if n >= byte {
+            return Err(FlowError::Input(format!(
+                "[classifier]: the ends take a frame every {n} cycles, longer than one byte of the {} UART ({byte} cycles at {} MHz): frames sent back to back would be dropped; use a larger array ([hw] rows, cols)",
+                board.name,
+                board.clk_hz as f64 / 1e6
+            )));
+        }
+        Ok(())
+    }
+
+    /// Frames that exercise the quantizer: `n` frames in two sequences,
+    /// each sample at, beside or between its channel's thresholds.
+    pub fn test_frames(&self, n: usize) -> Vec<hitnet_sim::cls::ClsFrame> {
+        let ch = self.plan.channels;
+        let mut near: Vec<Vec<i32>> = vec![vec![0]; ch];
+        for t in &self.classifier.input.trits {
+            for v in [t.lo - 1, t.lo, t.lo + 1, t.hi - 1, t.hi, t.hi + 1] {
+                near[t.channel].push(v.clamp(
+                    hitnet_model::classify::SAMPLE_MIN,
+                    hitnet_model::classify::SAMPLE_MAX,
+                ));
+            }
+        }
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut pick = |k: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            near[k][(seed >> 33) as usize % near[k].len()]
+        };
+        let n = n.max(2);
+        let mut frame = |_| (0..ch).map(&mut pick).collect::<Vec<i32>>();
+        let a: Vec<Vec<i32>> = (0..n / 2).map(&mut frame).collect();
+        let b: Vec<Vec<i32>> = (0..n - n / 2).map(&mut frame).collect();
+        hitnet_sim::cls::frames(&[a, b])
+    }
+
+    /// The netlist check of a build's synthesized netlist (its kept
+    /// `hitnet_cls`): [`Ends::test_frames`] of `frames` frames, every
+    /// class, logit and cycle against the simulator and the golden model.
+    pub fn check_netlist(
+        &self,
+        loaded: &hitnet_model::Loaded,
+        core: &hitnet_arch::Plan,
+        net: &hitnet_verify::Netlist,
+        frames: usize,
+        work: &Path,
+    ) -> Result<ClsReport> {
+        Ok(hitnet_verify::cls::verify_cls(
+            net,
+            core,
+            &self.plan,
+            &self.classifier,
+            &loaded.int,
+            &self.test_frames(frames),
+            Pattern::Always,
+            Pattern::Always,
+            work,
+            Simulator::Icarus,
+        )?)
+    }
+}
+
 /// Which artefact of the ends a run judges: the generated Verilog in
-/// Verilator, or `hitnet_cls` synthesized alone for the target in Icarus
-/// with the cell models (no board top for the ends exists yet). The same
-/// stages as the language-model ends'.
+/// Verilator, or the board top's netlist (its kept `hitnet_cls`) for the
+/// target in Icarus with the cell models; the same stages as the
+/// language-model ends'. The routed design: [`verify_routed`].
 pub use crate::lm::LmStage as ClsStage;
 
 /// A run of labelled sequences through the ends' RTL or netlist.
@@ -89,6 +185,10 @@ pub struct Classified {
     pub report: ClsReport,
     pub cells: Option<hitnet_fpga::parse::yosys::CellSummary>,
     pub synth_seconds: Option<f64>,
+    /// Synth stage: the top synthesized (the board's classifier top, whose
+    /// kept hitnet_cls is judged, or hitnet_cls alone where no board top
+    /// exists).
+    pub netlist_top: Option<String>,
     pub out: PathBuf,
 }
 
@@ -123,8 +223,16 @@ impl Classified {
         }
         if let Some(c) = &self.cells {
             s.push_str(&format!(
-                "netlist: {} LUT, {} FF, {} carry, {} BRAM, {} SPRAM, {} DSP\n",
-                c.luts, c.ffs, c.carries, c.bram, c.spram, c.dsp
+                "netlist of {}: {} LUT, {} FF, {} carry, {} BRAM, {} SPRAM, {} DSP\n",
+                self.netlist_top
+                    .as_deref()
+                    .unwrap_or(hitnet_rtl::cls::CLS_TOP),
+                c.luts,
+                c.ffs,
+                c.carries,
+                c.bram,
+                c.spram,
+                c.dsp
             ));
         }
         s
@@ -146,15 +254,32 @@ pub fn verify(job: &VerifyJob) -> Result<Classified> {
     let gen = job.out.join("gen");
     design.write(&gen)?;
     let work = job.out.join("verify");
+    let mut netlist_top = None;
     let (net, cells, synth_seconds) = match job.stage {
         ClsStage::Rtl => (crate::rtl_netlist(&design, &gen, &work)?, None, None),
         ClsStage::Synth => {
-            let d = crate::alone(
-                &design,
-                &gen,
-                hitnet_rtl::cls::CLS_TOP,
-                p.loaded.config.hw.clock_mhz,
-            );
+            // What ships: the board build's netlist (its kept hitnet_cls);
+            // without a board top for the ends, hitnet_cls synthesized alone.
+            let d = match hitnet_fpga::accel::ends_board(job.target, EndsKind::Cls) {
+                Ok(_) => {
+                    crate::wrap_design(
+                        design.clone(),
+                        job.target,
+                        hitnet_fpga::WrapperKind::Uart,
+                        job.out,
+                        p.loaded.config.hw.clock_mhz,
+                    )?
+                    .1
+                    .design
+                }
+                Err(_) => crate::alone(
+                    &design,
+                    &gen,
+                    hitnet_rtl::cls::CLS_TOP,
+                    p.loaded.config.hw.clock_mhz,
+                ),
+            };
+            netlist_top = Some(d.top.clone());
             let opts = FlowOptions {
                 progress: job.progress.clone(),
                 ..Default::default()
@@ -198,6 +323,118 @@ pub fn verify(job: &VerifyJob) -> Result<Classified> {
         report,
         cells,
         synth_seconds,
+        netlist_top,
+        out: job.out.to_path_buf(),
+    })
+}
+
+/// What a routed classification run found.
+#[derive(Debug, Serialize)]
+pub struct ClassifiedRouted {
+    pub stage: &'static str,
+    pub target: String,
+    pub board: String,
+    pub design_sha256: String,
+    /// The board top and its sources' hash (hitnet_fpga::accel::wrapper_sha256_for).
+    pub wrapper: &'static str,
+    pub top: String,
+    pub wrapper_sha256: Option<String>,
+    /// Share of sequences whose class, as the routed chip answered it, is
+    /// the label.
+    pub accuracy: f64,
+    pub correct: usize,
+    pub report: hitnet_verify::cls::ClsRoutedReport,
+    pub out: PathBuf,
+}
+
+impl ClassifiedRouted {
+    pub fn text_summary(&self) -> String {
+        let r = &self.report.verdict;
+        let mut s = format!(
+            "routed ({} on {}): {} sequences, {} frames; bytes: routed chip {}, RTL chip {}; golden vs routed {}, golden vs RTL {}, {} bytes at another cycle; {} simulated cycles (RTL chip {:.1} s, routed chip {:.1} s)\naccuracy: {:.2}% ({} of {}), as the routed chip answered\n",
+            self.board,
+            self.target,
+            self.report.sequences,
+            self.report.frames,
+            r.routed_bytes,
+            r.rtl_bytes,
+            r.golden_vs_routed,
+            r.golden_vs_rtl,
+            r.cycle_mismatches,
+            r.simulated_cycles,
+            r.rtl_seconds,
+            r.routed_seconds,
+            100.0 * self.accuracy,
+            self.correct,
+            self.report.sequences,
+        );
+        for e in &r.errors {
+            s.push_str(&format!("  {e}\n"));
+        }
+        s
+    }
+}
+
+/// The classifier's board top placed and routed (or, with `built`, the
+/// build in `job.out` as `hitnet synth` left it), simulated at its serial
+/// (and flash) pins with the cell models against the RTL chip (every byte
+/// on the same cycle) and the golden model.
+pub fn verify_routed(job: &VerifyJob, built: bool) -> Result<ClassifiedRouted> {
+    let p = job.planned;
+    let e = job.ends;
+    if job.sequences.is_empty() || job.sequences.iter().any(|s| s.is_empty()) {
+        return Err(FlowError::Input(
+            "the test split has no sequence, or an empty one: nothing to classify".into(),
+        ));
+    }
+    let board = hitnet_fpga::accel::ends_board(job.target, EndsKind::Cls)?;
+    e.check_uart_rate(&p.plan, &board)?;
+    let bram = crate::bram_for_target(job.target.name);
+    let deployable = crate::verify::is_deployable_build(job.out, built);
+    let design = hitnet_rtl::cls::generate(&p.plan, &e.plan, job.config.clone(), bram, deployable);
+    let sha = design.sha256();
+    let (_, wrapped) = crate::wrap_design(
+        design,
+        job.target,
+        hitnet_fpga::WrapperKind::Uart,
+        job.out,
+        p.loaded.config.hw.clock_mhz,
+    )?;
+    crate::lm::routed_build(job.out, &sha, built, &wrapped, job.target, &job.progress)?;
+    let yosys = hitnet_fpga::Toolchain::for_family(job.target.family).yosys;
+    let frames = hitnet_sim::cls::frames(job.sequences);
+    let report = hitnet_verify::cls::verify_cls_routed_build(
+        &p.loaded.int,
+        &e.classifier,
+        &e.plan,
+        &frames,
+        job.target,
+        &yosys,
+        job.out,
+        &wrapped,
+    )?;
+    let correct = report
+        .routed_classes
+        .iter()
+        .zip(job.labels)
+        .filter(|(a, b)| **a == Some(**b))
+        .count();
+    Ok(ClassifiedRouted {
+        stage: "routed",
+        target: job.target.name.to_string(),
+        board: board.name.to_string(),
+        design_sha256: sha,
+        wrapper: "uart",
+        top: board.top.to_string(),
+        wrapper_sha256: hitnet_fpga::accel::wrapper_sha256_for(
+            hitnet_fpga::WrapperKind::Uart,
+            job.target,
+            EndsKind::Cls,
+        )
+        .ok(),
+        accuracy: correct as f64 / job.sequences.len() as f64,
+        correct,
+        report,
         out: job.out.to_path_buf(),
     })
 }

@@ -18,7 +18,9 @@
 //! On ECP5 a deployable build infers its weight banks from images rather
 //! than instantiating DP16KD with the weights in INITVAL
 //! ([`hitnet_rtl::generate_for`] says why and what it costs).
+use crate::ends::Ends;
 use crate::{io, FlowError, Result};
+use hitnet_arch::lm::FlashLayout;
 use hitnet_fpga::bram::{self, Image, Replacements};
 use hitnet_fpga::scripts::{self, files};
 use hitnet_fpga::Family;
@@ -44,9 +46,9 @@ pub const PLACEHOLDER_ROUTED: &str = "routed_placeholder.json";
 
 pub use hitnet_rtl::ParamMemory as Memory;
 
-/// The memories of `plan` that hold model parameters.
-pub fn memories(plan: &hitnet_arch::Plan) -> Vec<Memory> {
-    hitnet_rtl::parameter_memories(plan)
+/// The memories of `plan` (and its `ends`) that hold model parameters.
+pub fn memories(plan: &hitnet_arch::Plan, ends: &Ends) -> Vec<Memory> {
+    ends.memories(plan)
 }
 
 /// [`DEPLOY_FILE`]: the shape a deployable build fixes and the model it
@@ -65,6 +67,10 @@ pub struct DeployInfo {
     /// design_sha256 of the model the bitstream holds.
     pub model_design_sha256: String,
     pub model: serde_json::Value,
+    /// The ends' flash store: its words are not in the bitstream but in
+    /// the flash image a deployment writes (same layout required).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flash: Option<FlashLayout>,
 }
 
 const SHAPE_KEYS: [&str; 7] = [
@@ -80,16 +86,21 @@ const SHAPE_KEYS: [&str; 7] = [
 fn info_of(
     target: &hitnet_fpga::Target,
     plan: &hitnet_arch::Plan,
+    ends: &Ends,
     design: &hitnet_rtl::Design,
     model: serde_json::Value,
 ) -> DeployInfo {
-    let mems = memories(plan);
-    // The manifest's file hashes (hitnet_rtl computes them once).
+    let mems = memories(plan, ends);
+    // The manifest's file hashes (hitnet_rtl computes them once), but for
+    // the memories' images and the flash image: what a deployment changes.
     let fixed = design.manifest["files"]
         .as_object()
         .expect("a manifest lists its files")
         .iter()
         .filter(|(n, _)| !mems.iter().any(|m| &m.file == *n))
+        .filter(|(n, _)| {
+            n.as_str() != hitnet_arch::lm::FLASH_BIN && n.as_str() != hitnet_arch::lm::FLASH_HEX
+        })
         .map(|(n, h)| (n.clone(), h.as_str().unwrap_or_default().to_string()))
         .collect();
     let shape = SHAPE_KEYS
@@ -108,6 +119,7 @@ fn info_of(
         shape: serde_json::Value::Object(shape),
         model_design_sha256: design.sha256(),
         model,
+        flash: ends.flash(),
     }
 }
 
@@ -128,10 +140,11 @@ pub fn prepare(
     out: &Path,
     target: &hitnet_fpga::Target,
     plan: &hitnet_arch::Plan,
+    ends: &Ends,
     design: &hitnet_rtl::Design,
     model: serde_json::Value,
 ) -> Result<DeployInfo> {
-    let info = info_of(target, plan, design, model);
+    let info = info_of(target, plan, ends, design, model);
     let pdir = out.join(PLACEHOLDER_DIR);
     std::fs::create_dir_all(&pdir).map_err(io(&pdir))?;
     for (m, img) in info.memories.iter().zip(placeholders(&info.memories)) {
@@ -257,6 +270,10 @@ pub struct Deployed {
     pub build: String,
     pub model_design_sha256: String,
     pub model: serde_json::Value,
+    /// The ends' flash image of the model (the flash store), to program
+    /// next to the bitstream.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flash: Option<crate::synth::FlashImage>,
 }
 
 /// After place and route (and pack): puts `design`'s images into the
@@ -348,6 +365,10 @@ pub fn finish(
         build: build.display().to_string(),
         model_design_sha256: design.sha256(),
         model,
+        flash: match info.flash {
+            Some(f) => Some(crate::synth::write_flash_image(out, &f, design)?),
+            None => None,
+        },
     })
 }
 
@@ -386,11 +407,14 @@ pub fn check_same_shape(info: &DeployInfo, new: &DeployInfo) -> Result<()> {
     if info.memories != new.memories {
         diffs.push("the memories' widths or depths".into());
     }
+    if info.flash != new.flash {
+        diffs.push("the flash store's layout or offset".into());
+    }
     if diffs.is_empty() {
         return Ok(());
     }
     Err(FlowError::Input(format!(
-        "the model does not fit this build: it differs in {}; only memory contents can be deployed (weights, biases, gate scales, LFSR seeds); a different shape, width, quantization format or activation threshold needs hitnet synth",
+        "the model does not fit this build: it differs in {}; only memory contents can be deployed (weights, biases, gate scales, LFSR seeds, the ends' tables and flash image); a different shape, width, quantization format, activation threshold or sampler seed needs hitnet synth",
         diffs.join(", ")
     )))
 }
@@ -417,14 +441,15 @@ pub fn run(job: &Job) -> Result<Deployed> {
             what: "the new model at the build's shape".into(),
             source,
         })?;
-    let design = hitnet_rtl::generate_for(
+    let ends = Ends::of(job.loaded, &plan)?;
+    let design = ends.generate(
         &plan,
         crate::config_json(job.loaded),
         crate::bram_for_target(target.name),
         true,
     );
     let model = crate::model_json(job.loaded);
-    let new = info_of(target, &plan, &design, model.clone());
+    let new = info_of(target, &plan, &ends, &design, model.clone());
     check_same_shape(&info, &new)?;
     let same = std::fs::canonicalize(job.build).ok() == std::fs::canonicalize(job.out).ok();
     if !same {

@@ -11,6 +11,7 @@ pub mod bench;
 pub mod cls;
 pub mod cosim;
 pub mod deploy;
+pub mod ends;
 pub mod estimate;
 pub mod explore;
 pub mod lm;
@@ -110,6 +111,7 @@ pub fn model_json(l: &hitnet_model::Loaded) -> serde_json::Value {
         "zero_fraction": m.zero_fraction(),
         "quant": l.params,
         "ignored_tensors": l.ignored_tensors,
+        "imported_tensors": l.imported_tensors,
     })
 }
 
@@ -374,11 +376,24 @@ pub fn ignored_note(l: &hitnet_model::Loaded) -> String {
         other => other.to_string(),
     };
     format!(
-        "{file}: {} tensor{} besides the {} layers not used by hitnet: {list}. The accelerator computes the recurrent layers only; apply an embedding or output layer in your own host code",
+        "{file}: {} tensor{} besides the {} layers not used by hitnet: {list}. {}",
         t.len(),
         if t.len() == 1 { "" } else { "s" },
-        l.model.cell.name().to_uppercase()
+        l.model.cell.name().to_uppercase(),
+        if l.ends_importable {
+            "They hold a language model's embedding and output layer: give its vocabulary as [model] vocab (a JSON list of the tokens, or the training corpus) to import them as the model's ends ([lm] then runs them on the chip)"
+        } else {
+            "The accelerator computes the recurrent layers only; apply an embedding or output layer in your own host code"
+        }
     )
+}
+
+/// Where an imported file's tensors went, one per line.
+pub fn imported_note(l: &hitnet_model::Loaded) -> String {
+    l.imported_tensors
+        .iter()
+        .map(|t| format!("  {t}\n"))
+        .collect()
 }
 
 /// Refuses, before any long build, an output file `path` (given with

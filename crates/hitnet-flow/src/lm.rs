@@ -336,15 +336,15 @@ pub struct GeneratedRouted {
 
 impl GeneratedRouted {
     pub fn text_summary(&self) -> String {
-        let r = &self.report;
+        let r = &self.report.verdict;
         let mut s = format!(
             "routed ({} on {}): {:?} -> {:?}\n{} words, {} tokens; bytes: routed chip {}, RTL chip {}; golden vs routed {}, golden vs RTL {}, {} bytes at another cycle; {} simulated cycles (RTL chip {:.1} s, routed chip {:.1} s)\n",
             self.board,
             self.target,
             self.prompt,
             self.text,
-            r.words,
-            r.tokens,
+            self.report.words,
+            self.report.tokens,
             r.routed_bytes,
             r.rtl_bytes,
             r.golden_vs_routed,
@@ -371,7 +371,8 @@ pub fn verify_routed(job: &GenJob, built: bool) -> Result<GeneratedRouted> {
     let toks = prompt_tokens(job)?;
     let board = hitnet_fpga::accel::lm_board(job.target)?;
     let bram = crate::bram_for_target(job.target.name);
-    let design = hitnet_rtl::lm::generate(&p.plan, &e.plan, job.config.clone(), bram, false);
+    let deployable = crate::verify::is_deployable_build(job.out, built);
+    let design = hitnet_rtl::lm::generate(&p.plan, &e.plan, job.config.clone(), bram, deployable);
     let sha = design.sha256();
     let (_, wrapped) = crate::wrap_design(
         design,
@@ -380,34 +381,7 @@ pub fn verify_routed(job: &GenJob, built: bool) -> Result<GeneratedRouted> {
         job.out,
         p.loaded.config.hw.clock_mhz,
     )?;
-    if built {
-        let held = crate::synth::read_summary(job.out)
-            .map(|s| s.design_sha256)
-            .map_err(|_| {
-                FlowError::Input(format!(
-                    "--built: {} holds no build of hitnet synth",
-                    job.out.display()
-                ))
-            })?;
-        if held != sha {
-            return Err(FlowError::Input(format!(
-                "--built: {} holds another design than this config generates; give the config it was built with",
-                job.out.display()
-            )));
-        }
-    } else {
-        let opts = FlowOptions {
-            progress: job.progress.clone(),
-            ..Default::default()
-        };
-        let r = hitnet_fpga::run_flow(&wrapped.design, job.target, job.out, &opts)?;
-        if !r.fits {
-            return Err(FlowError::Input(format!(
-                "the design does not fit {}: nothing routed to verify",
-                job.target.name
-            )));
-        }
-    }
+    routed_build(job.out, &sha, built, &wrapped, job.target, &job.progress)?;
     let yosys = hitnet_fpga::Toolchain::for_family(job.target.family).yosys;
     let words = TokenWord::prompt(&toks, job.chars - 1);
     let report = hitnet_verify::lm::verify_lm_routed_build(
@@ -437,10 +411,38 @@ pub fn verify_routed(job: &GenJob, built: bool) -> Result<GeneratedRouted> {
         wrapper_sha256: hitnet_fpga::accel::wrapper_sha256_for(
             hitnet_fpga::WrapperKind::Uart,
             job.target,
-            true,
+            hitnet_fpga::accel::EndsKind::Lm,
         )
         .ok(),
         report,
         out: job.out.to_path_buf(),
     })
+}
+
+/// The routed build of `wrapped` (design hash `sha`) in `out`: placed and
+/// routed now, or with `built` the build `hitnet synth` left there, which
+/// must hold that design.
+pub(crate) fn routed_build(
+    out: &Path,
+    sha: &str,
+    built: bool,
+    wrapped: &hitnet_fpga::Wrapped,
+    target: &'static Target,
+    progress: &Progress,
+) -> Result<()> {
+    if built {
+        return crate::verify::check_held(out, sha);
+    }
+    let opts = FlowOptions {
+        progress: progress.clone(),
+        ..Default::default()
+    };
+    let r = hitnet_fpga::run_flow(&wrapped.design, target, out, &opts)?;
+    if !r.fits {
+        return Err(FlowError::Input(format!(
+            "the design does not fit {}: nothing routed to verify",
+            target.name
+        )));
+    }
+    Ok(())
 }

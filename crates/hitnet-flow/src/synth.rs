@@ -3,6 +3,7 @@
 //! netlist against the golden model, and leave a [`SynthSummary`] in the
 //! build folder. docs/fpga-flow.md describes the folder.
 use crate::{io, FlowError, Result};
+use hitnet_fpga::accel::EndsKind;
 use hitnet_fpga::{
     uart::UartParams, AccelInterface, Executor, FlowOptions, Progress, Step, SynthOnly,
     SynthReport, Target, Wrapped, WrapperKind,
@@ -51,8 +52,13 @@ pub struct Array {
 pub struct SynthSummary {
     #[serde(flatten)]
     pub report: SynthReport,
+    /// Cycles per step: a token, or with the classifier ends a frame
+    /// (`step`); tokens_per_second is then frames per second.
     pub cycles_per_token: u64,
     pub tokens_per_second: Option<f64>,
+    /// "token", or "frame" (the classifier ends).
+    #[serde(default = "token_step")]
+    pub step: String,
     /// uart or char.
     pub wrapper: String,
     pub board: Option<String>,
@@ -135,21 +141,28 @@ impl Outcome {
                 ""
             }
         );
+        let step = &v.step;
         let _ = match v.tokens_per_second {
             Some(tps) => writeln!(
                 s,
-                "speed:   {} cycles per token (plan) -> {tps:.0} tokens/s at the post-route Fmax {:.2} MHz",
+                "speed:   {} cycles per {step} (plan) -> {tps:.0} {step}s/s at the post-route Fmax {:.2} MHz",
                 v.cycles_per_token,
                 r.fmax_mhz.unwrap_or(0.0)
             ),
             None => writeln!(
                 s,
-                "speed:   {} cycles per token (plan); no tokens/s without a routed Fmax",
+                "speed:   {} cycles per {step} (plan); no {step}s/s without a routed Fmax",
                 v.cycles_per_token
             ),
         };
         let nv = &v.netlist_verification;
-        let _ = if nv["verified"] == true {
+        let _ = if nv["verified"] == true && step == "frame" {
+            writeln!(
+                s,
+                "netlist: synthesized netlist BIT-EXACT against the golden model and the simulator ({} frames, {} sequences: classes, logits, same cycles; Icarus with Yosys's cell models)",
+                nv["frames"], nv["sequences"]
+            )
+        } else if nv["verified"] == true {
             writeln!(
                 s,
                 "netlist: synthesized netlist BIT-EXACT against the golden model and the simulator ({} tokens, {} beats, same cycles; Icarus with Yosys's cell models)",
@@ -194,6 +207,33 @@ impl Outcome {
     }
 }
 
+fn token_step() -> String {
+    "token".into()
+}
+
+/// Writes `design`'s flash image (`lm_flash.bin`) into `out`.
+pub fn write_flash_image(
+    out: &Path,
+    f: &hitnet_arch::lm::FlashLayout,
+    design: &hitnet_rtl::Design,
+) -> Result<FlashImage> {
+    let name = hitnet_arch::lm::FLASH_BIN;
+    let image = out.join(name);
+    let (_, bytes) = design
+        .files
+        .iter()
+        .find(|(n, _)| n == name)
+        .expect("a flash store's design holds its image");
+    std::fs::write(&image, bytes).map_err(io(&image))?;
+    Ok(FlashImage {
+        program: format!("iceprog -o {:#x} {}", f.offset, image.display()),
+        image,
+        offset: f.offset,
+        bytes: f.bytes,
+        load_cycles: f.load_cycles,
+    })
+}
+
 /// The summary file a synth run leaves in its folder (read by `report`).
 pub const SUMMARY_FILE: &str = "hitnet_synth.json";
 
@@ -221,42 +261,29 @@ pub const MAX_VERIFY_CELLS: u64 = 20_000;
 pub fn run(job: &Job) -> Result<Outcome> {
     // A failed run must not leave the previous summary for `report` to show.
     let _ = std::fs::remove_file(job.out.join(SUMMARY_FILE));
-    // With [lm]: hitnet_lm around the core, in the board's LM top.
-    let lm = crate::lm::ends_for(job.loaded, job.plan)?;
-    if job.loaded.config.classifier.is_some() {
-        return Err(FlowError::Input(
-            "[classifier]: a board top for the classifier ends (frames in over the UART, the class out) is not built yet; `hitnet gen` writes hitnet_cls, and tests/cls_rtl.rs synthesizes and verifies its netlist; remove [classifier] to build the core".into(),
-        ));
+    // With [lm]: hitnet_lm around the core, in the board's LM top; with
+    // [classifier]: hitnet_cls in the board's classifier top.
+    let ends = crate::ends::Ends::of(job.loaded, job.plan)?;
+    let (lm, cls) = (ends.lm(), ends.cls());
+    let ends_kind = ends.kind();
+    if let Some(e) = cls {
+        e.check_uart_rate(
+            job.plan,
+            &hitnet_fpga::accel::ends_board(job.target, EndsKind::Cls)?,
+        )?;
     }
-    if lm.is_some() && job.deployable {
-        return Err(FlowError::Input(
-            "--deployable with [lm]: deploying the language-model ends' memories is not built yet; build without --deployable".into(),
-        ));
-    }
-    let (design, wrapped) = match &lm {
-        Some(e) => crate::wrap_design(
-            hitnet_rtl::lm::generate(
-                job.plan,
-                &e.plan,
-                job.config_json.clone(),
-                crate::bram_for_target(job.target.name),
-                false,
-            ),
-            job.target,
-            job.wrapper,
-            job.out,
-            job.clock_mhz,
-        )?,
-        None => crate::gen_and_wrap(
+    let (design, wrapped) = crate::wrap_design(
+        ends.generate(
             job.plan,
             job.config_json.clone(),
-            job.target,
-            job.wrapper,
-            job.out,
-            job.clock_mhz,
+            crate::bram_for_target(job.target.name),
             job.deployable,
-        )?,
-    };
+        ),
+        job.target,
+        job.wrapper,
+        job.out,
+        job.clock_mhz,
+    )?;
     if job.to < Step::Pnr || job.from > job.to {
         return Err(FlowError::Input(format!(
             "--from {} --to {}: a build ends with pnr or pack and starts no later (hitnet verify --stage synth stops after synthesis)",
@@ -268,6 +295,7 @@ pub fn run(job: &Job) -> Result<Outcome> {
             job.out,
             job.target,
             job.plan,
+            &ends,
             &design,
             crate::model_json(job.loaded),
         )?)
@@ -291,7 +319,7 @@ pub fn run(job: &Job) -> Result<Outcome> {
         // model's contents put in by the rule the deployment applies.
         crate::deploy::model_netlist(job.out, info, &design)?;
     }
-    let netlist_verification = verify_step(job, &synthesized, lm.as_ref())?;
+    let netlist_verification = verify_step(job, &synthesized, lm, cls)?;
     let opts = FlowOptions {
         from: job.from.max(Step::Pnr),
         ..opts
@@ -312,31 +340,12 @@ pub fn run(job: &Job) -> Result<Outcome> {
         _ => None,
     };
     // The flash store's image, as generated, next to the bitstream.
-    let flash = match lm.as_ref().and_then(|e| e.plan.flash) {
-        Some(f) => {
-            let name = hitnet_arch::lm::FLASH_BIN;
-            let image = job.out.join(name);
-            let (_, bytes) = design
-                .files
-                .iter()
-                .find(|(n, _)| n == name)
-                .expect("a flash store's design holds its image");
-            std::fs::write(&image, bytes).map_err(io(&image))?;
-            Some(FlashImage {
-                program: format!("iceprog -o {:#x} {}", f.offset, image.display()),
-                image,
-                offset: f.offset,
-                bytes: f.bytes,
-                load_cycles: f.load_cycles,
-            })
-        }
+    let flash = match ends.flash() {
+        Some(f) => Some(write_flash_image(job.out, &f, &design)?),
         None => None,
     };
-    // The ends: cycles between two generated tokens.
-    let cycles = match &lm {
-        Some(e) => e.cycles_per_token(job.plan),
-        None => job.plan.cycles.per_token,
-    };
+    // The ends: cycles between two generated tokens, or two frames.
+    let cycles = ends.cycles_per_step(job.plan);
     // DP16KD banks are block RAM by construction (instantiated primitives,
     // not memories Yosys could map to logic), provided Yosys kept them all.
     let wb = &design.manifest["memories"]["weight_bram"];
@@ -358,6 +367,7 @@ pub fn run(job: &Job) -> Result<Outcome> {
     let summary = SynthSummary {
         tokens_per_second: report.tokens_per_second(cycles),
         cycles_per_token: cycles,
+        step: if cls.is_some() { "frame" } else { "token" }.into(),
         wrapper: wrapped.kind.name().to_string(),
         board: wrapped.board.map(str::to_string),
         uart: wrapped.uart.clone(),
@@ -372,12 +382,8 @@ pub fn run(job: &Job) -> Result<Outcome> {
         weight_bram: wb.clone(),
         netlist_verification,
         design_sha256: design.sha256(),
-        wrapper_sha256: hitnet_fpga::accel::wrapper_sha256_for(
-            wrapped.kind,
-            job.target,
-            lm.is_some(),
-        )
-        .ok(),
+        wrapper_sha256: hitnet_fpga::accel::wrapper_sha256_for(wrapped.kind, job.target, ends_kind)
+            .ok(),
         deployed,
         pnr_seed: job.seed,
         model: crate::model_json(job.loaded),
@@ -407,6 +413,7 @@ fn verify_step(
     job: &Job,
     syn: &SynthOnly,
     lm: Option<&crate::lm::Ends>,
+    cls: Option<&crate::cls::Ends>,
 ) -> Result<serde_json::Value> {
     let path = Step::Verify.report_file(job.out);
     if job.from > Step::Verify {
@@ -433,7 +440,7 @@ fn verify_step(
         return Ok(f.result);
     }
     let _ = std::fs::remove_file(&path);
-    let result = verify_netlist(job, syn, lm)?;
+    let result = verify_netlist(job, syn, lm, cls)?;
     let f = VerifyFile {
         step: Step::Verify.name().into(),
         inputs_sha256: syn.inputs_sha256.clone(),
@@ -452,6 +459,7 @@ fn verify_netlist(
     job: &Job,
     syn: &SynthOnly,
     lm: Option<&crate::lm::Ends>,
+    cls: Option<&crate::cls::Ends>,
 ) -> Result<serde_json::Value> {
     let skip = |why: &str| serde_json::json!({"stage": "synth", "verified": false, "reason": why});
     if job.verify_tokens == 0 {
@@ -480,6 +488,34 @@ fn verify_netlist(
             return Err(FlowError::NetlistDiffers(format!(
                 "the synthesized netlist of the language-model ends differs from the simulator: {} mismatches{}; the bitstream in {} is wrong",
                 r.mismatches + r.golden_vs_sim,
+                r.first_mismatches
+                    .first()
+                    .map(|m| format!("; first: {m}"))
+                    .unwrap_or_default(),
+                job.out.display()
+            )));
+        }
+        let mut v = serde_json::to_value(&r).expect("report serializes");
+        v["stage"] = "synth".into();
+        v["verified"] = serde_json::Value::Bool(true);
+        v["bit_exact"] = serde_json::Value::Bool(true);
+        return Ok(v);
+    }
+    if let Some(e) = cls {
+        // The kept hitnet_cls of the netlist, frame by frame and cycle by
+        // cycle: verify_tokens frames in two sequences.
+        let net = hitnet_verify::cells::for_synth(job.target.family, syn)?;
+        let r = e.check_netlist(
+            job.loaded,
+            job.plan,
+            &net,
+            job.verify_tokens as usize,
+            &job.out.join("verify"),
+        )?;
+        if !r.ok() {
+            return Err(FlowError::NetlistDiffers(format!(
+                "the synthesized netlist of the classifier ends differs from the simulator: {} mismatches{}; the bitstream in {} is wrong",
+                r.mismatches + r.golden_vs_sim + r.unknown_control,
                 r.first_mismatches
                     .first()
                     .map(|m| format!("; first: {m}"))

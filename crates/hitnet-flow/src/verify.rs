@@ -110,7 +110,7 @@ pub fn run(job: &Job) -> Result<Verified> {
         job.out,
         job.loaded.config.hw.clock_mhz,
         // A build folder of `--deployable` holds that variant.
-        job.built && job.out.join(crate::deploy::DEPLOY_FILE).is_file(),
+        is_deployable_build(job.out, job.built),
     )?;
     // The synth stage needs only synthesis; the routed stage the whole flow
     // (the same scripts `hitnet synth` runs, without the bitstream).
@@ -154,24 +154,35 @@ pub fn run(job: &Job) -> Result<Verified> {
 /// With `--built`: the build folder must hold the design this config
 /// generates (its deploy record or synth summary says which).
 fn check_built(job: &Job, design: &hitnet_rtl::Design) -> Result<()> {
-    let held = crate::deploy::read_info(job.out)
+    check_held(job.out, &design.sha256())
+}
+
+/// Refused unless the build folder `out` (of `hitnet synth`, or the model
+/// `hitnet deploy` put in) holds the design `sha`.
+pub(crate) fn check_held(out: &Path, sha: &str) -> Result<()> {
+    let held = crate::deploy::read_info(out)
         .map(|i| i.model_design_sha256)
-        .or_else(|_| crate::synth::read_summary(job.out).map(|s| s.design_sha256))
+        .or_else(|_| crate::synth::read_summary(out).map(|s| s.design_sha256))
         .map_err(|_| {
             FlowError::Input(format!(
                 "--built: {} holds no build of hitnet synth or hitnet deploy",
-                job.out.display()
+                out.display()
             ))
         })?;
-    if held != design.sha256() {
+    if held != sha {
         return Err(FlowError::Input(format!(
             "--built: {} holds another design than this config generates (design {} against {}); give the config it was built or deployed with",
-            job.out.display(),
+            out.display(),
             &held[..12.min(held.len())],
-            &design.sha256()[..12]
+            &sha[..12.min(sha.len())]
         )));
     }
     Ok(())
+}
+
+/// Whether `out` is a deployable build (its design is generated so).
+pub(crate) fn is_deployable_build(out: &Path, built: bool) -> bool {
+    built && out.join(crate::deploy::DEPLOY_FILE).is_file()
 }
 
 fn verify(

@@ -31,11 +31,66 @@ pub mod sources {
     pub const ULX3S_LM_TOP: &str = include_str!("../../../fpga/ulx3s_lm_top.v");
     pub const ICEBREAKER_LM_TOP: &str = include_str!("../../../fpga/icebreaker_lm_top.v");
     pub const ICEBREAKER_LM_PCF: &str = include_str!("../../../fpga/icebreaker_lm.pcf");
+    pub const HITNET_CLS_UART: &str = include_str!("../../../fpga/hitnet_cls_uart.v");
+    pub const ICEBREAKER_CLS_TOP: &str = include_str!("../../../fpga/icebreaker_cls_top.v");
+    pub const ULX3S_CLS_TOP: &str = include_str!("../../../fpga/ulx3s_cls_top.v");
 }
 
 /// The language-model ends' module (`hitnet gen` with `[lm]`): the top of
 /// such a design, kept as its own module in the netlist.
 pub const LM_MODULE: &str = "hitnet_lm";
+
+/// The classifier ends' module (`hitnet gen` with `[classifier]`).
+pub const CLS_MODULE: &str = "hitnet_cls";
+
+/// Which model ends a generated design has around `hitnet_top`: its
+/// manifest's top.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndsKind {
+    /// The core alone: ternary vectors in and out.
+    Core,
+    /// `hitnet_lm`: token ids in, token ids out.
+    Lm,
+    /// `hitnet_cls`: feature frames in, classes out.
+    Cls,
+}
+
+impl EndsKind {
+    /// The ends of the design whose manifest's top is `top`.
+    pub fn of_top(top: Option<&str>) -> EndsKind {
+        match top {
+            Some(LM_MODULE) => EndsKind::Lm,
+            Some(CLS_MODULE) => EndsKind::Cls,
+            _ => EndsKind::Core,
+        }
+    }
+
+    /// What the ends are called in messages.
+    pub fn what(self) -> &'static str {
+        match self {
+            EndsKind::Core => "core",
+            EndsKind::Lm => "language-model ends",
+            EndsKind::Cls => "classifier ends",
+        }
+    }
+
+    /// The UART module between the board top and the ends, and its source.
+    fn uart(self) -> (&'static str, &'static str) {
+        match self {
+            EndsKind::Core => ("hitnet_uart.v", sources::HITNET_UART),
+            EndsKind::Lm => ("hitnet_lm_uart.v", sources::HITNET_LM_UART),
+            EndsKind::Cls => ("hitnet_cls_uart.v", sources::HITNET_CLS_UART),
+        }
+    }
+
+    /// The Verilog macro of the ends' flash store.
+    pub fn flash_define(self) -> &'static str {
+        match self {
+            EndsKind::Cls => CLS_FLASH_DEFINE,
+            _ => LM_FLASH_DEFINE,
+        }
+    }
+}
 
 /// The generated accelerator's module: kept as its own module in the
 /// netlist (see [`Design::keep_module`]).
@@ -96,21 +151,31 @@ pub struct Board {
     /// The other inputs with their idle level (button not pressed).
     pub idle_pins: &'static [(&'static str, u8)],
     /// The board top of the language-model ends, where there is one.
-    lm_top: Option<LmTop>,
-    /// The configuration flash's SPI pins of an LM top with the flash
-    /// store (set by [`Board::for_lm`]).
+    lm_top: Option<EndsTop>,
+    /// The board top of the classifier ends, where there is one.
+    cls_top: Option<EndsTop>,
+    /// The configuration flash's SPI pins of an ends' top with the flash
+    /// store (set by [`Board::for_ends`]).
     pub flash_pins: Option<FlashPins>,
 }
 
-/// A board top of the language-model ends.
+/// A board top of the model ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct LmTop {
+struct EndsTop {
     top: &'static str,
     file: (&'static str, &'static str),
     /// Its own pin file (else the board's).
     pins: Option<(&'static str, &'static str)>,
     flash_pins: Option<FlashPins>,
 }
+
+/// The iCEBreaker's configuration flash (W25Q128JV; icebreaker_lm.pcf).
+const ICEBREAKER_FLASH: FlashPins = FlashPins {
+    cs_n: "FLASH_SSB",
+    sck: "FLASH_SCK",
+    mosi: "FLASH_IO0",
+    miso: "FLASH_IO1",
+};
 
 /// Top-level pins of the configuration flash (SPI mode 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,17 +189,30 @@ pub struct FlashPins {
 /// The Verilog macro of the flash store: `hitnet_lm_uart` passes the
 /// loader's SPI pins up.
 pub const LM_FLASH_DEFINE: &str = "HITNET_LM_FLASH";
+/// The same for `hitnet_cls_uart`.
+pub const CLS_FLASH_DEFINE: &str = "HITNET_CLS_FLASH";
 
 impl Board {
     /// This board with the top of the language-model ends
     /// (`hitnet_lm_uart`) in place of the core's: same pins.
     pub fn for_lm(&self) -> Option<Board> {
-        self.lm_top.map(|t| Board {
+        self.for_ends(EndsKind::Lm)
+    }
+
+    /// This board with the top of `ends` (the core's: itself).
+    pub fn for_ends(&self, ends: EndsKind) -> Option<Board> {
+        let t = match ends {
+            EndsKind::Core => return Some(*self),
+            EndsKind::Lm => self.lm_top,
+            EndsKind::Cls => self.cls_top,
+        };
+        t.map(|t| Board {
             top: t.top,
             top_file: t.file,
             pins: t.pins.unwrap_or(self.pins),
             flash_pins: t.flash_pins,
             lm_top: None,
+            cls_top: None,
             ..*self
         })
     }
@@ -210,16 +288,18 @@ impl Board {
                 // The ends do not fit the UP5K's block RAM beside the core:
                 // the flash store (SPRAM loaded from the configuration
                 // flash; docs/architecture.md, "Model ends on the chip").
-                lm_top: Some(LmTop {
+                lm_top: Some(EndsTop {
                     top: "icebreaker_lm_top",
                     file: ("icebreaker_lm_top.v", sources::ICEBREAKER_LM_TOP),
                     pins: Some(("icebreaker_lm.pcf", sources::ICEBREAKER_LM_PCF)),
-                    flash_pins: Some(FlashPins {
-                        cs_n: "FLASH_SSB",
-                        sck: "FLASH_SCK",
-                        mosi: "FLASH_IO0",
-                        miso: "FLASH_IO1",
-                    }),
+                    flash_pins: Some(ICEBREAKER_FLASH),
+                }),
+                // Same pins; the flash store holds the ends' RAM.
+                cls_top: Some(EndsTop {
+                    top: "icebreaker_cls_top",
+                    file: ("icebreaker_cls_top.v", sources::ICEBREAKER_CLS_TOP),
+                    pins: Some(("icebreaker_lm.pcf", sources::ICEBREAKER_LM_PCF)),
+                    flash_pins: Some(ICEBREAKER_FLASH),
                 }),
                 flash_pins: None,
             }),
@@ -235,6 +315,7 @@ impl Board {
                 // No user button: power-on reset only.
                 idle_pins: &[],
                 lm_top: None,
+                cls_top: None,
                 flash_pins: None,
             }),
             (Family::Ecp5, _) => Some(Board {
@@ -247,9 +328,15 @@ impl Board {
                 rx_pin: "ftdi_txd",
                 tx_pin: "ftdi_rxd",
                 idle_pins: &[("btn_fire1", 0)],
-                lm_top: Some(LmTop {
+                lm_top: Some(EndsTop {
                     top: "ulx3s_lm_top",
                     file: ("ulx3s_lm_top.v", sources::ULX3S_LM_TOP),
+                    pins: None,
+                    flash_pins: None,
+                }),
+                cls_top: Some(EndsTop {
+                    top: "ulx3s_cls_top",
+                    file: ("ulx3s_cls_top.v", sources::ULX3S_CLS_TOP),
                     pins: None,
                     flash_pins: None,
                 }),
@@ -353,36 +440,43 @@ pub fn wrapper_sources(
     kind: WrapperKind,
     target: &Target,
 ) -> Result<Vec<(&'static str, &'static str)>> {
-    wrapper_sources_for(kind, target, false)
+    wrapper_sources_for(kind, target, EndsKind::Core)
 }
 
 /// The board top of the language-model ends on `target`, or why none.
 pub fn lm_board(target: &Target) -> Result<Board> {
-    uart_board(target)?.for_lm().ok_or_else(|| {
+    ends_board(target, EndsKind::Lm)
+}
+
+/// The board top of `ends` on `target`, or why none.
+pub fn ends_board(target: &Target, ends: EndsKind) -> Result<Board> {
+    uart_board(target)?.for_ends(ends).ok_or_else(|| {
         FpgaError::InvalidDesign(format!(
-            "no board top for the language-model ends on {}: they do not fit its block RAM beside the core and it has no SPRAM (docs/architecture.md, \"Model ends on the chip\"); use the ice40-up5k or an ECP5 target",
+            "no board top for the {} on {}: they do not fit its block RAM beside the core and it has no SPRAM (docs/architecture.md, \"Model ends on the chip\"); use the ice40-up5k or an ECP5 target",
+            ends.what(),
             target.name
         ))
     })
 }
 
-/// [`wrapper_sources`]; with `lm`, those around the language-model ends
-/// (`hitnet_lm_uart` in the board's LM top).
+/// [`wrapper_sources`] around `ends` (`hitnet_lm_uart` or
+/// `hitnet_cls_uart` in the board's top of those ends).
 pub fn wrapper_sources_for(
     kind: WrapperKind,
     target: &Target,
-    lm: bool,
+    ends: EndsKind,
 ) -> Result<Vec<(&'static str, &'static str)>> {
-    if lm {
+    if ends != EndsKind::Core {
         if kind != WrapperKind::Uart {
-            return Err(FpgaError::InvalidDesign(
-                "the language-model ends take the board's UART top (--wrapper uart)".into(),
-            ));
+            return Err(FpgaError::InvalidDesign(format!(
+                "the {} take the board's UART top (--wrapper uart)",
+                ends.what()
+            )));
         }
-        let b = lm_board(target)?;
+        let b = ends_board(target, ends)?;
         return Ok(vec![
             b.top_file,
-            ("hitnet_lm_uart.v", sources::HITNET_LM_UART),
+            ends.uart(),
             ("hitnet_uart_rx.v", sources::HITNET_UART_RX),
             ("hitnet_uart_tx.v", sources::HITNET_UART_TX),
             b.pins,
@@ -408,11 +502,11 @@ pub fn wrapper_sources_for(
 /// results file records it beside the design's hash, since a measured
 /// build is the design inside its wrapper.
 pub fn wrapper_sha256(kind: WrapperKind, target: &Target) -> Result<String> {
-    wrapper_sha256_for(kind, target, false)
+    wrapper_sha256_for(kind, target, EndsKind::Core)
 }
 
 /// [`wrapper_sha256`] of [`wrapper_sources_for`].
-pub fn wrapper_sha256_for(kind: WrapperKind, target: &Target, lm: bool) -> Result<String> {
+pub fn wrapper_sha256_for(kind: WrapperKind, target: &Target, ends: EndsKind) -> Result<String> {
     use sha2::{Digest, Sha256};
     let hex = |b: &[u8]| -> String {
         Sha256::digest(b)
@@ -420,7 +514,7 @@ pub fn wrapper_sha256_for(kind: WrapperKind, target: &Target, lm: bool) -> Resul
             .map(|x| format!("{x:02x}"))
             .collect()
     };
-    let mut lines: Vec<String> = wrapper_sources_for(kind, target, lm)?
+    let mut lines: Vec<String> = wrapper_sources_for(kind, target, ends)?
         .into_iter()
         .map(|(n, t)| format!("{n} {}\n", hex(t.as_bytes())))
         .collect();
@@ -468,42 +562,74 @@ pub fn wrap(
     std::fs::create_dir_all(wrapper_dir)
         .map_err(|e| FpgaError::io("cannot create", wrapper_dir, e))?;
 
-    let lm = manifest["top"].as_str() == Some(LM_MODULE);
-    let written = wrapper_sources_for(kind, target, lm)?
+    let ends = EndsKind::of_top(manifest["top"].as_str());
+    let written = wrapper_sources_for(kind, target, ends)?
         .into_iter()
         .map(|(n, t)| write_file(wrapper_dir, n, t))
         .collect::<Result<Vec<PathBuf>>>()?;
-    if lm {
-        let b = lm_board(target)?;
-        let tw = manifest["lm"]["token_bits"].as_u64().unwrap_or(0);
-        if !(1..=8).contains(&tw) {
-            return Err(FpgaError::InvalidDesign(format!(
-                "{}: the language model's token ids take {tw} bits; the UART top carries ids of 1 to 8 bits (a vocabulary of at most 256)",
-                manifest_path.display()
-            )));
-        }
+    if ends != EndsKind::Core {
+        let b = ends_board(target, ends)?;
+        let bad =
+            |what: String| FpgaError::InvalidDesign(format!("{}: {what}", manifest_path.display()));
+        let (key, params) = match ends {
+            EndsKind::Lm => {
+                let tw = manifest["lm"]["token_bits"].as_u64().unwrap_or(0);
+                if !(1..=8).contains(&tw) {
+                    return Err(bad(format!(
+                        "the language model's token ids take {tw} bits; the UART top carries ids of 1 to 8 bits (a vocabulary of at most 256)"
+                    )));
+                }
+                ("lm", vec![("TW", tw as i64)])
+            }
+            _ => {
+                let c = &manifest["classifier"];
+                let get = |k: &str| c[k].as_u64().unwrap_or(0);
+                let (ch, cw, sw) = (get("channels"), get("class_bits"), get("score_bits"));
+                if !(1..=120).contains(&ch) {
+                    return Err(bad(format!(
+                        "the classifier's frames have {ch} channels; the UART top carries 1 to 120"
+                    )));
+                }
+                if !(1..=8).contains(&cw) {
+                    return Err(bad(format!(
+                        "the classifier's class ids take {cw} bits; the UART top carries ids of 1 to 8 bits (at most 256 classes)"
+                    )));
+                }
+                if !(2..=64).contains(&sw) {
+                    return Err(bad(format!(
+                        "the classifier's logits take {sw} bits; the UART top carries 2 to 64"
+                    )));
+                }
+                (
+                    "classifier",
+                    vec![("CH", ch as i64), ("CW", cw as i64), ("SW", sw as i64)],
+                )
+            }
+        };
         let (pins, verilog) = written.split_last().expect("a UART wrapper has files");
         let mut files = verilog.to_vec();
         files.extend(design_v);
         let mut d = Design::new(files, b.top, clock_mhz)
             .with_constraints(pins.clone())
             .with_param("BAUD", 115_200)
-            .with_param("TW", tw as i64)
             .with_data_files(hex);
-        d.keep_module = Some(LM_MODULE.to_string());
-        let flash = manifest["lm"]["store"]["kind"].as_str() == Some("flash");
+        for (k, v) in params {
+            d = d.with_param(k, v);
+        }
+        d.keep_module = manifest["top"].as_str().map(str::to_string);
+        let flash = manifest[key]["store"]["kind"].as_str() == Some("flash");
         if flash != b.flash_pins.is_some() {
-            return Err(FpgaError::InvalidDesign(format!(
-                "{}: the ends' store is {}, but the {} LM top {} the flash pins; set lm.store to {:?}",
-                manifest_path.display(),
+            return Err(bad(format!(
+                "the ends' store is {}, but the {} top of the {} {} the flash pins; set {key}.store to {:?}",
                 if flash { "the flash" } else { "block RAM" },
                 b.name,
+                ends.what(),
                 if b.flash_pins.is_some() { "has" } else { "has not" },
                 if b.flash_pins.is_some() { "flash" } else { "rom" },
             )));
         }
         if flash {
-            d = d.with_define(LM_FLASH_DEFINE, "1");
+            d = d.with_define(ends.flash_define(), "1");
         }
         return Ok(Wrapped {
             design: d,

@@ -164,6 +164,48 @@ pub fn encode_lm_word(first: bool, token: usize, feed: usize) -> Result<[u8; 4]>
     Ok([first as u8, token as u8, feed as u8, (feed >> 8) as u8])
 }
 
+/// Bytes of one frame of the classifier ends' UART top
+/// (`fpga/hitnet_cls_uart.v`): flags (bit 0 = the first frame of a
+/// sequence, bit 1 = its last), then each channel's 16-bit sample,
+/// little-endian.
+pub fn encode_cls_frame(first: bool, last: bool, samples: &[i32]) -> Result<Vec<u8>> {
+    let mut b = vec![first as u8 | (last as u8) << 1];
+    for &x in samples {
+        let v = i16::try_from(x).map_err(|_| {
+            FpgaError::InvalidDesign(format!(
+                "sample {x}: the classifier's UART frame carries 16-bit samples"
+            ))
+        })?;
+        b.extend_from_slice(&v.to_le_bytes());
+    }
+    Ok(b)
+}
+
+/// Bytes of the logit that follow the class byte in the classifier's
+/// answer: `score_bits` rounded up to bytes.
+pub fn cls_score_bytes(score_bits: u32) -> usize {
+    score_bits.div_ceil(8) as usize
+}
+
+/// The answer of the classifier's UART top to a sequence: the class byte,
+/// then the logit, two's complement, little-endian.
+pub fn encode_cls_answer(class: usize, score: i64, score_bits: u32) -> Vec<u8> {
+    let mut b = vec![class as u8];
+    b.extend_from_slice(&score.to_le_bytes()[..cls_score_bytes(score_bits)]);
+    b
+}
+
+/// The class and logit of an answer ([`encode_cls_answer`]'s bytes).
+pub fn decode_cls_answer(bytes: &[u8]) -> Option<(usize, i64)> {
+    let (&c, s) = bytes.split_first()?;
+    if s.is_empty() || s.len() > 8 {
+        return None;
+    }
+    let mut v = [if s[s.len() - 1] & 0x80 != 0 { 0xFF } else { 0 }; 8];
+    v[..s.len()].copy_from_slice(s);
+    Some((c as usize, i64::from_le_bytes(v)))
+}
+
 /// Bytes of one token: header + packed trits.
 pub fn encode_token(p: &UartParams, token: &Token) -> Result<Vec<u8>> {
     if token.x.len() != p.i {
@@ -210,6 +252,27 @@ pub fn decode_reply(p: &UartParams, bytes: &[u8]) -> Vec<Vec<i8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn classifier_frames_and_answers() {
+        assert_eq!(
+            encode_cls_frame(true, false, &[1, -2, 32767, -32768]).unwrap(),
+            [1, 1, 0, 0xFE, 0xFF, 0xFF, 0x7F, 0x00, 0x80]
+        );
+        assert_eq!(encode_cls_frame(false, true, &[]).unwrap(), [2]);
+        assert!(encode_cls_frame(false, false, &[40_000]).is_err());
+        for (c, s, bits) in [
+            (3, -5, 25),
+            (0, 0, 2),
+            (255, 8_388_607, 24),
+            (7, -(1 << 31), 32),
+        ] {
+            let b = encode_cls_answer(c, s, bits);
+            assert_eq!(b.len(), 1 + bits.div_ceil(8) as usize);
+            assert_eq!(decode_cls_answer(&b), Some((c, s)));
+        }
+        assert_eq!(decode_cls_answer(&[1]), None);
+    }
 
     fn params() -> UartParams {
         UartParams {

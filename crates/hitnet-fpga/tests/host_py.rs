@@ -129,3 +129,67 @@ fn lm_words_match_rust() {
         .collect();
     assert_eq!(py, format!("[{}]", rs.join(", ")));
 }
+
+/// host.py's classifier frames, answers and fixed-point samples are the
+/// Rust protocol's (`uart::encode_cls_frame`, `encode_cls_answer`) and the
+/// model's (`InputQuantizer::sample`: f32 input, half away from zero,
+/// saturated).
+#[test]
+fn classifier_frames_match_rust() {
+    for (first, last, samples) in [
+        (true, false, vec![1, -2, 32767, -32768]),
+        (false, true, vec![0; 12]),
+        (true, true, vec![-1]),
+    ] {
+        let want = uart::encode_cls_frame(first, last, &samples).unwrap();
+        let want_hex: Vec<String> = want.iter().map(|b| format!("{b:02x}")).collect();
+        let s: Vec<String> = samples.iter().map(|x| x.to_string()).collect();
+        let mut args = vec!["encode-frame"];
+        if first {
+            args.push("--first");
+        }
+        if last {
+            args.push("--last");
+        }
+        args.push("--");
+        args.extend(s.iter().map(String::as_str));
+        assert_eq!(host_py(&args), want_hex.join(" "));
+    }
+    for (class, score, bits) in [(2usize, -5i64, 25u32), (255, 8_388_607, 24), (0, -1, 9)] {
+        let b = uart::encode_cls_answer(class, score, bits);
+        let hex: Vec<String> = b.iter().map(|x| format!("{x:02x}")).collect();
+        assert_eq!(
+            host_py(&["decode-answer", &hex.join(" ")]),
+            format!("{class} {score}")
+        );
+    }
+    let values = [
+        0.5,
+        -1.001953125,
+        1e9,
+        -1e9,
+        -0.0019531,
+        0.1,
+        1.5 / 256.0,
+        -1.5 / 256.0,
+        -2.5 / 256.0,
+        3.3333333,
+        f64::NAN,
+    ];
+    for frac in [0u32, 8, 12] {
+        let q = hitnet_model::classify::InputQuantizer {
+            channels: 1,
+            frac_bits: frac,
+            trits: Vec::new(),
+        };
+        let want: Vec<String> = values
+            .iter()
+            .map(|&v| q.sample(v as f32 as f64).to_string())
+            .collect();
+        let f = frac.to_string();
+        let vs: Vec<String> = values.iter().map(|v| format!("{v:e}")).collect();
+        let mut args = vec!["sample", "--frac-bits", &f, "--"];
+        args.extend(vs.iter().map(String::as_str));
+        assert_eq!(host_py(&args), want.join(" "), "frac_bits {frac}");
+    }
+}

@@ -74,6 +74,13 @@ pub struct ModelSection {
     /// A hitnet model file (.json) or a PyTorch state_dict in safetensors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weights: Option<PathBuf>,
+    /// The vocabulary of a language model imported from safetensors (its
+    /// embedding and output layer become the model's ends): a JSON list of
+    /// the tokens in id order, or a text corpus whose sorted distinct
+    /// characters are the vocabulary (a char-RNN script's
+    /// `sorted(set(text))`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vocab: Option<PathBuf>,
 }
 
 /// Quantization and fixed-point settings. `None` means "default, or the
@@ -421,6 +428,7 @@ impl Config {
                 layers,
                 seed: 1,
                 weights: None,
+                vocab: None,
             },
             quant: QuantSection::default(),
             hw: HwSection::default(),
@@ -556,7 +564,15 @@ impl Config {
 
     /// The weights path resolved relative to the config file's folder.
     pub fn weights_path(&self) -> Option<PathBuf> {
-        let w = self.model.weights.as_ref()?;
+        self.resolve(self.model.weights.as_ref()?)
+    }
+
+    /// The vocabulary path resolved relative to the config file's folder.
+    pub fn vocab_path(&self) -> Option<PathBuf> {
+        self.resolve(self.model.vocab.as_ref()?)
+    }
+
+    fn resolve(&self, w: &PathBuf) -> Option<PathBuf> {
         if w.is_absolute() {
             return Some(w.clone());
         }

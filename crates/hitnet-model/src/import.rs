@@ -1,6 +1,11 @@
 //! Import of a trained PyTorch `nn.LSTM` / `nn.GRU` state_dict saved as
 //! safetensors (`weight_ih_l{k}`, `weight_hh_l{k}`, `bias_ih_l{k}`,
-//! `bias_hh_l{k}`, optionally behind a module prefix such as `rnn.`).
+//! `bias_hh_l{k}`, optionally behind a module prefix such as `rnn.`), and
+//! of a whole language model's ends beside it: an `nn.Embedding` (a
+//! `[V, input_size]` weight named like `encoder`, `embedding`, `embed`)
+//! and an `nn.Linear` decoder (`[V, hidden_size]` weight and `[V]` bias
+//! named like `decoder`, `fc`, `out`, `linear`, `head`, `proj`), as a
+//! char-RNN script saves them.
 use crate::config::CellKind;
 use crate::error::{ModelError, Result};
 use crate::model::{FloatLayer, FloatModel};
@@ -43,6 +48,81 @@ pub struct Imported {
     /// computes the recurrent layers only, so a caller must say that these
     /// were not used rather than drop them without a word.
     pub ignored: Vec<String>,
+    /// A language model's embedding and decoder found among the ignored
+    /// tensors (their names stay in `ignored` until a caller with the
+    /// vocabulary makes them the model's ends).
+    pub lm: Option<ImportedLm>,
+}
+
+/// The float ends of a language model in a state_dict.
+#[derive(Clone, Debug)]
+pub struct ImportedLm {
+    /// Tokens: the rows of both tensors.
+    pub vocab: usize,
+    /// "name [shape]" of the embedding weight, the decoder weight and
+    /// (when saved) its bias, as `Imported::ignored` lists them.
+    pub embedding_tensor: String,
+    pub output_tensor: String,
+    pub output_bias_tensor: Option<String>,
+    /// Row-major `[vocab, input_size]`.
+    pub embedding: Vec<f64>,
+    /// Row-major `[vocab, hidden_size]`, and `[vocab]` (zeros without a
+    /// saved bias).
+    pub out_w: Vec<f32>,
+    pub out_b: Vec<f32>,
+}
+
+/// The vocabulary of `n` tokens at `path` for the embedding `tensor`: a
+/// JSON list of strings in id order, or a text corpus whose sorted
+/// distinct characters (by code point, Python's `sorted(set(text))`) are
+/// the tokens.
+pub fn read_vocab(path: &Path, n: usize, tensor: &str) -> Result<Vec<String>> {
+    let file = path.display().to_string();
+    let bad = |msg: String| ModelError::ModelFile {
+        file: file.clone(),
+        msg,
+    };
+    let bytes = crate::error::read_limited(path, crate::error::MAX_MODEL_BYTES, "vocabulary")?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| bad("not UTF-8 text: give a JSON list of tokens or the text corpus".into()))?;
+    let json = path.extension().is_some_and(|e| e == "json");
+    let tokens: Vec<String> = if json {
+        serde_json::from_str(&text).map_err(|e| {
+            bad(format!(
+                "{e}; a vocabulary .json is a list of the tokens in id order, e.g. [\"\\n\", \" \", \"a\"]"
+            ))
+        })?
+    } else {
+        let set: std::collections::BTreeSet<char> = text.chars().collect();
+        set.into_iter().map(String::from).collect()
+    };
+    if tokens.len() != n {
+        return Err(bad(format!(
+            "{} {}, but the embedding {tensor} has {n} rows; give the corpus the model was trained on, or a JSON list of its {n} tokens",
+            tokens.len(),
+            if json { "tokens" } else { "distinct characters" }
+        )));
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(t) = tokens.iter().find(|t| !seen.insert(t.as_str())) {
+        return Err(bad(format!("token {t:?} appears twice")));
+    }
+    Ok(tokens)
+}
+
+/// A name read as an embedding (`encoder.weight`, `embedding.weight`, ...).
+fn embedding_like(n: &str) -> bool {
+    let l = n.to_ascii_lowercase();
+    l.ends_with("weight") && (l.contains("emb") || l.contains("encoder"))
+}
+
+/// A name read as an output layer's weight (`decoder.weight`, `fc.weight`, ...).
+fn decoder_like(n: &str) -> bool {
+    let l = n.to_ascii_lowercase();
+    l.ends_with("weight")
+        && ["decoder", "fc", "out", "linear", "head", "proj"]
+            .iter()
+            .any(|k| l.contains(k))
 }
 
 pub fn import_bytes_all(bytes: &[u8], file: &str, expect: Expect) -> Result<Imported> {
@@ -203,7 +283,94 @@ pub fn import_bytes_all(bytes: &[u8], file: &str, expect: Expect) -> Result<Impo
         })
         .collect();
     ignored.sort();
-    Ok(Imported { model: m, ignored })
+    let lm = find_lm(&st, &names, &used, expect, &err)?;
+    Ok(Imported {
+        model: m,
+        ignored,
+        lm,
+    })
+}
+
+/// The embedding and decoder of a language model among the tensors not
+/// `used` by the RNN: both or neither (one alone stays ignored). Refused:
+/// several candidates for one of them, or row counts that differ.
+fn find_lm(
+    st: &SafeTensors,
+    names: &[String],
+    used: &std::collections::HashSet<String>,
+    expect: Expect,
+    err: &dyn Fn(&str, String) -> ModelError,
+) -> Result<Option<ImportedLm>> {
+    let shape = |n: &str| st.tensor(n).map(|t| t.shape().to_vec()).unwrap_or_default();
+    let pick = |like: fn(&str) -> bool, cols: usize, what: &str| -> Result<Option<String>> {
+        let c: Vec<&String> = names
+            .iter()
+            .filter(|n| !used.contains(*n) && like(n))
+            .filter(|n| matches!(shape(n).as_slice(), [_, k] if *k == cols))
+            .collect();
+        match c.as_slice() {
+            [] => Ok(None),
+            [n] => Ok(Some((*n).clone())),
+            many => Err(err(
+                many[0],
+                format!(
+                    "{} tensors could be the {what} ({}); save one",
+                    many.len(),
+                    many.iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )),
+        }
+    };
+    let (Some(e), Some(o)) = (
+        pick(embedding_like, expect.input_size, "embedding")?,
+        pick(decoder_like, expect.hidden_size, "output layer")?,
+    ) else {
+        return Ok(None);
+    };
+    let v = shape(&e)[0];
+    if shape(&o)[0] != v {
+        return Err(err(
+            &o,
+            format!(
+                "{} rows, but the embedding {e} has {v}: an output layer over the embedding's vocabulary has as many",
+                shape(&o)[0]
+            ),
+        ));
+    }
+    let read = |n: &str| -> Result<Vec<f64>> {
+        let t = st.tensor(n).map_err(|e| err(n, e.to_string()))?;
+        let v = to_f64(t.dtype(), t.data()).map_err(|m| err(n, m))?;
+        if let Some(k) = v.iter().position(|x| !x.is_finite()) {
+            return Err(err(n, format!("element {k} is not finite ({})", v[k])));
+        }
+        Ok(v)
+    };
+    let b_name = o.strip_suffix("weight").map(|p| format!("{p}bias"));
+    let bias = match &b_name {
+        Some(b) if names.contains(b) => {
+            if shape(b) != [v] {
+                return Err(err(b, format!("shape {:?}, expected [{v}]", shape(b))));
+            }
+            Some(b.clone())
+        }
+        _ => None,
+    };
+    let label = |n: &str| format!("{n} {:?}", shape(n));
+    Ok(Some(ImportedLm {
+        vocab: v,
+        embedding_tensor: label(&e),
+        output_tensor: label(&o),
+        output_bias_tensor: bias.as_deref().map(label),
+        embedding: read(&e)?,
+        out_w: read(&o)?.into_iter().map(|x| x as f32).collect(),
+        out_b: match &bias {
+            Some(b) => read(b)?.into_iter().map(|x| x as f32).collect(),
+            None => vec![0.0; v],
+        },
+    }))
 }
 
 fn preview(names: &[String]) -> String {

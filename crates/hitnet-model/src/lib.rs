@@ -96,6 +96,11 @@ pub struct Loaded {
     /// Tensors of an imported safetensors file that are not the recurrent
     /// network's ("name [shape]"; see [`import::Imported::ignored`]).
     pub ignored_tensors: Vec<String>,
+    /// Where an imported file's tensors went ("name [shape] -> role").
+    pub imported_tensors: Vec<String>,
+    /// The ignored tensors hold a language model's embedding and output
+    /// layer, which `[model] vocab` would import as the model's ends.
+    pub ends_importable: bool,
 }
 
 /// Loads (or generates) the model a config describes and checks that the
@@ -104,6 +109,8 @@ pub fn load(cfg: &Config) -> Result<Loaded> {
     cfg.validate()?;
     let m = &cfg.model;
     let mut ignored_tensors = Vec::new();
+    let mut imported_tensors = Vec::new();
+    let mut ends_importable = false;
     let (model, params, source) = match cfg.weights_path() {
         None => {
             let params = cfg.quant_params(None)?;
@@ -135,11 +142,75 @@ pub fn load(cfg: &Config) -> Result<Loaded> {
                     },
                 )?;
                 ignored_tensors = imp.ignored;
-                (
-                    imp.model.quantize(&params)?,
-                    params,
-                    ModelSource::Safetensors(path),
-                )
+                let mut qm = imp.model.quantize(&params)?;
+                let file = path.display().to_string();
+                for l in 0..m.layers {
+                    imported_tensors.push(format!(
+                        "weight_ih_l{l}, weight_hh_l{l}, bias_ih_l{l}, bias_hh_l{l} -> layers[{l}]: TTQ-ternarized gates (weight_threshold {}), biases",
+                        params.weight_threshold
+                    ));
+                }
+                match (cfg.vocab_path(), imp.lm) {
+                    (Some(vp), Some(lm)) => {
+                        let tokens = import::read_vocab(&vp, lm.vocab, &lm.embedding_tensor)?;
+                        let (trits, _) = model::ttq(&lm.embedding, params.weight_threshold);
+                        qm.embedding = Some(model::Embedding {
+                            table: TernaryMatrix::from_trits(lm.vocab, m.input_size, &trits),
+                        });
+                        qm.output = Some(model::OutputLayer {
+                            rows: lm.vocab,
+                            cols: m.hidden_size,
+                            weight: lm.out_w,
+                            bias: lm.out_b,
+                        });
+                        let level = if tokens.iter().all(|t| t.chars().count() == 1) {
+                            model::VocabLevel::Char
+                        } else {
+                            model::VocabLevel::Word
+                        };
+                        qm.vocab = Some(model::Vocab { level, tokens });
+                        qm.validate().map_err(|e| ModelError::ModelFile {
+                            file: file.clone(),
+                            msg: e.to_string(),
+                        })?;
+                        let mut used = vec![lm.embedding_tensor.clone(), lm.output_tensor.clone()];
+                        imported_tensors.push(format!(
+                            "{} -> embedding: TTQ-ternarized over the table (weight_threshold {}), row t = x_0 of token t",
+                            lm.embedding_tensor, params.weight_threshold
+                        ));
+                        imported_tensors.push(format!(
+                            "{} -> output layer weight (f32; the ends quantize it to int8 per row)",
+                            lm.output_tensor
+                        ));
+                        match lm.output_bias_tensor {
+                            Some(b) => {
+                                imported_tensors.push(format!("{b} -> output layer bias"));
+                                used.push(b);
+                            }
+                            None => imported_tensors
+                                .push("(no decoder bias saved) -> output layer bias 0".into()),
+                        }
+                        imported_tensors.push(format!(
+                            "{} -> vocabulary ({} tokens)",
+                            vp.display(),
+                            lm.vocab
+                        ));
+                        ignored_tensors.retain(|n| !used.contains(n));
+                    }
+                    (Some(vp), None) => {
+                        return Err(ModelError::ModelFile {
+                            file,
+                            msg: format!(
+                                "[model] vocab = {:?} is set, but the file holds no language model's embedding ([V, {}] weight named like encoder or embedding) and output layer ([V, {}] weight named like decoder or fc): remove model.vocab, or save the whole model",
+                                vp.display(),
+                                m.input_size,
+                                m.hidden_size
+                            ),
+                        })
+                    }
+                    (None, lm) => ends_importable = lm.is_some(),
+                }
+                (qm, params, ModelSource::Safetensors(path))
             } else {
                 let file = path.display().to_string();
                 let text = String::from_utf8(bytes).map_err(|_| ModelError::ModelFile {
@@ -195,6 +266,8 @@ pub fn load(cfg: &Config) -> Result<Loaded> {
         model,
         int,
         ignored_tensors,
+        imported_tensors,
+        ends_importable,
     })
 }
 

@@ -334,3 +334,120 @@ fn a_language_model_state_dict_says_what_it_did_not_import() {
     let imp = hitnet_model::import::import_bytes_all(&plain, "w", expect(CellKind::Lstm)).unwrap();
     assert!(imp.ignored.is_empty(), "{:?}", imp.ignored);
 }
+
+/// A char-RNN state_dict (`rnn.*`, `encoder.weight`, `decoder.weight`,
+/// `decoder.bias`) with `[model] vocab`: the whole language model is
+/// imported (embedding TTQ-ternarized, decoder as the float output layer,
+/// the vocabulary from the corpus's sorted characters or a JSON list), and
+/// the import says where each tensor went. Refused, naming the file: a
+/// vocabulary of another size, a vocabulary for a file without ends, two
+/// tensors that could be the embedding, an output layer over another
+/// vocabulary.
+#[test]
+fn a_whole_language_model_state_dict_imports_with_its_vocabulary() {
+    let dir = tempfile::tempdir().unwrap();
+    let fm = defaults::default_float_model(CellKind::Lstm, 7, 5, 2, 3);
+    let v = 4usize;
+    let emb: Vec<f32> = (0..v * 7)
+        .map(|k| ((k * 37 % 11) as f32 - 5.0) / 4.0)
+        .collect();
+    let dec: Vec<f32> = (0..v * 5)
+        .map(|k| ((k * 13 % 7) as f32 - 3.0) / 2.0)
+        .collect();
+    let base = hitnet_model::import::state_dict(&fm, "rnn.");
+    let file = |extra: Vec<(String, Vec<usize>, Vec<f32>)>, name: &str| {
+        let mut sd = base.clone();
+        sd.extend(extra);
+        let p = dir.path().join(name);
+        std::fs::write(&p, hitnet_model::import::serialize_f32(&sd)).unwrap();
+        p
+    };
+    let lm = vec![
+        ("encoder.weight".to_string(), vec![v, 7], emb.clone()),
+        ("decoder.weight".to_string(), vec![v, 5], dec.clone()),
+        (
+            "decoder.bias".to_string(),
+            vec![v],
+            vec![0.25, -0.5, 0.0, 1.0],
+        ),
+    ];
+    let w = file(lm.clone(), "lm.safetensors");
+    std::fs::write(dir.path().join("corpus.txt"), "ba\nb a\n").unwrap();
+    let cfg = |weights: &std::path::Path, vocab: &str| {
+        let text = format!(
+            "[model]\ncell = \"lstm\"\ninput_size = 7\nhidden_size = 5\nlayers = 2\nweights = {:?}\n{vocab}",
+            weights.display()
+        );
+        let p = dir.path().join("c.toml");
+        std::fs::write(&p, &text).unwrap();
+        Config::load(&p).unwrap()
+    };
+    let l = hitnet_model::load(&cfg(&w, "vocab = \"corpus.txt\"\n")).unwrap();
+    let voc = l.model.vocab.as_ref().unwrap();
+    assert_eq!(voc.tokens, ["\n", " ", "a", "b"]);
+    assert_eq!(voc.level, VocabLevel::Char);
+    let e = &l.model.embedding.as_ref().unwrap().table;
+    let (trits, _) = hitnet_model::model::ttq(
+        &emb.iter().map(|&x| x as f64).collect::<Vec<_>>(),
+        l.params.weight_threshold,
+    );
+    assert_eq!(*e, TernaryMatrix::from_trits(v, 7, &trits));
+    let o = l.model.output.as_ref().unwrap();
+    assert_eq!((o.rows, o.cols), (v, 5));
+    assert_eq!(o.weight, dec);
+    assert_eq!(o.bias, [0.25, -0.5, 0.0, 1.0]);
+    assert!(l.ignored_tensors.is_empty(), "{:?}", l.ignored_tensors);
+    let said = l.imported_tensors.join("\n");
+    for want in [
+        "encoder.weight [4, 7] -> embedding",
+        "decoder.weight [4, 5] -> output layer weight",
+        "decoder.bias [4] -> output layer bias",
+        "-> vocabulary (4 tokens)",
+        "-> layers[1]",
+    ] {
+        assert!(said.contains(want), "{want}: {said}");
+    }
+    // The ends of the import are the ends the chip runs.
+    hitnet_model::lm::LmEnds::from_model(&l.model, 0.5, 1).expect("LM ends");
+    // Without a vocabulary the ends stay ignored, and the note can say why.
+    let l = hitnet_model::load(&cfg(&w, "")).unwrap();
+    assert!(l.model.embedding.is_none() && l.ends_importable);
+    assert_eq!(l.ignored_tensors.len(), 3);
+    // A JSON vocabulary in id order.
+    std::fs::write(dir.path().join("v.json"), r#"["x", "y", "zz", "\n"]"#).unwrap();
+    let l = hitnet_model::load(&cfg(&w, "vocab = \"v.json\"\n")).unwrap();
+    assert_eq!(l.model.vocab.as_ref().unwrap().level, VocabLevel::Word);
+
+    let refused = |c: Config, want: &str| {
+        let e = hitnet_model::load(&c).unwrap_err().to_string();
+        assert!(e.contains(want), "{want}: {e}");
+    };
+    std::fs::write(dir.path().join("short.txt"), "abc").unwrap();
+    refused(
+        cfg(&w, "vocab = \"short.txt\"\n"),
+        "3 distinct characters, but the embedding encoder.weight [4, 7] has 4 rows",
+    );
+    std::fs::write(dir.path().join("dup.json"), r#"["a", "b", "a", "c"]"#).unwrap();
+    refused(cfg(&w, "vocab = \"dup.json\"\n"), "appears twice");
+    let plain = file(Vec::new(), "plain.safetensors");
+    refused(
+        cfg(&plain, "vocab = \"corpus.txt\"\n"),
+        "holds no language model's embedding",
+    );
+    let mut two = lm.clone();
+    two.push(("embed2.weight".into(), vec![v, 7], emb.clone()));
+    refused(
+        cfg(&file(two, "two.safetensors"), "vocab = \"corpus.txt\"\n"),
+        "could be the embedding",
+    );
+    let mut other = lm.clone();
+    other[1] = ("fc.weight".into(), vec![v + 1, 5], vec![0.5; (v + 1) * 5]);
+    other[2] = ("fc.bias".into(), vec![v + 1], vec![0.0; v + 1]);
+    refused(
+        cfg(
+            &file(other, "other.safetensors"),
+            "vocab = \"corpus.txt\"\n",
+        ),
+        "5 rows, but the embedding encoder.weight has 4",
+    );
+}

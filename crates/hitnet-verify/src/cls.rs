@@ -14,6 +14,7 @@ use hitnet_sim::Pattern;
 use serde::Serialize;
 
 use crate::bench::Netlist;
+use crate::board::{baud_of, chips_of_build, judge, run_chip, BytesVerdict, Chip, Message};
 use crate::lm::{pattern_text, run_files, with_flash, Simulator};
 use crate::{io_err, Result, VerifyError};
 
@@ -282,4 +283,138 @@ pub fn verify_cls(
         seconds: b.seconds,
         golden: golden.iter().map(|g| g.0).collect(),
     })
+}
+
+/// The host messages of `frames`: a frame's bytes, and after a sequence's
+/// last frame its answer (the class byte and the logit's bytes) back.
+pub fn frame_messages(cls: &ClsPlan, frames: &[ClsFrame]) -> Result<Vec<Message>> {
+    frames
+        .iter()
+        .map(|f| {
+            Ok(Message {
+                bytes: hitnet_fpga::uart::encode_cls_frame(f.first, f.last, &f.samples)
+                    .map_err(|e| VerifyError::Netlist(e.to_string()))?,
+                reply: if f.last {
+                    1 + hitnet_fpga::uart::cls_score_bytes(cls.score_bits)
+                } else {
+                    0
+                },
+            })
+        })
+        .collect()
+}
+
+/// A board top of the classifier ends to run at its pins.
+pub fn chip<'a>(
+    board: &'a hitnet_fpga::Board,
+    net: &'a Netlist,
+    params: Option<&'a std::collections::BTreeMap<String, i64>>,
+    data: &'a [PathBuf],
+    cls: &ClsPlan,
+) -> Chip<'a> {
+    Chip {
+        board,
+        net,
+        params,
+        data,
+        flash: cls.flash.zip(cls.flash_hex()),
+        flash_define: "CLS_FLASH",
+        ready_cycle: cls.ready_cycle(),
+        // Frames go back to back: the first must not wait for the load.
+        wait_ready: true,
+    }
+}
+
+/// The verdict of the classifier's board top at its pins: the routed chip
+/// against the RTL chip (every byte on the same cycle) and the golden
+/// model's classes and logits.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClsRoutedReport {
+    pub sequences: usize,
+    pub frames: usize,
+    #[serde(flatten)]
+    pub verdict: BytesVerdict,
+    /// The golden model's classes and logits.
+    pub golden: Vec<usize>,
+    pub golden_scores: Vec<i64>,
+    /// The classes the routed chip answered (None: an answer missing or
+    /// cut short).
+    pub routed_classes: Vec<Option<usize>>,
+}
+
+/// The golden answers, then `rtl` and `routed` through the board bench.
+#[allow(clippy::too_many_arguments)]
+pub fn verify_cls_routed(
+    int: &IntModel,
+    c: &Classifier,
+    cls: &ClsPlan,
+    frames: &[ClsFrame],
+    rtl: &Chip,
+    routed: &Chip,
+    clk_hz: u64,
+    baud: u64,
+    work: &Path,
+) -> Result<ClsRoutedReport> {
+    let golden = golden_answers(int, c, frames);
+    let want: Vec<u8> = golden
+        .iter()
+        .flat_map(|&(k, s)| hitnet_fpga::uart::encode_cls_answer(k, s, cls.score_bits))
+        .collect();
+    let msgs = frame_messages(cls, frames)?;
+    let a = run_chip(rtl, &msgs, clk_hz, baud, &work.join("rtl"))?;
+    let b = run_chip(routed, &msgs, clk_hz, baud, &work.join("routed"))?;
+    let n = 1 + hitnet_fpga::uart::cls_score_bytes(cls.score_bits);
+    let routed_classes = (0..golden.len())
+        .map(|k| {
+            b.bytes
+                .get(k * n..(k + 1) * n)
+                .and_then(hitnet_fpga::uart::decode_cls_answer)
+                .map(|(c, _)| c)
+        })
+        .collect();
+    Ok(ClsRoutedReport {
+        sequences: golden.len(),
+        frames: frames.len(),
+        verdict: judge(&want, &a, &b),
+        golden: golden.iter().map(|g| g.0).collect(),
+        golden_scores: golden.iter().map(|g| g.1).collect(),
+        routed_classes,
+    })
+}
+
+/// [`verify_cls_routed`] on a build folder of the classifier's board top
+/// (the flow's `wrapped` design, placed and routed in `build_dir`): its
+/// routed netlist with the cell models of `yosys` against the RTL of the
+/// same board top, in `build_dir/verify-routed`.
+#[allow(clippy::too_many_arguments)]
+pub fn verify_cls_routed_build(
+    int: &IntModel,
+    c: &Classifier,
+    cls: &ClsPlan,
+    frames: &[ClsFrame],
+    target: &hitnet_fpga::Target,
+    yosys: &str,
+    build_dir: &Path,
+    wrapped: &hitnet_fpga::Wrapped,
+) -> Result<ClsRoutedReport> {
+    let board = hitnet_fpga::accel::ends_board(target, hitnet_fpga::accel::EndsKind::Cls)
+        .map_err(|e| VerifyError::Netlist(e.to_string()))?;
+    let (rtl, routed) = chips_of_build(yosys, build_dir, &board, target, wrapped)?;
+    verify_cls_routed(
+        int,
+        c,
+        cls,
+        frames,
+        &chip(
+            &board,
+            &rtl,
+            Some(&wrapped.design.params),
+            &wrapped.design.data_files,
+            cls,
+        ),
+        &chip(&board, &routed, None, &[], cls),
+        board.clk_hz,
+        baud_of(wrapped),
+        &build_dir.join("verify-routed"),
+    )
 }

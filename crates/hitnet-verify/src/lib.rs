@@ -20,6 +20,7 @@
 //! the same stimulus and valid/ready patterns as the Verilator harness.
 
 pub mod bench;
+pub mod board;
 pub mod cells;
 pub mod cls;
 pub mod ecp5_routed;

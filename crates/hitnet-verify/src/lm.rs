@@ -15,6 +15,8 @@ use hitnet_sim::Pattern;
 use serde::Serialize;
 
 use crate::bench::{icarus, verilator, Netlist};
+use crate::board::{baud_of, chips_of_build, judge, BytesVerdict, Message};
+pub use crate::board::{run_chip, Chip, ChipRun};
 
 /// The simulator a bench runs in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -327,154 +329,52 @@ pub fn verify_lm(
     })
 }
 
-/// The board bench of the ends, compiled in.
-pub const LM_UART_BENCH: &str = include_str!("../../../sim/tb_hitnet_lm_uart.v");
-
-/// One chip (RTL or routed) run through the board bench.
-#[derive(Debug, Clone, Default)]
-pub struct ChipRun {
-    pub bytes: Vec<u8>,
-    /// Cycle of each byte's start bit.
-    pub byte_cycles: Vec<u64>,
-    /// ERROR lines (x on tx, a glitch, a bad stop bit) and a TIMEOUT.
-    pub errors: Vec<String>,
-    pub cycles: u64,
-    pub seconds: f64,
-}
-
-/// A board top of the ends to run at its pins.
-pub struct Chip<'a> {
-    pub board: &'a hitnet_fpga::Board,
-    /// Verilog (and, for the RTL, the board top's parameters; None for a
-    /// netlist, whose parameters synthesis fixed).
-    pub net: &'a Netlist,
-    pub params: Option<&'a std::collections::BTreeMap<String, i64>>,
-    /// `$readmemh` images the RTL loads from the working folder.
-    pub data: &'a [PathBuf],
-    /// The ends' plan: with the flash store, the bench's flash model holds
-    /// its image and the first reply may wait the load.
-    pub lm: &'a LmPlan,
-}
-
-/// Runs the words' bytes through `chip` in `work` (Icarus).
-pub fn run_chip(
-    chip: &Chip,
-    words: &[TokenWord],
-    clk_hz: u64,
-    baud: u64,
-    work: &Path,
-) -> Result<ChipRun> {
-    std::fs::create_dir_all(work).map_err(io_err("cannot create", work))?;
-    let mut hex = String::new();
-    for w in words {
-        let b = hitnet_fpga::uart::encode_lm_word(w.first, w.token, w.feed)
-            .map_err(|e| VerifyError::Netlist(e.to_string()))?;
-        for x in b {
-            let _ = writeln!(hex, "{x:02x}");
-        }
-    }
-    let mut params = vec![
-        ("CLK_HZ", clk_hz as i64),
-        ("BAUD", baud as i64),
-        ("NW", words.len().max(1) as i64),
-        ("LATENCY_MAX", 100_000 + chip.lm.ready_cycle() as i64),
-    ];
-    let flash = chip.lm.flash.zip(chip.lm.flash_hex());
-    let (bench, net) = with_flash(
-        flash,
-        "LM_FLASH",
-        LM_UART_BENCH,
-        work,
-        &mut params,
-        chip.net,
-    )?;
-    if chip.lm.flash.is_some() != chip.board.flash_pins.is_some() {
-        return Err(VerifyError::Netlist(format!(
-            "the {} top {} flash pins, but the ends' store is {}",
-            chip.board.name,
-            if chip.board.flash_pins.is_some() {
-                "has"
-            } else {
-                "has no"
-            },
-            if chip.lm.flash.is_some() {
-                "the flash"
-            } else {
-                "block RAM"
-            }
-        )));
-    }
-    for (name, text) in [
-        ("words.hex", hex),
-        ("tb_hitnet_lm_uart.v", bench),
-        ("board_dut.vh", chip.board.bench_instance(chip.params)),
-    ] {
-        let p = work.join(name);
-        std::fs::write(&p, text).map_err(io_err("cannot write", &p))?;
-    }
-    for f in chip.data {
-        if let Some(n) = f.file_name() {
-            let to = work.join(n);
-            std::fs::copy(f, &to).map_err(io_err("cannot copy", f))?;
-        }
-    }
-    let (text, seconds, log) = icarus(&net, work, "tb_hitnet_lm_uart", &params)?;
-    let bad = |line: &str| VerifyError::Protocol {
-        line: line.to_string(),
-        log: log.clone(),
-    };
-    let mut r = ChipRun {
-        seconds,
-        ..Default::default()
-    };
-    let mut ended = false;
-    for line in text.lines() {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        match f.first().copied() {
-            Some("BYTE") if f.len() == 3 => {
-                r.bytes.push(u8::from_str_radix(f[1], 16).unwrap_or(0xFF));
-                r.byte_cycles.push(f[2].parse().map_err(|_| bad(line))?);
-            }
-            Some("ERROR") => r.errors.push(line.to_string()),
-            Some("TIMEOUT") => {
-                r.errors.push(line.to_string());
-                ended = true;
-            }
-            Some("DONE") if f.len() >= 3 => {
-                r.cycles = f[2].parse().map_err(|_| bad(line))?;
-                ended = true;
-            }
-            _ => {}
-        }
-    }
-    if !ended {
-        return Err(bad("(the bench stopped without DONE or TIMEOUT)"));
-    }
-    Ok(r)
-}
-
 /// The verdict of the ends' board top at its pins: the routed chip against
 /// the RTL chip (every byte on the same cycle) and the golden model.
 #[derive(Debug, Clone, Serialize)]
 pub struct LmRoutedReport {
     pub words: usize,
     pub tokens: usize,
-    pub rtl_bytes: usize,
-    pub routed_bytes: usize,
-    /// Bytes where the routed chip differs from the golden tokens (and
-    /// missing or extra bytes).
-    pub golden_vs_routed: usize,
-    pub golden_vs_rtl: usize,
-    /// Bytes whose start cycle differs between the routed and the RTL chip.
-    pub cycle_mismatches: usize,
-    pub errors: Vec<String>,
-    pub bit_exact: bool,
-    pub first: Option<String>,
-    pub simulated_cycles: u64,
-    pub rtl_seconds: f64,
-    pub routed_seconds: f64,
+    #[serde(flatten)]
+    pub verdict: BytesVerdict,
     /// The tokens (the golden model's).
     pub golden: Vec<usize>,
+}
+
+/// The host messages of `words`: a word's 4 bytes, then its feed + 1
+/// tokens back.
+pub fn word_messages(words: &[TokenWord]) -> Result<Vec<Message>> {
+    words
+        .iter()
+        .map(|w| {
+            let b = hitnet_fpga::uart::encode_lm_word(w.first, w.token, w.feed)
+                .map_err(|e| VerifyError::Netlist(e.to_string()))?;
+            Ok(Message {
+                bytes: b.to_vec(),
+                reply: w.feed + 1,
+            })
+        })
+        .collect()
+}
+
+/// A board top of the LM ends to run at its pins (`lm` gives its flash).
+pub fn chip<'a>(
+    board: &'a hitnet_fpga::Board,
+    net: &'a Netlist,
+    params: Option<&'a std::collections::BTreeMap<String, i64>>,
+    data: &'a [PathBuf],
+    lm: &LmPlan,
+) -> Chip<'a> {
+    Chip {
+        board,
+        net,
+        params,
+        data,
+        flash: lm.flash.zip(lm.flash_hex()),
+        flash_define: "LM_FLASH",
+        ready_cycle: lm.ready_cycle(),
+        wait_ready: false,
+    }
 }
 
 /// The golden tokens, then `rtl` and `routed` through the board bench.
@@ -491,65 +391,13 @@ pub fn verify_lm_routed(
 ) -> Result<LmRoutedReport> {
     let golden = golden_tokens(int, ends, words);
     let want: Vec<u8> = golden.iter().map(|&t| t as u8).collect();
-    let a = run_chip(rtl, words, clk_hz, baud, &work.join("rtl"))?;
-    let b = run_chip(routed, words, clk_hz, baud, &work.join("routed"))?;
-    let diff = |got: &[u8]| -> (usize, Option<usize>) {
-        let mut n = 0;
-        let mut first = None;
-        for k in 0..got.len().max(want.len()) {
-            if got.get(k) != want.get(k) {
-                n += 1;
-                first.get_or_insert(k);
-            }
-        }
-        (n, first)
-    };
-    let (gr, fr) = diff(&b.bytes);
-    let (gt, ft) = diff(&a.bytes);
-    let cyc: Vec<usize> = (0..a.byte_cycles.len().min(b.byte_cycles.len()))
-        .filter(|&k| a.byte_cycles[k] != b.byte_cycles[k])
-        .collect();
-    let mut errors: Vec<String> = a.errors.iter().map(|e| format!("RTL chip: {e}")).collect();
-    errors.extend(b.errors.iter().map(|e| format!("routed chip: {e}")));
-    let first = if let Some(k) = fr {
-        Some(format!(
-            "routed chip, byte {k}: expected {}, got {}",
-            want.get(k)
-                .map(|x| format!("{x:02x}"))
-                .unwrap_or("none".into()),
-            b.bytes
-                .get(k)
-                .map(|x| format!("{x:02x}"))
-                .unwrap_or("none".into())
-        ))
-    } else if let Some(k) = ft {
-        Some(format!("RTL chip, byte {k}: differs from the golden model"))
-    } else if let Some(&k) = cyc.first() {
-        Some(format!(
-            "byte {k} starts at cycle {} on the routed chip, {} on the RTL chip",
-            b.byte_cycles[k], a.byte_cycles[k]
-        ))
-    } else {
-        errors.first().cloned()
-    };
+    let msgs = word_messages(words)?;
+    let a = run_chip(rtl, &msgs, clk_hz, baud, &work.join("rtl"))?;
+    let b = run_chip(routed, &msgs, clk_hz, baud, &work.join("routed"))?;
     Ok(LmRoutedReport {
         words: words.len(),
         tokens: golden.len(),
-        rtl_bytes: a.bytes.len(),
-        routed_bytes: b.bytes.len(),
-        golden_vs_routed: gr,
-        golden_vs_rtl: gt,
-        cycle_mismatches: cyc.len(),
-        bit_exact: gr == 0
-            && gt == 0
-            && cyc.is_empty()
-            && errors.is_empty()
-            && a.byte_cycles.len() == b.byte_cycles.len(),
-        errors,
-        first,
-        simulated_cycles: b.cycles,
-        rtl_seconds: a.seconds,
-        routed_seconds: b.seconds,
+        verdict: judge(&want, &a, &b),
         golden,
     })
 }
@@ -571,47 +419,21 @@ pub fn verify_lm_routed_build(
 ) -> Result<LmRoutedReport> {
     let board =
         hitnet_fpga::accel::lm_board(target).map_err(|e| VerifyError::Netlist(e.to_string()))?;
-    let (routed_v, _) = crate::routed::routed_verilog(yosys, build_dir, board.top, target.family)?;
-    let datdir = crate::cells::yosys_datdir(yosys)?;
-    let routed = crate::cells::netlist_with_models(target.family, &routed_v, &datdir)?;
-    // The board top's own macros (the flash store's); with_flash adds the
-    // bench's.
-    let rtl = Netlist {
-        files: wrapped.design.files.clone(),
-        defines: wrapped
-            .design
-            .defines
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect(),
-        ..Default::default()
-    };
-    let baud = wrapped
-        .design
-        .params
-        .get("BAUD")
-        .copied()
-        .unwrap_or(115_200) as u64;
+    let (rtl, routed) = chips_of_build(yosys, build_dir, &board, target, wrapped)?;
     verify_lm_routed(
         int,
         ends,
         words,
-        &Chip {
-            board: &board,
-            net: &rtl,
-            params: Some(&wrapped.design.params),
-            data: &wrapped.design.data_files,
+        &chip(
+            &board,
+            &rtl,
+            Some(&wrapped.design.params),
+            &wrapped.design.data_files,
             lm,
-        },
-        &Chip {
-            board: &board,
-            net: &routed,
-            params: None,
-            data: &[],
-            lm,
-        },
+        ),
+        &chip(&board, &routed, None, &[], lm),
         board.clk_hz,
-        baud,
+        baud_of(wrapped),
         &build_dir.join("verify-routed"),
     )
 }

@@ -462,3 +462,135 @@ fn basicmotions_netlist_up5k() {
     let f = sequences(&m.c, 3, 8);
     netlist_run(&m, "ice40-up5k", &f, Pattern::Always);
 }
+
+/// The classifier's board tops wrapped by the flow's `wrap` around small
+/// generated ends: Verilator -Wall (no waiver) and Icarus -Wall clean
+/// with the parameters `wrap` sets, the iCEBreaker's with the flash store
+/// (HITNET_CLS_FLASH) and the ULX3S's with the "rom" store; one class bit
+/// and a logit of whole bytes (the answer's extensions degenerate) too.
+#[test]
+fn board_tops_lint_clean() {
+    let one = "[model]\ncell = \"lstm\"\ninput_size = 1\nhidden_size = 1\nlayers = 1\n\
+         [hw]\nrows = 1\ncols = 2\ntarget = \"ice40-up5k\"\n";
+    for (cfg, channels, classes, target, flash) in [
+        (LSTM, 3, 5, "ice40-up5k", true),
+        (LSTM, 3, 5, "ecp5-25k", false),
+        (one, 1, 2, "ice40-up5k", true),
+        (one, 1, 2, "ecp5-45k", false),
+    ] {
+        let mut m = small(cfg, channels, classes);
+        if flash {
+            m.store = LmStore::Flash { offset: 0x10_0000 };
+        }
+        let t = hitnet_fpga::Target::from_name(target).unwrap();
+        let cp = ClsPlan::new(&m.plan, &m.c)
+            .and_then(|p| p.with_store(m.store))
+            .expect("cls plan");
+        let d = hitnet_rtl::cls::generate(
+            &m.plan,
+            &cp,
+            serde_json::json!({}),
+            common::bram_for(t),
+            false,
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let gen = dir.path().join("gen");
+        d.write(&gen).unwrap();
+        let w = hitnet_fpga::wrap(
+            &gen,
+            &dir.path().join("wrapper"),
+            hitnet_fpga::WrapperKind::Uart,
+            t,
+            50.0,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(w.design.top.ends_with("_cls_top"), "{}", w.design.top);
+        assert_eq!(w.design.keep_module.as_deref(), Some("hitnet_cls"));
+        assert_eq!(w.design.params["CH"], channels as i64);
+        assert_eq!(flash, !w.design.defines.is_empty());
+        let files: Vec<String> = w
+            .design
+            .files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|x| x == "v"))
+            .map(|f| f.display().to_string())
+            .collect();
+        let params: Vec<(String, i64)> = w
+            .design
+            .params
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
+        let defines: Vec<(String, String)> = w
+            .design
+            .defines
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let text = common::lint_with(dir.path(), &files, &w.design.top, &params, &defines);
+        assert!(text.trim().is_empty(), "{target} {}:\n{text}", w.design.top);
+    }
+}
+
+/// A small classifier's iCEBreaker board top (flash store) placed and
+/// routed, at its serial and flash pins: the routed chip loads its SPRAM
+/// from the flash model and answers two sequences (the class byte and the
+/// logit's bytes) on the RTL chip's cycles, bytes = the golden model's.
+/// The committed models' answers are results files
+/// (fpga/results/up5k-*-ends, `hitnet verify --classify --stage routed`).
+#[test]
+fn small_cls_routed_icebreaker_at_the_pins() {
+    let mut m = small(LSTM, 3, 5);
+    m.store = LmStore::Flash { offset: 0x10_0000 };
+    let t = hitnet_fpga::Target::from_name("ice40-up5k").unwrap();
+    let cp = ClsPlan::new(&m.plan, &m.c)
+        .and_then(|p| p.with_store(m.store))
+        .expect("cls plan");
+    let d = hitnet_rtl::cls::generate(
+        &m.plan,
+        &cp,
+        serde_json::json!({}),
+        common::bram_for(t),
+        false,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let gen = dir.path().join("gen");
+    d.write(&gen).unwrap();
+    let w = hitnet_fpga::wrap(
+        &gen,
+        &dir.path().join("wrapper"),
+        hitnet_fpga::WrapperKind::Uart,
+        t,
+        50.0,
+    )
+    .unwrap();
+    let r = hitnet_fpga::run_flow(
+        &w.design,
+        t,
+        dir.path(),
+        &hitnet_fpga::FlowOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(r.fits);
+    // Sequences of one and two frames (a routed UP5K netlist runs a few
+    // hundred cycles a second; a frame of 3 channels is 7,300).
+    let f = sequences(&m.c, 2, 9);
+    assert_eq!(f.len(), 3);
+    let yosys = hitnet_fpga::Toolchain::for_family(t.family).yosys;
+    let rep = hitnet_verify::cls::verify_cls_routed_build(
+        &m.int,
+        &m.c,
+        &cp,
+        &f,
+        t,
+        &yosys,
+        dir.path(),
+        &w,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    eprintln!("{rep:#?}");
+    assert!(rep.verdict.bit_exact, "{rep:#?}");
+    let n = 1 + hitnet_fpga::uart::cls_score_bytes(cp.score_bits);
+    assert_eq!(rep.verdict.routed_bytes, 2 * n);
+    assert!(rep.routed_classes.iter().all(Option::is_some));
+}

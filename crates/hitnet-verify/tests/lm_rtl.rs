@@ -570,8 +570,8 @@ fn char_model_routed_ulx3s_at_the_pins() {
     let words = TokenWord::prompt(&prompt, 1);
     let rep = routed_at_the_pins(&plan, &lp, &ends, &loaded.int, &words, "ecp5-25k", 100.0);
     eprintln!("{rep:#?}");
-    assert!(rep.bit_exact, "{rep:#?}");
-    assert_eq!(rep.routed_bytes, 2);
+    assert!(rep.verdict.bit_exact, "{rep:#?}");
+    assert_eq!(rep.verdict.routed_bytes, 2);
 }
 
 /// The iCEBreaker board top of a small LM with the flash store, placed
@@ -587,6 +587,6 @@ fn small_flash_lm_routed_icebreaker_at_the_pins() {
     let words = TokenWord::prompt(&[1, 6], 1);
     let rep = routed_at_the_pins(&lm.plan, &lp, &lm.ends, &lm.int, &words, "ice40-up5k", 50.0);
     eprintln!("{rep:#?}");
-    assert!(rep.bit_exact, "{rep:#?}");
-    assert_eq!(rep.routed_bytes, 3);
+    assert!(rep.verdict.bit_exact, "{rep:#?}");
+    assert_eq!(rep.verdict.routed_bytes, 3);
 }

@@ -34,7 +34,18 @@ pub fn bram_for(target: &hitnet_fpga::Target) -> hitnet_rtl::Bram {
 /// waiver) with `top` as the top, then Icarus -Wall; their messages
 /// (empty when clean).
 pub fn lint(dir: &Path, files: &[String], top: &str) -> String {
-    let run = |cmd: &str, args: &[&str]| {
+    lint_with(dir, files, top, &[], &[])
+}
+
+/// [`lint`] with `top`'s parameters and macros set.
+pub fn lint_with(
+    dir: &Path,
+    files: &[String],
+    top: &str,
+    params: &[(String, i64)],
+    defines: &[(String, String)],
+) -> String {
+    let run = |cmd: &str, args: &[String]| {
         let out = Command::new(cmd)
             .current_dir(dir)
             .args(args)
@@ -47,7 +58,18 @@ pub fn lint(dir: &Path, files: &[String], top: &str) -> String {
             String::from_utf8_lossy(&out.stderr)
         )
     };
-    let mut text = run("verilator", &["--lint-only", "-Wall", "--top-module", top]);
-    text += &run("iverilog", &["-g2005", "-Wall", "-o", "/dev/null"]);
+    let d: Vec<String> = defines.iter().map(|(k, v)| format!("-D{k}={v}")).collect();
+    let mut v: Vec<String> = ["--lint-only", "-Wall", "--top-module", top]
+        .map(String::from)
+        .to_vec();
+    v.extend(params.iter().map(|(k, x)| format!("-G{k}={x}")));
+    v.extend(d.iter().cloned());
+    let mut i: Vec<String> = ["-g2005", "-Wall", "-o", "/dev/null", "-s", top]
+        .map(String::from)
+        .to_vec();
+    i.extend(params.iter().map(|(k, x)| format!("-P{top}.{k}={x}")));
+    i.extend(d);
+    let mut text = run("verilator", &v);
+    text += &run("iverilog", &i);
     text
 }

@@ -1,21 +1,24 @@
-// Bench for a board top of the language-model ends (hitnet_lm_uart inside,
-// e.g. ulx3s_lm_top): plays the host on the serial pins. Reads the words'
-// bytes from words.hex (NW words of 4 bytes: flags, token, feed low, feed
-// high), sends a word, waits for its feed + 1 reply bytes, and prints every
-// byte the chip sends as "BYTE xx <cycle of its start bit>"; then
+// Bench for a board top of the model ends (hitnet_lm_uart or
+// hitnet_cls_uart inside, e.g. ulx3s_lm_top): plays the host on the serial
+// pins. The host's messages are NM lines of msgs.hex, {bytes to send,
+// reply bytes to wait for} (16 bits each), their bytes in order in
+// stim.hex: a message's bytes go back to back, then the bench waits for
+// its reply bytes (none: the next message follows at once). It prints
+// every byte the chip sends as "BYTE xx <cycle of its start bit>"; then
 // "DONE ..." or "TIMEOUT ...". The same bench runs the RTL chip (the board
 // top's source with the generated design) and the routed chip (its routed
 // netlist with the cell models): board_dut.vh, written by the caller,
 // instantiates the board top on clk, rx and tx. Driven by
-// hitnet_verify::lm::verify_lm_routed.
+// hitnet_verify::board::run_chip.
 `timescale 1ns / 1ps
 `default_nettype none
-module tb_hitnet_lm_uart;
+module tb_board_uart;
   parameter integer CLK_HZ = 25_000_000;
   parameter integer BAUD = 115_200;
-  parameter integer NW = 1;
+  parameter integer NM = 1;  // messages
+  parameter integer NB = 1;  // their bytes
   parameter integer LATENCY_MAX = 100_000;  // cycles allowed per reply byte beyond the serial time
-  parameter integer START_WAIT = 64;  // cycles after the start before the first byte
+  parameter integer START_WAIT = 64;  // cycles after the start before the first byte (a flash load)
   // The flash model's image (a board top with the flash store; board_dut.vh
   // instantiates sim/spi_flash.v, appended to this file, with them).
   parameter integer FLASH_OFFSET = 0;
@@ -29,7 +32,8 @@ module tb_hitnet_lm_uart;
   wire tx;
   `include "board_dut.vh"
 
-  reg [7:0] stim[0:4*NW-1];
+  reg [7:0] stim[0:NB-1];
+  reg [31:0] msgs[0:NM-1];
   integer received = 0;
   integer expected = 0;
   integer cycles = 0;
@@ -81,13 +85,18 @@ module tb_hitnet_lm_uart;
     end
   end
 
-  integer w, b, timer, n;
+  integer w, b, k, timer, n;
   initial begin
-    $readmemh("words.hex", stim);
+    $readmemh("stim.hex", stim);
+    $readmemh("msgs.hex", msgs);
+    k = 0;
     repeat (4 + START_WAIT) @(posedge clk);
-    for (w = 0; w < NW; w = w + 1) begin
-      for (b = 0; b < 4; b = b + 1) send_byte(stim[4*w+b]);
-      n = {stim[4*w+3], stim[4*w+2]} + 1;
+    for (w = 0; w < NM; w = w + 1) begin
+      for (b = 0; b < msgs[w][31:16]; b = b + 1) begin
+        send_byte(stim[k]);
+        k = k + 1;
+      end
+      n = msgs[w][15:0];
       expected = expected + n;
       timer = 0;
       while (received < expected && timer < n * (LATENCY_MAX + 12 * CLKS_PER_BIT)) begin
@@ -95,7 +104,7 @@ module tb_hitnet_lm_uart;
         timer = timer + 1;
       end
       if (received < expected) begin
-        $display("TIMEOUT word %0d received %0d cycles %0d", w, received, cycles);
+        $display("TIMEOUT message %0d received %0d cycles %0d", w, received, cycles);
         $finish;
       end
     end
