@@ -9,7 +9,7 @@ use crate::{FlowError, Result};
 use hitnet_arch::cls::ClsPlan;
 use hitnet_arch::lm::LmStore;
 use hitnet_fpga::accel::EndsKind;
-use hitnet_fpga::{FlowOptions, Progress, Target};
+use hitnet_fpga::{Progress, Target};
 use hitnet_sim::Pattern;
 use hitnet_verify::cls::ClsReport;
 use hitnet_verify::lm::Simulator;
@@ -258,33 +258,17 @@ pub fn verify(job: &VerifyJob) -> Result<Classified> {
     let (net, cells, synth_seconds) = match job.stage {
         ClsStage::Rtl => (crate::rtl_netlist(&design, &gen, &work)?, None, None),
         ClsStage::Synth => {
-            // What ships: the board build's netlist (its kept hitnet_cls);
-            // without a board top for the ends, hitnet_cls synthesized alone.
-            let d = match hitnet_fpga::accel::ends_board(job.target, EndsKind::Cls) {
-                Ok(_) => {
-                    crate::wrap_design(
-                        design.clone(),
-                        job.target,
-                        hitnet_fpga::WrapperKind::Uart,
-                        job.out,
-                        p.loaded.config.hw.clock_mhz,
-                    )?
-                    .1
-                    .design
-                }
-                Err(_) => crate::alone(
-                    &design,
-                    &gen,
-                    hitnet_rtl::cls::CLS_TOP,
-                    p.loaded.config.hw.clock_mhz,
-                ),
-            };
-            netlist_top = Some(d.top.clone());
-            let opts = FlowOptions {
-                progress: job.progress.clone(),
-                ..Default::default()
-            };
-            let syn = hitnet_fpga::run_synth(&d, job.target, &job.out.join("build"), &opts)?;
+            let (syn, top) = crate::synth_ends(
+                &design,
+                &gen,
+                EndsKind::Cls,
+                hitnet_rtl::cls::CLS_TOP,
+                job.target,
+                p.loaded.config.hw.clock_mhz,
+                job.out,
+                &job.progress,
+            )?;
+            netlist_top = Some(top);
             let net = hitnet_verify::cells::for_synth(job.target.family, &syn)?;
             (net, Some(syn.yosys_summary.clone()), Some(syn.seconds))
         }
@@ -331,47 +315,28 @@ pub fn verify(job: &VerifyJob) -> Result<Classified> {
 /// What a routed classification run found.
 #[derive(Debug, Serialize)]
 pub struct ClassifiedRouted {
-    pub stage: &'static str,
-    pub target: String,
-    pub board: String,
-    pub design_sha256: String,
-    /// The board top and its sources' hash (hitnet_fpga::accel::wrapper_sha256_for).
-    pub wrapper: &'static str,
-    pub top: String,
-    pub wrapper_sha256: Option<String>,
+    #[serde(flatten)]
+    pub build: crate::lm::RoutedBuild,
     /// Share of sequences whose class, as the routed chip answered it, is
     /// the label.
     pub accuracy: f64,
     pub correct: usize,
     pub report: hitnet_verify::cls::ClsRoutedReport,
-    pub out: PathBuf,
 }
 
 impl ClassifiedRouted {
     pub fn text_summary(&self) -> String {
-        let r = &self.report.verdict;
-        let mut s = format!(
-            "routed ({} on {}): {} sequences, {} frames; bytes: routed chip {}, RTL chip {}; golden vs routed {}, golden vs RTL {}, {} bytes at another cycle; {} simulated cycles (RTL chip {:.1} s, routed chip {:.1} s)\naccuracy: {:.2}% ({} of {}), as the routed chip answered\n",
-            self.board,
-            self.target,
+        format!(
+            "routed ({} on {}): {} sequences, {} frames; {}accuracy: {:.2}% ({} of {}), as the routed chip answered\n",
+            self.build.board,
+            self.build.target,
             self.report.sequences,
             self.report.frames,
-            r.routed_bytes,
-            r.rtl_bytes,
-            r.golden_vs_routed,
-            r.golden_vs_rtl,
-            r.cycle_mismatches,
-            r.simulated_cycles,
-            r.rtl_seconds,
-            r.routed_seconds,
+            self.report.verdict.summary(),
             100.0 * self.accuracy,
             self.correct,
             self.report.sequences,
-        );
-        for e in &r.errors {
-            s.push_str(&format!("  {e}\n"));
-        }
-        s
+        )
     }
 }
 
@@ -420,21 +385,9 @@ pub fn verify_routed(job: &VerifyJob, built: bool) -> Result<ClassifiedRouted> {
         .filter(|(a, b)| **a == Some(**b))
         .count();
     Ok(ClassifiedRouted {
-        stage: "routed",
-        target: job.target.name.to_string(),
-        board: board.name.to_string(),
-        design_sha256: sha,
-        wrapper: "uart",
-        top: board.top.to_string(),
-        wrapper_sha256: hitnet_fpga::accel::wrapper_sha256_for(
-            hitnet_fpga::WrapperKind::Uart,
-            job.target,
-            EndsKind::Cls,
-        )
-        .ok(),
+        build: crate::lm::RoutedBuild::new(job.target, &board, EndsKind::Cls, sha, job.out),
         accuracy: correct as f64 / job.sequences.len() as f64,
         correct,
         report,
-        out: job.out.to_path_buf(),
     })
 }

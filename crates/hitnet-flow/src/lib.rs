@@ -242,6 +242,37 @@ pub(crate) fn rtl_netlist(
     })
 }
 
+/// What ships, synthesized for the netlist check of model ends (`design`,
+/// written in `gen`): the board build (its kept ends module `top`) where
+/// `target` has a board top for `ends`, else `top` synthesized alone; in
+/// `out/build`. Returns the synthesis and the top synthesized.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn synth_ends(
+    design: &hitnet_rtl::Design,
+    gen: &Path,
+    ends: hitnet_fpga::accel::EndsKind,
+    top: &str,
+    target: &'static Target,
+    clock_mhz: f64,
+    out: &Path,
+    progress: &hitnet_fpga::Progress,
+) -> Result<(hitnet_fpga::SynthOnly, String)> {
+    let d = match hitnet_fpga::accel::ends_board(target, ends) {
+        Ok(_) => {
+            wrap_design(design.clone(), target, WrapperKind::Uart, out, clock_mhz)?
+                .1
+                .design
+        }
+        Err(_) => alone(design, gen, top, clock_mhz),
+    };
+    let opts = hitnet_fpga::FlowOptions {
+        progress: progress.clone(),
+        ..Default::default()
+    };
+    let syn = hitnet_fpga::run_synth(&d, target, &out.join("build"), &opts)?;
+    Ok((syn, d.top))
+}
+
 /// `design` (written in `gen`) to synthesize alone with `top` as its top.
 pub(crate) fn alone(
     design: &hitnet_rtl::Design,

@@ -218,34 +218,18 @@ pub fn verify(job: &GenJob) -> Result<Generated> {
     let (net, cells, yosys_version, synth_seconds) = match job.stage {
         LmStage::Rtl => (crate::rtl_netlist(&design, &gen, &work)?, None, None, None),
         LmStage::Synth => {
-            // What ships: the board build's netlist (its kept hitnet_lm);
-            // without a board top for the ends, hitnet_lm synthesized alone.
-            let d = match hitnet_fpga::accel::lm_board(job.target) {
-                Ok(_) => {
-                    crate::wrap_design(
-                        design.clone(),
-                        job.target,
-                        hitnet_fpga::WrapperKind::Uart,
-                        job.out,
-                        p.loaded.config.hw.clock_mhz,
-                    )?
-                    .1
-                    .design
-                }
-                Err(_) => crate::alone(
-                    &design,
-                    &gen,
-                    hitnet_rtl::lm::LM_TOP,
-                    p.loaded.config.hw.clock_mhz,
-                ),
-            };
-            let opts = FlowOptions {
-                progress: job.progress.clone(),
-                ..Default::default()
-            };
-            let syn = hitnet_fpga::run_synth(&d, job.target, &job.out.join("build"), &opts)?;
+            let (syn, top) = crate::synth_ends(
+                &design,
+                &gen,
+                hitnet_fpga::accel::EndsKind::Lm,
+                hitnet_rtl::lm::LM_TOP,
+                job.target,
+                p.loaded.config.hw.clock_mhz,
+                job.out,
+                &job.progress,
+            )?;
+            netlist_top = Some(top);
             let net = hitnet_verify::cells::for_synth(job.target.family, &syn)?;
-            netlist_top = Some(d.top.clone());
             (
                 net,
                 Some(syn.yosys_summary.clone()),
@@ -318,46 +302,68 @@ fn prompt_tokens(job: &GenJob) -> Result<Vec<usize>> {
 /// What a routed generation run found.
 #[derive(Debug, Clone, Serialize)]
 pub struct GeneratedRouted {
-    pub stage: &'static str,
-    pub target: String,
-    pub board: String,
+    #[serde(flatten)]
+    pub build: RoutedBuild,
     pub prompt: String,
     pub text: String,
     pub temperature: f64,
     pub sample_seed: u64,
+    pub report: hitnet_verify::lm::LmRoutedReport,
+}
+
+/// The board build a routed run of model ends judged.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoutedBuild {
+    pub stage: &'static str,
+    pub target: String,
+    pub board: String,
     pub design_sha256: String,
     /// The board top and its sources' hash (hitnet_fpga::accel::wrapper_sha256_for).
     pub wrapper: &'static str,
     pub top: String,
     pub wrapper_sha256: Option<String>,
-    pub report: hitnet_verify::lm::LmRoutedReport,
     pub out: PathBuf,
+}
+
+impl RoutedBuild {
+    /// The board top of `ends` on `target`, its design `sha`, in `out`.
+    pub(crate) fn new(
+        target: &'static Target,
+        board: &hitnet_fpga::Board,
+        ends: hitnet_fpga::accel::EndsKind,
+        sha: String,
+        out: &Path,
+    ) -> RoutedBuild {
+        RoutedBuild {
+            stage: "routed",
+            target: target.name.to_string(),
+            board: board.name.to_string(),
+            design_sha256: sha,
+            wrapper: "uart",
+            top: board.top.to_string(),
+            wrapper_sha256: hitnet_fpga::accel::wrapper_sha256_for(
+                hitnet_fpga::WrapperKind::Uart,
+                target,
+                ends,
+            )
+            .ok(),
+            out: out.to_path_buf(),
+        }
+    }
 }
 
 impl GeneratedRouted {
     pub fn text_summary(&self) -> String {
-        let r = &self.report.verdict;
-        let mut s = format!(
-            "routed ({} on {}): {:?} -> {:?}\n{} words, {} tokens; bytes: routed chip {}, RTL chip {}; golden vs routed {}, golden vs RTL {}, {} bytes at another cycle; {} simulated cycles (RTL chip {:.1} s, routed chip {:.1} s)\n",
-            self.board,
-            self.target,
+        format!(
+            "routed ({} on {}): {:?} -> {:?}\n{} words, {} tokens; {}",
+            self.build.board,
+            self.build.target,
             self.prompt,
             self.text,
             self.report.words,
             self.report.tokens,
-            r.routed_bytes,
-            r.rtl_bytes,
-            r.golden_vs_routed,
-            r.golden_vs_rtl,
-            r.cycle_mismatches,
-            r.simulated_cycles,
-            r.rtl_seconds,
-            r.routed_seconds
-        );
-        for e in &r.errors {
-            s.push_str(&format!("  {e}\n"));
-        }
-        s
+            self.report.verdict.summary()
+        )
     }
 }
 
@@ -398,24 +404,18 @@ pub fn verify_routed(job: &GenJob, built: bool) -> Result<GeneratedRouted> {
     let text = e.ends.decode(&report.golden[n - 1..]);
     let s = p.loaded.config.lm.clone().unwrap_or_default();
     Ok(GeneratedRouted {
-        stage: "routed",
-        target: job.target.name.to_string(),
-        board: board.name.to_string(),
+        build: RoutedBuild::new(
+            job.target,
+            &board,
+            hitnet_fpga::accel::EndsKind::Lm,
+            sha,
+            job.out,
+        ),
         prompt: job.prompt.to_string(),
         text,
         temperature: s.temperature,
         sample_seed: s.sample_seed,
-        design_sha256: sha,
-        wrapper: "uart",
-        top: board.top.to_string(),
-        wrapper_sha256: hitnet_fpga::accel::wrapper_sha256_for(
-            hitnet_fpga::WrapperKind::Uart,
-            job.target,
-            hitnet_fpga::accel::EndsKind::Lm,
-        )
-        .ok(),
         report,
-        out: job.out.to_path_buf(),
     })
 }
 

@@ -474,60 +474,53 @@ fn verify_netlist(
             "not verified automatically: {cells} cells exceed {MAX_VERIFY_CELLS}; run hitnet verify --stage synth"
         )));
     }
-    if let Some(e) = lm {
-        // The kept hitnet_lm of the netlist, token by token and cycle by cycle.
-        let net = hitnet_verify::cells::for_synth(job.target.family, syn)?;
-        let r = e.check_netlist(
-            job.loaded,
-            job.plan,
-            &net,
-            job.verify_tokens as usize,
-            &job.out.join("verify"),
-        )?;
-        if !r.ok() {
+    // The verdict of the ends' check: the report, or why the bitstream is
+    // wrong.
+    let ends_verdict = |what: &str,
+                        ok: bool,
+                        problems: usize,
+                        first: Option<&String>,
+                        report: serde_json::Value|
+     -> Result<serde_json::Value> {
+        if !ok {
             return Err(FlowError::NetlistDiffers(format!(
-                "the synthesized netlist of the language-model ends differs from the simulator: {} mismatches{}; the bitstream in {} is wrong",
-                r.mismatches + r.golden_vs_sim,
-                r.first_mismatches
-                    .first()
-                    .map(|m| format!("; first: {m}"))
-                    .unwrap_or_default(),
+                "the synthesized netlist of the {what} differs from the simulator: {problems} mismatches{}; the bitstream in {} is wrong",
+                first.map(|m| format!("; first: {m}")).unwrap_or_default(),
                 job.out.display()
             )));
         }
-        let mut v = serde_json::to_value(&r).expect("report serializes");
+        let mut v = report;
         v["stage"] = "synth".into();
         v["verified"] = serde_json::Value::Bool(true);
         v["bit_exact"] = serde_json::Value::Bool(true);
-        return Ok(v);
+        Ok(v)
+    };
+    let work = job.out.join("verify");
+    let steps = job.verify_tokens as usize;
+    if let Some(e) = lm {
+        // The kept hitnet_lm of the netlist, token by token and cycle by cycle.
+        let net = hitnet_verify::cells::for_synth(job.target.family, syn)?;
+        let r = e.check_netlist(job.loaded, job.plan, &net, steps, &work)?;
+        return ends_verdict(
+            "language-model ends",
+            r.ok(),
+            r.mismatches + r.golden_vs_sim,
+            r.first_mismatches.first(),
+            serde_json::to_value(&r).expect("report serializes"),
+        );
     }
     if let Some(e) = cls {
         // The kept hitnet_cls of the netlist, frame by frame and cycle by
         // cycle: verify_tokens frames in two sequences.
         let net = hitnet_verify::cells::for_synth(job.target.family, syn)?;
-        let r = e.check_netlist(
-            job.loaded,
-            job.plan,
-            &net,
-            job.verify_tokens as usize,
-            &job.out.join("verify"),
-        )?;
-        if !r.ok() {
-            return Err(FlowError::NetlistDiffers(format!(
-                "the synthesized netlist of the classifier ends differs from the simulator: {} mismatches{}; the bitstream in {} is wrong",
-                r.mismatches + r.golden_vs_sim + r.unknown_control,
-                r.first_mismatches
-                    .first()
-                    .map(|m| format!("; first: {m}"))
-                    .unwrap_or_default(),
-                job.out.display()
-            )));
-        }
-        let mut v = serde_json::to_value(&r).expect("report serializes");
-        v["stage"] = "synth".into();
-        v["verified"] = serde_json::Value::Bool(true);
-        v["bit_exact"] = serde_json::Value::Bool(true);
-        return Ok(v);
+        let r = e.check_netlist(job.loaded, job.plan, &net, steps, &work)?;
+        return ends_verdict(
+            "classifier ends",
+            r.ok(),
+            r.mismatches + r.golden_vs_sim + r.unknown_control,
+            r.first_mismatches.first(),
+            serde_json::to_value(&r).expect("report serializes"),
+        );
     }
     let mut tokens = crate::stimulus(1, job.verify_tokens, job.plan.layers[0].input_size);
     if let Some(t) = tokens.get_mut(job.verify_tokens as usize / 2) {

@@ -35,15 +35,9 @@ pub struct ChipRun {
     pub seconds: f64,
 }
 
-/// A board top of the ends to run at its pins.
-pub struct Chip<'a> {
-    pub board: &'a hitnet_fpga::Board,
-    /// Verilog (and, for the RTL, the board top's parameters; None for a
-    /// netlist, whose parameters synthesis fixed).
-    pub net: &'a Netlist,
-    pub params: Option<&'a std::collections::BTreeMap<String, i64>>,
-    /// `$readmemh` images the RTL loads from the working folder.
-    pub data: &'a [PathBuf],
+/// What the bench needs of the ends behind a board top.
+#[derive(Clone, Debug)]
+pub struct EndsPins {
     /// The flash store's layout and image (the bench's flash model holds
     /// it), and the macro its model is compiled under.
     pub flash: Option<(FlashLayout, String)>,
@@ -56,6 +50,18 @@ pub struct Chip<'a> {
     pub wait_ready: bool,
 }
 
+/// A board top of the ends to run at its pins.
+pub struct Chip<'a> {
+    pub board: &'a hitnet_fpga::Board,
+    /// Verilog (and, for the RTL, the board top's parameters; None for a
+    /// netlist, whose parameters synthesis fixed).
+    pub net: &'a Netlist,
+    pub params: Option<&'a std::collections::BTreeMap<String, i64>>,
+    /// `$readmemh` images the RTL loads from the working folder.
+    pub data: &'a [PathBuf],
+    pub ends: &'a EndsPins,
+}
+
 /// Runs `messages` through `chip` in `work` (Icarus).
 pub fn run_chip(
     chip: &Chip,
@@ -65,7 +71,8 @@ pub fn run_chip(
     work: &Path,
 ) -> Result<ChipRun> {
     std::fs::create_dir_all(work).map_err(io_err("cannot create", work))?;
-    if chip.flash.is_some() != chip.board.flash_pins.is_some() {
+    let e = chip.ends;
+    if e.flash.is_some() != chip.board.flash_pins.is_some() {
         return Err(VerifyError::Netlist(format!(
             "the {} top {} flash pins, but the ends' store is {}",
             chip.board.name,
@@ -74,7 +81,7 @@ pub fn run_chip(
             } else {
                 "has no"
             },
-            if chip.flash.is_some() {
+            if e.flash.is_some() {
                 "the flash"
             } else {
                 "block RAM"
@@ -106,15 +113,15 @@ pub fn run_chip(
         ("NM", messages.len().max(1) as i64),
         ("NB", nb.max(1) as i64),
     ];
-    if chip.wait_ready {
-        params.push(("START_WAIT", 64 + chip.ready_cycle as i64));
+    if e.wait_ready {
+        params.push(("START_WAIT", 64 + e.ready_cycle as i64));
         params.push(("LATENCY_MAX", 100_000));
     } else {
-        params.push(("LATENCY_MAX", 100_000 + chip.ready_cycle as i64));
+        params.push(("LATENCY_MAX", 100_000 + e.ready_cycle as i64));
     }
     let (bench, net) = crate::lm::with_flash(
-        chip.flash.clone(),
-        chip.flash_define,
+        e.flash.clone(),
+        e.flash_define,
         BOARD_BENCH,
         work,
         &mut params,
@@ -191,6 +198,25 @@ pub struct BytesVerdict {
 }
 
 impl BytesVerdict {
+    /// The bytes, differences and simulation in one line, then the errors.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "bytes: routed chip {}, RTL chip {}; golden vs routed {}, golden vs RTL {}, {} bytes at another cycle; {} simulated cycles (RTL chip {:.1} s, routed chip {:.1} s)\n",
+            self.routed_bytes,
+            self.rtl_bytes,
+            self.golden_vs_routed,
+            self.golden_vs_rtl,
+            self.cycle_mismatches,
+            self.simulated_cycles,
+            self.rtl_seconds,
+            self.routed_seconds
+        );
+        for e in &self.errors {
+            s.push_str(&format!("  {e}\n"));
+        }
+        s
+    }
+
     /// Every difference and error counted once.
     pub fn problems(&self) -> u64 {
         (self.golden_vs_routed + self.golden_vs_rtl + self.cycle_mismatches + self.errors.len())
@@ -259,16 +285,20 @@ pub fn judge(want: &[u8], rtl: &ChipRun, routed: &ChipRun) -> BytesVerdict {
     }
 }
 
-/// The routed netlist of the board top in `build_dir` with the cell models,
-/// and the RTL of the same board top (its sources, its macros: the flash
-/// store's; the bench adds its own).
-pub fn chips_of_build(
-    yosys: &str,
-    build_dir: &Path,
+/// The routed netlist of `board`'s top in `build_dir` (placed and routed
+/// from the flow's `wrapped` design) with the cell models of `yosys`, and
+/// the RTL of the same board top (its sources and macros: the flash
+/// store's; the bench adds its own), each run through `messages` in
+/// `build_dir/verify-routed/{rtl,routed}`: (RTL chip, routed chip).
+pub fn run_build(
     board: &hitnet_fpga::Board,
     target: &hitnet_fpga::Target,
+    yosys: &str,
+    build_dir: &Path,
     wrapped: &hitnet_fpga::Wrapped,
-) -> Result<(Netlist, Netlist)> {
+    ends: &EndsPins,
+    messages: &[Message],
+) -> Result<(ChipRun, ChipRun)> {
     let (routed_v, _) = crate::routed::routed_verilog(yosys, build_dir, board.top, target.family)?;
     let datdir = crate::cells::yosys_datdir(yosys)?;
     let routed = crate::cells::netlist_with_models(target.family, &routed_v, &datdir)?;
@@ -282,15 +312,37 @@ pub fn chips_of_build(
             .collect(),
         ..Default::default()
     };
-    Ok((rtl, routed))
-}
-
-/// The baud rate the board top was built for.
-pub fn baud_of(wrapped: &hitnet_fpga::Wrapped) -> u64 {
-    wrapped
+    let baud = wrapped
         .design
         .params
         .get("BAUD")
         .copied()
-        .unwrap_or(115_200) as u64
+        .unwrap_or(115_200) as u64;
+    let work = build_dir.join("verify-routed");
+    let chip = |net, params, data| Chip {
+        board,
+        net,
+        params,
+        data,
+        ends,
+    };
+    let a = run_chip(
+        &chip(
+            &rtl,
+            Some(&wrapped.design.params),
+            &wrapped.design.data_files,
+        ),
+        messages,
+        board.clk_hz,
+        baud,
+        &work.join("rtl"),
+    )?;
+    let b = run_chip(
+        &chip(&routed, None, &[]),
+        messages,
+        board.clk_hz,
+        baud,
+        &work.join("routed"),
+    )?;
+    Ok((a, b))
 }

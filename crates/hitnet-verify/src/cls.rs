@@ -14,7 +14,7 @@ use hitnet_sim::Pattern;
 use serde::Serialize;
 
 use crate::bench::Netlist;
-use crate::board::{baud_of, chips_of_build, judge, run_chip, BytesVerdict, Chip, Message};
+use crate::board::{judge, run_build, BytesVerdict, EndsPins, Message};
 use crate::lm::{pattern_text, run_files, with_flash, Simulator};
 use crate::{io_err, Result, VerifyError};
 
@@ -304,19 +304,9 @@ pub fn frame_messages(cls: &ClsPlan, frames: &[ClsFrame]) -> Result<Vec<Message>
         .collect()
 }
 
-/// A board top of the classifier ends to run at its pins.
-pub fn chip<'a>(
-    board: &'a hitnet_fpga::Board,
-    net: &'a Netlist,
-    params: Option<&'a std::collections::BTreeMap<String, i64>>,
-    data: &'a [PathBuf],
-    cls: &ClsPlan,
-) -> Chip<'a> {
-    Chip {
-        board,
-        net,
-        params,
-        data,
+/// What the board bench needs of the classifier ends.
+pub fn pins(cls: &ClsPlan) -> EndsPins {
+    EndsPins {
         flash: cls.flash.zip(cls.flash_hex()),
         flash_define: "CLS_FLASH",
         ready_cycle: cls.ready_cycle(),
@@ -342,27 +332,36 @@ pub struct ClsRoutedReport {
     pub routed_classes: Vec<Option<usize>>,
 }
 
-/// The golden answers, then `rtl` and `routed` through the board bench.
+/// The golden answers, then the RTL and the routed chip of a build folder
+/// of the classifier's board top (the flow's `wrapped` design, placed and
+/// routed in `build_dir`) through the board bench.
 #[allow(clippy::too_many_arguments)]
-pub fn verify_cls_routed(
+pub fn verify_cls_routed_build(
     int: &IntModel,
     c: &Classifier,
     cls: &ClsPlan,
     frames: &[ClsFrame],
-    rtl: &Chip,
-    routed: &Chip,
-    clk_hz: u64,
-    baud: u64,
-    work: &Path,
+    target: &hitnet_fpga::Target,
+    yosys: &str,
+    build_dir: &Path,
+    wrapped: &hitnet_fpga::Wrapped,
 ) -> Result<ClsRoutedReport> {
+    let board = hitnet_fpga::accel::ends_board(target, hitnet_fpga::accel::EndsKind::Cls)
+        .map_err(|e| VerifyError::Netlist(e.to_string()))?;
     let golden = golden_answers(int, c, frames);
     let want: Vec<u8> = golden
         .iter()
         .flat_map(|&(k, s)| hitnet_fpga::uart::encode_cls_answer(k, s, cls.score_bits))
         .collect();
-    let msgs = frame_messages(cls, frames)?;
-    let a = run_chip(rtl, &msgs, clk_hz, baud, &work.join("rtl"))?;
-    let b = run_chip(routed, &msgs, clk_hz, baud, &work.join("routed"))?;
+    let (a, b) = run_build(
+        &board,
+        target,
+        yosys,
+        build_dir,
+        wrapped,
+        &pins(cls),
+        &frame_messages(cls, frames)?,
+    )?;
     let n = 1 + hitnet_fpga::uart::cls_score_bytes(cls.score_bits);
     let routed_classes = (0..golden.len())
         .map(|k| {
@@ -380,41 +379,4 @@ pub fn verify_cls_routed(
         golden_scores: golden.iter().map(|g| g.1).collect(),
         routed_classes,
     })
-}
-
-/// [`verify_cls_routed`] on a build folder of the classifier's board top
-/// (the flow's `wrapped` design, placed and routed in `build_dir`): its
-/// routed netlist with the cell models of `yosys` against the RTL of the
-/// same board top, in `build_dir/verify-routed`.
-#[allow(clippy::too_many_arguments)]
-pub fn verify_cls_routed_build(
-    int: &IntModel,
-    c: &Classifier,
-    cls: &ClsPlan,
-    frames: &[ClsFrame],
-    target: &hitnet_fpga::Target,
-    yosys: &str,
-    build_dir: &Path,
-    wrapped: &hitnet_fpga::Wrapped,
-) -> Result<ClsRoutedReport> {
-    let board = hitnet_fpga::accel::ends_board(target, hitnet_fpga::accel::EndsKind::Cls)
-        .map_err(|e| VerifyError::Netlist(e.to_string()))?;
-    let (rtl, routed) = chips_of_build(yosys, build_dir, &board, target, wrapped)?;
-    verify_cls_routed(
-        int,
-        c,
-        cls,
-        frames,
-        &chip(
-            &board,
-            &rtl,
-            Some(&wrapped.design.params),
-            &wrapped.design.data_files,
-            cls,
-        ),
-        &chip(&board, &routed, None, &[], cls),
-        board.clk_hz,
-        baud_of(wrapped),
-        &build_dir.join("verify-routed"),
-    )
 }

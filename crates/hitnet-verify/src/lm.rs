@@ -15,8 +15,8 @@ use hitnet_sim::Pattern;
 use serde::Serialize;
 
 use crate::bench::{icarus, verilator, Netlist};
-use crate::board::{baud_of, chips_of_build, judge, BytesVerdict, Message};
-pub use crate::board::{run_chip, Chip, ChipRun};
+use crate::board::{judge, run_build, BytesVerdict, Message};
+pub use crate::board::{run_chip, Chip, ChipRun, EndsPins};
 
 /// The simulator a bench runs in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -357,19 +357,9 @@ pub fn word_messages(words: &[TokenWord]) -> Result<Vec<Message>> {
         .collect()
 }
 
-/// A board top of the LM ends to run at its pins (`lm` gives its flash).
-pub fn chip<'a>(
-    board: &'a hitnet_fpga::Board,
-    net: &'a Netlist,
-    params: Option<&'a std::collections::BTreeMap<String, i64>>,
-    data: &'a [PathBuf],
-    lm: &LmPlan,
-) -> Chip<'a> {
-    Chip {
-        board,
-        net,
-        params,
-        data,
+/// What the board bench needs of the LM ends (`lm` gives its flash).
+pub fn pins(lm: &LmPlan) -> EndsPins {
+    EndsPins {
         flash: lm.flash.zip(lm.flash_hex()),
         flash_define: "LM_FLASH",
         ready_cycle: lm.ready_cycle(),
@@ -377,35 +367,9 @@ pub fn chip<'a>(
     }
 }
 
-/// The golden tokens, then `rtl` and `routed` through the board bench.
-#[allow(clippy::too_many_arguments)]
-pub fn verify_lm_routed(
-    int: &IntModel,
-    ends: &LmEnds,
-    words: &[TokenWord],
-    rtl: &Chip,
-    routed: &Chip,
-    clk_hz: u64,
-    baud: u64,
-    work: &Path,
-) -> Result<LmRoutedReport> {
-    let golden = golden_tokens(int, ends, words);
-    let want: Vec<u8> = golden.iter().map(|&t| t as u8).collect();
-    let msgs = word_messages(words)?;
-    let a = run_chip(rtl, &msgs, clk_hz, baud, &work.join("rtl"))?;
-    let b = run_chip(routed, &msgs, clk_hz, baud, &work.join("routed"))?;
-    Ok(LmRoutedReport {
-        words: words.len(),
-        tokens: golden.len(),
-        verdict: judge(&want, &a, &b),
-        golden,
-    })
-}
-
-/// [`verify_lm_routed`] on a build folder of the ends' board top (the
-/// flow's `wrapped` design, placed and routed in `build_dir`): its routed
-/// netlist with the cell models of `yosys` against the RTL of the same
-/// board top. The report goes with the work folder `build_dir/verify-routed`.
+/// The golden tokens, then the RTL and the routed chip of a build folder
+/// of the ends' board top (the flow's `wrapped` design, placed and routed
+/// in `build_dir`) through the board bench.
 #[allow(clippy::too_many_arguments)]
 pub fn verify_lm_routed_build(
     int: &IntModel,
@@ -419,21 +383,21 @@ pub fn verify_lm_routed_build(
 ) -> Result<LmRoutedReport> {
     let board =
         hitnet_fpga::accel::lm_board(target).map_err(|e| VerifyError::Netlist(e.to_string()))?;
-    let (rtl, routed) = chips_of_build(yosys, build_dir, &board, target, wrapped)?;
-    verify_lm_routed(
-        int,
-        ends,
-        words,
-        &chip(
-            &board,
-            &rtl,
-            Some(&wrapped.design.params),
-            &wrapped.design.data_files,
-            lm,
-        ),
-        &chip(&board, &routed, None, &[], lm),
-        board.clk_hz,
-        baud_of(wrapped),
-        &build_dir.join("verify-routed"),
-    )
+    let golden = golden_tokens(int, ends, words);
+    let want: Vec<u8> = golden.iter().map(|&t| t as u8).collect();
+    let (a, b) = run_build(
+        &board,
+        target,
+        yosys,
+        build_dir,
+        wrapped,
+        &pins(lm),
+        &word_messages(words)?,
+    )?;
+    Ok(LmRoutedReport {
+        words: words.len(),
+        tokens: golden.len(),
+        verdict: judge(&want, &a, &b),
+        golden,
+    })
 }

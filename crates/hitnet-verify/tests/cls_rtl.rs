@@ -463,6 +463,35 @@ fn basicmotions_netlist_up5k() {
     netlist_run(&m, "ice40-up5k", &f, Pattern::Always);
 }
 
+/// `m`'s ends for `target` generated and wrapped by the flow's `wrap` in
+/// the board's classifier top, in a temporary folder: the folder, the
+/// plan and the wrapped design.
+fn board_top(m: &Cls, target: &str) -> (tempfile::TempDir, ClsPlan, hitnet_fpga::Wrapped) {
+    let t = hitnet_fpga::Target::from_name(target).unwrap();
+    let cp = ClsPlan::new(&m.plan, &m.c)
+        .and_then(|p| p.with_store(m.store))
+        .expect("cls plan");
+    let d = hitnet_rtl::cls::generate(
+        &m.plan,
+        &cp,
+        serde_json::json!({}),
+        common::bram_for(t),
+        false,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let gen = dir.path().join("gen");
+    d.write(&gen).unwrap();
+    let w = hitnet_fpga::wrap(
+        &gen,
+        &dir.path().join("wrapper"),
+        hitnet_fpga::WrapperKind::Uart,
+        t,
+        50.0,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    (dir, cp, w)
+}
+
 /// The classifier's board tops wrapped by the flow's `wrap` around small
 /// generated ends: Verilator -Wall (no waiver) and Icarus -Wall clean
 /// with the parameters `wrap` sets, the iCEBreaker's with the flash store
@@ -482,28 +511,7 @@ fn board_tops_lint_clean() {
         if flash {
             m.store = LmStore::Flash { offset: 0x10_0000 };
         }
-        let t = hitnet_fpga::Target::from_name(target).unwrap();
-        let cp = ClsPlan::new(&m.plan, &m.c)
-            .and_then(|p| p.with_store(m.store))
-            .expect("cls plan");
-        let d = hitnet_rtl::cls::generate(
-            &m.plan,
-            &cp,
-            serde_json::json!({}),
-            common::bram_for(t),
-            false,
-        );
-        let dir = tempfile::tempdir().unwrap();
-        let gen = dir.path().join("gen");
-        d.write(&gen).unwrap();
-        let w = hitnet_fpga::wrap(
-            &gen,
-            &dir.path().join("wrapper"),
-            hitnet_fpga::WrapperKind::Uart,
-            t,
-            50.0,
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+        let (dir, _, w) = board_top(&m, target);
         assert!(w.design.top.ends_with("_cls_top"), "{}", w.design.top);
         assert_eq!(w.design.keep_module.as_deref(), Some("hitnet_cls"));
         assert_eq!(w.design.params["CH"], channels as i64);
@@ -543,27 +551,7 @@ fn small_cls_routed_icebreaker_at_the_pins() {
     let mut m = small(LSTM, 3, 5);
     m.store = LmStore::Flash { offset: 0x10_0000 };
     let t = hitnet_fpga::Target::from_name("ice40-up5k").unwrap();
-    let cp = ClsPlan::new(&m.plan, &m.c)
-        .and_then(|p| p.with_store(m.store))
-        .expect("cls plan");
-    let d = hitnet_rtl::cls::generate(
-        &m.plan,
-        &cp,
-        serde_json::json!({}),
-        common::bram_for(t),
-        false,
-    );
-    let dir = tempfile::tempdir().unwrap();
-    let gen = dir.path().join("gen");
-    d.write(&gen).unwrap();
-    let w = hitnet_fpga::wrap(
-        &gen,
-        &dir.path().join("wrapper"),
-        hitnet_fpga::WrapperKind::Uart,
-        t,
-        50.0,
-    )
-    .unwrap();
+    let (dir, cp, w) = board_top(&m, "ice40-up5k");
     let r = hitnet_fpga::run_flow(
         &w.design,
         t,
