@@ -155,6 +155,7 @@ impl Report<'_> {
                     "timing_met": r.timing_met,
                     "tokens_per_second": v.tokens_per_second,
                     "cycles_per_token": v.cycles_per_token,
+                    "step": v.step,
                     "wrapper": v.wrapper,
                     "weight_banks_in_bram": v.weight_banks_in_bram,
                     "yosys_version": r.yosys_version,
@@ -298,9 +299,10 @@ impl Report<'_> {
             }
             let _ = writeln!(s);
             if r.fits {
+                let step = &v.step;
                 let _ = writeln!(
                     s,
-                    "- Fmax post-route: {} MHz (target {} MHz, {})\n- tokens per second at Fmax: {} ({} cycles per token)\n- weight banks in block RAM: {} of {}",
+                    "- Fmax post-route: {} MHz (target {} MHz, {})\n- {step}s per second at Fmax: {} ({} cycles per {step})\n- weight banks in block RAM: {} of {}",
                     opt(r.fmax_mhz),
                     num(r.clock_mhz_target),
                     if r.timing_met == Some(true) { "met" } else { "missed" },
