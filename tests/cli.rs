@@ -982,6 +982,22 @@ fn gen_classifier_ends_and_refusals() {
     let o = hitnet(&["synth", "--config", &p, "--out", &out, "--wrapper", "char"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("UART top"), "{}", stderr(&o));
+    // A 1 x 2 array takes a frame in more cycles than a UART byte lasts:
+    // frames sent back to back would be dropped.
+    let slow = write(
+        dir.path(),
+        "slow.toml",
+        &text
+            .replace("rows = 8", "rows = 1")
+            .replace("cols = 16", "cols = 2"),
+    );
+    let o = hitnet(&["synth", "--config", &slow, "--out", &out]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("longer than one byte of the iCEBreaker UART (1040 cycles"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// `hitnet verify --classify`: a small `.ts` split the test writes goes

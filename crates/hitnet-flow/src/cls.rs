@@ -82,7 +82,8 @@ impl Ends {
         core: &hitnet_arch::Plan,
         board: &hitnet_fpga::Board,
     ) -> Result<()> {
-        let byte = 10 * (board.clk_hz + 57_600) / 115_200;
+        // Ten bit times of CLKS_PER_BIT = round(CLK_HZ / BAUD) cycles.
+        let byte = 10 * ((board.clk_hz + 57_600) / 115_200);
         let n = self.cycles_per_frame(core);
         if n >= byte {
             return Err(FlowError::Input(format!(
