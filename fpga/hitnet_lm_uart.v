@@ -52,7 +52,9 @@ module hitnet_lm_uart #(
 
   // The word being received: flags, token, feed low, feed high.
   reg [1:0] nb;
-  reg [7:0] w_flags, w_token, w_feed_lo, w_feed_hi;
+  reg w_first;  // flags bit 0; the reserved bits are not kept
+  reg [TW-1:0] w_token;
+  reg [7:0] w_feed_lo, w_feed_hi;
   reg have;  // a whole word waits for hitnet_lm
   wire s_ready;
   always @(posedge clk) begin
@@ -68,8 +70,8 @@ module hitnet_lm_uart #(
           rx_error <= 1'b1;
         end else begin
           case (nb)
-            2'd0: w_flags <= rx_byte;
-            2'd1: w_token <= rx_byte;
+            2'd0: w_first <= rx_byte[0];
+            2'd1: w_token <= rx_byte[TW-1:0];
             2'd2: w_feed_lo <= rx_byte;
             default: begin
               w_feed_hi <= rx_byte;
@@ -82,20 +84,22 @@ module hitnet_lm_uart #(
     end
   end
 
-  wire m_valid, m_last, tx_ready;
+  // m_last is not needed here: the host counts feed + 1 bytes, and the
+  // word's end is in lm_idle (Verilator's unused-name rule covers it).
+  wire m_valid, unused_m_last, tx_ready;
   wire [TW-1:0] m_token;
   hitnet_lm u_lm (
       .clk(clk),
       .rst(rst),
       .s_valid(have),
       .s_ready(s_ready),
-      .s_token(w_token[TW-1:0]),
-      .s_first(w_flags[0]),
+      .s_token(w_token),
+      .s_first(w_first),
       .s_feed({w_feed_hi, w_feed_lo}),
       .m_valid(m_valid),
       .m_ready(tx_ready),
       .m_token(m_token),
-      .m_last(m_last),
+      .m_last(unused_m_last),
 `ifdef HITNET_LM_FLASH
       .spi_cs_n(spi_cs_n),
       .spi_sck(spi_sck),
@@ -105,13 +109,22 @@ module hitnet_lm_uart #(
       .idle(lm_idle)
   );
 
-  wire [TW+7:0] tx_wide = {8'd0, m_token};  // the id zero-extended to a byte
+  // The id zero-extended to a byte (a generate, as a zero-width
+  // extension is not Verilog).
+  wire [7:0] tx_byte;
+  generate
+    if (TW == 8) begin : g_token_byte
+      assign tx_byte = m_token;
+    end else begin : g_token_ext
+      assign tx_byte = {{(8 - TW) {1'b0}}, m_token};
+    end
+  endgenerate
   hitnet_uart_tx #(
       .CLKS_PER_BIT(CLKS_PER_BIT)
   ) u_tx (
       .clk(clk),
       .rst(rst),
-      .data(tx_wide[7:0]),
+      .data(tx_byte),
       .valid(m_valid),
       .ready(tx_ready),
       .tx(uart_tx)

@@ -384,3 +384,156 @@ fn a_classifier_deployed_into_an_icebreaker_build_is_bit_exact_at_the_pins() {
     );
     assert!(!std::path::Path::new(&o4).exists());
 }
+
+/// A small char LM as a PyTorch char-RNN script saves it (rnn.*,
+/// encoder.weight, decoder.*; LSTM 8/8, 4 tokens) from seeded numbers;
+/// `variant` moves every weight: the same shape, other contents; `v`
+/// tokens.
+fn char_lm(d: &std::path::Path, variant: u64, v: usize) -> String {
+    let fm = hitnet_model::defaults::default_float_model(
+        hitnet_model::CellKind::Lstm,
+        8,
+        8,
+        1,
+        5 + variant,
+    );
+    let mut sd = hitnet_model::import::state_dict(&fm, "rnn.");
+    let k = variant as usize;
+    sd.push((
+        "encoder.weight".into(),
+        vec![v, 8],
+        (0..v * 8)
+            .map(|j| (((j + 3 * k) * 7 % 9) as f32 - 4.0) / 3.0)
+            .collect(),
+    ));
+    sd.push((
+        "decoder.weight".into(),
+        vec![v, 8],
+        (0..v * 8)
+            .map(|j| (((j + 5 * k) * 5 % 11) as f32 - 5.0) / 2.0)
+            .collect(),
+    ));
+    sd.push((
+        "decoder.bias".into(),
+        vec![v],
+        (0..v)
+            .map(|j| [0.5, -0.25, 0.25 * k as f32, 0.75][j % 4])
+            .collect(),
+    ));
+    let w = d.join(format!("lm{variant}_{v}.safetensors"));
+    std::fs::write(&w, hitnet_model::import::serialize_f32(&sd)).unwrap();
+    w.display().to_string()
+}
+
+/// A language model with its ends on the iCEBreaker (embedding and head
+/// in SPRAM from the flash, biases, the sampler's seed and the noise table
+/// in block RAM): a deployable build of one char LM, a second LM of the
+/// same shape with another sampler seed and temperature deployed (new
+/// block-RAM contents and a new flash image, no synthesis, no place and
+/// route), and the deployed routed chip at its serial and flash pins
+/// bit-exact against the second model's golden text. Refused: an LM with
+/// another vocabulary size.
+#[test]
+fn a_language_model_deployed_into_an_icebreaker_build_is_bit_exact_at_the_pins() {
+    if !have(&["yosys", "nextpnr-ice40", "icepack", "icebram", "iverilog"]) {
+        eprintln!("skipped: the iCE40 tools are missing (scripts/setup installs them)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "input.txt", "abcab\ncab\n");
+    write(d, "input5.txt", "abcdab\ncab\n");
+    let cfg = |n: u64, seed: u64, t: f64, v: usize| {
+        let w = char_lm(d, n, v);
+        let corpus = if v == 4 { "input.txt" } else { "input5.txt" };
+        write(
+            d,
+            &format!("c{n}_{v}.toml"),
+            &format!(
+                "[model]\ncell = \"lstm\"\ninput_size = 8\nhidden_size = 8\nweights = {w:?}\nvocab = {corpus:?}\n\
+                 [hw]\nrows = 4\ncols = 8\nclock_mhz = 20\ntarget = \"ice40-up5k\"\n\
+                 [lm]\ntemperature = {t}\nsample_seed = {seed}\nstore = \"flash\"\n"
+            ),
+        )
+    };
+    let (c1, c2) = (cfg(0, 1, 0.7, 4), cfg(1, 9, 1.1, 4));
+    let build = d.join("build").display().to_string();
+    deployable_build(&c1, &build);
+    let out = d.join("deployed").display().to_string();
+    let dep = deploy(&c2, &build, &out);
+    eprintln!("deployed: {dep}");
+    let replaced: Vec<&str> = dep["replaced"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m.as_str().or(m["file"].as_str()))
+        .collect();
+    assert!(
+        replaced.iter().any(|m| m.contains("lm_bias")),
+        "the bias memory (with the seed) is replaced: {dep}"
+    );
+    let f1 = std::fs::read(d.join("build/lm_flash.bin")).unwrap();
+    let f2 = std::fs::read(d.join("deployed/lm_flash.bin")).unwrap();
+    assert_eq!(f1.len(), f2.len());
+    assert_ne!(
+        f1, f2,
+        "the deployed flash image holds the second LM's words"
+    );
+
+    let gen = |config: &str| {
+        json(&hitnet(&[
+            "verify",
+            "--config",
+            config,
+            "--generate",
+            "ab",
+            "--chars",
+            "4",
+            "--stage",
+            "routed",
+            "--built",
+            "--out",
+            &out,
+            "--json",
+        ]))
+    };
+    let v = gen(&c2);
+    assert_eq!(v["report"]["bit_exact"], true, "{v}");
+    assert_eq!(v["report"]["golden_vs_routed"], 0, "{v}");
+    assert_eq!(v["report"]["routed_bytes"], 6, "{v}");
+    assert_eq!(v["sample_seed"], 9, "{v}");
+    // The golden text of the second model (the routed chip's bytes equal
+    // it); the build's own model is refused on the deployed build.
+    let o = hitnet(&[
+        "verify",
+        "--config",
+        &c1,
+        "--generate",
+        "ab",
+        "--chars",
+        "4",
+        "--stage",
+        "routed",
+        "--built",
+        "--out",
+        &out,
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("holds another design"),
+        "{}",
+        stderr(&o)
+    );
+
+    // Another vocabulary size (5 tokens) does not fit.
+    let c5 = cfg(1, 9, 1.1, 5);
+    let o5 = d.join("out5").display().to_string();
+    let o = hitnet(&["deploy", "--config", &c5, "--build", &build, "--out", &o5]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("does not fit this build"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!std::path::Path::new(&o5).exists());
+}

@@ -6,7 +6,7 @@
 //! docs/architecture.md ("Model ends on the chip") draws the block.
 use crate::{shape_err, Plan, PlanError};
 use hitnet_model::fixed::{signed_bits, unsigned_bits};
-use hitnet_model::lm::{LmEnds, MAX_BIAS, MAX_NOISE, NOISE_ENTRIES};
+use hitnet_model::lm::{LmEnds, MAX_BIAS, MAX_NOISE, NOISE_ENTRIES, SEED_BITS};
 
 /// Bits of the feed count of a token word: up to 65,535 tokens are fed
 /// back after one input token.
@@ -158,8 +158,9 @@ pub struct LmPlan {
     pub score_bits: u32,
     /// The core's last layer, whose beats the head takes.
     pub last_layer: usize,
-    /// The sampler's LFSR state at every sequence start (logic: a
-    /// deployment refuses a model whose seed differs).
+    /// The sampler's LFSR state at every sequence start: SEED_BITS bits,
+    /// the bias memory's last word (entry `vocab`), so a deployment
+    /// replaces it with the biases.
     pub seed: u32,
     /// The vocabulary's tokens by id (a char model's characters): the
     /// host maps text with them.
@@ -182,7 +183,8 @@ pub struct LmImages {
     pub embedding: Vec<Vec<i8>>,
     /// `head_depth` words of head_lanes weights (zero past hidden).
     pub head: Vec<Vec<i8>>,
-    /// One bias per row.
+    /// The bias memory: one bias per row, then the sampler's seed (entry
+    /// `vocab`, read while the head is idle).
     pub bias: Vec<i64>,
     /// NOISE_ENTRIES noise values.
     pub noise: Vec<i64>,
@@ -234,10 +236,11 @@ impl LmPlan {
             || ends.head.bias.iter().any(|&b| (b as i64).abs() > MAX_BIAS)
             || ends.head.weight.iter().flatten().any(|&w| w == i8::MIN)
             || ends.seed == 0
+            || ends.seed >> SEED_BITS != 0
         {
             return Err(shape_err(
                 "lm",
-                "the ends are not in the ranges of docs/arithmetic.md section 11 (noise table of 256 within +-(2^15-1), biases within +-(2^23-1), weights in -127..=127, seed nonzero)".into(),
+                "the ends are not in the ranges of docs/arithmetic.md section 11 (noise table of 256 within +-(2^15-1), biases within +-(2^23-1), weights in -127..=127, seed in 1..2^24)".into(),
             ));
         }
         let chunks = hidden.div_ceil(head_lanes);
@@ -281,7 +284,13 @@ impl LmPlan {
             images: LmImages {
                 embedding,
                 head,
-                bias: ends.head.bias.iter().map(|&b| b as i64).collect(),
+                bias: ends
+                    .head
+                    .bias
+                    .iter()
+                    .map(|&b| b as i64)
+                    .chain(std::iter::once(ends.seed as i64))
+                    .collect(),
                 noise: ends.noise.iter().map(|&n| n as i64).collect(),
             },
         })
@@ -356,6 +365,48 @@ impl LmPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ends(seed: u32) -> LmEnds {
+        LmEnds {
+            embedding: vec![vec![1, 0, -1]; 3],
+            head: hitnet_model::classify::ClassHead {
+                pool: hitnet_model::classify::Pool::Last,
+                classes: vec!["a".into(), "b".into(), "c".into()],
+                weight: vec![vec![3, -4]; 3],
+                bias: vec![-5, 6, 7],
+                scale: 0.5,
+            },
+            noise: vec![0; NOISE_ENTRIES],
+            temperature: 0.0,
+            seed,
+        }
+    }
+
+    /// The sampler's seed is the bias memory's word `vocab` (a memory
+    /// content a deployment replaces); seeds of more than SEED_BITS bits
+    /// and 0 are refused.
+    #[test]
+    fn the_seed_is_the_bias_memory_last_word() {
+        let q = hitnet_model::config::QuantParams::default();
+        let m = hitnet_model::defaults::default_int_model(
+            hitnet_model::config::CellKind::Lstm,
+            3,
+            2,
+            1,
+            1,
+            &q,
+        )
+        .unwrap();
+        let plan = Plan::new(&m, crate::Shape::new(2, 4)).unwrap();
+        let p = LmPlan::new(&plan, &ends(0xABCDEF), 2).unwrap();
+        assert_eq!(p.images.bias, vec![-5, 6, 7, 0xABCDEF]);
+        assert_eq!(p.seed, 0xABCDEF);
+        for bad in [0, 1 << SEED_BITS, u32::MAX] {
+            let e = LmPlan::new(&plan, &ends(bad), 2).unwrap_err().to_string();
+            assert!(e.contains("seed in 1..2^24"), "{e}");
+        }
+        assert!(hitnet_model::lm::sampler_seed(7) >> SEED_BITS == 0);
+    }
 
     #[test]
     fn widths_cover_the_reach() {

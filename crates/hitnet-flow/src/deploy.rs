@@ -414,7 +414,7 @@ pub fn check_same_shape(info: &DeployInfo, new: &DeployInfo) -> Result<()> {
         return Ok(());
     }
     Err(FlowError::Input(format!(
-        "the model does not fit this build: it differs in {}; only memory contents can be deployed (weights, biases, gate scales, LFSR seeds, the ends' tables and flash image); a different shape, width, quantization format, activation threshold or sampler seed needs hitnet synth",
+        "the model does not fit this build: it differs in {}; only memory contents can be deployed (weights, biases, gate scales, LFSR and sampler seeds, the ends' tables and flash image); a different shape, width, quantization format or activation threshold needs hitnet synth",
         diffs.join(", ")
     )))
 }

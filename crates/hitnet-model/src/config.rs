@@ -146,8 +146,8 @@ impl Default for HwSection {
 }
 
 /// `[lm]`: the on-chip ends of a language model (docs/arithmetic.md
-/// section 11). The temperature and the sampler seed are part of the
-/// built design (memory contents and logic), like the weights.
+/// section 11). The temperature (the noise table) and the sampler seed
+/// (the bias memory's last word) are memory contents, like the weights.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LmSection {

@@ -93,10 +93,15 @@ pub fn noise_table(t: f64, scale: f64) -> Vec<i32> {
         .collect()
 }
 
-/// The seed of the sampler's LFSR from a user seed (never 0, the LFSR's
-/// fixed point): the same mixing as the BTQ unit seeds.
+/// Bits of the sampler's seed: it is stored as the last word of the
+/// chip's 24-bit bias memory (a deployment replaces it), the LFSR's top 8
+/// bits start at 0.
+pub const SEED_BITS: u32 = 24;
+
+/// The seed of the sampler's LFSR from a user seed: SEED_BITS bits, never
+/// 0 (the LFSR's fixed point); the same mixing as the BTQ unit seeds.
 pub fn sampler_seed(seed: u64) -> u32 {
-    let s = crate::rng::splitmix64(seed ^ 0x4C4D_5F53_414D_504C) as u32; // "LM_SAMPL"
+    let s = crate::rng::splitmix64(seed ^ 0x4C4D_5F53_414D_504C) as u32 & ((1 << SEED_BITS) - 1); // "LM_SAMPL"
     if s == 0 {
         1
     } else {

@@ -113,7 +113,7 @@ pub fn parameter_memories(lm: &LmPlan) -> Vec<crate::ParamMemory> {
         v.push(m("lm_emb.hex", lm.emb_width, lm.emb_depth));
         v.push(m("lm_head.hex", lm.head_width, lm.head_depth));
     }
-    v.push(m("lm_bias.hex", BIAS_BITS, lm.vocab));
+    v.push(m("lm_bias.hex", BIAS_BITS, lm.vocab + 1));
     v.push(m(
         "lm_noise.hex",
         NOISE_WORD_BITS,
@@ -477,8 +477,18 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
         b.line(format!("    reg [{}:0] waddr;", aw - 1));
     }
     b.line(format!("    reg [{}:0] chunk;", cw - 1));
-    b.line(format!("    reg [{}:0] row;", tb - 1));
+    // The row counter rests at `vocab` between head runs, so the bias
+    // memory's output is the seed's word (entry vocab) when a sequence
+    // starts: the seed is a memory content, not logic.
+    let rb = hitnet_model::fixed::unsigned_bits(lm.vocab as u64);
+    b.line(format!("    reg [{}:0] row;", rb - 1));
     b.line("    reg [31:0] lfsr;");
+    b.line(format!("    reg [{}:0] b_q;", BIAS_BITS - 1));
+    b.line("    reg seeded;");
+    b.line(format!(
+        "    wire reseed = feeding & (beat == {}) & (tok_first | ~seeded);",
+        lit(bw, 0)
+    ));
     b.line(format!("    wire c_first = chunk == {};", lit(cw, 0)));
     b.line(format!(
         "    wire c_end = chunk == {};",
@@ -498,22 +508,23 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
     b.line("            run <= 1'b0;");
     b.line(format!("            waddr <= {};", lit(aw, head_base)));
     b.line(format!("            chunk <= {};", lit(cw, 0)));
-    b.line(format!("            row <= {};", lit(tb, 0)));
-    b.line(format!("            lfsr <= 32'h{:08x};", lm.seed));
+    b.line(format!("            row <= {};", lit(rb, lm.vocab as i64)));
+    b.line("            lfsr <= 32'h0;");
+    b.line("            seeded <= 1'b0;");
     b.line("        end else begin");
     b.line("            if (go) begin");
     b.line("                run <= 1'b1;");
     b.line(format!("                waddr <= {};", lit(aw, head_base)));
     b.line(format!("                chunk <= {};", lit(cw, 0)));
-    b.line(format!("                row <= {};", lit(tb, 0)));
+    b.line(format!("                row <= {};", lit(rb, 0)));
     b.line("            end else if (run) begin");
     b.line(format!("                waddr <= waddr + {};", lit(aw, 1)));
     b.line("                if (c_end) begin");
     b.line(format!("                    chunk <= {};", lit(cw, 0)));
-    b.line(format!("                    row <= row + {};", lit(tb, 1)));
+    b.line(format!("                    row <= row + {};", lit(rb, 1)));
     b.line(format!(
         "                    if (row == {}) run <= 1'b0;",
-        lit(tb, lm.vocab as i64 - 1)
+        lit(rb, lm.vocab as i64 - 1)
     ));
     b.line("                end else begin");
     b.line(format!(
@@ -522,11 +533,14 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
     ));
     b.line("                end");
     b.line("            end");
+    b.line("            // A sequence's first beat (and the first after reset) loads the seed: b_q = hb[vocab] while idle.");
+    b.line("            if (reseed) begin");
     b.line(format!(
-        "            if (accept & s_first) lfsr <= 32'h{:08x};",
-        lm.seed
+        "                lfsr <= {{{}'d0, b_q}};",
+        32 - BIAS_BITS
     ));
-    b.line("            else if (run & c_first) lfsr <= ls8;");
+    b.line("                seeded <= 1'b1;");
+    b.line("            end else if (run & c_first) lfsr <= ls8;");
     b.line("        end");
     b.line("    end");
     note(
@@ -543,7 +557,14 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
             block,
         );
     }
-    image_memory(&mut b, "hb", BIAS_BITS, lm.vocab, "\"lm_bias.hex\"", block);
+    image_memory(
+        &mut b,
+        "hb",
+        BIAS_BITS,
+        lm.vocab + 1,
+        "\"lm_bias.hex\"",
+        block,
+    );
     image_memory(
         &mut b,
         "hn",
@@ -561,7 +582,6 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
     } else {
         b.line(format!("    reg [{}:0] w_q;", lm.head_width - 1));
     }
-    b.line(format!("    reg [{}:0] b_q;", BIAS_BITS - 1));
     b.line(format!("    reg [{}:0] n_q;", NOISE_WORD_BITS - 1));
     b.line("    reg v1, f1, e1;");
     b.line(format!("    reg [{}:0] r1;", tb - 1));
@@ -574,7 +594,11 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
     b.line("        v1 <= run & ~rst;");
     b.line("        f1 <= c_first;");
     b.line("        e1 <= c_end;");
-    b.line("        r1 <= row;");
+    if rb > tb {
+        b.line(format!("        r1 <= row[{}:0];", tb - 1));
+    } else {
+        b.line("        r1 <= row;");
+    }
     b.line("    end");
     let hsrc = if merged { "hreg" } else { "hrot" };
     // One chunk's turn of the low hp bits of register `r`, `width` bits.
@@ -818,7 +842,6 @@ pub fn generate(
     crate::ends_manifest(&mut d, LM_TOP);
     let m = &mut d.manifest;
     m["lm"] = serde_json::json!({
-        "vocab": lm.vocab,
         "head_lanes": lm.head_lanes,
         "chunks": lm.chunks,
         "token_bits": lm.token_bits,

@@ -516,26 +516,7 @@ fn board_tops_lint_clean() {
         assert_eq!(w.design.keep_module.as_deref(), Some("hitnet_cls"));
         assert_eq!(w.design.params["CH"], channels as i64);
         assert_eq!(flash, !w.design.defines.is_empty());
-        let files: Vec<String> = w
-            .design
-            .files
-            .iter()
-            .filter(|f| f.extension().is_some_and(|x| x == "v"))
-            .map(|f| f.display().to_string())
-            .collect();
-        let params: Vec<(String, i64)> = w
-            .design
-            .params
-            .iter()
-            .map(|(k, v)| (k.clone(), *v))
-            .collect();
-        let defines: Vec<(String, String)> = w
-            .design
-            .defines
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let text = common::lint_with(dir.path(), &files, &w.design.top, &params, &defines);
+        let text = common::lint_wrapped(dir.path(), &w);
         assert!(text.trim().is_empty(), "{target} {}:\n{text}", w.design.top);
     }
 }

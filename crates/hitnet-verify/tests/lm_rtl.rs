@@ -506,6 +506,62 @@ fn lm_designs_lint_clean_and_snapshot() {
     }
 }
 
+/// `lp`'s ends generated in a temporary folder and wrapped by the flow's
+/// `wrap` in `target`'s board top.
+fn board_top(
+    plan: &hitnet_arch::Plan,
+    lp: &hitnet_arch::lm::LmPlan,
+    t: &hitnet_fpga::Target,
+    clock_mhz: f64,
+) -> (tempfile::TempDir, hitnet_fpga::Wrapped) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = hitnet_rtl::lm::generate(plan, lp, serde_json::json!({}), common::bram_for(t), false);
+    let gen = dir.path().join("gen");
+    d.write(&gen).unwrap();
+    let w = hitnet_fpga::wrap(
+        &gen,
+        &dir.path().join("wrapper"),
+        hitnet_fpga::WrapperKind::Uart,
+        t,
+        clock_mhz,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    (dir, w)
+}
+
+/// The LM's board tops wrapped around small generated ends: Verilator
+/// -Wall (no waiver) and Icarus -Wall clean with the parameters `wrap`
+/// sets, the iCEBreaker's with the flash store and the ULX3S's with the
+/// "rom" store; a 2-token vocabulary (1-bit tokens) and a 200-token one.
+#[test]
+fn lm_board_tops_lint_clean() {
+    let cfg = "[model]\ncell = \"lstm\"\ninput_size = 10\nhidden_size = 11\nlayers = 1\n\
+         [hw]\nrows = 4\ncols = 4\ntarget = \"ice40-up5k\"\n";
+    for (vocab, target, flash) in [
+        (7, "ice40-up5k", true),
+        (7, "ecp5-25k", false),
+        (2, "ice40-up5k", true),
+        (200, "ecp5-45k", false),
+    ] {
+        let mut lm = small(cfg, vocab, 1.0);
+        if flash {
+            lm.store = LmStore::Flash { offset: 0x10_0000 };
+        }
+        let lp = hitnet_arch::lm::LmPlan::new(&lm.plan, &lm.ends, 5)
+            .and_then(|p| p.with_store(lm.store))
+            .unwrap();
+        let t = hitnet_fpga::Target::from_name(target).unwrap();
+        let (dir, w) = board_top(&lm.plan, &lp, t, 50.0);
+        assert!(w.design.top.ends_with("_lm_top"), "{}", w.design.top);
+        let text = common::lint_wrapped(dir.path(), &w);
+        assert!(
+            text.trim().is_empty(),
+            "{target} vocab {vocab} {}:\n{text}",
+            w.design.top
+        );
+    }
+}
+
 /// `lp`'s board top for `target` placed and routed in a temporary folder
 /// and run at its pins against its RTL and the golden model on `words`.
 fn routed_at_the_pins(
@@ -518,23 +574,7 @@ fn routed_at_the_pins(
     clock_mhz: f64,
 ) -> hitnet_verify::lm::LmRoutedReport {
     let t = hitnet_fpga::Target::from_name(target).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let bram = if t.family == hitnet_fpga::Family::Ecp5 {
-        hitnet_rtl::Bram::Dp16kd
-    } else {
-        hitnet_rtl::Bram::Inferred
-    };
-    let d = hitnet_rtl::lm::generate(plan, lp, serde_json::json!({}), bram, false);
-    let gen = dir.path().join("gen");
-    d.write(&gen).unwrap();
-    let w = hitnet_fpga::wrap(
-        &gen,
-        &dir.path().join("wrapper"),
-        hitnet_fpga::WrapperKind::Uart,
-        t,
-        clock_mhz,
-    )
-    .unwrap();
+    let (dir, w) = board_top(plan, lp, t, clock_mhz);
     let board = hitnet_fpga::accel::lm_board(t).unwrap();
     assert_eq!(w.design.top, board.top);
     let r = hitnet_fpga::run_flow(

@@ -73,3 +73,28 @@ pub fn lint_with(
     text += &run("iverilog", &i);
     text
 }
+
+/// [`lint_with`] on a wrapped board top (its Verilog files, with the
+/// parameters and macros `hitnet_fpga::wrap` set), run in `dir`.
+pub fn lint_wrapped(dir: &Path, w: &hitnet_fpga::Wrapped) -> String {
+    let files: Vec<String> = w
+        .design
+        .files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|x| x == "v"))
+        .map(|f| f.display().to_string())
+        .collect();
+    let params: Vec<(String, i64)> = w
+        .design
+        .params
+        .iter()
+        .map(|(k, v)| (k.clone(), *v))
+        .collect();
+    let defines: Vec<(String, String)> = w
+        .design
+        .defines
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    lint_with(dir, &files, &w.design.top, &params, &defines)
+}
