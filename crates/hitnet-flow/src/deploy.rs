@@ -125,11 +125,15 @@ fn info_of(
 
 /// The placeholder images of `mems`: random, every bit slice non-zero and
 /// unique across the design, and the same for every build of the shape.
-fn placeholders(mems: &[Memory]) -> Vec<Image> {
+/// Refused (a user error: exit 2): a memory too shallow for unique slices.
+fn placeholders(mems: &[Memory]) -> Result<Vec<Image>> {
     let mut taken = HashSet::new();
     mems.iter()
         .enumerate()
-        .map(|(i, m)| bram::placeholder(m.width, m.depth, 0x4e17_0000 + i as u64, &mut taken))
+        .map(|(i, m)| {
+            bram::placeholder(m.width, m.depth, 0x4e17_0000 + i as u64, &mut taken)
+                .map_err(|e| FlowError::Input(format!("--deployable: {}: {e}", m.file)))
+        })
         .collect()
 }
 
@@ -147,7 +151,7 @@ pub fn prepare(
     let info = info_of(target, plan, ends, design, model);
     let pdir = out.join(PLACEHOLDER_DIR);
     std::fs::create_dir_all(&pdir).map_err(io(&pdir))?;
-    for (m, img) in info.memories.iter().zip(placeholders(&info.memories)) {
+    for (m, img) in info.memories.iter().zip(placeholders(&info.memories)?) {
         for dir in [&out.join("gen"), &pdir] {
             let p = dir.join(&m.file);
             std::fs::write(&p, img.to_hex()).map_err(io(&p))?;

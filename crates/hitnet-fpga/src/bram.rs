@@ -722,12 +722,15 @@ pub fn patch_asc(asc: &str, reps: &mut Replacements) -> Result<(String, usize), 
 
 /// A random placeholder image (xorshift64*, from `seed`): each of its bit
 /// slices non-zero and distinct from every slice in `taken`, which grows.
+/// Refused: a memory too shallow for that (a slice of d words has
+/// 2^d - 1 non-zero patterns, shared with every other memory of the
+/// design), which `icebram`/`ecpbram` could then not find.
 pub fn placeholder(
     width: usize,
     depth: usize,
     seed: u64,
     taken: &mut std::collections::HashSet<Vec<bool>>,
-) -> Image {
+) -> Result<Image, BramError> {
     let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let mut next = move || {
         s ^= s >> 12;
@@ -735,7 +738,8 @@ pub fn placeholder(
         s ^= s >> 27;
         s.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11 & 1 == 1
     };
-    loop {
+    // Whole images first: a deep memory's first draw is fresh.
+    for _ in 0..64 {
         let img = Image {
             width,
             words: (0..depth)
@@ -744,17 +748,64 @@ pub fn placeholder(
         };
         let sl = img.slices(SLICE);
         let fresh: std::collections::HashSet<&Vec<bool>> = sl.iter().collect();
-        // A slice of a short image is mostly padding: with few random
-        // bits a repeat is possible, so draw again until none is.
         if fresh.len() == sl.len()
             && sl
                 .iter()
                 .all(|x| x.iter().any(|&b| b) && !taken.contains(x))
         {
             taken.extend(sl);
-            return img;
+            return Ok(img);
         }
     }
+    // A short memory's slices are mostly padding and whole random images
+    // repeat one: build it slice by slice, each drawn until fresh, else
+    // the first free pattern, else refused.
+    let mut words = vec![vec![false; width]; depth];
+    for run in 0..depth.div_ceil(SLICE) {
+        let free = (depth - run * SLICE).min(SLICE);
+        for bit in 0..width {
+            let slice = fresh_slice(free, &mut next, taken).ok_or_else(|| BramError::Image {
+                what: format!("a memory of {width} x {depth} bits"),
+                detail: format!(
+                    "its {width} bit slices of {free} words cannot all be non-zero and distinct from each other and from the design's other memories, so icebram/ecpbram could not find it in the bitstream; a deployable build needs deeper memories (a larger vocabulary or class count), or build without --deployable"
+                ),
+            })?;
+            for (k, w) in words[run * SLICE..run * SLICE + free]
+                .iter_mut()
+                .enumerate()
+            {
+                w[bit] = slice[k];
+            }
+            taken.insert(slice);
+        }
+    }
+    Ok(Image { width, words })
+}
+
+/// A slice of `free` drawn words (zero-padded to SLICE) that is non-zero
+/// and not in `taken`: random draws, then (few free words) the first
+/// untaken pattern; None when there is none.
+fn fresh_slice(
+    free: usize,
+    next: &mut impl FnMut() -> bool,
+    taken: &std::collections::HashSet<Vec<bool>>,
+) -> Option<Vec<bool>> {
+    let pad = |mut v: Vec<bool>| {
+        v.resize(SLICE, false);
+        v
+    };
+    for _ in 0..64 {
+        let v = pad((0..free).map(|_| next()).collect());
+        if v.iter().any(|&b| b) && !taken.contains(&v) {
+            return Some(v);
+        }
+    }
+    if free > 20 {
+        return None;
+    }
+    (1u32..1 << free)
+        .map(|p| pad((0..free).map(|k| p >> k & 1 == 1).collect()))
+        .find(|v| !taken.contains(v))
 }
 
 impl Image {
@@ -811,8 +862,8 @@ mod tests {
         for mode in 0..4u32 {
             let w = 16 >> mode;
             let depth = 256 << mode;
-            let from = placeholder(w, depth, 7 + mode as u64, &mut taken);
-            let to = placeholder(w, depth, 100 + mode as u64, &mut Default::default());
+            let from = placeholder(w, depth, 7 + mode as u64, &mut taken).unwrap();
+            let to = placeholder(w, depth, 100 + mode as u64, &mut Default::default()).unwrap();
             // Lay `from` out as the EBR holds it: word a, bit b at
             // 16 * (a / P) + sub[..] as icebram's map says.
             let sub: &[usize] = [
@@ -863,8 +914,8 @@ mod tests {
     #[test]
     fn json_params_patch_and_read_back() {
         let mut taken = Default::default();
-        let from = placeholder(16, 256, 1, &mut taken);
-        let to = placeholder(16, 256, 2, &mut Default::default());
+        let from = placeholder(16, 256, 1, &mut taken).unwrap();
+        let to = placeholder(16, 256, 2, &mut Default::default()).unwrap();
         let init = |image: &Image| {
             let mut params = serde_json::Map::new();
             let mut d = vec![false; EBR_BITS];
@@ -893,5 +944,27 @@ mod tests {
         assert_eq!(patch_json(&mut doc, &mut reps).unwrap(), 1);
         reps.check().unwrap();
         assert_eq!(json_contents(&mut doc).unwrap(), vec![d_to]);
+    }
+
+    /// A short memory gets unique non-zero slices while patterns are left
+    /// (24 slices of 5 words: 31 patterns), and one with too few (24 of 4
+    /// words: 15) is refused instead of drawn for ever; the slices of
+    /// later memories avoid the earlier ones'.
+    #[test]
+    fn short_memories_get_unique_slices_or_a_refusal() {
+        let mut taken = std::collections::HashSet::new();
+        let img = placeholder(24, 5, 3, &mut taken).unwrap();
+        let sl = img.slices(SLICE);
+        let uniq: std::collections::HashSet<_> = sl.iter().collect();
+        assert_eq!((sl.len(), uniq.len(), taken.len()), (24, 24, 24));
+        assert!(sl.iter().all(|x| x.iter().any(|&b| b)));
+        let e = placeholder(8, 5, 4, &mut taken).unwrap_err().to_string();
+        assert!(e.contains("cannot all be non-zero and distinct"), "{e}");
+        let e = placeholder(24, 4, 5, &mut Default::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("24 x 4"), "{e}");
+        let deep = placeholder(16, 300, 6, &mut taken).unwrap();
+        assert!(deep.slices(SLICE).iter().all(|x| !sl.contains(x)));
     }
 }

@@ -92,8 +92,8 @@ fn our_patcher_and_icebram_agree_on_a_placed_design() {
     let mut reps = Replacements::default();
     let mut news = Vec::new();
     for (i, (n, w, depth)) in MEMS.into_iter().enumerate() {
-        let from = bram::placeholder(w, depth, 11 + i as u64, &mut taken);
-        let to = bram::placeholder(w, depth, 77 + i as u64, &mut other);
+        let from = bram::placeholder(w, depth, 11 + i as u64, &mut taken).unwrap();
+        let to = bram::placeholder(w, depth, 77 + i as u64, &mut other).unwrap();
         std::fs::write(d.join(format!("{n}.hex")), from.to_hex()).unwrap();
         std::fs::write(d.join(format!("{n}_new.hex")), to.to_hex()).unwrap();
         // The hex text round-trips.
@@ -251,8 +251,8 @@ fn our_patcher_and_ecpbram_agree_on_a_placed_ecp5_design() {
     let (mut taken, mut other) = (HashSet::new(), HashSet::new());
     let mut news = Vec::new();
     for (i, (n, w, depth)) in ECP5_MEMS.into_iter().enumerate() {
-        let from = bram::placeholder(w, depth, 21 + i as u64, &mut taken);
-        let to = bram::placeholder(w, depth, 87 + i as u64, &mut other);
+        let from = bram::placeholder(w, depth, 21 + i as u64, &mut taken).unwrap();
+        let to = bram::placeholder(w, depth, 87 + i as u64, &mut other).unwrap();
         std::fs::write(d.join(format!("{n}.hex")), from.to_hex()).unwrap();
         std::fs::write(d.join(format!("{n}_new.hex")), to.to_hex()).unwrap();
         news.push((from, to));
