@@ -1079,6 +1079,29 @@ fn verify_classify_rtl_and_refusals() {
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--built"), "{}", stderr(&o));
+    // --built goes with the routed stage only (rtl and synth build the
+    // ends afresh): refused, not ignored.
+    for (flag, what, c) in [
+        ("--classify", tsf.as_str(), cfg),
+        (
+            "--generate",
+            "R",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/fpga/configs/ecp5-25k-char-lm.toml"
+            ),
+        ),
+    ] {
+        let o = hitnet(&[
+            "verify", "--config", c, flag, what, "--stage", "synth", "--built", "--out", &empty,
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("goes with --stage routed"),
+            "{}",
+            stderr(&o)
+        );
+    }
     let plain = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/models/basicmotions-lstm32.toml"

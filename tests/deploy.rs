@@ -21,6 +21,18 @@ fn have(tools: &[&str]) -> bool {
         .all(|t| hitnet_fpga::tools::find_program(t).is_some())
 }
 
+/// `hitnet args` exits 2 with every one of `want` in its message; returns
+/// the message.
+fn refused(args: &[&str], want: &[&str]) -> String {
+    let o = hitnet(args);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+    for w in want {
+        assert!(e.contains(w), "{args:?}: wants {w:?}: {e}");
+    }
+    e
+}
+
 /// `hitnet synth --deployable` of `config` into `build`: it fits and its
 /// netlist is bit-exact.
 fn deployable_build(config: &str, build: &str) -> serde_json::Value {
@@ -105,14 +117,11 @@ fn a_second_model_deployed_without_place_and_route_is_bit_exact_at_the_pins() {
 
     verify_deployed(&m2, &out, "2");
     // The build does not hold model 1 any more.
-    let o = hitnet(&[
-        "verify", "--config", &m1, "--stage", "routed", "--built", "--out", &out,
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("holds another design"),
-        "{}",
-        stderr(&o)
+    refused(
+        &[
+            "verify", "--config", &m1, "--stage", "routed", "--built", "--out", &out,
+        ],
+        &["holds another design"],
     );
 
     // Refusals, each naming what differs, exit 2, nothing written.
@@ -126,12 +135,9 @@ fn a_second_model_deployed_without_place_and_route_is_bit_exact_at_the_pins() {
     ] {
         let cfg = write(d, name, &text);
         let o2 = d.join(format!("out-{name}")).display().to_string();
-        let o = hitnet(&["deploy", "--config", &cfg, "--build", &build, "--out", &o2]);
-        assert_eq!(o.status.code(), Some(2), "{name}: {}", stderr(&o));
-        let e = stderr(&o);
-        assert!(
-            e.contains("does not fit this build") && e.contains(want),
-            "{name}: {e}"
+        refused(
+            &["deploy", "--config", &cfg, "--build", &build, "--out", &o2],
+            &["does not fit this build", want],
         );
         assert!(!std::path::Path::new(&o2).exists(), "{name}: wrote {o2}");
     }
@@ -139,12 +145,9 @@ fn a_second_model_deployed_without_place_and_route_is_bit_exact_at_the_pins() {
     assert!(o.status.success(), "in place: {}", stderr(&o));
     let none = d.join("none").display().to_string();
     std::fs::create_dir_all(&none).unwrap();
-    let o = hitnet(&["deploy", "--config", &m2, "--build", &none, "--out", &out]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("hitnet synth --deployable"),
-        "{}",
-        stderr(&o)
+    refused(
+        &["deploy", "--config", &m2, "--build", &none, "--out", &out],
+        &["hitnet synth --deployable"],
     );
 }
 
@@ -333,23 +336,20 @@ fn a_classifier_deployed_into_an_icebreaker_build_is_bit_exact_at_the_pins() {
         .unwrap()
         .div_ceil(8);
     assert_eq!(v["report"]["routed_bytes"], 2 * answer, "{v}");
-    let o = hitnet(&[
-        "verify",
-        "--config",
-        &c1,
-        "--classify",
-        &ts,
-        "--stage",
-        "routed",
-        "--built",
-        "--out",
-        &out,
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("holds another design"),
-        "{}",
-        stderr(&o)
+    refused(
+        &[
+            "verify",
+            "--config",
+            &c1,
+            "--classify",
+            &ts,
+            "--stage",
+            "routed",
+            "--built",
+            "--out",
+            &out,
+        ],
+        &["holds another design"],
     );
 
     // Another head shape does not fit.
@@ -375,12 +375,9 @@ fn a_classifier_deployed_into_an_icebreaker_build_is_bit_exact_at_the_pins() {
             .replace(&d.join("m1.json").display().to_string(), &p4),
     );
     let o4 = d.join("out4").display().to_string();
-    let o = hitnet(&["deploy", "--config", &c4, "--build", &build, "--out", &o4]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("does not fit this build"),
-        "{}",
-        stderr(&o)
+    refused(
+        &["deploy", "--config", &c4, "--build", &build, "--out", &o4],
+        &["does not fit this build"],
     );
     assert!(!std::path::Path::new(&o4).exists());
 }
@@ -399,20 +396,14 @@ fn char_lm(d: &std::path::Path, variant: u64, v: usize) -> String {
     );
     let mut sd = hitnet_model::import::state_dict(&fm, "rnn.");
     let k = variant as usize;
-    sd.push((
-        "encoder.weight".into(),
-        vec![v, 8],
+    // v x 8 values (((j + shift) * mul) % modulus - modulus / 2) / div.
+    let table = |shift: usize, mul: usize, modulus: usize, div: f32| -> Vec<f32> {
         (0..v * 8)
-            .map(|j| (((j + 3 * k) * 7 % 9) as f32 - 4.0) / 3.0)
-            .collect(),
-    ));
-    sd.push((
-        "decoder.weight".into(),
-        vec![v, 8],
-        (0..v * 8)
-            .map(|j| (((j + 5 * k) * 5 % 11) as f32 - 5.0) / 2.0)
-            .collect(),
-    ));
+            .map(|j| (((j + shift * k) * mul % modulus) as f32 - (modulus / 2) as f32) / div)
+            .collect()
+    };
+    sd.push(("encoder.weight".into(), vec![v, 8], table(3, 7, 9, 3.0)));
+    sd.push(("decoder.weight".into(), vec![v, 8], table(5, 5, 11, 2.0)));
     sd.push((
         "decoder.bias".into(),
         vec![v],
@@ -460,20 +451,16 @@ fn a_language_model_deployed_into_an_icebreaker_build_is_bit_exact_at_the_pins()
     // A 4-token LM's bias memory (4 biases and the seed, 5 words) is too
     // shallow for placeholder slices icebram can find: refused up front.
     let tiny = cfg(0, 1, 0.7, 4);
-    let o = hitnet(&[
-        "synth",
-        "--config",
-        &tiny,
-        "--out",
-        &d.join("tiny").display().to_string(),
-        "--deployable",
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("lm_bias.hex")
-            && stderr(&o).contains("cannot all be non-zero and distinct"),
-        "{}",
-        stderr(&o)
+    refused(
+        &[
+            "synth",
+            "--config",
+            &tiny,
+            "--out",
+            &d.join("tiny").display().to_string(),
+            "--deployable",
+        ],
+        &["lm_bias.hex", "cannot all be non-zero and distinct"],
     );
     let (c1, c2) = (cfg(0, 1, 0.7, 12), cfg(1, 9, 1.1, 12));
     let build = d.join("build").display().to_string();
@@ -499,8 +486,8 @@ fn a_language_model_deployed_into_an_icebreaker_build_is_bit_exact_at_the_pins()
         "the deployed flash image holds the second LM's words"
     );
 
-    let gen = |config: &str| {
-        json(&hitnet(&[
+    let generate = |config: &str| -> Vec<String> {
+        [
             "verify",
             "--config",
             config,
@@ -513,46 +500,29 @@ fn a_language_model_deployed_into_an_icebreaker_build_is_bit_exact_at_the_pins()
             "--built",
             "--out",
             &out,
-            "--json",
-        ]))
+        ]
+        .map(String::from)
+        .to_vec()
     };
-    let v = gen(&c2);
+    let args = generate(&c2);
+    let mut a: Vec<&str> = args.iter().map(String::as_str).collect();
+    a.push("--json");
+    let v = json(&hitnet(&a));
     assert_eq!(v["report"]["bit_exact"], true, "{v}");
     assert_eq!(v["report"]["golden_vs_routed"], 0, "{v}");
     assert_eq!(v["report"]["routed_bytes"], 5, "{v}");
     assert_eq!(v["sample_seed"], 9, "{v}");
-    // The golden text of the second model (the routed chip's bytes equal
-    // it); the build's own model is refused on the deployed build.
-    let o = hitnet(&[
-        "verify",
-        "--config",
-        &c1,
-        "--generate",
-        "ab",
-        "--chars",
-        "4",
-        "--stage",
-        "routed",
-        "--built",
-        "--out",
-        &out,
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("holds another design"),
-        "{}",
-        stderr(&o)
-    );
+    // The build's own model is refused on the deployed build.
+    let args = generate(&c1);
+    let a: Vec<&str> = args.iter().map(String::as_str).collect();
+    refused(&a, &["holds another design"]);
 
     // Another vocabulary size (13 tokens) does not fit.
     let c5 = cfg(1, 9, 1.1, 13);
     let o5 = d.join("out5").display().to_string();
-    let o = hitnet(&["deploy", "--config", &c5, "--build", &build, "--out", &o5]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("does not fit this build"),
-        "{}",
-        stderr(&o)
+    refused(
+        &["deploy", "--config", &c5, "--build", &build, "--out", &o5],
+        &["does not fit this build"],
     );
     assert!(!std::path::Path::new(&o5).exists());
 }

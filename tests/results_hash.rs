@@ -53,12 +53,12 @@ fn current_hash(root: &Path, v: &serde_json::Value) -> String {
     let deployable = v["deployable"].as_bool().unwrap_or(false);
     // With [lm], the design is hitnet_lm around the core.
     if let Some(e) = hitnet_flow::lm::ends_for(&loaded, &plan).expect("[lm]") {
-        return hitnet_rtl::lm::generate(&plan, &e.plan, serde_json::json!({}), bram, false)
+        return hitnet_rtl::lm::generate(&plan, &e.plan, serde_json::json!({}), bram, deployable)
             .sha256();
     }
     // With [classifier], hitnet_cls around the core.
     if let Some(e) = hitnet_flow::cls::ends_for(&loaded, &plan).expect("[classifier]") {
-        return hitnet_rtl::cls::generate(&plan, &e.plan, serde_json::json!({}), bram, false)
+        return hitnet_rtl::cls::generate(&plan, &e.plan, serde_json::json!({}), bram, deployable)
             .sha256();
     }
     hitnet_rtl::generate_for(&plan, serde_json::json!({}), bram, deployable).sha256()

@@ -133,6 +133,7 @@ fn classify(
             )))
         }
     };
+    ends_built_stage(a, "--classify", stage.is_some())?;
     let Some(ends) = hitnet_flow::cls::ends_for(&pl.loaded, &pl.plan).map_err(flow_error)? else {
         return Err(common::bad_input(format!(
             "--classify: {} has no [classifier] section; add one to put the classifier's ends on the chip",
@@ -229,6 +230,7 @@ fn generate(
             )))
         }
     };
+    ends_built_stage(a, "--generate", stage.is_some())?;
     let Some(ends) = hitnet_flow::lm::ends(pl).map_err(flow_error)? else {
         return Err(common::bad_input(format!(
             "--generate: {} has no [lm] section; add one (head_lanes, temperature, sample_seed) to put the language model's ends on the chip",
@@ -279,4 +281,16 @@ fn generate(
         (r.mismatches + r.golden_vs_sim) as u64,
         r.first_mismatches.first().cloned(),
     )
+}
+
+/// `--built` with the ends' `--stage rtl|synth` would be ignored (those
+/// stages generate, and synthesize, the config's ends afresh): refused.
+fn ends_built_stage(a: &Args, flag: &str, not_routed: bool) -> Result<()> {
+    if a.built && not_routed {
+        return Err(common::bad_input(format!(
+            "--built with {flag} goes with --stage routed (it judges the build folder's routed chip); --stage {} generates the config's ends afresh, so drop --built",
+            a.stage
+        )));
+    }
+    Ok(())
 }
