@@ -55,7 +55,8 @@ impl Ends {
         let mut v = hitnet_rtl::parameter_memories(core);
         match self {
             Ends::Core => {}
-            Ends::Lm(e) => v.extend(hitnet_rtl::lm::parameter_memories(&e.plan)),
+            // As a deployable build holds them (the only kind deployed).
+            Ends::Lm(e) => v.extend(hitnet_rtl::lm::parameter_memories(&e.plan, true)),
             Ends::Cls(e) => v.extend(hitnet_rtl::cls::parameter_memories(&e.plan)),
         }
         v

@@ -68,9 +68,23 @@ fn head_hex(w: &[i8]) -> String {
     fields_hex(w.iter().map(|&v| (v as i64, 8)))
 }
 
-/// The memory images of the ends: (file, text). The flash store's
-/// embedding and head are in the flash image instead.
-pub fn images(lm: &LmPlan) -> Vec<(String, String)> {
+/// Words of the bias memory: the V biases and the seed, in a deployable
+/// build padded to whole 256-word runs, so that each bit fills block-RAM
+/// bit slices (the unit in which icebram finds contents; the last run of
+/// 257 words, for 256 tokens, would have one word and too few distinct
+/// slices), as the core's mult memory is.
+pub fn bias_depth(lm: &LmPlan, deployable: bool) -> usize {
+    let d = lm.vocab + 1;
+    if deployable {
+        d.next_multiple_of(256)
+    } else {
+        d
+    }
+}
+
+/// The memory images of the ends (a `deployable` build's): (file, text).
+/// The flash store's embedding and head are in the flash image instead.
+pub fn images(lm: &LmPlan, deployable: bool) -> Vec<(String, String)> {
     let im = &lm.images;
     let lines = |words: Vec<String>| words.into_iter().map(|w| w + "\n").collect::<String>();
     let mut v = Vec::new();
@@ -86,7 +100,14 @@ pub fn images(lm: &LmPlan) -> Vec<(String, String)> {
     }
     v.push((
         "lm_bias.hex".into(),
-        crate::vlog::hex_image(im.bias.iter().copied(), BIAS_BITS),
+        crate::vlog::hex_image(
+            im.bias
+                .iter()
+                .copied()
+                .chain(std::iter::repeat(0))
+                .take(bias_depth(lm, deployable)),
+            BIAS_BITS,
+        ),
     ));
     v.push((
         "lm_noise.hex".into(),
@@ -98,9 +119,9 @@ pub fn images(lm: &LmPlan) -> Vec<(String, String)> {
     v
 }
 
-/// The parameter memories of the ends, as [`crate::parameter_memories`]
-/// names those of the core.
-pub fn parameter_memories(lm: &LmPlan) -> Vec<crate::ParamMemory> {
+/// The parameter memories of the ends (a `deployable` build's), as
+/// [`crate::parameter_memories`] names those of the core.
+pub fn parameter_memories(lm: &LmPlan, deployable: bool) -> Vec<crate::ParamMemory> {
     let m = |file: &str, width: u32, depth: usize| crate::ParamMemory {
         file: file.into(),
         width: width as usize,
@@ -113,7 +134,7 @@ pub fn parameter_memories(lm: &LmPlan) -> Vec<crate::ParamMemory> {
         v.push(m("lm_emb.hex", lm.emb_width, lm.emb_depth));
         v.push(m("lm_head.hex", lm.head_width, lm.head_depth));
     }
-    v.push(m("lm_bias.hex", BIAS_BITS, lm.vocab + 1));
+    v.push(m("lm_bias.hex", BIAS_BITS, bias_depth(lm, deployable)));
     v.push(m(
         "lm_noise.hex",
         NOISE_WORD_BITS,
@@ -561,7 +582,7 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
         &mut b,
         "hb",
         BIAS_BITS,
-        lm.vocab + 1,
+        bias_depth(lm, block),
         "\"lm_bias.hex\"",
         block,
     );
@@ -833,7 +854,7 @@ pub fn generate(
             module(plan, lm, deployable).into_bytes(),
         ),
     );
-    for (n, t) in images(lm) {
+    for (n, t) in images(lm, deployable) {
         d.files.push((n, t.into_bytes()));
     }
     if let Some(bytes) = lm.flash_image() {
@@ -849,7 +870,7 @@ pub fn generate(
         "score_bits": lm.score_bits,
         "seed": lm.seed,
         "head_cycles": lm.head_cycles,
-        "memories": parameter_memories(lm),
+        "memories": parameter_memories(lm, deployable),
         "store": lm.store,
         "flash": lm.flash.map(|f| {
             let mut v = serde_json::to_value(f).expect("a layout serializes");
