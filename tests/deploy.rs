@@ -33,6 +33,16 @@ fn refused(args: &[&str], want: &[&str]) -> String {
     e
 }
 
+/// `hitnet verify --config CONFIG ENDS... --stage routed --built --out
+/// OUT`: the routed chip of a deployed ends build (`ends`: `--classify
+/// TEST.ts` or `--generate PROMPT --chars N`).
+fn verify_routed_args<'a>(config: &'a str, ends: &[&'a str], out: &'a str) -> Vec<&'a str> {
+    let mut a = vec!["verify", "--config", config];
+    a.extend_from_slice(ends);
+    a.extend(["--stage", "routed", "--built", "--out", out]);
+    a
+}
+
 /// `hitnet synth --deployable` of `config` into `build`: it fits and its
 /// netlist is bit-exact.
 fn deployable_build(config: &str, build: &str) -> serde_json::Value {
@@ -312,19 +322,9 @@ fn a_classifier_deployed_into_an_icebreaker_build_is_bit_exact_at_the_pins() {
         "@problemName T\n@dimensions 2\n@equalLength true\n@classLabel true a b c\n@data\n\
          0.5,-1.25:2.0,0.0:a\n-3.0,1.0:0.75,-0.5:c\n",
     );
-    let v = json(&hitnet(&[
-        "verify",
-        "--config",
-        &c2,
-        "--classify",
-        &ts,
-        "--stage",
-        "routed",
-        "--built",
-        "--out",
-        &out,
-        "--json",
-    ]));
+    let mut args = verify_routed_args(&c2, &["--classify", &ts], &out);
+    args.push("--json");
+    let v = json(&hitnet(&args));
     assert_eq!(v["report"]["bit_exact"], true, "{v}");
     assert_eq!(v["report"]["sequences"], 2, "{v}");
     let man: serde_json::Value = serde_json::from_str(
@@ -337,18 +337,7 @@ fn a_classifier_deployed_into_an_icebreaker_build_is_bit_exact_at_the_pins() {
         .div_ceil(8);
     assert_eq!(v["report"]["routed_bytes"], 2 * answer, "{v}");
     refused(
-        &[
-            "verify",
-            "--config",
-            &c1,
-            "--classify",
-            &ts,
-            "--stage",
-            "routed",
-            "--built",
-            "--out",
-            &out,
-        ],
+        &verify_routed_args(&c1, &["--classify", &ts], &out),
         &["holds another design"],
     );
 
@@ -472,36 +461,19 @@ fn a_language_model_deployed_into_an_icebreaker_build_is_bit_exact_at_the_pins()
         "the deployed flash image holds the second LM's words"
     );
 
-    let generate = |config: &str| -> Vec<String> {
-        [
-            "verify",
-            "--config",
-            config,
-            "--generate",
-            "ab",
-            "--chars",
-            "4",
-            "--stage",
-            "routed",
-            "--built",
-            "--out",
-            &out,
-        ]
-        .map(String::from)
-        .to_vec()
-    };
-    let args = generate(&c2);
-    let mut a: Vec<&str> = args.iter().map(String::as_str).collect();
-    a.push("--json");
-    let v = json(&hitnet(&a));
+    let ends = ["--generate", "ab", "--chars", "4"];
+    let mut args = verify_routed_args(&c2, &ends, &out);
+    args.push("--json");
+    let v = json(&hitnet(&args));
     assert_eq!(v["report"]["bit_exact"], true, "{v}");
     assert_eq!(v["report"]["golden_vs_routed"], 0, "{v}");
     assert_eq!(v["report"]["routed_bytes"], 5, "{v}");
     assert_eq!(v["sample_seed"], 9, "{v}");
     // The build's own model is refused on the deployed build.
-    let args = generate(&c1);
-    let a: Vec<&str> = args.iter().map(String::as_str).collect();
-    refused(&a, &["holds another design"]);
+    refused(
+        &verify_routed_args(&c1, &ends, &out),
+        &["holds another design"],
+    );
 
     // Another vocabulary size (13 tokens) does not fit.
     let c5 = cfg(1, 9, 1.1, 13);
