@@ -261,17 +261,12 @@ impl ClsPlan {
 
     /// [`Self::flash_image`], one byte per line (the benches' flash model).
     pub fn flash_hex(&self) -> Option<String> {
-        Some(
-            self.flash_image()?
-                .iter()
-                .map(|b| format!("{b:02x}\n"))
-                .collect(),
-        )
+        self.flash_image().map(|b| crate::lm::flash_hex(&b))
     }
 
     /// First cycle after reset at which a frame can be accepted.
     pub fn ready_cycle(&self) -> u64 {
-        self.flash.map_or(0, |f| f.load_cycles)
+        crate::lm::FlashLayout::ready_cycle(self.flash)
     }
 
     /// The x_t trits of one frame, as the quantizer entries compute them

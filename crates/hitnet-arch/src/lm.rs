@@ -83,7 +83,18 @@ pub struct FlashLayout {
     pub sprams: usize,
 }
 
+/// A flash image as the benches' flash model reads it: one byte per line.
+pub fn flash_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}\n")).collect()
+}
+
 impl FlashLayout {
+    /// First cycle after reset at which ends with the store `flash` (None:
+    /// the "rom" store, ready at once) can take an input: the load's end.
+    pub fn ready_cycle(flash: Option<FlashLayout>) -> u64 {
+        flash.map_or(0, |f| f.load_cycles)
+    }
+
     /// The layout of a RAM of `depth` words of `width` bits loaded from
     /// flash byte `offset`. Refused (naming `key`, with `hint`): a RAM
     /// larger than the UP5K's four SPRAMs, an image past 16 MiB.
@@ -348,17 +359,12 @@ impl LmPlan {
 
     /// [`Self::flash_image`] as the text of [`FLASH_HEX`].
     pub fn flash_hex(&self) -> Option<String> {
-        Some(
-            self.flash_image()?
-                .iter()
-                .map(|b| format!("{b:02x}\n"))
-                .collect(),
-        )
+        self.flash_image().map(|b| flash_hex(&b))
     }
 
     /// First cycle after reset at which a token word can be accepted.
     pub fn ready_cycle(&self) -> u64 {
-        self.flash.map_or(0, |f| f.load_cycles)
+        FlashLayout::ready_cycle(self.flash)
     }
 }
 

@@ -4,6 +4,7 @@
 //! simulator and the golden model (hitnet_flow::verify).
 use crate::common::{self, flow_error};
 use anyhow::Result;
+use hitnet_flow::ends::Stage as EndsStage;
 use hitnet_flow::verify::{Job, Stage};
 use hitnet_verify::VerifyError;
 use std::path::PathBuf;
@@ -122,18 +123,7 @@ fn classify(
     target: &'static hitnet_fpga::Target,
     ts: &std::path::Path,
 ) -> Result<ExitCode> {
-    use hitnet_flow::cls::ClsStage;
-    let stage = match a.stage.as_str() {
-        "rtl" => Some(ClsStage::Rtl),
-        "synth" => Some(ClsStage::Synth),
-        "routed" => None,
-        s => {
-            return Err(common::bad_input(format!(
-                "--stage {s:?}: with --classify, rtl, synth or routed"
-            )))
-        }
-    };
-    ends_built_stage(a, "--classify", stage.is_some())?;
+    let stage = ends_stage(a, "--classify")?;
     let Some(ends) = hitnet_flow::cls::ends_for(&pl.loaded, &pl.plan).map_err(flow_error)? else {
         return Err(common::bad_input(format!(
             "--classify: {} has no [classifier] section; add one to put the classifier's ends on the chip",
@@ -173,7 +163,7 @@ fn classify(
         planned: pl,
         ends: &ends,
         target,
-        stage: ClsStage::Rtl,
+        stage: EndsStage::Rtl,
         sequences: &sequences,
         labels: &labels,
         out: &out,
@@ -181,35 +171,16 @@ fn classify(
         progress: hitnet_fpga::Progress::Stderr,
     };
     let model = common::model_line(&pl.loaded);
+    let header = format!("model:   {model}\ntest:    {file}\n");
     let Some(stage) = stage else {
         let g = hitnet_flow::cls::verify_routed(&job, a.built).map_err(flow_error)?;
-        common::emit(a.json, &g, || {
-            format!("model:   {model}\ntest:    {file}\n{}", g.text_summary())
-        })?;
-        let r = &g.report.verdict;
-        return common::verdict(
-            "routed verification of the classifier ends",
-            r.bit_exact,
-            r.problems(),
-            r.first.clone(),
-        );
+        emit_text(a, &g, &header, g.text_summary())?;
+        return routed_verdict("classifier ends", &g.report.verdict);
     };
     let job = hitnet_flow::cls::VerifyJob { stage, ..job };
     let g = hitnet_flow::cls::verify(&job).map_err(flow_error)?;
-    common::emit(a.json, &g, || {
-        format!("model:   {model}\ntest:    {file}\n{}", g.text_summary())
-    })?;
-    let r = &g.report;
-    let what = match stage {
-        ClsStage::Rtl => "RTL verification of the classifier ends",
-        ClsStage::Synth => "netlist verification of the classifier ends",
-    };
-    common::verdict(
-        what,
-        g.bit_exact(),
-        (r.mismatches + r.golden_vs_sim + r.unknown_control) as u64,
-        r.first_mismatches.first().cloned(),
-    )
+    emit_text(a, &g, &header, g.text_summary())?;
+    ends_verdict("classifier ends", stage, g.bit_exact(), &g.report.verdict)
 }
 
 /// `--generate`: the ends' RTL or netlist on a prompt (hitnet_flow::lm).
@@ -219,18 +190,7 @@ fn generate(
     target: &'static hitnet_fpga::Target,
     prompt: &str,
 ) -> Result<ExitCode> {
-    use hitnet_flow::lm::LmStage;
-    let stage = match a.stage.as_str() {
-        "rtl" => Some(LmStage::Rtl),
-        "synth" => Some(LmStage::Synth),
-        "routed" => None,
-        s => {
-            return Err(common::bad_input(format!(
-                "--stage {s:?}: with --generate, rtl, synth or routed"
-            )))
-        }
-    };
-    ends_built_stage(a, "--generate", stage.is_some())?;
+    let stage = ends_stage(a, "--generate")?;
     let Some(ends) = hitnet_flow::lm::ends(pl).map_err(flow_error)? else {
         return Err(common::bad_input(format!(
             "--generate: {} has no [lm] section; add one (head_lanes, temperature, sample_seed) to put the language model's ends on the chip",
@@ -245,7 +205,7 @@ fn generate(
         planned: pl,
         ends: &ends,
         target,
-        stage: stage.unwrap_or(LmStage::Synth),
+        stage: stage.unwrap_or(EndsStage::Synth),
         prompt,
         chars: a.chars as usize,
         out: &out,
@@ -253,33 +213,71 @@ fn generate(
         progress: hitnet_fpga::Progress::Stderr,
     };
     let model = common::model_line(&pl.loaded);
+    let header = format!("model:   {model}\n");
     let Some(stage) = stage else {
         let g = hitnet_flow::lm::verify_routed(&job, a.built).map_err(flow_error)?;
-        common::emit(a.json, &g, || {
-            format!("model:   {model}\n{}", g.text_summary())
-        })?;
-        let r = &g.report.verdict;
-        return common::verdict(
-            "routed verification of the language-model ends",
-            r.bit_exact,
-            r.problems(),
-            r.first.clone(),
-        );
+        emit_text(a, &g, &header, g.text_summary())?;
+        return routed_verdict("language-model ends", &g.report.verdict);
     };
     let g = hitnet_flow::lm::verify(&job).map_err(flow_error)?;
-    common::emit(a.json, &g, || {
-        format!("model:   {model}\n{}", g.text_summary())
-    })?;
-    let r = &g.report;
-    let what = match stage {
-        LmStage::Rtl => "RTL verification of the language-model ends",
-        LmStage::Synth => "netlist verification of the language-model ends",
+    emit_text(a, &g, &header, g.text_summary())?;
+    ends_verdict(
+        "language-model ends",
+        stage,
+        g.report.ok(),
+        &g.report.verdict,
+    )
+}
+
+/// The ends' `--stage`: rtl or synth, or None for routed. `--built` with
+/// rtl or synth would be ignored (those stages generate, and synthesize,
+/// the config's ends afresh): refused.
+fn ends_stage(a: &Args, flag: &str) -> Result<Option<EndsStage>> {
+    let stage = match a.stage.as_str() {
+        "rtl" => Some(EndsStage::Rtl),
+        "synth" => Some(EndsStage::Synth),
+        "routed" => None,
+        s => {
+            return Err(common::bad_input(format!(
+                "--stage {s:?}: with {flag}, rtl, synth or routed"
+            )))
+        }
+    };
+    ends_built_stage(a, flag, stage.is_some())?;
+    Ok(stage)
+}
+
+/// The report as JSON, or `header` then `text`.
+fn emit_text(a: &Args, report: &impl serde::Serialize, header: &str, text: String) -> Result<()> {
+    common::emit(a.json, report, || format!("{header}{text}"))
+}
+
+/// The exit of a routed run of the ends (`what`, e.g. "classifier ends").
+fn routed_verdict(what: &str, r: &hitnet_verify::board::BytesVerdict) -> Result<ExitCode> {
+    common::verdict(
+        &format!("routed verification of the {what}"),
+        r.bit_exact,
+        r.problems(),
+        r.first.clone(),
+    )
+}
+
+/// The exit of an RTL or netlist run of the ends.
+fn ends_verdict(
+    what: &str,
+    stage: EndsStage,
+    ok: bool,
+    v: &hitnet_verify::ends::EndsVerdict,
+) -> Result<ExitCode> {
+    let artefact = match stage {
+        EndsStage::Rtl => "RTL",
+        EndsStage::Synth => "netlist",
     };
     common::verdict(
-        what,
-        r.ok(),
-        (r.mismatches + r.golden_vs_sim) as u64,
-        r.first_mismatches.first().cloned(),
+        &format!("{artefact} verification of the {what}"),
+        ok,
+        (v.mismatches + v.golden_vs_sim + v.unknown_control) as u64,
+        v.first_mismatches.first().cloned(),
     )
 }
 

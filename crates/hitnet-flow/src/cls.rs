@@ -7,12 +7,11 @@
 use crate::load::Planned;
 use crate::{FlowError, Result};
 use hitnet_arch::cls::ClsPlan;
-use hitnet_arch::lm::LmStore;
 use hitnet_fpga::accel::EndsKind;
 use hitnet_fpga::{Progress, Target};
 use hitnet_sim::Pattern;
 use hitnet_verify::cls::ClsReport;
-use hitnet_verify::lm::Simulator;
+use hitnet_verify::ends::{BenchSetup, Simulator};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -34,12 +33,7 @@ pub fn ends_for(loaded: &hitnet_model::Loaded, core: &hitnet_arch::Plan) -> Resu
             loaded.source
         )));
     };
-    let store = match s.store_on(&loaded.config.hw.target) {
-        "flash" => LmStore::Flash {
-            offset: s.flash_offset,
-        },
-        _ => LmStore::Rom,
-    };
+    let store = crate::ends::store(s.store_on(&loaded.config.hw.target), s.flash_offset);
     let plan = ClsPlan::new(core, &c)
         .and_then(|p| p.with_store(store))
         .map_err(|source| FlowError::Plan {
@@ -134,25 +128,19 @@ impl Ends {
         work: &Path,
     ) -> Result<ClsReport> {
         Ok(hitnet_verify::cls::verify_cls(
-            net,
+            &BenchSetup::always(net, work, Simulator::Icarus),
             core,
             &self.plan,
             &self.classifier,
             &loaded.int,
             &self.test_frames(frames),
-            Pattern::Always,
-            Pattern::Always,
-            work,
-            Simulator::Icarus,
         )?)
     }
 }
 
-/// Which artefact of the ends a run judges: the generated Verilog in
-/// Verilator, or the board top's netlist (its kept `hitnet_cls`) for the
-/// target in Icarus with the cell models; the same stages as the
-/// language-model ends'. The routed design: [`verify_routed`].
-pub use crate::lm::LmStage as ClsStage;
+/// Which artefact of the ends a run judges (the routed design:
+/// [`verify_routed`]).
+pub use crate::ends::Stage as ClsStage;
 
 /// A run of labelled sequences through the ends' RTL or netlist.
 pub struct VerifyJob<'a> {
@@ -184,12 +172,8 @@ pub struct Classified {
     /// the frames), with both ports always ready.
     pub cycles_per_frame: f64,
     pub report: ClsReport,
-    pub cells: Option<hitnet_fpga::parse::yosys::CellSummary>,
-    pub synth_seconds: Option<f64>,
-    /// Synth stage: the top synthesized (the board's classifier top, whose
-    /// kept hitnet_cls is judged, or hitnet_cls alone where no board top
-    /// exists).
-    pub netlist_top: Option<String>,
+    #[serde(flatten)]
+    pub artefact: crate::ends::Artefact,
     pub out: PathBuf,
 }
 
@@ -201,7 +185,7 @@ impl Classified {
     pub fn text_summary(&self) -> String {
         let r = &self.report;
         let mut s = format!(
-            "{} ({}): {} sequences, {} frames, {} cycles ({:.1} per frame); simulator {} cycles; {} mismatches, golden vs simulator {}; {:.1} s\naccuracy: {:.2}% ({} of {})\n",
+            "{} ({}): {} sequences, {} frames, {:.1} cycles per frame; {}\naccuracy: {:.2}% ({} of {})\n",
             match self.stage {
                 ClsStage::Rtl => "RTL (Verilator)",
                 ClsStage::Synth => "netlist (Icarus, cell models)",
@@ -209,23 +193,20 @@ impl Classified {
             self.target,
             self.sequences,
             self.frames,
-            r.bench_cycles,
             self.cycles_per_frame,
-            r.sim_cycles,
-            r.mismatches,
-            r.golden_vs_sim,
-            r.seconds,
+            r.verdict.line(),
             100.0 * self.accuracy,
             self.correct,
             self.sequences,
         );
-        for m in &r.first_mismatches {
+        for m in &r.verdict.first_mismatches {
             s.push_str(&format!("  {m}\n"));
         }
-        if let Some(c) = &self.cells {
+        if let Some(c) = &self.artefact.cells {
             s.push_str(&format!(
                 "netlist of {}: {} LUT, {} FF, {} carry, {} BRAM, {} SPRAM, {} DSP\n",
-                self.netlist_top
+                self.artefact
+                    .netlist_top
                     .as_deref()
                     .unwrap_or(hitnet_rtl::cls::CLS_TOP),
                 c.luts,
@@ -252,43 +233,24 @@ pub fn verify(job: &VerifyJob) -> Result<Classified> {
     }
     let bram = crate::bram_for_target(job.target.name);
     let design = hitnet_rtl::cls::generate(&p.plan, &e.plan, job.config.clone(), bram, false);
-    let gen = job.out.join("gen");
-    design.write(&gen)?;
-    let work = job.out.join("verify");
-    let mut netlist_top = None;
-    let (net, cells, synth_seconds) = match job.stage {
-        ClsStage::Rtl => (crate::rtl_netlist(&design, &gen, &work)?, None, None),
-        ClsStage::Synth => {
-            let (syn, top) = crate::synth_ends(
-                &design,
-                &gen,
-                EndsKind::Cls,
-                hitnet_rtl::cls::CLS_TOP,
-                job.target,
-                p.loaded.config.hw.clock_mhz,
-                job.out,
-                &job.progress,
-            )?;
-            netlist_top = Some(top);
-            let net = hitnet_verify::cells::for_synth(job.target.family, &syn)?;
-            (net, Some(syn.yosys_summary.clone()), Some(syn.seconds))
-        }
-    };
+    let j = crate::ends::judged(
+        &design,
+        job.stage,
+        EndsKind::Cls,
+        hitnet_rtl::cls::CLS_TOP,
+        job.target,
+        p.loaded.config.hw.clock_mhz,
+        job.out,
+        &job.progress,
+    )?;
     let frames = hitnet_sim::cls::frames(job.sequences);
     let report = hitnet_verify::cls::verify_cls(
-        &net,
+        &BenchSetup::always(&j.net, &j.work, job.stage.simulator()),
         &p.plan,
         &e.plan,
         &e.classifier,
         &p.loaded.int,
         &frames,
-        Pattern::Always,
-        Pattern::Always,
-        &work,
-        match job.stage {
-            ClsStage::Rtl => Simulator::Verilator,
-            ClsStage::Synth => Simulator::Icarus,
-        },
     )?;
     let correct = report
         .golden
@@ -304,11 +266,9 @@ pub fn verify(job: &VerifyJob) -> Result<Classified> {
         frames: frames.len(),
         accuracy: correct as f64 / job.sequences.len() as f64,
         correct,
-        cycles_per_frame: report.bench_cycles as f64 / frames.len() as f64,
+        cycles_per_frame: report.verdict.bench_cycles as f64 / frames.len() as f64,
         report,
-        cells,
-        synth_seconds,
-        netlist_top,
+        artefact: j.artefact,
         out: job.out.to_path_buf(),
     })
 }
@@ -355,19 +315,16 @@ pub fn verify_routed(job: &VerifyJob, built: bool) -> Result<ClassifiedRouted> {
     }
     let board = hitnet_fpga::accel::ends_board(job.target, EndsKind::Cls)?;
     e.check_uart_rate(&p.plan, &board)?;
-    let bram = crate::bram_for_target(job.target.name);
-    let deployable = crate::verify::is_deployable_build(job.out, built);
-    let design = hitnet_rtl::cls::generate(&p.plan, &e.plan, job.config.clone(), bram, deployable);
-    let sha = design.sha256();
-    let (_, wrapped) = crate::wrap_design(
-        design,
+    let (sha, wrapped, yosys) = crate::ends::routed_design(
+        |bram, deployable| {
+            hitnet_rtl::cls::generate(&p.plan, &e.plan, job.config.clone(), bram, deployable)
+        },
         job.target,
-        hitnet_fpga::WrapperKind::Uart,
         job.out,
         p.loaded.config.hw.clock_mhz,
+        built,
+        &job.progress,
     )?;
-    crate::lm::routed_build(job.out, &sha, built, &wrapped, job.target, &job.progress)?;
-    let yosys = hitnet_fpga::Toolchain::for_family(job.target.family).yosys;
     let frames = hitnet_sim::cls::frames(job.sequences);
     let report = hitnet_verify::cls::verify_cls_routed_build(
         &p.loaded.int,

@@ -5,11 +5,11 @@
 //! cycle simulator and the golden model).
 use crate::load::Planned;
 use crate::{FlowError, Result};
-use hitnet_arch::lm::{LmPlan, LmStore};
-use hitnet_fpga::{FlowOptions, Progress, Target};
+use hitnet_arch::lm::LmPlan;
+use hitnet_fpga::{Progress, Target};
 use hitnet_model::lm::{LmEnds, TokenWord};
 use hitnet_sim::Pattern;
-use hitnet_verify::lm::{LmReport, Simulator};
+use hitnet_verify::lm::{BenchSetup, LmReport, Simulator};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -36,12 +36,7 @@ pub fn ends_for(loaded: &hitnet_model::Loaded, core: &hitnet_arch::Plan) -> Resu
                 source,
             }
         })?;
-    let store = match s.store_on(&loaded.config.hw.target) {
-        "flash" => LmStore::Flash {
-            offset: s.flash_offset,
-        },
-        _ => LmStore::Rom,
-    };
+    let store = crate::ends::store(s.store_on(&loaded.config.hw.target), s.flash_offset);
     let plan = LmPlan::new(core, &ends, s.head_lanes)
         .and_then(|p| p.with_store(store))
         .map_err(|source| FlowError::Plan {
@@ -65,7 +60,7 @@ impl Ends {
             Pattern::Always,
             Pattern::Always,
         );
-        r.tokens[3].cycle - r.tokens[2].cycle
+        r.answers[3].cycle - r.answers[2].cycle
     }
 
     /// The netlist check of a build's synthesized netlist (its kept
@@ -82,16 +77,12 @@ impl Ends {
         let prompt = [1 % v, v - 1];
         let words = TokenWord::prompt(&prompt, steps.saturating_sub(2));
         Ok(hitnet_verify::lm::verify_lm(
-            net,
+            &BenchSetup::always(net, work, Simulator::Icarus),
             core,
             &self.plan,
             &self.ends,
             &loaded.int,
             &words,
-            Pattern::Always,
-            Pattern::Always,
-            work,
-            Simulator::Icarus,
         )?)
     }
 }
@@ -116,14 +107,7 @@ pub fn generate(
 }
 
 /// Which artefact a generation run judges.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LmStage {
-    /// The generated Verilog, Verilated (the co-simulation's simulator).
-    Rtl,
-    /// The Yosys netlist of `hitnet_lm` for the target, with its cell models.
-    Synth,
-}
+pub use crate::ends::Stage as LmStage;
 
 /// A generation run.
 pub struct GenJob<'a> {
@@ -156,13 +140,8 @@ pub struct Generated {
     /// handshake over the tokens).
     pub cycles_per_token: f64,
     pub report: LmReport,
-    /// Yosys's cell counts (synth stage).
-    pub cells: Option<hitnet_fpga::parse::yosys::CellSummary>,
-    pub yosys_version: Option<String>,
-    pub synth_seconds: Option<f64>,
-    /// Synth stage: the top synthesized (the board's LM top, whose kept
-    /// hitnet_lm is judged, or hitnet_lm alone where no board top exists).
-    pub netlist_top: Option<String>,
+    #[serde(flatten)]
+    pub artefact: crate::ends::Artefact,
     pub out: PathBuf,
 }
 
@@ -170,7 +149,7 @@ impl Generated {
     pub fn text_summary(&self) -> String {
         let r = &self.report;
         let mut s = format!(
-            "{} ({}): {:?} -> {:?}\n{} tokens, {} cycles ({:.1} per token); simulator {} cycles; {} mismatches, golden vs simulator {}; {:.1} s in {:?}\n",
+            "{} ({}): {:?} -> {:?}\n{} tokens, {:.1} cycles per token; {} in {:?}\n",
             match self.stage {
                 LmStage::Rtl => "RTL (Verilator)",
                 LmStage::Synth => "netlist",
@@ -179,24 +158,20 @@ impl Generated {
             self.prompt,
             self.text,
             r.tokens,
-            r.bench_cycles,
             self.cycles_per_token,
-            r.sim_cycles,
-            r.mismatches,
-            r.golden_vs_sim,
-            r.seconds,
+            r.verdict.line(),
             r.simulator
         );
-        if let Some(c) = &self.cells {
+        if let Some(c) = &self.artefact.cells {
             s.push_str(&format!(
                 "synthesized {} in {:.0} s ({}): {:?}\n",
-                self.netlist_top.as_deref().unwrap_or("hitnet_lm"),
-                self.synth_seconds.unwrap_or(0.0),
-                self.yosys_version.as_deref().unwrap_or("yosys"),
+                self.artefact.netlist_top.as_deref().unwrap_or("hitnet_lm"),
+                self.artefact.synth_seconds.unwrap_or(0.0),
+                self.artefact.yosys_version.as_deref().unwrap_or("yosys"),
                 c
             ));
         }
-        for m in &r.first_mismatches {
+        for m in &r.verdict.first_mismatches {
             s.push_str(&format!("  {m}\n"));
         }
         s
@@ -211,48 +186,24 @@ pub fn verify(job: &GenJob) -> Result<Generated> {
     let toks = prompt_tokens(job)?;
     let bram = crate::bram_for_target(job.target.name);
     let design = hitnet_rtl::lm::generate(&p.plan, &e.plan, job.config.clone(), bram, false);
-    let gen = job.out.join("gen");
-    design.write(&gen)?;
-    let work = job.out.join("verify");
-    let mut netlist_top = None;
-    let (net, cells, yosys_version, synth_seconds) = match job.stage {
-        LmStage::Rtl => (crate::rtl_netlist(&design, &gen, &work)?, None, None, None),
-        LmStage::Synth => {
-            let (syn, top) = crate::synth_ends(
-                &design,
-                &gen,
-                hitnet_fpga::accel::EndsKind::Lm,
-                hitnet_rtl::lm::LM_TOP,
-                job.target,
-                p.loaded.config.hw.clock_mhz,
-                job.out,
-                &job.progress,
-            )?;
-            netlist_top = Some(top);
-            let net = hitnet_verify::cells::for_synth(job.target.family, &syn)?;
-            (
-                net,
-                Some(syn.yosys_summary.clone()),
-                Some(syn.yosys_version.clone()),
-                Some(syn.seconds),
-            )
-        }
-    };
+    let j = crate::ends::judged(
+        &design,
+        job.stage,
+        hitnet_fpga::accel::EndsKind::Lm,
+        hitnet_rtl::lm::LM_TOP,
+        job.target,
+        p.loaded.config.hw.clock_mhz,
+        job.out,
+        &job.progress,
+    )?;
     let words = TokenWord::prompt(&toks, job.chars - 1);
     let report = hitnet_verify::lm::verify_lm(
-        &net,
+        &BenchSetup::always(&j.net, &j.work, job.stage.simulator()),
         &p.plan,
         &e.plan,
         &e.ends,
         &p.loaded.int,
         &words,
-        Pattern::Always,
-        Pattern::Always,
-        &work,
-        match job.stage {
-            LmStage::Rtl => Simulator::Verilator,
-            LmStage::Synth => Simulator::Icarus,
-        },
     )?;
     let n = toks.len();
     let text = e.ends.decode(&report.golden[n - 1..]);
@@ -265,12 +216,9 @@ pub fn verify(job: &GenJob) -> Result<Generated> {
         temperature: s.temperature,
         sample_seed: s.sample_seed,
         design_sha256: design.sha256(),
-        cycles_per_token: report.bench_cycles as f64 / report.tokens.max(1) as f64,
+        cycles_per_token: report.verdict.bench_cycles as f64 / report.tokens.max(1) as f64,
         report,
-        cells,
-        yosys_version,
-        synth_seconds,
-        netlist_top,
+        artefact: j.artefact,
         out: job.out.to_path_buf(),
     })
 }
@@ -376,19 +324,16 @@ pub fn verify_routed(job: &GenJob, built: bool) -> Result<GeneratedRouted> {
     let e = job.ends;
     let toks = prompt_tokens(job)?;
     let board = hitnet_fpga::accel::lm_board(job.target)?;
-    let bram = crate::bram_for_target(job.target.name);
-    let deployable = crate::verify::is_deployable_build(job.out, built);
-    let design = hitnet_rtl::lm::generate(&p.plan, &e.plan, job.config.clone(), bram, deployable);
-    let sha = design.sha256();
-    let (_, wrapped) = crate::wrap_design(
-        design,
+    let (sha, wrapped, yosys) = crate::ends::routed_design(
+        |bram, deployable| {
+            hitnet_rtl::lm::generate(&p.plan, &e.plan, job.config.clone(), bram, deployable)
+        },
         job.target,
-        hitnet_fpga::WrapperKind::Uart,
         job.out,
         p.loaded.config.hw.clock_mhz,
+        built,
+        &job.progress,
     )?;
-    routed_build(job.out, &sha, built, &wrapped, job.target, &job.progress)?;
-    let yosys = hitnet_fpga::Toolchain::for_family(job.target.family).yosys;
     let words = TokenWord::prompt(&toks, job.chars - 1);
     let report = hitnet_verify::lm::verify_lm_routed_build(
         &p.loaded.int,
@@ -417,32 +362,4 @@ pub fn verify_routed(job: &GenJob, built: bool) -> Result<GeneratedRouted> {
         sample_seed: s.sample_seed,
         report,
     })
-}
-
-/// The routed build of `wrapped` (design hash `sha`) in `out`: placed and
-/// routed now, or with `built` the build `hitnet synth` left there, which
-/// must hold that design.
-pub(crate) fn routed_build(
-    out: &Path,
-    sha: &str,
-    built: bool,
-    wrapped: &hitnet_fpga::Wrapped,
-    target: &'static Target,
-    progress: &Progress,
-) -> Result<()> {
-    if built {
-        return crate::verify::check_held(out, sha);
-    }
-    let opts = FlowOptions {
-        progress: progress.clone(),
-        ..Default::default()
-    };
-    let r = hitnet_fpga::run_flow(&wrapped.design, target, out, &opts)?;
-    if !r.fits {
-        return Err(FlowError::Input(format!(
-            "the design does not fit {}: nothing routed to verify",
-            target.name
-        )));
-    }
-    Ok(())
 }

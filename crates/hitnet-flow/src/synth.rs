@@ -478,14 +478,14 @@ fn verify_netlist(
     // wrong.
     let ends_verdict = |what: &str,
                         ok: bool,
-                        problems: usize,
-                        first: Option<&String>,
+                        v: &hitnet_verify::ends::EndsVerdict,
                         report: serde_json::Value|
      -> Result<serde_json::Value> {
         if !ok {
             return Err(FlowError::NetlistDiffers(format!(
-                "the synthesized netlist of the {what} differs from the simulator: {problems} mismatches{}; the bitstream in {} is wrong",
-                first.map(|m| format!("; first: {m}")).unwrap_or_default(),
+                "the synthesized netlist of the {what} differs from the simulator: {} mismatches{}; the bitstream in {} is wrong",
+                v.mismatches + v.golden_vs_sim + v.unknown_control,
+                v.first_mismatches.first().map(|m| format!("; first: {m}")).unwrap_or_default(),
                 job.out.display()
             )));
         }
@@ -504,8 +504,7 @@ fn verify_netlist(
         return ends_verdict(
             "language-model ends",
             r.ok(),
-            r.mismatches + r.golden_vs_sim,
-            r.first_mismatches.first(),
+            &r.verdict,
             serde_json::to_value(&r).expect("report serializes"),
         );
     }
@@ -517,8 +516,7 @@ fn verify_netlist(
         return ends_verdict(
             "classifier ends",
             r.ok(),
-            r.mismatches + r.golden_vs_sim + r.unknown_control,
-            r.first_mismatches.first(),
+            &r.verdict,
             serde_json::to_value(&r).expect("report serializes"),
         );
     }

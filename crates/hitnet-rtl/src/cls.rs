@@ -19,6 +19,7 @@
 //! Values are plain two's complement vectors with explicit extensions
 //! (`vlog`), as in the core; the signed compares flip the sign bits.
 use crate::blocks::image_memory;
+use crate::ends::{core_instance, gt_signed, note, running_best, Best};
 use crate::vlog::{lit, sx, Body};
 use crate::Design;
 use hitnet_arch::cls::{ClsPlan, SAMPLE_BITS};
@@ -30,17 +31,6 @@ use std::fmt::Write as _;
 pub const CLS_TOP: &str = "hitnet_cls";
 /// The "rom" store's image.
 pub const CLS_HEX: &str = "cls_ram.hex";
-
-fn note(b: &mut Body, c: &str) {
-    b.line(format!("    // {c}"));
-}
-
-/// `x > y` for signed `w`-bit vectors, as an unsigned compare with the
-/// sign bits flipped.
-fn gt_signed(x: &str, y: &str, w: u32) -> String {
-    let flip = |v: &str| format!("{{~{v}[{}], {v}[{}:0]}}", w - 1, w - 2);
-    format!("({} > {})", flip(x), flip(y))
-}
 
 /// The text of `hitnet_cls.v`.
 pub fn module(plan: &Plan, c: &ClsPlan, block: bool) -> String {
@@ -332,27 +322,12 @@ pub fn module(plan: &Plan, c: &ClsPlan, block: bool) -> String {
     b.line(format!("        ge_on3 <= qr[{}];", 33 + cb));
     b.line(format!("        le_on3 <= qr[{}];", 34 + cb));
     b.line("    end");
-    b.line("    hitnet_top core (");
-    b.line("        .clk(clk),");
-    b.line("        .rst(rst),");
-    b.line("        .s_valid(in_valid),");
-    b.line("        .s_ready(c_ready),");
-    b.line(format!("        .s_data(xbuf[{}:0]),", 2 * it - 1));
-    if nb > 1 {
-        b.line(format!(
-            "        .s_first(x_first & (fb == {})),",
-            lit(bw, 0)
-        ));
+    let s_first = if nb > 1 {
+        format!("x_first & (fb == {})", lit(bw, 0))
     } else {
-        b.line("        .s_first(x_first),");
-    }
-    b.line("        .m_valid(c_valid),");
-    b.line("        .m_ready(1'b1),");
-    b.line("        .m_data(c_data),");
-    b.line("        .m_layer(c_layer),");
-    b.line("        .m_last(c_last),");
-    b.line("        .idle(c_idle)");
-    b.line("    );");
+        "x_first".to_string()
+    };
+    core_instance(&mut b, &format!("xbuf[{}:0]", 2 * it - 1), &s_first);
     b.line("    assign idle = ~fv & ~xfull & ~pend & c_idle & loaded;");
     if flash.is_some() {
         b.line("`ifndef SYNTHESIS");
@@ -486,27 +461,19 @@ pub fn module(plan: &Plan, c: &ClsPlan, block: bool) -> String {
     b.line("        score5 <= score4;");
     b.line("        r5 <= r4;");
     b.line("    end");
-    b.line("    always @(posedge clk) begin");
-    b.line("        if (rst) begin");
-    b.line("            m_valid <= 1'b0;");
-    b.line(format!("            m_class <= {};", lit(clb, 0)));
-    b.line(format!("            m_score <= {};", lit(sc, 0)));
-    b.line(format!("            best <= {};", lit(sc, 0)));
-    b.line("        end else begin");
-    b.line("            if (take) m_valid <= 1'b0;");
-    b.line("            if (v5) begin");
-    b.line("                if (better5) begin");
-    b.line("                    best <= score5;");
-    b.line("                    m_class <= r5;");
-    b.line("                    m_score <= score5;");
-    b.line("                end");
-    b.line(format!(
-        "                if (r5 == {}) m_valid <= 1'b1;",
-        lit(clb, c.classes as i64 - 1)
-    ));
-    b.line("            end");
-    b.line("        end");
-    b.line("    end");
+    running_best(
+        &mut b,
+        &Best {
+            valid: "v5",
+            better: "better5",
+            score: "score5",
+            row: "r5",
+            row_bits: clb,
+            last: c.classes - 1,
+            outs: &[("m_class", "r5", clb), ("m_score", "score5", sc)],
+            sc,
+        },
+    );
     b.line("endmodule");
     b.s
 }
@@ -535,22 +502,22 @@ pub fn generate(
     bram: crate::Bram,
     deployable: bool,
 ) -> Design {
-    let mut d = crate::generate_for(plan, config, bram, deployable);
-    d.files.insert(
-        0,
-        (
-            format!("{CLS_TOP}.v"),
-            module(plan, c, deployable).into_bytes(),
-        ),
+    let images = match (c.flash_hex(), c.flash_image()) {
+        (Some(text), Some(bytes)) => vec![
+            (FLASH_HEX.to_string(), text.into_bytes()),
+            (FLASH_BIN.to_string(), bytes),
+        ],
+        _ => vec![(CLS_HEX.to_string(), c.hex().into_bytes())],
+    };
+    let mut d = crate::ends::design(
+        plan,
+        config,
+        bram,
+        deployable,
+        CLS_TOP,
+        module(plan, c, deployable),
+        images,
     );
-    match (c.flash_hex(), c.flash_image()) {
-        (Some(text), Some(bytes)) => {
-            d.files.push((FLASH_HEX.into(), text.into_bytes()));
-            d.files.push((FLASH_BIN.into(), bytes));
-        }
-        _ => d.files.push((CLS_HEX.into(), c.hex().into_bytes())),
-    }
-    crate::ends_manifest(&mut d, CLS_TOP);
     let m = &mut d.manifest;
     m["classifier"] = serde_json::json!({
         "channels": c.channels,
@@ -563,11 +530,7 @@ pub fn generate(
         "head_cycles": c.head_cycles,
         "memories": parameter_memories(c),
         "store": c.store,
-        "flash": c.flash.map(|f| {
-            let mut v = serde_json::to_value(f).expect("a layout serializes");
-            v["image"] = FLASH_BIN.into();
-            v
-        }),
+        "flash": crate::ends::flash_manifest(c.flash),
     });
     d
 }

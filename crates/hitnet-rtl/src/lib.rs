@@ -9,6 +9,7 @@
 //! Output is deterministic: the same plan gives byte-identical files.
 pub mod blocks;
 pub mod cls;
+mod ends;
 pub mod hier;
 pub mod leaf;
 pub mod lm;

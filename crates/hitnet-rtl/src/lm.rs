@@ -21,6 +21,7 @@
 //! Values are plain two's complement vectors with explicit extensions
 //! (`vlog`), as in the core; the signed compare flips the sign bits.
 use crate::blocks::image_memory;
+use crate::ends::{core_instance, gt_signed, note, running_best, Best};
 use crate::vlog::{lit, sx, Body};
 use crate::Design;
 use hitnet_arch::lm::{LmPlan, BIAS_BITS, FEED_BITS, FLASH_BIN, FLASH_HEX, NOISE_WORD_BITS};
@@ -49,11 +50,6 @@ fn fields_hex(fields: impl Iterator<Item = (i64, u32)>) -> String {
             char::from_digit(v, 16).unwrap()
         })
         .collect()
-}
-
-/// A comment line at the body's indent.
-fn note(b: &mut Body, c: &str) {
-    b.line(format!("    // {c}"));
 }
 
 fn trit_code(t: i8) -> i64 {
@@ -431,20 +427,7 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
     b.line("    wire c_ready, c_valid, c_last, c_idle;");
     b.line(format!("    wire [{}:0] c_data;", ow - 1));
     b.line(format!("    wire [{}:0] c_layer;", lw - 1));
-    b.line("    hitnet_top core (");
-    b.line("        .clk(clk),");
-    b.line("        .rst(rst),");
-    b.line("        .s_valid(in_valid),");
-    b.line("        .s_ready(c_ready),");
-    b.line("        .s_data(emb_q),");
-    b.line("        .s_first(in_first),");
-    b.line("        .m_valid(c_valid),");
-    b.line("        .m_ready(1'b1),");
-    b.line("        .m_data(c_data),");
-    b.line("        .m_layer(c_layer),");
-    b.line("        .m_last(c_last),");
-    b.line("        .idle(c_idle)");
-    b.line("    );");
+    core_instance(&mut b, "emb_q", "in_first");
     if flash.is_some() {
         b.line("    assign idle = ~busy & c_idle & loaded;");
         b.line("`ifndef SYNTHESIS");
@@ -806,32 +789,24 @@ pub fn module(plan: &Plan, lm: &LmPlan, block: bool) -> String {
         "The running best; the last row's result is the token.",
     );
     b.line(format!("    reg [{}:0] best;", sc - 1));
-    let flip = |x: &str| format!("{{~{x}[{}], {x}[{}:0]}}", sc - 1, sc - 2);
     b.line(format!(
-        "    wire better = (r3 == {}) | ({} > {});",
+        "    wire better = (r3 == {}) | {};",
         lit(tb, 0),
-        flip("score3"),
-        flip("best")
+        gt_signed("score3", "best", sc)
     ));
-    b.line("    always @(posedge clk) begin");
-    b.line("        if (rst) begin");
-    b.line("            m_valid <= 1'b0;");
-    b.line(format!("            m_token <= {};", lit(tb, 0)));
-    b.line(format!("            best <= {};", lit(sc, 0)));
-    b.line("        end else begin");
-    b.line("            if (take) m_valid <= 1'b0;");
-    b.line("            if (v3) begin");
-    b.line("                if (better) begin");
-    b.line("                    best <= score3;");
-    b.line("                    m_token <= r3;");
-    b.line("                end");
-    b.line(format!(
-        "                if (r3 == {}) m_valid <= 1'b1;",
-        lit(tb, lm.vocab as i64 - 1)
-    ));
-    b.line("            end");
-    b.line("        end");
-    b.line("    end");
+    running_best(
+        &mut b,
+        &Best {
+            valid: "v3",
+            better: "better",
+            score: "score3",
+            row: "r3",
+            row_bits: tb,
+            last: lm.vocab - 1,
+            outs: &[("m_token", "r3", tb)],
+            sc,
+        },
+    );
     b.line("endmodule");
     b.s
 }
@@ -846,21 +821,22 @@ pub fn generate(
     bram: crate::Bram,
     deployable: bool,
 ) -> Design {
-    let mut d = crate::generate_for(plan, config, bram, deployable);
-    d.files.insert(
-        0,
-        (
-            format!("{LM_TOP}.v"),
-            module(plan, lm, deployable).into_bytes(),
-        ),
-    );
-    for (n, t) in images(lm, deployable) {
-        d.files.push((n, t.into_bytes()));
-    }
+    let mut images: Vec<(String, Vec<u8>)> = images(lm, deployable)
+        .into_iter()
+        .map(|(n, t)| (n, t.into_bytes()))
+        .collect();
     if let Some(bytes) = lm.flash_image() {
-        d.files.push((FLASH_BIN.into(), bytes));
+        images.push((FLASH_BIN.into(), bytes));
     }
-    crate::ends_manifest(&mut d, LM_TOP);
+    let mut d = crate::ends::design(
+        plan,
+        config,
+        bram,
+        deployable,
+        LM_TOP,
+        module(plan, lm, deployable),
+        images,
+    );
     let m = &mut d.manifest;
     m["lm"] = serde_json::json!({
         "head_lanes": lm.head_lanes,
@@ -872,11 +848,7 @@ pub fn generate(
         "head_cycles": lm.head_cycles,
         "memories": parameter_memories(lm, deployable),
         "store": lm.store,
-        "flash": lm.flash.map(|f| {
-            let mut v = serde_json::to_value(f).expect("a layout serializes");
-            v["image"] = FLASH_BIN.into();
-            v
-        }),
+        "flash": crate::ends::flash_manifest(lm.flash),
         "vocab": lm.tokens,
     });
     d

@@ -49,10 +49,12 @@ pub struct ClsAnswer {
 
 /// A run of frames through the ends: every answer with its handshake
 /// cycle, and the cycle each frame was accepted.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ClsRun {
-    pub answers: Vec<ClsAnswer>,
-    pub accepted: Vec<u64>,
+pub type ClsRun = crate::EndsRun<ClsAnswer>;
+
+impl crate::Answer for ClsAnswer {
+    fn cycle(&self) -> u64 {
+        self.cycle
+    }
 }
 
 /// Records the cycle of every token's last last-layer h beat.

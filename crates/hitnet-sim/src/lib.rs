@@ -531,6 +531,37 @@ impl Stream<'_, '_> {
 
 pub mod cls;
 pub mod lm;
+
+/// An answer at a wrapper's output port (a chosen token, a class): the
+/// cycle of its m_valid & m_ready handshake.
+pub trait Answer {
+    fn cycle(&self) -> u64;
+}
+
+/// A run of input words through a wrapper (the LM or classifier ends):
+/// every answer with its handshake cycle, and the cycle each word was
+/// accepted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndsRun<A> {
+    pub answers: Vec<A>,
+    pub accepted: Vec<u64>,
+}
+
+impl<A> Default for EndsRun<A> {
+    fn default() -> Self {
+        EndsRun {
+            answers: Vec::new(),
+            accepted: Vec::new(),
+        }
+    }
+}
+
+impl<A: Answer> EndsRun<A> {
+    /// Cycles until the last answer was taken (0 without one).
+    pub fn cycles(&self) -> u64 {
+        self.answers.last().map_or(0, |a| a.cycle() + 1)
+    }
+}
 pub mod testgen;
 
 #[cfg(test)]

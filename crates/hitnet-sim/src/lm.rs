@@ -22,10 +22,12 @@ pub struct LmToken {
 
 /// A run of token words through the ends: every chosen token with its
 /// handshake cycle, and the cycle each word was accepted.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LmRun {
-    pub tokens: Vec<LmToken>,
-    pub accepted: Vec<u64>,
+pub type LmRun = crate::EndsRun<LmToken>;
+
+impl crate::Answer for LmToken {
+    fn cycle(&self) -> u64 {
+        self.cycle
+    }
 }
 
 /// Runs `words` through the ends; the bench offers word k while `valid`
@@ -80,7 +82,7 @@ pub fn run(
             while !ready.at(d) {
                 d += 1;
             }
-            out.tokens.push(LmToken {
+            out.answers.push(LmToken {
                 cycle: d,
                 token: tok,
                 last: k == w.feed,

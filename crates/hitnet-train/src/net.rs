@@ -104,6 +104,11 @@ pub struct TrainConfig {
     /// network evaluated and exported is the student, unchanged).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub distill: Option<Distill>,
+    /// Warm start: the weights of this trained checkpoint (same vocabulary
+    /// and shapes; e.g. the full-precision run) instead of the random
+    /// initialisation. The optimizer and the schedule start afresh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub init: Option<String>,
 }
 
 /// `--distill TEACHER.ckpt`: the loss is (1 - weight) cross-entropy +
@@ -140,6 +145,7 @@ impl Default for TrainConfig {
             weight_decay: 0.0,
             seed: 1,
             distill: None,
+            init: None,
         }
     }
 }

@@ -144,6 +144,11 @@ pub struct Overrides {
     /// Temperature of the distillation softmax [default: 2].
     #[cfg_attr(feature = "clap", arg(long, requires = "distill"))]
     pub distill_temperature: Option<f64>,
+    /// Start from the weights of this trained checkpoint (same vocabulary and
+    /// shapes, e.g. the full-precision run) instead of a random initialisation;
+    /// the optimizer and learning-rate schedule start afresh.
+    #[cfg_attr(feature = "clap", arg(long, value_name = "FROM.ckpt"))]
+    pub init: Option<PathBuf>,
 }
 
 impl Overrides {
@@ -187,6 +192,9 @@ impl Overrides {
         );
         if self.act_threshold.is_some() {
             c.act_threshold = self.act_threshold;
+        }
+        if let Some(f) = &self.init {
+            c.init = Some(f.display().to_string());
         }
         if let Some(t) = &self.distill {
             let d = c.distill.take();
@@ -294,6 +302,7 @@ impl ClassifyArgs {
             ("embed", hp.embed.is_some()),
             ("seq-len", hp.seq_len.is_some()),
             ("distill", hp.distill.is_some()),
+            ("init", hp.init.is_some()),
         ];
         if let Some((k, _)) = lm_only.iter().find(|(_, set)| *set) {
             return Err(TrainError::invalid(

@@ -327,6 +327,26 @@ impl Trainer<'_> {
     }
 }
 
+/// `--init FROM.ckpt`: the weights of a trained run whose network has the
+/// same cell, widths, depth and vocabulary (its quantization may differ:
+/// a full-precision run is the usual start of a quantized fine-tune).
+fn warm_start(file: &str, cfg: &TrainConfig, vocab: &Vocab, dev: &Device) -> Result<Params> {
+    let ck = Checkpoint::load(Path::new(file))?;
+    let bad = |msg: String| TrainError::invalid("init", format!("{file}: {msg}"));
+    if ck.meta.vocab != *vocab {
+        return Err(bad("its vocabulary is not this corpus's".into()));
+    }
+    let c = &ck.meta.config;
+    if (c.cell, c.embed, c.hidden, c.layers) != (cfg.cell, cfg.embed, cfg.hidden, cfg.layers) {
+        return Err(bad(format!(
+            "it is {}, this run {}: the cell, --embed, --hidden and --layers must match",
+            c.network_line(""),
+            cfg.network_line("")
+        )));
+    }
+    ck.params(dev)
+}
+
 /// What the corpus gives a run: its vocabulary and token splits.
 pub struct Prepared {
     pub vocab: Vocab,
@@ -378,7 +398,10 @@ pub fn train(
 
     let (params, adam, state, mut progress, mut history) = match &resume {
         None => {
-            let params = Params::init(&cfg, data.vocab.tokens.len(), &dev)?;
+            let params = match &cfg.init {
+                None => Params::init(&cfg, data.vocab.tokens.len(), &dev)?,
+                Some(f) => warm_start(f, &cfg, &data.vocab, &dev)?,
+            };
             let adam = Adam::zeros(&params.named())?;
             let state = zero_state(&cfg, streams.b, &dev)?;
             (params, adam, state, Progress::default(), Vec::new())

@@ -240,83 +240,65 @@ fn run_bench_program(
 /// Reads the bench's lines into beats, numbering tokens and beats per layer
 /// as the Verilator harness does.
 pub fn parse_output(plan: &Plan, text: &str, log: &Path) -> Result<BenchRun> {
-    let bad = |line: &str| VerifyError::Protocol {
-        line: line.to_string(),
-        log: log.to_path_buf(),
-    };
     let layers = plan.layers.len();
     let mut beat_idx = vec![0usize; layers];
     let mut out_token = vec![0usize; layers];
-    let mut run = BenchRun {
-        beats: Vec::new(),
-        cycles: 0,
-        unknown_control: Vec::new(),
-        hung: false,
+    let mut beats = Vec::new();
+    let mut cycles = 0;
+    let tail = crate::ends::read_lines(text, log, |f| {
+        let ["B", cycle, layer, last, bits] = f else {
+            return Ok(());
+        };
+        let cycle: u64 = cycle.parse().map_err(|_| ())?;
+        // An unknown layer or last flag is reported by an X line too;
+        // the beat then counts against layer 0 so the run goes on.
+        let layer: usize = layer.parse().unwrap_or(0);
+        if layer >= layers {
+            return Err(());
+        }
+        let last = *last == "1";
+        let bits = bits.as_bytes();
+        if bits.len() != 2 * plan.out_trits {
+            return Err(());
+        }
+        // MSB first: trit k is bits [2k+1:2k].
+        let data = (0..plan.out_trits)
+            .map(|k| {
+                let hi = bits[bits.len() - 1 - (2 * k + 1)];
+                let lo = bits[bits.len() - 1 - 2 * k];
+                match (hi, lo) {
+                    (b'0', b'0') => 0,
+                    (b'0', b'1') => 1,
+                    (b'1', b'1') => -1,
+                    _ => ILLEGAL_TRIT,
+                }
+            })
+            .collect();
+        beats.push(Beat {
+            cycle,
+            token: out_token[layer],
+            layer,
+            index: beat_idx[layer],
+            last,
+            data,
+        });
+        beat_idx[layer] += 1;
+        if beat_idx[layer] == plan.out_beats {
+            beat_idx[layer] = 0;
+            out_token[layer] += 1;
+        }
+        cycles = cycle + 1;
+        Ok(())
+    })?;
+    Ok(BenchRun {
+        beats,
+        cycles,
+        unknown_control: tail.unknown_control,
+        hung: tail.hung,
         seconds: 0.0,
         simulator_version: None,
         log: log.to_path_buf(),
-    };
-    let mut ended = false;
-    for line in text.lines() {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        match f.first().copied() {
-            Some("B") if f.len() == 5 => {
-                let cycle: u64 = f[1].parse().map_err(|_| bad(line))?;
-                // An unknown layer or last flag is reported by an X line too;
-                // the beat then counts against layer 0 so the run goes on.
-                let layer: usize = f[2].parse().unwrap_or(0);
-                if layer >= layers {
-                    return Err(bad(line));
-                }
-                let last = f[3] == "1";
-                let bits = f[4].as_bytes();
-                if bits.len() != 2 * plan.out_trits {
-                    return Err(bad(line));
-                }
-                // MSB first: trit k is bits [2k+1:2k].
-                let data = (0..plan.out_trits)
-                    .map(|k| {
-                        let hi = bits[bits.len() - 1 - (2 * k + 1)];
-                        let lo = bits[bits.len() - 1 - 2 * k];
-                        match (hi, lo) {
-                            (b'0', b'0') => 0,
-                            (b'0', b'1') => 1,
-                            (b'1', b'1') => -1,
-                            _ => ILLEGAL_TRIT,
-                        }
-                    })
-                    .collect();
-                run.beats.push(Beat {
-                    cycle,
-                    token: out_token[layer],
-                    layer,
-                    index: beat_idx[layer],
-                    last,
-                    data,
-                });
-                beat_idx[layer] += 1;
-                if beat_idx[layer] == plan.out_beats {
-                    beat_idx[layer] = 0;
-                    out_token[layer] += 1;
-                }
-                run.cycles = cycle + 1;
-            }
-            Some("X") if f.len() >= 3 => {
-                let cycle: u64 = f[1].parse().map_err(|_| bad(line))?;
-                run.unknown_control.push((cycle, f[2..].join(" ")));
-            }
-            Some("END") => ended = true,
-            Some("HUNG") => {
-                run.hung = true;
-                ended = true;
-            }
-            _ => {}
-        }
-    }
-    if !ended {
-        return Err(bad("(the bench stopped without END or HUNG)"));
-    }
-    Ok(run)
+    })
 }
 
 /// [`icarus`] under Verilator (`--binary --timing`, two-state): the

@@ -119,7 +119,7 @@ pub fn run_chip(
     } else {
         params.push(("LATENCY_MAX", 100_000 + e.ready_cycle as i64));
     }
-    let (bench, net) = crate::lm::with_flash(
+    let (bench, net) = crate::ends::with_flash(
         e.flash.clone(),
         e.flash_define,
         BOARD_BENCH,

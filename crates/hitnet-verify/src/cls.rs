@@ -3,20 +3,20 @@
 //! and every class, its logit and its handshake cycle must equal the cycle
 //! simulator's (`hitnet_sim::cls`), whose classes and logits must equal
 //! the golden model's (`Classifier::run` on the golden RNN).
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use hitnet_arch::cls::ClsPlan;
 use hitnet_arch::Plan;
 use hitnet_model::classify::Classifier;
 use hitnet_model::{Golden, IntModel};
-use hitnet_sim::cls::{ClsAnswer, ClsFrame, ClsRun};
-use hitnet_sim::Pattern;
+use hitnet_sim::cls::{ClsAnswer, ClsFrame};
 use serde::Serialize;
 
-use crate::bench::Netlist;
 use crate::board::{judge, run_build, BytesVerdict, EndsPins, Message};
-use crate::lm::{pattern_text, run_files, with_flash, Simulator};
-use crate::{io_err, Result, VerifyError};
+use crate::ends::{
+    golden_vs_sim, judge_bench, BenchSetup, EndsBench, EndsBenchRun, EndsVerdict, Simulator,
+};
+use crate::{Result, VerifyError};
 
 /// The frame bench, compiled in so an installed binary needs no checkout.
 pub const CLS_BENCH: &str = include_str!("../../../sim/tb_hitnet_cls.v");
@@ -25,14 +25,7 @@ pub const CLS_BENCH: &str = include_str!("../../../sim/tb_hitnet_cls.v");
 pub const UNKNOWN: i64 = i64::MIN;
 
 /// What one bench run saw.
-#[derive(Debug, Clone)]
-pub struct ClsBenchRun {
-    pub run: ClsRun,
-    pub unknown_control: Vec<(u64, String)>,
-    pub hung: bool,
-    pub seconds: f64,
-    pub log: PathBuf,
-}
+pub type ClsBenchRun = EndsBenchRun<ClsAnswer>;
 
 /// The frames file: {last, first, samples} per line, channel 0 in the
 /// least significant 16 bits.
@@ -67,87 +60,38 @@ pub fn frames_file(cls: &ClsPlan, frames: &[ClsFrame]) -> String {
     s
 }
 
-/// Runs `frames` through the bench around `net` in `work`, for `ncyc`
-/// pattern cycles at most, until `expect` classes are taken.
-#[allow(clippy::too_many_arguments)]
+/// Runs `frames` through the bench as `setup` says, for `ncyc` pattern
+/// cycles at most, until `expect` classes are taken.
 pub fn run_cls_bench(
-    net: &Netlist,
+    setup: &BenchSetup,
     cls: &ClsPlan,
     frames: &[ClsFrame],
-    valid: Pattern,
-    ready: Pattern,
     ncyc: u64,
     expect: usize,
-    work: &Path,
-    simulator: Simulator,
 ) -> Result<ClsBenchRun> {
-    std::fs::create_dir_all(work).map_err(io_err("cannot create", work))?;
-    let mut params = vec![
-        ("FW", cls.frame_bits as i64),
-        ("CW", cls.class_bits as i64),
-        ("SW", cls.score_bits as i64),
-        ("NF", frames.len().max(1) as i64),
-        ("NCYC", ncyc.max(1) as i64),
-        ("EXPECT", expect.max(1) as i64),
-        ("MAX_IDLE", ncyc as i64 + 10_000 + cls.ready_cycle() as i64),
-    ];
-    let flash = cls.flash.zip(cls.flash_hex());
-    let (bench, net) = with_flash(flash, "CLS_FLASH", CLS_BENCH, work, &mut params, net)?;
-    let (text, seconds, log) = run_files(
-        &net,
-        work,
-        "tb_hitnet_cls",
-        &[
-            ("frames.hex", frames_file(cls, frames)),
-            ("pat.hex", pattern_text(&valid, &ready, ncyc)),
-            ("tb_hitnet_cls.v", bench),
+    EndsBench {
+        top: "tb_hitnet_cls",
+        text: CLS_BENCH,
+        flash: cls.flash.zip(cls.flash_hex()),
+        flash_define: "CLS_FLASH",
+        inputs: ("frames.hex", frames_file(cls, frames)),
+        params: vec![
+            ("FW", cls.frame_bits as i64),
+            ("CW", cls.class_bits as i64),
+            ("SW", cls.score_bits as i64),
+            ("NF", frames.len().max(1) as i64),
+            ("MAX_IDLE", ncyc as i64 + 10_000 + cls.ready_cycle() as i64),
         ],
-        &params,
-        simulator,
-    )?;
-    let mut run = parse(&text, &log)?;
-    run.seconds = seconds;
-    Ok(run)
-}
-
-fn parse(text: &str, log: &Path) -> Result<ClsBenchRun> {
-    let bad = |line: &str| VerifyError::Protocol {
-        line: line.to_string(),
-        log: log.to_path_buf(),
-    };
-    let mut r = ClsBenchRun {
-        run: ClsRun::default(),
-        unknown_control: Vec::new(),
-        hung: false,
-        seconds: 0.0,
-        log: log.to_path_buf(),
-    };
-    let mut ended = false;
-    for line in text.lines() {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        match f.first().copied() {
-            Some("C") if f.len() == 4 => r.run.answers.push(ClsAnswer {
-                cycle: f[1].parse().map_err(|_| bad(line))?,
-                class: f[2].parse().unwrap_or(usize::MAX),
-                score: f[3].parse().unwrap_or(UNKNOWN),
-            }),
-            Some("A") if f.len() == 3 => r.run.accepted.push(f[1].parse().map_err(|_| bad(line))?),
-            Some("X") if f.len() >= 3 => {
-                let cycle: u64 = f[1].parse().map_err(|_| bad(line))?;
-                r.unknown_control.push((cycle, f[2..].join(" ")));
-            }
-            Some("END") => ended = true,
-            Some("HUNG") => {
-                r.hung = true;
-                ended = true;
-            }
-            _ => {}
-        }
+        tag: "C",
     }
-    if !ended {
-        return Err(bad("(the bench stopped without END or HUNG)"));
-    }
-    Ok(r)
+    .run(setup, ncyc, expect, |f| match f {
+        [c, k, s] => Some(ClsAnswer {
+            cycle: c.parse().ok()?,
+            class: k.parse().unwrap_or(usize::MAX),
+            score: s.parse().unwrap_or(UNKNOWN),
+        }),
+        _ => None,
+    })
 }
 
 /// The golden model's class and logit of every sequence in `frames`.
@@ -183,104 +127,50 @@ pub struct ClsReport {
     pub sequences: usize,
     /// Classes the bench took.
     pub bench_classes: usize,
-    pub bench_cycles: u64,
-    pub sim_cycles: u64,
-    /// Sequences where the simulator's class or logit differs from the
-    /// golden model's.
-    pub golden_vs_sim: usize,
-    /// Differences between the bench and the simulator (class, logit,
-    /// handshake cycle, accepted cycles), first ones described.
-    pub mismatches: usize,
-    pub first_mismatches: Vec<String>,
-    pub unknown_control: usize,
-    pub hung: bool,
-    pub seconds: f64,
+    #[serde(flatten)]
+    pub verdict: EndsVerdict,
     /// The golden model's classes.
     pub golden: Vec<usize>,
 }
 
 impl ClsReport {
     pub fn ok(&self) -> bool {
-        self.golden_vs_sim == 0
-            && self.mismatches == 0
-            && self.unknown_control == 0
-            && !self.hung
-            && self.bench_classes == self.sequences
+        self.verdict.ok(self.bench_classes, self.sequences)
     }
 }
 
-/// Golden = simulator = `net` on `frames`, every class, logit and cycle.
-#[allow(clippy::too_many_arguments)]
+/// Golden = simulator = the bench of `setup` on `frames`, every class,
+/// logit and cycle.
 pub fn verify_cls(
-    net: &Netlist,
+    setup: &BenchSetup,
     plan: &Plan,
     cls: &ClsPlan,
     c: &Classifier,
     int: &IntModel,
     frames: &[ClsFrame],
-    valid: Pattern,
-    ready: Pattern,
-    work: &Path,
-    simulator: Simulator,
 ) -> Result<ClsReport> {
     let golden = golden_answers(int, c, frames);
-    let sim = hitnet_sim::cls::run(plan, cls, &c.head, frames, valid, ready);
-    let golden_vs_sim = golden
-        .iter()
-        .zip(&sim.answers)
-        .filter(|(g, s)| **g != (s.class, s.score))
-        .count()
-        + golden.len().abs_diff(sim.answers.len());
-    let sim_cycles = sim.answers.last().map(|t| t.cycle + 1).unwrap_or(0);
-    let ncyc = sim_cycles + 16;
-    let b = run_cls_bench(
-        net,
-        cls,
-        frames,
-        valid,
-        ready,
-        ncyc,
-        golden.len(),
-        work,
-        simulator,
-    )?;
-    let mut first = Vec::new();
-    let mut mismatches = 0;
-    for (k, (s, r)) in sim.answers.iter().zip(&b.run.answers).enumerate() {
-        if s != r {
-            mismatches += 1;
-            if first.len() < 8 {
-                first.push(format!(
-                    "sequence {k}: simulator class {} (logit {}) at cycle {}, bench class {} (logit {}) at cycle {}",
-                    s.class, s.score, s.cycle, r.class as i64, r.score, r.cycle
-                ));
-            }
-        }
-    }
-    mismatches += sim.answers.len().abs_diff(b.run.answers.len());
-    for (k, (s, r)) in sim.accepted.iter().zip(&b.run.accepted).enumerate() {
-        if s != r {
-            mismatches += 1;
-            if first.len() < 8 {
-                first.push(format!(
-                    "frame {k}: accepted at cycle {s} in the simulator, {r} in the bench"
-                ));
-            }
-        }
-    }
+    let sim = hitnet_sim::cls::run(plan, cls, &c.head, frames, setup.valid, setup.ready);
+    let g_vs_s = golden_vs_sim(&golden, &sim.answers, |g, s| *g == (s.class, s.score));
+    let b = run_cls_bench(setup, cls, frames, sim.cycles() + 16, golden.len())?;
+    let verdict = judge_bench(
+        g_vs_s,
+        &sim,
+        &b,
+        |k, s, r| {
+            format!(
+                "sequence {k}: simulator class {} (logit {}) at cycle {}, bench class {} (logit {}) at cycle {}",
+                s.class, s.score, s.cycle, r.class as i64, r.score, r.cycle
+            )
+        },
+        "frame",
+    );
     Ok(ClsReport {
-        simulator,
+        simulator: setup.simulator,
         frames: frames.len(),
         sequences: golden.len(),
         bench_classes: b.run.answers.len(),
-        bench_cycles: b.run.answers.last().map(|t| t.cycle + 1).unwrap_or(0),
-        sim_cycles,
-        golden_vs_sim,
-        mismatches,
-        first_mismatches: first,
-        unknown_control: b.unknown_control.len(),
-        hung: b.hung,
-        seconds: b.seconds,
+        verdict,
         golden: golden.iter().map(|g| g.0).collect(),
     })
 }

@@ -24,6 +24,7 @@ pub mod board;
 pub mod cells;
 pub mod cls;
 pub mod ecp5_routed;
+pub mod ends;
 pub mod lm;
 pub mod routed;
 

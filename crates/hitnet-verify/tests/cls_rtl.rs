@@ -13,7 +13,7 @@ use hitnet_model::classify::{ClassHead, Classifier, InputQuantizer, InputTrit, P
 use hitnet_sim::cls::{frames, ClsFrame};
 use hitnet_sim::Pattern;
 use hitnet_verify::cls::{verify_cls, ClsReport};
-use hitnet_verify::lm::Simulator;
+use hitnet_verify::ends::{BenchSetup, Simulator};
 use hitnet_verify::Netlist;
 
 struct Cls {
@@ -135,33 +135,30 @@ fn bench(
         Default::default(),
         false,
     );
-    d.write(dir.path()).unwrap();
-    if let Some((from, to)) = patch {
-        let p = dir.path().join("hitnet_cls.v");
-        let v = std::fs::read_to_string(&p).unwrap();
-        assert!(v.contains(from), "the patch must apply");
-        std::fs::write(&p, v.replacen(from, to, 1)).unwrap();
-    }
-    let net = Netlist {
-        files: d.verilog_files().map(|(n, _)| dir.path().join(n)).collect(),
-        ..Default::default()
-    };
+    let net = common::rtl_in(&d, dir.path(), "hitnet_cls.v", patch);
     let r = verify_cls(
-        &net,
+        &BenchSetup {
+            net: &net,
+            valid,
+            ready,
+            work: dir.path(),
+            simulator,
+        },
         &m.plan,
         &cp,
         &m.c,
         &m.int,
         f,
-        valid,
-        ready,
-        dir.path(),
-        simulator,
     )
     .unwrap_or_else(|e| panic!("{e}"));
     eprintln!(
         "{} frames, {} sequences, {} cycles (bench {}), {} mismatches, {:.1} s",
-        r.frames, r.sequences, r.sim_cycles, r.bench_cycles, r.mismatches, r.seconds
+        r.frames,
+        r.sequences,
+        r.verdict.sim_cycles,
+        r.verdict.bench_cycles,
+        r.verdict.mismatches,
+        r.verdict.seconds
     );
     r
 }
@@ -220,7 +217,7 @@ fn flash_store_loads_then_answers() {
     let fl = cp.flash.unwrap();
     // 12 entries + 5 x 12 head words of 37 bits (2 channel bits + 35).
     assert_eq!((fl.width, fl.depth, fl.word_bytes), (37, 72, 5));
-    assert!(r.sim_cycles > fl.load_cycles);
+    assert!(r.verdict.sim_cycles > fl.load_cycles);
     let v = bench(
         &m,
         &f,
@@ -265,8 +262,11 @@ fn the_bench_catches_mutations() {
             Some(patch),
             Simulator::Icarus,
         );
-        eprintln!("{patch:?}: {:?}", r.first_mismatches);
-        assert!(!r.ok() && r.golden_vs_sim == 0, "{patch:?} not caught");
+        eprintln!("{patch:?}: {:?}", r.verdict.first_mismatches);
+        assert!(
+            !r.ok() && r.verdict.golden_vs_sim == 0,
+            "{patch:?} not caught"
+        );
     }
 }
 
@@ -320,18 +320,10 @@ fn cls_designs_lint_clean_and_snapshot() {
             Default::default(),
             false,
         );
-        let dir = tempfile::tempdir().unwrap();
-        d.write(dir.path()).unwrap();
-        let files: Vec<String> = d.verilog_files().map(|(n, _)| n.to_string()).collect();
-        let text = common::lint(dir.path(), &files, "hitnet_cls");
+        let text = common::lint_design(&d, "hitnet_cls");
         assert!(text.trim().is_empty(), "{name}:\n{text}");
         if name == "lstm_cls" || name == "lstm_cls_flash" {
-            let v = d
-                .verilog_files()
-                .find(|(n, _)| *n == "hitnet_cls.v")
-                .unwrap()
-                .1
-                .to_string();
+            let v = common::verilog_of(&d, "hitnet_cls.v");
             insta::assert_snapshot!(name, v);
         }
     }
@@ -363,37 +355,14 @@ fn synth_netlist(m: &Cls, target: &str, dir: &std::path::Path) -> (Netlist, ClsP
     let cp = ClsPlan::new(&m.plan, &m.c)
         .and_then(|p| p.with_store(m.store))
         .expect("cls plan");
-    let gen = dir.join("gen");
-    let bram = if t.family == hitnet_fpga::Family::Ecp5 {
-        hitnet_rtl::Bram::Dp16kd
-    } else {
-        hitnet_rtl::Bram::Inferred
-    };
-    let d = hitnet_rtl::cls::generate(&m.plan, &cp, serde_json::json!({}), bram, false);
-    d.write(&gen).unwrap();
-    let mut design = hitnet_fpga::Design::new(
-        d.verilog_files().map(|(n, _)| gen.join(n)).collect(),
-        "hitnet_cls",
-        50.0,
+    let d = hitnet_rtl::cls::generate(
+        &m.plan,
+        &cp,
+        serde_json::json!({}),
+        common::bram_for(t),
+        false,
     );
-    design.data_files = d
-        .files
-        .iter()
-        .filter(|(n, _)| n.ends_with(".hex"))
-        .map(|(n, _)| gen.join(n))
-        .collect();
-    let syn = hitnet_fpga::run_synth(
-        &design,
-        t,
-        &dir.join("build"),
-        &hitnet_fpga::FlowOptions::default(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    eprintln!(
-        "{target}: synthesized in {:.0} s: {:?}",
-        syn.seconds, syn.yosys_summary
-    );
-    let net = hitnet_verify::cells::for_synth(t.family, &syn).unwrap_or_else(|e| panic!("{e}"));
+    let net = common::synth_alone(&d, "hitnet_cls", t, dir);
     (net, cp)
 }
 
@@ -408,21 +377,23 @@ fn netlist_run(m: &Cls, target: &str, f: &[ClsFrame], ready: Pattern) -> ClsRepo
         );
     }
     let r = verify_cls(
-        &net,
+        &BenchSetup {
+            net: &net,
+            valid: Pattern::Always,
+            ready,
+            work: &dir.path().join("verify"),
+            simulator: Simulator::Icarus,
+        },
         &m.plan,
         &cp,
         &m.c,
         &m.int,
         f,
-        Pattern::Always,
-        ready,
-        &dir.path().join("verify"),
-        Simulator::Icarus,
     )
     .unwrap_or_else(|e| panic!("{e}"));
     eprintln!(
         "{target} netlist: {} frames, {} sequences, {} cycles, {} mismatches, {:.1} s",
-        r.frames, r.sequences, r.bench_cycles, r.mismatches, r.seconds
+        r.frames, r.sequences, r.verdict.bench_cycles, r.verdict.mismatches, r.verdict.seconds
     );
     assert!(r.ok(), "{r:#?}");
     r
@@ -478,17 +449,7 @@ fn board_top(m: &Cls, target: &str) -> (tempfile::TempDir, ClsPlan, hitnet_fpga:
         common::bram_for(t),
         false,
     );
-    let dir = tempfile::tempdir().unwrap();
-    let gen = dir.path().join("gen");
-    d.write(&gen).unwrap();
-    let w = hitnet_fpga::wrap(
-        &gen,
-        &dir.path().join("wrapper"),
-        hitnet_fpga::WrapperKind::Uart,
-        t,
-        50.0,
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let (dir, w) = common::board_top(&d, t, 50.0);
     (dir, cp, w)
 }
 

@@ -10,7 +10,7 @@ use hitnet_arch::lm::LmStore;
 use hitnet_model::lm::{LmEnds, TokenWord};
 use hitnet_model::model::{Embedding, OutputLayer, TernaryMatrix, Vocab, VocabLevel};
 use hitnet_sim::Pattern;
-use hitnet_verify::lm::{verify_lm, LmReport, Simulator};
+use hitnet_verify::lm::{verify_lm, BenchSetup, LmReport, Simulator};
 use hitnet_verify::Netlist;
 
 struct Lm {
@@ -91,33 +91,30 @@ fn bench(
         false,
     );
     // The images load from the bench's working folder.
-    d.write(dir.path()).unwrap();
-    if let Some((from, to)) = patch {
-        let f = dir.path().join("hitnet_lm.v");
-        let v = std::fs::read_to_string(&f).unwrap();
-        assert!(v.contains(from), "the patch must apply");
-        std::fs::write(&f, v.replacen(from, to, 1)).unwrap();
-    }
-    let net = Netlist {
-        files: d.verilog_files().map(|(n, _)| dir.path().join(n)).collect(),
-        ..Default::default()
-    };
+    let net = common::rtl_in(&d, dir.path(), "hitnet_lm.v", patch);
     let r = verify_lm(
-        &net,
+        &BenchSetup {
+            net: &net,
+            valid,
+            ready,
+            work: dir.path(),
+            simulator,
+        },
         &lm.plan,
         &lp,
         &lm.ends,
         &lm.int,
         words,
-        valid,
-        ready,
-        dir.path(),
-        simulator,
     )
     .unwrap_or_else(|e| panic!("{e}"));
     eprintln!(
         "{} words, {} tokens, {} cycles (bench {}), {} mismatches, {:.1} s",
-        r.words, r.tokens, r.sim_cycles, r.bench_cycles, r.mismatches, r.seconds
+        r.words,
+        r.tokens,
+        r.verdict.sim_cycles,
+        r.verdict.bench_cycles,
+        r.verdict.mismatches,
+        r.verdict.seconds
     );
     r
 }
@@ -191,7 +188,7 @@ fn flash_store_loads_then_answers() {
     // of 40 bits: a RAM of 49 words of 40 bits, 245 bytes.
     assert_eq!((f.width, f.depth, f.bytes, f.head_base), (40, 49, 245, 28));
     assert_eq!(f.load_cycles, 16 + 368 + 64 + 16 * 245);
-    assert!(r.sim_cycles > f.load_cycles);
+    assert!(r.verdict.sim_cycles > f.load_cycles);
     let v = bench(
         &lm,
         5,
@@ -210,7 +207,7 @@ fn flash_store_loads_then_answers() {
     };
     let (a, b) = (sim(&lp), sim(&rom_plan));
     assert_eq!(a.accepted[0], f.load_cycles);
-    for (x, y) in a.tokens.iter().zip(&b.tokens) {
+    for (x, y) in a.answers.iter().zip(&b.answers) {
         assert_eq!((x.token, x.cycle), (y.token, y.cycle + f.load_cycles));
     }
     lm.store = LmStore::Rom;
@@ -238,8 +235,8 @@ fn the_bench_catches_a_wrong_flash_offset() {
         Some(("24'h100000", "24'h100001")),
         Simulator::Icarus,
     );
-    eprintln!("{:?}", r.first_mismatches);
-    assert!(!r.ok() && r.mismatches > 0 && r.golden_vs_sim == 0);
+    eprintln!("{:?}", r.verdict.first_mismatches);
+    assert!(!r.ok() && r.verdict.mismatches > 0 && r.verdict.golden_vs_sim == 0);
 }
 
 #[test]
@@ -297,8 +294,8 @@ fn the_bench_catches_a_wrong_draw_order() {
         Some((from, to)),
         Simulator::Icarus,
     );
-    eprintln!("{:?}", r.first_mismatches);
-    assert!(!r.ok() && r.mismatches > 0 && r.golden_vs_sim == 0);
+    eprintln!("{:?}", r.verdict.first_mismatches);
+    assert!(!r.ok() && r.verdict.mismatches > 0 && r.verdict.golden_vs_sim == 0);
 }
 
 /// `hitnet_lm` of `lp` synthesized alone for `target` by the flow's synth
@@ -310,37 +307,8 @@ fn synth_netlist(
     dir: &std::path::Path,
 ) -> Netlist {
     let t = hitnet_fpga::Target::from_name(target).unwrap();
-    let gen = dir.join("gen");
-    let bram = if t.family == hitnet_fpga::Family::Ecp5 {
-        hitnet_rtl::Bram::Dp16kd
-    } else {
-        hitnet_rtl::Bram::Inferred
-    };
-    let d = hitnet_rtl::lm::generate(plan, lp, serde_json::json!({}), bram, false);
-    d.write(&gen).unwrap();
-    let mut design = hitnet_fpga::Design::new(
-        d.verilog_files().map(|(n, _)| gen.join(n)).collect(),
-        "hitnet_lm",
-        50.0,
-    );
-    design.data_files = d
-        .files
-        .iter()
-        .filter(|(n, _)| n.ends_with(".hex"))
-        .map(|(n, _)| gen.join(n))
-        .collect();
-    let syn = hitnet_fpga::run_synth(
-        &design,
-        t,
-        &dir.join("build"),
-        &hitnet_fpga::FlowOptions::default(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    eprintln!(
-        "{target}: synthesized in {:.0} s: {:?}",
-        syn.seconds, syn.yosys_summary
-    );
-    hitnet_verify::cells::for_synth(t.family, &syn).unwrap_or_else(|e| panic!("{e}"))
+    let d = hitnet_rtl::lm::generate(plan, lp, serde_json::json!({}), common::bram_for(t), false);
+    common::synth_alone(&d, "hitnet_lm", t, dir)
 }
 
 /// The char model's ends synthesized for `target` by the flow's synth
@@ -358,24 +326,26 @@ fn char_netlist(target: &str, prompt: &str, feed: usize) -> (LmReport, String) {
     let n = prompt.len();
     let w = TokenWord::prompt(&prompt, feed);
     let r = verify_lm(
-        &net,
+        &BenchSetup {
+            net: &net,
+            valid: Pattern::Always,
+            ready: Pattern::Always,
+            work: &dir.path().join("verify"),
+            simulator: Simulator::Icarus,
+        },
         &plan,
         &lp,
         &ends,
         &loaded.int,
         &w,
-        Pattern::Always,
-        Pattern::Always,
-        &dir.path().join("verify"),
-        Simulator::Icarus,
     )
     .unwrap_or_else(|e| panic!("{e}"));
     eprintln!(
         "{target} netlist: {} tokens, {} cycles, {} mismatches, {:.1} s; text {:?}",
         r.tokens,
-        r.bench_cycles,
-        r.mismatches,
-        r.seconds,
+        r.verdict.bench_cycles,
+        r.verdict.mismatches,
+        r.verdict.seconds,
         ends.decode(&r.golden[n - 1..])
     );
     assert!(r.ok(), "{r:#?}");
@@ -415,21 +385,23 @@ fn flash_store_netlist_ice40_spram() {
     );
     let w = TokenWord::prompt(&[1, 6], 2);
     let r = verify_lm(
-        &net,
+        &BenchSetup {
+            net: &net,
+            valid: Pattern::Always,
+            ready: Pattern::stalled(3, 20),
+            work: &dir.path().join("verify"),
+            simulator: Simulator::Icarus,
+        },
         &lm.plan,
         &lp,
         &lm.ends,
         &lm.int,
         &w,
-        Pattern::Always,
-        Pattern::stalled(3, 20),
-        &dir.path().join("verify"),
-        Simulator::Icarus,
     )
     .unwrap_or_else(|e| panic!("{e}"));
     eprintln!(
         "UP5K flash-store netlist: {} tokens, {} cycles, {} mismatches, {:.1} s",
-        r.tokens, r.bench_cycles, r.mismatches, r.seconds
+        r.tokens, r.verdict.bench_cycles, r.verdict.mismatches, r.verdict.seconds
     );
     assert!(r.ok(), "{r:#?}");
     assert_eq!(r.tokens, 4);
@@ -489,18 +461,10 @@ fn lm_designs_lint_clean_and_snapshot() {
             Default::default(),
             false,
         );
-        let dir = tempfile::tempdir().unwrap();
-        d.write(dir.path()).unwrap();
-        let files: Vec<String> = d.verilog_files().map(|(n, _)| n.to_string()).collect();
-        let text = common::lint(dir.path(), &files, "hitnet_lm");
+        let text = common::lint_design(&d, "hitnet_lm");
         assert!(text.trim().is_empty(), "{name}:\n{text}");
         if name == "lstm_lm" || name == "lstm_lm_flash" {
-            let v = d
-                .verilog_files()
-                .find(|(n, _)| *n == "hitnet_lm.v")
-                .unwrap()
-                .1
-                .to_string();
+            let v = common::verilog_of(&d, "hitnet_lm.v");
             insta::assert_snapshot!(name, v);
         }
     }
@@ -514,19 +478,8 @@ fn board_top(
     t: &hitnet_fpga::Target,
     clock_mhz: f64,
 ) -> (tempfile::TempDir, hitnet_fpga::Wrapped) {
-    let dir = tempfile::tempdir().unwrap();
     let d = hitnet_rtl::lm::generate(plan, lp, serde_json::json!({}), common::bram_for(t), false);
-    let gen = dir.path().join("gen");
-    d.write(&gen).unwrap();
-    let w = hitnet_fpga::wrap(
-        &gen,
-        &dir.path().join("wrapper"),
-        hitnet_fpga::WrapperKind::Uart,
-        t,
-        clock_mhz,
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    (dir, w)
+    common::board_top(&d, t, clock_mhz)
 }
 
 /// The LM's board tops wrapped around small generated ends: Verilator
