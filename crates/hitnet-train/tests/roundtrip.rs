@@ -45,6 +45,16 @@ fn opts(dir: &Path, cfg: TrainConfig, max_steps: Option<u64>) -> TrainOptions {
     }
 }
 
+/// `cfg` trained to its end in the new folder `name` under `dir` (m.json,
+/// m.ckpt there): its options and report.
+fn train_in(dir: &Path, name: &str, cfg: TrainConfig) -> (TrainOptions, hitnet_train::TrainReport) {
+    let sub = dir.join(name);
+    std::fs::create_dir(&sub).unwrap();
+    let o = opts(&sub, cfg, None);
+    let r = hitnet_train::train(&corpus(), &o, None, &mut |_| {}).unwrap();
+    (o, r)
+}
+
 fn corpus() -> Corpus {
     Corpus::from_bytes(text().as_bytes(), "inline.txt").unwrap()
 }
@@ -257,27 +267,15 @@ fn training_lowers_the_loss() {
 #[test]
 fn distillation_from_a_teacher() {
     let dir = tempfile::tempdir().unwrap();
-    let tdir = dir.path().join("teacher");
-    std::fs::create_dir(&tdir).unwrap();
-    let teacher = opts(&tdir, tiny(CellKind::Lstm, QuantMode::Fp), None);
-    hitnet_train::train(&corpus(), &teacher, None, &mut |_| {}).unwrap();
-    let plain = opts(dir.path(), tiny(CellKind::Lstm, QuantMode::Hybrid), None);
-    let a = hitnet_train::train(&corpus(), &plain, None, &mut |_| {}).unwrap();
+    let (teacher, _) = train_in(dir.path(), "teacher", tiny(CellKind::Lstm, QuantMode::Fp));
+    let (_, a) = train_in(dir.path(), "plain", tiny(CellKind::Lstm, QuantMode::Hybrid));
     let mut cfg = tiny(CellKind::Lstm, QuantMode::Hybrid);
     cfg.distill = Some(hitnet_train::net::Distill {
         teacher: teacher.checkpoint.display().to_string(),
         weight: 0.5,
         temperature: 2.0,
     });
-    let sdir = dir.path().join("student");
-    std::fs::create_dir(&sdir).unwrap();
-    let b = hitnet_train::train(
-        &corpus(),
-        &opts(&sdir, cfg.clone(), None),
-        None,
-        &mut |_| {},
-    )
-    .unwrap();
+    let (student, b) = train_in(dir.path(), "student", cfg.clone());
     assert_ne!(a.history[0].train_bits, b.history[0].train_bits);
     assert!(b.history[0].train_bits.is_finite());
     assert_eq!(b.model.meta["train"]["distill"]["weight"], 0.5);
@@ -289,9 +287,46 @@ fn distillation_from_a_teacher() {
         "o.txt",
     )
     .unwrap();
-    let e = match hitnet_train::train(&other, &opts(&sdir, cfg, None), None, &mut |_| {}) {
+    let e = match hitnet_train::train(&other, &student, None, &mut |_| {}) {
         Ok(_) => panic!("a teacher of another vocabulary was accepted"),
         Err(e) => e.to_string(),
     };
     assert!(e.contains("m.ckpt") && e.contains("vocabulary"), "{e}");
+}
+
+/// `--init`: a run warm-started from a trained full-precision checkpoint
+/// starts from its weights (its first epoch is far below a random start's)
+/// and records the file; a checkpoint of another width is refused, naming
+/// `init` and the file.
+#[test]
+fn warm_start_from_a_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut fp = tiny(CellKind::Lstm, QuantMode::Fp);
+    fp.epochs = 4;
+    let (fp, _) = train_in(dir.path(), "fp", fp);
+    let (_, a) = train_in(dir.path(), "cold", tiny(CellKind::Lstm, QuantMode::Fp));
+    let mut cfg = tiny(CellKind::Lstm, QuantMode::Fp);
+    cfg.init = Some(fp.checkpoint.display().to_string());
+    let (mut warm, b) = train_in(dir.path(), "warm", cfg.clone());
+    let (cold_bits, warm_bits) = (a.history[0].train_bits, b.history[0].train_bits);
+    assert!(
+        warm_bits < cold_bits - 0.3,
+        "warm {warm_bits} vs cold {cold_bits} bits per token"
+    );
+    assert_eq!(
+        b.model.meta["train"]["init"],
+        fp.checkpoint.display().to_string()
+    );
+    // Another hidden width: refused before training.
+    cfg.hidden = 10;
+    cfg.embed = 10;
+    warm.config = cfg;
+    let e = match hitnet_train::train(&corpus(), &warm, None, &mut |_| {}) {
+        Ok(_) => panic!("a checkpoint of another width was accepted"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        e.contains("init") && e.contains("m.ckpt") && e.contains("--hidden"),
+        "{e}"
+    );
 }

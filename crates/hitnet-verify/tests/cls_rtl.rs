@@ -23,6 +23,35 @@ struct Cls {
     store: LmStore,
 }
 
+impl Cls {
+    /// A committed model (`models/...`) with its classifier, its ends in
+    /// the flash store.
+    fn committed(file: &str) -> Cls {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let cfg = hitnet_model::Config::load(&root.join(file)).expect("config");
+        let loaded = hitnet_model::load(&cfg).expect("model");
+        let c = loaded.model.classifier.clone().expect("a classifier");
+        let plan =
+            hitnet_arch::Plan::new(&loaded.int, hitnet_arch::Shape::of(&cfg.hw)).expect("plan");
+        Cls {
+            plan,
+            int: loaded.int,
+            c,
+            store: LmStore::Flash { offset: 0x10_0000 },
+        }
+    }
+
+    /// The ends' plan in `self.store`, and their design with weight banks
+    /// `bram`.
+    fn design(&self, bram: hitnet_rtl::Bram) -> (ClsPlan, hitnet_rtl::Design) {
+        let cp = ClsPlan::new(&self.plan, &self.c)
+            .and_then(|p| p.with_store(self.store))
+            .expect("cls plan");
+        let d = hitnet_rtl::cls::generate(&self.plan, &cp, serde_json::json!({}), bram, false);
+        (cp, d)
+    }
+}
+
 fn rnd(s: &mut u64) -> u64 {
     *s = hitnet_model::rng::splitmix64(*s);
     *s
@@ -124,17 +153,8 @@ fn bench(
     patch: Option<(&str, &str)>,
     simulator: Simulator,
 ) -> ClsReport {
-    let cp = ClsPlan::new(&m.plan, &m.c)
-        .and_then(|p| p.with_store(m.store))
-        .expect("cls plan");
+    let (cp, d) = m.design(Default::default());
     let dir = tempfile::tempdir().unwrap();
-    let d = hitnet_rtl::cls::generate(
-        &m.plan,
-        &cp,
-        serde_json::json!({}),
-        Default::default(),
-        false,
-    );
     let net = common::rtl_in(&d, dir.path(), "hitnet_cls.v", patch);
     let r = verify_cls(
         &BenchSetup {
@@ -211,9 +231,7 @@ fn flash_store_loads_then_answers() {
     m.store = LmStore::Flash { offset: 0x10_0000 };
     let f = sequences(&m.c, 5, 3);
     let r = run(&m, &f, Pattern::stalled(3, 30), Pattern::stalled(4, 30));
-    let cp = ClsPlan::new(&m.plan, &m.c)
-        .and_then(|p| p.with_store(m.store))
-        .unwrap();
+    let (cp, _) = m.design(Default::default());
     let fl = cp.flash.unwrap();
     // 12 entries + 5 x 12 head words of 37 bits (2 channel bits + 35).
     assert_eq!((fl.width, fl.depth, fl.word_bytes), (37, 72, 5));
@@ -274,18 +292,7 @@ fn the_bench_catches_mutations() {
 /// on seeded frames: golden = simulator = RTL.
 #[test]
 fn basicmotions_model_in_rtl() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let cfg =
-        hitnet_model::Config::load(&root.join("models/basicmotions-lstm32.toml")).expect("config");
-    let loaded = hitnet_model::load(&cfg).expect("model");
-    let c = loaded.model.classifier.clone().expect("a classifier");
-    let plan = hitnet_arch::Plan::new(&loaded.int, hitnet_arch::Shape::of(&cfg.hw)).expect("plan");
-    let m = Cls {
-        plan,
-        int: loaded.int,
-        c,
-        store: LmStore::Flash { offset: 0x10_0000 },
-    };
+    let m = Cls::committed("models/basicmotions-lstm32.toml");
     let f = sequences(&m.c, 4, 5);
     run(&m, &f, Pattern::Always, Pattern::Always);
 }
@@ -310,16 +317,7 @@ fn cls_designs_lint_clean_and_snapshot() {
         if flash {
             m.store = LmStore::Flash { offset: 0x10_0000 };
         }
-        let cp = ClsPlan::new(&m.plan, &m.c)
-            .and_then(|p| p.with_store(m.store))
-            .expect("cls plan");
-        let d = hitnet_rtl::cls::generate(
-            &m.plan,
-            &cp,
-            serde_json::json!({}),
-            Default::default(),
-            false,
-        );
+        let (_, d) = m.design(Default::default());
         let text = common::lint_design(&d, "hitnet_cls");
         assert!(text.trim().is_empty(), "{name}:\n{text}");
         if name == "lstm_cls" || name == "lstm_cls_flash" {
@@ -352,16 +350,7 @@ fn one_channel_one_unit() {
 /// step in `dir`: the netlist with the Yosys cell models, and its plan.
 fn synth_netlist(m: &Cls, target: &str, dir: &std::path::Path) -> (Netlist, ClsPlan) {
     let t = hitnet_fpga::Target::from_name(target).unwrap();
-    let cp = ClsPlan::new(&m.plan, &m.c)
-        .and_then(|p| p.with_store(m.store))
-        .expect("cls plan");
-    let d = hitnet_rtl::cls::generate(
-        &m.plan,
-        &cp,
-        serde_json::json!({}),
-        common::bram_for(t),
-        false,
-    );
+    let (cp, d) = m.design(common::bram_for(t));
     let net = common::synth_alone(&d, "hitnet_cls", t, dir);
     (net, cp)
 }
@@ -418,18 +407,7 @@ fn netlists_ice40_spram_and_ecp5() {
 /// answers three sequences as the golden model and the simulator.
 #[test]
 fn basicmotions_netlist_up5k() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let cfg =
-        hitnet_model::Config::load(&root.join("models/basicmotions-lstm32.toml")).expect("config");
-    let loaded = hitnet_model::load(&cfg).expect("model");
-    let c = loaded.model.classifier.clone().expect("a classifier");
-    let plan = hitnet_arch::Plan::new(&loaded.int, hitnet_arch::Shape::of(&cfg.hw)).expect("plan");
-    let m = Cls {
-        plan,
-        int: loaded.int,
-        c,
-        store: LmStore::Flash { offset: 0x10_0000 },
-    };
+    let m = Cls::committed("models/basicmotions-lstm32.toml");
     let f = sequences(&m.c, 3, 8);
     netlist_run(&m, "ice40-up5k", &f, Pattern::Always);
 }
@@ -439,16 +417,7 @@ fn basicmotions_netlist_up5k() {
 /// plan and the wrapped design.
 fn board_top(m: &Cls, target: &str) -> (tempfile::TempDir, ClsPlan, hitnet_fpga::Wrapped) {
     let t = hitnet_fpga::Target::from_name(target).unwrap();
-    let cp = ClsPlan::new(&m.plan, &m.c)
-        .and_then(|p| p.with_store(m.store))
-        .expect("cls plan");
-    let d = hitnet_rtl::cls::generate(
-        &m.plan,
-        &cp,
-        serde_json::json!({}),
-        common::bram_for(t),
-        false,
-    );
+    let (cp, d) = m.design(common::bram_for(t));
     let (dir, w) = common::board_top(&d, t, 50.0);
     (dir, cp, w)
 }

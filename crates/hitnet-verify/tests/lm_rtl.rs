@@ -20,6 +20,15 @@ struct Lm {
     store: LmStore,
 }
 
+impl Lm {
+    /// The ends' plan with `lanes` head lanes in `self.store`.
+    fn lm_plan(&self, lanes: usize) -> hitnet_arch::lm::LmPlan {
+        hitnet_arch::lm::LmPlan::new(&self.plan, &self.ends, lanes)
+            .and_then(|p| p.with_store(self.store))
+            .expect("lm plan")
+    }
+}
+
 fn rnd(s: &mut u64) -> u64 {
     *s = hitnet_model::rng::splitmix64(*s);
     *s
@@ -79,9 +88,7 @@ fn bench(
     patch: Option<(&str, &str)>,
     simulator: Simulator,
 ) -> LmReport {
-    let lp = hitnet_arch::lm::LmPlan::new(&lm.plan, &lm.ends, lanes)
-        .and_then(|p| p.with_store(lm.store))
-        .expect("lm plan");
+    let lp = lm.lm_plan(lanes);
     let dir = tempfile::tempdir().unwrap();
     let d = hitnet_rtl::lm::generate(
         &lm.plan,
@@ -180,9 +187,7 @@ fn flash_store_loads_then_answers() {
     lm.store = LmStore::Flash { offset: 0x12_3456 };
     let w = words(7);
     let r = run(&lm, 5, &w, Pattern::stalled(3, 40), Pattern::stalled(4, 40));
-    let lp = hitnet_arch::lm::LmPlan::new(&lm.plan, &lm.ends, 5)
-        .and_then(|p| p.with_store(lm.store))
-        .unwrap();
+    let lp = lm.lm_plan(5);
     let f = lp.flash.unwrap();
     // 7 tokens x 4 beat slots of 8 bits (4 trits), then 7 x 3 head words
     // of 40 bits: a RAM of 49 words of 40 bits, 245 bytes.
@@ -363,9 +368,7 @@ fn small_flash() -> (Lm, hitnet_arch::lm::LmPlan) {
         1.0,
     );
     lm.store = LmStore::Flash { offset: 0x10_0000 };
-    let lp = hitnet_arch::lm::LmPlan::new(&lm.plan, &lm.ends, 5)
-        .and_then(|p| p.with_store(lm.store))
-        .unwrap();
+    let lp = lm.lm_plan(5);
     (lm, lp)
 }
 
@@ -500,9 +503,7 @@ fn lm_board_tops_lint_clean() {
         if flash {
             lm.store = LmStore::Flash { offset: 0x10_0000 };
         }
-        let lp = hitnet_arch::lm::LmPlan::new(&lm.plan, &lm.ends, 5)
-            .and_then(|p| p.with_store(lm.store))
-            .unwrap();
+        let lp = lm.lm_plan(5);
         let t = hitnet_fpga::Target::from_name(target).unwrap();
         let (dir, w) = board_top(&lm.plan, &lp, t, 50.0);
         assert!(w.design.top.ends_with("_lm_top"), "{}", w.design.top);
