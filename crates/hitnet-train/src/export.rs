@@ -21,6 +21,9 @@ pub struct FloatLm {
     /// Output layer (V x H) and bias.
     pub out_w: Vec<f32>,
     pub out_b: Vec<f32>,
+    /// `--learn-scale`: per layer, each gate's trained scale factor (empty
+    /// without).
+    pub gate_factors: Vec<Vec<f64>>,
 }
 
 impl FloatLm {
@@ -32,6 +35,17 @@ impl FloatLm {
             embedding: flat(p.emb.as_tensor())?,
             out_w: flat(p.out_w.as_tensor())?,
             out_b: flat(p.out_b.as_tensor())?,
+            gate_factors: p
+                .layers
+                .iter()
+                .filter_map(|l| l.gain.as_ref())
+                .map(|g| {
+                    Ok(flat(g.as_tensor())?
+                        .iter()
+                        .map(|&x| (x as f64).exp())
+                        .collect())
+                })
+                .collect::<Result<_>>()?,
         })
     }
 
@@ -61,6 +75,13 @@ impl FloatLm {
     /// layer, the vocabulary and `meta`.
     pub fn export(&self, meta: serde_json::Value) -> Result<QuantModel> {
         let mut m = self.rnn.quantize(&self.quant_params())?;
+        // TTQ of the latent weights as in training, each scale times its
+        // learned factor.
+        for (layer, f) in m.layers.iter_mut().zip(&self.gate_factors) {
+            for (g, f) in layer.gates.iter_mut().zip(f) {
+                g.scale *= f;
+            }
+        }
         let v = self.vocab.tokens.len();
         m.embedding = Some(Embedding {
             table: TernaryMatrix::from_trits(v, self.config.embed, &self.embedding_trits()),

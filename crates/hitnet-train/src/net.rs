@@ -109,6 +109,11 @@ pub struct TrainConfig {
     /// initialisation. The optimizer and the schedule start afresh.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub init: Option<String>,
+    /// Learned gate scales: each gate's TTQ scale times a trained factor
+    /// exp(g) (Zhu et al.'s trained scale; the hardware has one scale per
+    /// gate, so the exported model is still exactly what it computes).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub learn_scale: bool,
 }
 
 /// `--distill TEACHER.ckpt`: the loss is (1 - weight) cross-entropy +
@@ -146,6 +151,7 @@ impl Default for TrainConfig {
             seed: 1,
             distill: None,
             init: None,
+            learn_scale: false,
         }
     }
 }
@@ -168,6 +174,12 @@ impl TrainConfig {
         check_range("clip", self.clip, 0.0, 1e9)?;
         check_range("dropout", self.dropout, 0.0, 0.95)?;
         check_range("weight-decay", self.weight_decay, 0.0, 1.0)?;
+        if self.learn_scale && !self.quant.ternary_weights() {
+            return Err(crate::error::TrainError::invalid(
+                "learn-scale",
+                "learned gate scales scale ternary weights: use --quant ttq or hybrid",
+            ));
+        }
         if let Some(d) = &self.distill {
             check_range("distill-weight", d.weight, 0.0, 1.0)?;
             check_range("distill-temperature", d.temperature, 0.1, 100.0)?;
@@ -200,6 +212,11 @@ impl TrainConfig {
     }
 }
 
+/// Column blocks of a layer's gate matrix (LSTM i f g o; GRU r z n_x n_h,
+/// the gates of `hitnet_model::model::gate_specs` in order), each with one
+/// TTQ scale.
+pub const GATE_BLOCKS: usize = 4;
+
 /// Trainable parameters.
 pub struct Params {
     pub emb: Var,
@@ -213,6 +230,9 @@ pub struct LayerParams {
     pub w_h: Var,
     pub b_ih: Var,
     pub b_hh: Var,
+    /// `--learn-scale`: the log of each gate's scale factor, in the order
+    /// of the gate matrix's column blocks (LSTM i f g o, GRU r z n_x n_h).
+    pub gain: Option<Var>,
 }
 
 impl Params {
@@ -254,6 +274,9 @@ impl Params {
             v.push((format!("l{l}.w_h"), vec![cfg.hidden, gh]));
             v.push((format!("l{l}.b_ih"), vec![gh]));
             v.push((format!("l{l}.b_hh"), vec![gh]));
+            if cfg.learn_scale {
+                v.push((format!("l{l}.gain"), vec![GATE_BLOCKS]));
+            }
         }
         v.push(("out.w".into(), vec![vocab, cfg.hidden]));
         v.push(("out.b".into(), vec![vocab]));
@@ -283,6 +306,7 @@ impl Params {
                 w_h: next()?,
                 b_ih: next()?,
                 b_hh: next()?,
+                gain: if cfg.learn_scale { Some(next()?) } else { None },
             });
         }
         let out_w = next()?;
@@ -316,11 +340,17 @@ impl LayerParams {
             }
             let b_ih = Var::from_vec(b_ih, gh, dev)?;
             let b_hh = Var::from_vec(uniform(rng, gh, k), gh, dev)?;
+            let gain = if cfg.learn_scale {
+                Some(Var::from_vec(vec![0f32; GATE_BLOCKS], GATE_BLOCKS, dev)?)
+            } else {
+                None
+            };
             layers.push(LayerParams {
                 w_x,
                 w_h,
                 b_ih,
                 b_hh,
+                gain,
             });
         }
         Ok(layers)
@@ -336,6 +366,9 @@ impl LayerParams {
             v.push((format!("l{l}.w_h"), &p.w_h));
             v.push((format!("l{l}.b_ih"), &p.b_ih));
             v.push((format!("l{l}.b_hh"), &p.b_hh));
+            if let Some(g) = &p.gain {
+                v.push((format!("l{l}.gain"), g));
+            }
         }
         v
     }
@@ -468,6 +501,18 @@ pub fn rnn_forward(
                 )?;
                 (Tensor::cat(&[&top, &bot], 0)?, bias)
             }
+        };
+        // Learned gate scales: column block k (gate k) times exp(gain_k).
+        let w = match &lp.gain {
+            Some(g) => {
+                let cols = param(g)
+                    .exp()?
+                    .unsqueeze(1)?
+                    .broadcast_as((GATE_BLOCKS, h))?
+                    .reshape(GATE_BLOCKS * h)?;
+                w.broadcast_mul(&cols)?
+            }
+            None => w,
         };
         let st = &mut state[l];
         let mut hs = Vec::with_capacity(xs.len());

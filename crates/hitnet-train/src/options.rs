@@ -149,6 +149,10 @@ pub struct Overrides {
     /// the optimizer and learning-rate schedule start afresh.
     #[cfg_attr(feature = "clap", arg(long, value_name = "FROM.ckpt"))]
     pub init: Option<PathBuf>,
+    /// Learn each gate's scale (a trained factor on its TTQ scale; the
+    /// hardware's one scale per gate, so what is exported still runs exactly).
+    #[cfg_attr(feature = "clap", arg(long))]
+    pub learn_scale: bool,
 }
 
 impl Overrides {
@@ -195,6 +199,9 @@ impl Overrides {
         }
         if let Some(f) = &self.init {
             c.init = Some(f.display().to_string());
+        }
+        if self.learn_scale {
+            c.learn_scale = true;
         }
         if let Some(t) = &self.distill {
             let d = c.distill.take();
@@ -303,6 +310,7 @@ impl ClassifyArgs {
             ("seq-len", hp.seq_len.is_some()),
             ("distill", hp.distill.is_some()),
             ("init", hp.init.is_some()),
+            ("learn-scale", hp.learn_scale),
         ];
         if let Some((k, _)) = lm_only.iter().find(|(_, set)| *set) {
             return Err(TrainError::invalid(

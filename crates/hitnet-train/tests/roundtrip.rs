@@ -330,3 +330,38 @@ fn warm_start_from_a_checkpoint() {
         "{e}"
     );
 }
+
+/// `--learn-scale`: the gate factors train (they leave 1), and each
+/// exported gate's scale is the training-time TTQ scale of the latent
+/// weights times its factor, with the same trits; full precision is
+/// refused (the factors scale ternary weights).
+#[test]
+fn learned_gate_scales_export_as_they_train() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = tiny(CellKind::Lstm, QuantMode::Hybrid);
+    cfg.learn_scale = true;
+    cfg.act_threshold = Some(0.5);
+    cfg.lr = 0.05;
+    let o = opts(dir.path(), cfg, Some(8));
+    let rep = hitnet_train::train(&corpus(), &o, None, &mut |_| {}).unwrap();
+    let ck = Checkpoint::load(&o.checkpoint).unwrap();
+    let c = &ck.meta.config;
+    let gh = 4 * c.hidden;
+    let w_x = ck.get("l0.w_x", &[c.embed, gh]).unwrap();
+    let w_h = ck.get("l0.w_h", &[c.hidden, gh]).unwrap();
+    let gain = ck.get("l0.gain", &[4]).unwrap();
+    assert!(gain.iter().all(|g| *g != 0.0), "{gain:?}");
+    let q = ttq_layer(c.cell, c.embed, c.hidden, w_x, w_h, 0.7);
+    for (k, gate) in rep.model.layers[0].gates.iter().enumerate() {
+        let trits: Vec<i8> = (0..c.hidden).flat_map(|r| gate.w.row_trits(r)).collect();
+        assert_eq!(q.gates[k].0, trits);
+        assert_eq!(q.gates[k].1 * (gain[k] as f64).exp(), gate.scale);
+    }
+    let mut fp = tiny(CellKind::Lstm, QuantMode::Fp);
+    fp.learn_scale = true;
+    let e = match hitnet_train::train(&corpus(), &opts(dir.path(), fp, None), None, &mut |_| {}) {
+        Ok(_) => panic!("--learn-scale with --quant fp was accepted"),
+        Err(e) => e.to_string(),
+    };
+    assert!(e.contains("learn-scale"), "{e}");
+}
