@@ -44,6 +44,18 @@ pub struct StimulusArgs {
     pub stall: StallArg,
 }
 
+impl StimulusArgs {
+    /// `tokens` inputs of these options, a mismatch's VCD at `vcd`.
+    pub fn spec(&self, tokens: u64, vcd: std::path::PathBuf) -> hitnet_flow::StimulusSpec {
+        hitnet_flow::StimulusSpec {
+            tokens,
+            seed: self.seed,
+            stall_percent: self.stall.stall_percent,
+            vcd,
+        }
+    }
+}
+
 /// `--config` and `--target`: a config on an FPGA.
 #[derive(clap::Args, Debug)]
 pub struct DesignArgs {

@@ -47,13 +47,12 @@ pub fn run(a: Args) -> Result<ExitCode> {
         plan: &pl.plan,
         bram: a.bram.resolve(&pl.loaded),
         design: a.design.as_deref(),
-        tokens: a.tokens,
-        seed: a.stimulus.seed,
-        stall_percent: a.stimulus.stall.stall_percent,
-        vcd: a
-            .vcd
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("cosim_mismatch.vcd")),
+        stimulus: a.stimulus.spec(
+            a.tokens,
+            a.vcd
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("cosim_mismatch.vcd")),
+        ),
         opt: a.opt,
         random_init: a.random_init,
         progress: true,

@@ -95,13 +95,12 @@ pub fn run(a: Args) -> Result<ExitCode> {
         wrapper,
         stage,
         out: &out,
-        tokens: a.tokens,
-        seed: a.stimulus.seed,
-        stall_percent: a.stimulus.stall.stall_percent,
-        vcd: a
-            .vcd
-            .clone()
-            .unwrap_or_else(|| out.join("verify_mismatch.vcd")),
+        stimulus: a.stimulus.spec(
+            a.tokens,
+            a.vcd
+                .clone()
+                .unwrap_or_else(|| out.join("verify_mismatch.vcd")),
+        ),
         progress: hitnet_fpga::Progress::Stderr,
         executor: a.exec.executor(),
         built: a.built,

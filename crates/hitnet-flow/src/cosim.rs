@@ -2,7 +2,7 @@
 //! seeded stimulus, every output and every cycle.
 use crate::{FlowError, Result};
 use hitnet_cosim::{Setup, Toolchain};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// One co-simulation.
 pub struct Job<'a> {
@@ -11,10 +11,9 @@ pub struct Job<'a> {
     pub bram: hitnet_rtl::Bram,
     /// A `hitnet gen` folder to simulate instead of generating the design.
     pub design: Option<&'a Path>,
-    pub tokens: u64,
-    pub seed: u64,
-    pub stall_percent: u32,
-    pub vcd: PathBuf,
+    /// The stimulus, and where a VCD around the first mismatch goes
+    /// (the synth stage's, in verification).
+    pub stimulus: crate::StimulusSpec,
     /// C++ optimisation level of the Verilated model.
     pub opt: u32,
     pub random_init: Option<u32>,
@@ -41,7 +40,7 @@ pub fn run(job: &Job) -> Result<hitnet_cosim::Report> {
         }
     };
     let cache = hitnet_cosim::build::default_cache();
-    let stim = crate::seeded_stimulus(job.loaded, job.seed, job.tokens, job.stall_percent);
+    let stim = job.stimulus.of(job.loaded);
     let sp = crate::spinner_if(
         job.progress,
         "co-simulating (building the Verilated model if not cached)",
@@ -54,7 +53,7 @@ pub fn run(job: &Job) -> Result<hitnet_cosim::Report> {
         cache: &cache,
         opt: job.opt,
         random_init: job.random_init,
-        vcd: Some(&job.vcd),
+        vcd: Some(&job.stimulus.vcd),
     };
     let r = hitnet_cosim::run(&tc, &setup, &stim);
     sp.finish_and_clear();

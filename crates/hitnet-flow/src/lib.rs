@@ -364,6 +364,24 @@ pub fn spinner_if(show: bool, msg: &str) -> indicatif::ProgressBar {
     }
 }
 
+/// What a co-simulation or a verification run feeds the design: `tokens`
+/// random inputs of `seed` under the [`patterns`] of `stall_percent`, and
+/// where a VCD around the first mismatch goes.
+#[derive(Clone, Debug)]
+pub struct StimulusSpec {
+    pub tokens: u64,
+    pub seed: u64,
+    pub stall_percent: u32,
+    pub vcd: PathBuf,
+}
+
+impl StimulusSpec {
+    /// The stimulus for `loaded` ([`seeded_stimulus`]).
+    pub fn of(&self, loaded: &hitnet_model::Loaded) -> hitnet_cosim::Stimulus {
+        seeded_stimulus(loaded, self.seed, self.tokens, self.stall_percent)
+    }
+}
+
 /// The seeded stimulus of a check of `loaded`: `tokens` random inputs of
 /// `seed` under the [`patterns`] of `stall_percent`.
 pub fn seeded_stimulus(

@@ -8,7 +8,7 @@ use hitnet_fpga::{Executor, FlowOptions, Progress, Step, Target, WrapperKind};
 use hitnet_verify::routed::RoutedReport;
 pub use hitnet_verify::Stage;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// One verification run.
 pub struct Job<'a> {
@@ -18,11 +18,9 @@ pub struct Job<'a> {
     pub wrapper: WrapperKind,
     pub stage: Stage,
     pub out: &'a Path,
-    pub tokens: u64,
-    pub seed: u64,
-    pub stall_percent: u32,
-    /// Where a VCD around the first mismatch goes (synth stage).
-    pub vcd: PathBuf,
+    /// The stimulus, and where a VCD around the first mismatch goes
+    /// (the synth stage's, in verification).
+    pub stimulus: crate::StimulusSpec,
     pub progress: Progress,
     pub executor: Executor,
     /// Judge the build folder `out` as it is (e.g. one `hitnet deploy`
@@ -79,7 +77,7 @@ impl Verified {
                 let _ = writeln!(
                     s,
                     "stage:   synth ({yosys_tool} {yosys_version} on {}), {} tokens, seed {}, {}% stall",
-                    job.target.name, job.tokens, job.seed, job.stall_percent
+                    job.target.name, job.stimulus.tokens, job.stimulus.seed, job.stimulus.stall_percent
                 );
                 s += &report.text();
             }
@@ -141,7 +139,7 @@ pub fn run(job: &Job) -> Result<Verified> {
             (r.yosys_tool, r.yosys_version)
         }
     };
-    let stim = crate::seeded_stimulus(job.loaded, job.seed, job.tokens, job.stall_percent);
+    let stim = job.stimulus.of(job.loaded);
     let sp = crate::spinner_if(
         !matches!(job.progress, Progress::Hidden),
         "simulating the netlist (Icarus, vendor cell models)",
@@ -209,7 +207,7 @@ fn verify(
                 &yosys_tool,
                 job.out,
                 stim,
-                Some(&job.vcd),
+                Some(&job.stimulus.vcd),
             )?,
             yosys_tool,
             yosys_version,

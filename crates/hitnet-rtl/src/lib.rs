@@ -12,6 +12,7 @@ pub mod cls;
 mod ends;
 pub mod hier;
 pub mod leaf;
+pub mod lint;
 pub mod lm;
 pub mod vlog;
 

@@ -5,38 +5,16 @@ use hitnet_model::config::{ActMode, CellKind};
 use hitnet_model::rng::Rng;
 use hitnet_sim::testgen::RandomConfig;
 use std::path::Path;
-use std::process::Command;
 
-/// Verilator -Wall, then Icarus as a second, independent front end: it
-/// rejects things Verilator lets through (a net declared twice, a
-/// bit-select of a part-select), and users do simulate with it.
+/// The generator's lint (`hitnet_rtl::lint`) on the design in `dir`.
 fn lint(dir: &Path) -> String {
     let files: Vec<String> = hitnet_rtl::verilog_files(dir)
         .unwrap()
         .iter()
         .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    let files: Vec<&str> = files.iter().map(|f| f.as_str()).collect();
-    let run = |cmd: &str, args: &[&str]| {
-        let out = Command::new(cmd)
-            .current_dir(dir)
-            .args(args)
-            .args(&files)
-            .output()
-            .unwrap_or_else(|e| panic!("{cmd}: {e} (scripts/setup installs it)"));
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    };
-    // No waiver: one module per file, so DECLFILENAME holds too.
-    let mut text = run(
-        "verilator",
-        &["--lint-only", "-Wall", "--top-module", "hitnet_top"],
-    );
-    text += &run("iverilog", &["-g2005", "-Wall", "-o", "/dev/null"]);
-    text
+    hitnet_rtl::lint::lint(dir, &files, "hitnet_top", &[], &[])
+        .unwrap_or_else(|e| panic!("{e} (scripts/setup installs it)"))
 }
 
 fn serial(rows: usize, cols: usize) -> hitnet_arch::Shape {

@@ -37,7 +37,7 @@ pub fn lint(dir: &Path, files: &[String], top: &str) -> String {
     lint_with(dir, files, top, &[], &[])
 }
 
-/// [`lint`] with `top`'s parameters and macros set.
+/// [`lint`] with `top`'s parameters and macros set (`hitnet_rtl::lint`).
 pub fn lint_with(
     dir: &Path,
     files: &[String],
@@ -45,33 +45,8 @@ pub fn lint_with(
     params: &[(String, i64)],
     defines: &[(String, String)],
 ) -> String {
-    let run = |cmd: &str, args: &[String]| {
-        let out = Command::new(cmd)
-            .current_dir(dir)
-            .args(args)
-            .args(files)
-            .output()
-            .unwrap_or_else(|e| panic!("{cmd}: {e} (scripts/setup installs it)"));
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    };
-    let d: Vec<String> = defines.iter().map(|(k, v)| format!("-D{k}={v}")).collect();
-    let mut v: Vec<String> = ["--lint-only", "-Wall", "--top-module", top]
-        .map(String::from)
-        .to_vec();
-    v.extend(params.iter().map(|(k, x)| format!("-G{k}={x}")));
-    v.extend(d.iter().cloned());
-    let mut i: Vec<String> = ["-g2005", "-Wall", "-o", "/dev/null", "-s", top]
-        .map(String::from)
-        .to_vec();
-    i.extend(params.iter().map(|(k, x)| format!("-P{top}.{k}={x}")));
-    i.extend(d);
-    let mut text = run("verilator", &v);
-    text += &run("iverilog", &i);
-    text
+    hitnet_rtl::lint::lint(dir, files, top, params, defines)
+        .unwrap_or_else(|e| panic!("{e} (scripts/setup installs it)"))
 }
 
 /// [`lint_with`] on a wrapped board top (its Verilog files, with the
