@@ -275,7 +275,7 @@ fn ends_verdict(
     common::verdict(
         &format!("{artefact} verification of the {what}"),
         ok,
-        (v.mismatches + v.golden_vs_sim + v.unknown_control) as u64,
+        v.problems(),
         v.first_mismatches.first().cloned(),
     )
 }

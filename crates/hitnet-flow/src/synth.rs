@@ -484,7 +484,7 @@ fn verify_netlist(
         if !ok {
             return Err(FlowError::NetlistDiffers(format!(
                 "the synthesized netlist of the {what} differs from the simulator: {} mismatches{}; the bitstream in {} is wrong",
-                v.mismatches + v.golden_vs_sim + v.unknown_control,
+                v.problems(),
                 v.first_mismatches.first().map(|m| format!("; first: {m}")).unwrap_or_default(),
                 job.out.display()
             )));

@@ -243,8 +243,7 @@ pub fn parse_output(plan: &Plan, text: &str, log: &Path) -> Result<BenchRun> {
     let layers = plan.layers.len();
     let mut beat_idx = vec![0usize; layers];
     let mut out_token = vec![0usize; layers];
-    let mut beats = Vec::new();
-    let mut cycles = 0;
+    let mut beats: Vec<Beat> = Vec::new();
     let tail = crate::ends::read_lines(text, log, |f| {
         let ["B", cycle, layer, last, bits] = f else {
             return Ok(());
@@ -287,12 +286,11 @@ pub fn parse_output(plan: &Plan, text: &str, log: &Path) -> Result<BenchRun> {
             beat_idx[layer] = 0;
             out_token[layer] += 1;
         }
-        cycles = cycle + 1;
         Ok(())
     })?;
     Ok(BenchRun {
+        cycles: beats.last().map_or(0, |b| b.cycle + 1),
         beats,
-        cycles,
         unknown_control: tail.unknown_control,
         hung: tail.hung,
         seconds: 0.0,

@@ -257,6 +257,12 @@ impl EndsVerdict {
         )
     }
 
+    /// Every difference counted: bench against simulator, simulator against
+    /// golden model, and cycles with a control output unknown.
+    pub fn problems(&self) -> u64 {
+        (self.mismatches + self.golden_vs_sim + self.unknown_control) as u64
+    }
+
     /// Bit-exact and on the same cycles, with all `expected` answers taken.
     pub fn ok(&self, answers: usize, expected: usize) -> bool {
         self.golden_vs_sim == 0
